@@ -1,0 +1,98 @@
+"""Command-line tasks: python -m audit {init, import, demo, user} ..."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from audit import config, i18n
+from audit.db import Database, DatabaseLocked, schema_version
+
+
+def _progress_bar(fraction: float, message: str) -> None:
+    width = 30
+    filled = int(width * min(max(fraction, 0.0), 1.0))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:6.1%} {message[:60]:<60}")
+    if fraction >= 1.0:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_init(db: Database, args) -> int:
+    print(f"Database {db.path} at schema version {schema_version(db.cursor())}")
+    return 0
+
+
+def cmd_import(db: Database, args) -> int:
+    from audit.masterdata import run_import_cli
+
+    return run_import_cli(db, args.kind, args.file, args.lang)
+
+
+def cmd_demo(db: Database, args) -> int:
+    from audit.demo import generate_demo
+
+    summary = generate_demo(db, stores=args.stores, weeks=args.weeks, seed=args.seed, photos=args.photos,
+                            progress=_progress_bar)
+    print(summary)
+    return 0
+
+
+def cmd_user_add(db: Database, args) -> int:
+    from audit.users import UserError, create_user
+
+    password = args.password or getpass.getpass("Password: ")
+    try:
+        create_user(db, args.username, args.name or args.username, args.role, password, args.dealer)
+    except UserError as error:
+        print(i18n.t(error.key, args.lang, **error.values), file=sys.stderr)
+        return 1
+    print(i18n.t("users.added", args.lang, username=args.username.strip().lower()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of messages")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="create or upgrade the database").set_defaults(run=cmd_init)
+
+    imp = sub.add_parser("import", help="import master data from CSV or XLSX")
+    imp.add_argument("kind", choices=("dealers", "stores", "products", "competitors", "pop_types", "users"))
+    imp.add_argument("file")
+    imp.set_defaults(run=cmd_import)
+
+    demo = sub.add_parser("demo", help="fill an empty database with demo data")
+    demo.add_argument("--stores", type=int, default=200)
+    demo.add_argument("--weeks", type=int, default=26)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--photos", type=int, default=400, help="how many recent audits get drawn photos")
+    demo.set_defaults(run=cmd_demo)
+
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="add an account (asks for the password unless --password)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("merchandiser", "manager", "dealer", "admin"))
+    add.add_argument("--name", help="display name")
+    add.add_argument("--dealer", help="dealer code, for a dealer account")
+    add.add_argument("--password")
+    add.set_defaults(run=cmd_user_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        db = Database(config.database_path())
+    except DatabaseLocked as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        return args.run(db, args)
+    finally:
+        db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

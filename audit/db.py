@@ -1,0 +1,151 @@
+"""The one DuckDB database of a process: opening, migrations, reads and serialised writes.
+
+DuckDB allows one read-write process per file, and one connection object must not be used by two
+threads at once. So a process opens the file once (`Database`), every thread reads through its own
+cursor, and every write goes through `Database.write()`, which holds one lock and one transaction.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from audit import config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.(sql|py)$")
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process (usually the running app) holds the database file."""
+
+
+def migration_files() -> list[tuple[int, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.iterdir()):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    numbers = [n for n, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError(f"two migrations share a number in {MIGRATIONS_DIR}")
+    return found
+
+
+def _apply(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if path.suffix == ".sql":
+        con.execute(path.read_text(encoding="utf-8"))
+        return
+    spec = importlib.util.spec_from_file_location(f"audit_migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.migrate(con)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration in one transaction; returns the numbers applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    pending = [(n, p) for n, p in migration_files() if n not in done]
+    if not pending:
+        return []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for number, path in pending:
+            _apply(con, path)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, path.name])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return [n for n, _ in pending]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+class Database:
+    """One open database file with its migrations applied."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path else config.database_path()
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseLocked(
+                    f"The database {self.path} is in use by another process (is the app running?). "
+                    "Stop it first, or do this from the app."
+                ) from exc
+            raise
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        migrate(self._con)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections must not be shared across threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def query_df(self, sql: str, params: list | dict | None = None):
+        return self.cursor().execute(sql, params or []).df()
+
+    def query_one(self, sql: str, params: list | dict | None = None):
+        return self.cursor().execute(sql, params or []).fetchone()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Serialised write transaction: commits on success, rolls back on any error."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.query_one("SELECT value FROM app_meta WHERE key = ?", [key])
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str, cur: duckdb.DuckDBPyConnection | None = None) -> None:
+        sql = "INSERT INTO app_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        if cur is not None:
+            cur.execute(sql, [key, value])
+            return
+        with self.write() as w:
+            w.execute(sql, [key, value])
+
+    def is_empty(self) -> bool:
+        return self.query_one("SELECT count(*) FROM stores")[0] == 0
+
+    def close(self) -> None:
+        self._con.close()
+
+
+_open_databases: dict[Path, Database] = {}
+_open_lock = threading.Lock()
+
+
+def shared_database(path: Path | str | None = None) -> Database:
+    """The process's one Database for a file (the app, its tests and tasks share it)."""
+    resolved = Path(path or config.database_path()).resolve()
+    with _open_lock:
+        if resolved not in _open_databases:
+            _open_databases[resolved] = Database(resolved)
+        return _open_databases[resolved]

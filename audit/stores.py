@@ -1,0 +1,166 @@
+"""Store list and store card, scoped to what the signed-in user may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from audit.auth import User
+from audit.db import Database
+from audit.i18n import name_column
+
+CHANNELS = ("traditional", "modern", "special")
+GRADES = ("A", "B", "C")
+# Target visits per week by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month).
+VISITS_PER_WEEK = {"A": (2.0, 3.0), "B": (1.0, 2.0), "C": (2 * 12 / 52, 3 * 12 / 52)}
+
+
+def scope_clause(viewer: User, alias: str = "s") -> tuple[str, list]:
+    """SQL condition (and its parameters) limiting stores to those the viewer may see."""
+    if viewer.sees_all_stores:
+        return "TRUE", []
+    if viewer.role == "dealer":
+        return f"{alias}.dealer_code = ?", [viewer.dealer_code]
+    return f"{alias}.merchandiser = ?", [viewer.username]
+
+
+@dataclass(frozen=True)
+class StoreFilters:
+    search: str = ""
+    regions: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()
+    dealers: tuple[str, ...] = ()
+    merchandisers: tuple[str, ...] = ()
+
+    def where(self) -> tuple[list[str], list]:
+        clauses, params = [], []
+        if self.search.strip():
+            term = f"%{self.search.strip().lower()}%"
+            clauses.append(
+                "(lower(s.code) LIKE ? OR lower(s.name) LIKE ? OR lower(coalesce(s.name_en, '')) LIKE ?"
+                " OR lower(coalesce(s.city, '')) LIKE ? OR lower(coalesce(s.address, '')) LIKE ?)"
+            )
+            params += [term] * 5
+        for column, values in (
+            ("s.region_code", self.regions),
+            ("s.channel", self.channels),
+            ("s.grade", self.grades),
+            ("s.dealer_code", self.dealers),
+            ("s.merchandiser", self.merchandisers),
+        ):
+            if values:
+                clauses.append(f"list_contains(?, {column})")
+                params.append(list(values))
+        return clauses, params
+
+
+def store_display_name(lang: str, alias: str = "s") -> str:
+    """Chinese users see the local name; English users the English one when there is one."""
+    return f"{alias}.name" if lang == "zh" else f"coalesce({alias}.name_en, {alias}.name)"
+
+
+def list_stores(db: Database, viewer: User, filters: StoreFilters, lang: str, today: date | None = None) -> pd.DataFrame:
+    scope, params = scope_clause(viewer)
+    clauses, filter_params = filters.where()
+    names = name_column(lang)
+    sql = f"""
+        WITH visits AS (
+            SELECT store_code, max(visit_date) AS last_visit,
+                   count(*) FILTER (WHERE visit_date > ?::DATE - INTERVAL 28 DAY) AS visits_28d
+            FROM audits GROUP BY store_code
+        )
+        SELECT s.code, {store_display_name(lang)} AS name, s.city, r.{names} AS region, s.channel,
+               s.sub_channel, s.grade, d.{names} AS dealer, u.display_name AS merchandiser,
+               v.last_visit, coalesce(v.visits_28d, 0) AS visits_28d
+        FROM stores s
+        LEFT JOIN regions r ON r.code = s.region_code
+        LEFT JOIN dealers d ON d.code = s.dealer_code
+        LEFT JOIN users u ON u.username = s.merchandiser
+        LEFT JOIN visits v ON v.store_code = s.code
+        WHERE s.active AND {scope} {''.join(' AND ' + c for c in clauses)}
+        ORDER BY s.code
+    """
+    return db.query_df(sql, [today or date.today(), *params, *filter_params])
+
+
+def count_visible_stores(db: Database, viewer: User) -> int:
+    scope, params = scope_clause(viewer)
+    return db.query_one(f"SELECT count(*) FROM stores s WHERE s.active AND {scope}", params)[0]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    regions: dict[str, str] = field(default_factory=dict)
+    dealers: dict[str, str] = field(default_factory=dict)
+    merchandisers: dict[str, str] = field(default_factory=dict)
+
+
+def filter_options(db: Database, viewer: User, lang: str) -> FilterOptions:
+    """Code -> label for each filter, limited to values that occur among the viewer's stores."""
+    scope, params = scope_clause(viewer)
+    names = name_column(lang)
+
+    def options(sql: str) -> dict[str, str]:
+        return dict(db.cursor().execute(sql, params).fetchall())
+
+    return FilterOptions(
+        regions=options(
+            f"SELECT DISTINCT r.code, r.{names} FROM stores s JOIN regions r ON r.code = s.region_code"
+            f" WHERE {scope} ORDER BY 2"
+        ),
+        dealers=options(
+            f"SELECT DISTINCT d.code, d.{names} FROM stores s JOIN dealers d ON d.code = s.dealer_code"
+            f" WHERE {scope} ORDER BY 2"
+        ),
+        merchandisers=options(
+            f"SELECT DISTINCT u.username, u.display_name FROM stores s JOIN users u ON u.username = s.merchandiser"
+            f" WHERE {scope} ORDER BY 2"
+        ),
+    )
+
+
+def store_card(db: Database, viewer: User, code: str, lang: str) -> dict | None:
+    """Every field of one store's card, or None when it does not exist or is not the viewer's."""
+    scope, params = scope_clause(viewer)
+    names = name_column(lang)
+    df = db.query_df(
+        f"""
+        SELECT s.*, r.{names} AS region, d.{names} AS dealer, d.phone AS dealer_phone,
+               u.display_name AS merchandiser_name
+        FROM stores s
+        LEFT JOIN regions r ON r.code = s.region_code
+        LEFT JOIN dealers d ON d.code = s.dealer_code
+        LEFT JOIN users u ON u.username = s.merchandiser
+        WHERE s.code = ? AND {scope}
+        """,
+        [code, *params],
+    )
+    if df.empty:
+        return None
+    return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+
+
+def recent_audits(db: Database, viewer: User, code: str, limit: int = 5) -> pd.DataFrame:
+    """The store's latest audits with headline findings (visible stores only)."""
+    scope, params = scope_clause(viewer)
+    return db.query_df(
+        f"""
+        WITH latest AS (
+            SELECT a.* FROM audits a JOIN stores s ON s.code = a.store_code
+            WHERE a.store_code = ? AND {scope}
+            ORDER BY a.visit_date DESC, a.id DESC LIMIT ?
+        )
+        SELECT a.id, a.visit_date, u.display_name AS merchandiser, a.order_placed, a.order_amount,
+               count(l.product_code) FILTER (WHERE l.must_stock) AS skus_checked,
+               count(l.product_code) FILTER (WHERE l.must_stock AND NOT l.in_stock) AS stock_outs,
+               date_diff('minute', a.started_at, a.submitted_at) AS minutes
+        FROM latest a
+        LEFT JOIN users u ON u.username = a.merchandiser
+        LEFT JOIN audit_lines l ON l.audit_id = a.id
+        GROUP BY ALL
+        ORDER BY a.visit_date DESC, a.id DESC
+        """,
+        [code, *params, limit],
+    )

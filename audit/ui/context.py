@@ -1,0 +1,82 @@
+"""Per-browser state every page needs: the database, the language, the signed-in user.
+
+The browser keeps two cookies, written by a small script (Streamlit can read cookies but not set
+them): the session token and the chosen language. A reload starts a new Streamlit session, which reads
+them back from st.context.cookies.
+"""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from audit import auth, i18n
+from audit.auth import User
+from audit.config import SESSION_DAYS
+from audit.db import Database, shared_database
+
+SESSION_COOKIE = "audit_session"
+LANG_COOKIE = "audit_lang"
+_YEAR = 365 * 24 * 3600
+
+
+def db() -> Database:
+    return shared_database()
+
+
+def lang() -> str:
+    if "lang" not in st.session_state:
+        saved = st.context.cookies.get(LANG_COOKIE)
+        st.session_state.lang = saved if saved in i18n.LANGUAGES else i18n.language_from_locale(st.context.locale)
+    return st.session_state.lang
+
+
+def t(key: str, **values) -> str:
+    return i18n.t(key, lang(), **values)
+
+
+def set_lang(value: str) -> None:
+    st.session_state.lang = value
+    _queue_cookie(LANG_COOKIE, value, _YEAR)
+
+
+def current_user() -> User | None:
+    """The user of this browser session, re-checked on every run (a revoked session ends at once)."""
+    if "session_token" not in st.session_state:
+        st.session_state.session_token = st.context.cookies.get(SESSION_COOKIE)
+    user = auth.user_for_session(db(), st.session_state.session_token)
+    if user is None:
+        st.session_state.session_token = None
+    return user
+
+
+def sign_in(username: str, password: str) -> User | None:
+    user = auth.authenticate(db(), username, password)
+    if user is not None:
+        token = auth.start_session(db(), user.username)
+        st.session_state.session_token = token
+        _queue_cookie(SESSION_COOKIE, token, SESSION_DAYS * 24 * 3600)
+    return user
+
+
+def sign_out() -> None:
+    auth.end_session(db(), st.session_state.get("session_token"))
+    st.session_state.session_token = None
+    _queue_cookie(SESSION_COOKIE, "", 0)
+
+
+def _queue_cookie(name: str, value: str, max_age: int) -> None:
+    st.session_state.setdefault("pending_cookies", {})[name] = (value, max_age)
+
+
+def flush_cookies() -> None:
+    """Write queued cookies in the browser; called once per run by app.py."""
+    pending = st.session_state.pop("pending_cookies", None)
+    if not pending:
+        return
+    statements = "".join(
+        f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + "
+        f"'; path=/; max-age={max_age}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+        for name, (value, max_age) in pending.items()
+    )
+    st.html(f"<script>{statements}</script>", unsafe_allow_javascript=True)

@@ -1,0 +1,38 @@
+"""Which pages exist and which roles may open them: the one place that decides it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from audit.auth import User
+from audit.ui.context import t
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    roles: frozenset[str]
+
+
+ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
+
+PAGES = (
+    PageSpec("pages/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
+    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
+)
+SIGN_IN = PageSpec("pages/sign_in.py", "nav.sign_in", ":material/login:", frozenset())
+
+
+def page_specs_for(user: User | None) -> list[PageSpec]:
+    if user is None:
+        return [SIGN_IN]
+    return [spec for spec in PAGES if user.role in spec.roles]
+
+
+def navigation(user: User | None):
+    """st.navigation holding only the pages this user may open; others are unreachable by URL too."""
+    pages = [st.Page(spec.path, title=t(spec.title_key), icon=spec.icon) for spec in page_specs_for(user)]
+    return st.navigation(pages)

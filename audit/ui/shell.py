@@ -1,0 +1,44 @@
+"""The sidebar every page shares: language choice, who is signed in, sign out."""
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.auth import User
+from audit.i18n import LANGUAGES
+from audit.ui import context
+from audit.ui.context import t
+
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+def language_picker() -> None:
+    current = context.lang()
+    if st.session_state.get("lang_choice") != current:
+        st.session_state.lang_choice = current
+
+    def changed() -> None:
+        choice = st.session_state.lang_choice
+        context.set_lang(choice if choice in LANGUAGES else current)
+
+    st.sidebar.segmented_control(
+        t("shell.language"),
+        LANGUAGES,
+        format_func=LANGUAGE_NAMES.get,
+        key="lang_choice",
+        on_change=changed,
+        width="stretch",
+    )
+
+
+def account_box(user: User) -> None:
+    with st.sidebar:
+        st.divider()
+        st.markdown(f"**{user.display_name}**  \n{t('role.' + user.role)}")
+        if st.button(t("shell.sign_out"), key="sign_out", icon=":material/logout:", width="stretch"):
+            context.sign_out()
+            st.rerun()
+
+
+def tablet_layout() -> None:
+    """Less empty space above the content: on a tablet every row of screen counts."""
+    st.html('<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 2rem; }</style>')

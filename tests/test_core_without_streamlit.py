@@ -1,0 +1,32 @@
+"""audit/ (outside audit/ui/) must run without Streamlit: no module there imports it."""
+import ast
+from pathlib import Path
+
+AUDIT = Path(__file__).resolve().parent.parent / "audit"
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_core_modules_never_import_streamlit_or_pages():
+    offenders = []
+    for path in AUDIT.rglob("*.py"):
+        if "ui" in path.relative_to(AUDIT).parts:
+            continue
+        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "pages") or m.startswith("audit.ui")}
+        if bad:
+            offenders.append(f"{path.relative_to(AUDIT.parent)}: {sorted(bad)}")
+    assert offenders == []
+
+
+def test_the_check_sees_imports(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text("import os\nfrom streamlit import session_state\n")
+    assert "streamlit" in imported_modules(sample)

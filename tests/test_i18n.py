@@ -1,0 +1,52 @@
+"""Every key exists in every language, and every key the code uses exists."""
+import re
+from pathlib import Path
+
+from audit import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def test_languages_have_the_same_keys():
+    en, zh = set(i18n.catalog("en")), set(i18n.catalog("zh"))
+    assert sorted(en - zh) == [], "keys missing from zh.json"
+    assert sorted(zh - en) == [], "keys missing from en.json"
+
+
+def test_no_empty_or_untranslated_chinese_text():
+    en, zh = i18n.catalog("en"), i18n.catalog("zh")
+    assert [k for k, v in zh.items() if not v.strip()] == []
+    # A Chinese text identical to the English one (beyond names and codes) means it was never translated.
+    same = [k for k in en if en[k] == zh[k] and re.search(r"[a-z]{4,}", en[k])]
+    assert same == []
+
+
+def test_placeholders_match_between_languages():
+    en, zh = i18n.catalog("en"), i18n.catalog("zh")
+    placeholders = lambda s: sorted(re.findall(r"{(\w+)}", s))  # noqa: E731
+    assert [k for k in en if placeholders(en[k]) != placeholders(zh[k])] == []
+
+
+def test_every_literal_key_used_in_code_exists():
+    sources = [*ROOT.glob("app.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("audit/**/*.py")]
+    used = {key for path in sources for key in KEY_CALL.findall(path.read_text(encoding="utf-8"))}
+    assert sorted(used - set(i18n.catalog("en"))) == []
+
+
+def test_language_from_browser_locale():
+    assert i18n.language_from_locale("zh-CN") == "zh"
+    assert i18n.language_from_locale("zh-Hans-CN") == "zh"
+    assert i18n.language_from_locale("en-GB") == "en"
+    assert i18n.language_from_locale(None) == "en"
+
+
+def test_translation_and_formatting():
+    assert i18n.t("nav.stores", "zh") == "门店"
+    assert i18n.t("stores.showing", "en", shown=3, total=10) == "3 of 10 stores"
+    from datetime import date
+
+    assert i18n.fmt_date(date(2026, 3, 5), "zh") == "2026年3月5日"
+    assert i18n.fmt_date(date(2026, 3, 5), "en") == "05 Mar 2026"
+    assert i18n.fmt_date(None, "en") == "—"
+    assert i18n.fmt_money(1234.5) == "¥1,234.50"

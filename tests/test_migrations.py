@@ -1,0 +1,94 @@
+"""Numbered migrations: a fresh database gets them all; an older one upgrades without loss."""
+import shutil
+
+import duckdb
+import pytest
+
+from audit import db as dbmod
+from audit.db import Database, migration_files, schema_version
+
+EXPECTED_TABLES = {
+    "app_meta", "regions", "dealers", "users", "sessions", "stores", "products", "competitors", "pop_types",
+    "audits", "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
+    "schema_migrations",
+}
+
+
+def tables(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def test_fresh_database_has_every_table_and_the_latest_version(db):
+    con = db.cursor()
+    assert EXPECTED_TABLES <= tables(con)
+    assert schema_version(con) == max(n for n, _ in migration_files())
+
+
+def test_reopening_applies_nothing_twice(data_dir):
+    Database(data_dir / "a.duckdb").close()
+    database = Database(data_dir / "a.duckdb")
+    count = database.query_one("SELECT count(*) FROM schema_migrations")[0]
+    assert count == len(migration_files())
+
+
+@pytest.fixture
+def migrations_copy(tmp_path, monkeypatch):
+    folder = tmp_path / "migrations"
+    shutil.copytree(dbmod.MIGRATIONS_DIR, folder)
+    monkeypatch.setattr(dbmod, "MIGRATIONS_DIR", folder)
+    return folder
+
+
+def test_an_older_database_upgrades_without_loss(tmp_path, migrations_copy):
+    path = tmp_path / "old.duckdb"
+    old = Database(path)
+    with old.write() as cur:
+        cur.execute("INSERT INTO regions VALUES ('E', 'East', '华东')")
+        cur.execute(
+            "INSERT INTO stores (code, name, channel, grade, region_code) VALUES ('S1', '好又多超市', 'modern', 'A', 'E')"
+        )
+    old.close()
+    before = schema_version(duckdb.connect(str(path)))
+    (migrations_copy / f"{before + 1:03d}_store_fax.sql").write_text(
+        "ALTER TABLE stores ADD COLUMN fax VARCHAR; UPDATE stores SET fax = 'n/a';"
+    )
+    upgraded = Database(path)
+    assert schema_version(upgraded.cursor()) == before + 1
+    assert upgraded.query_one("SELECT name, grade, region_code, fax FROM stores") == ("好又多超市", "A", "E", "n/a")
+
+
+def test_python_migrations_run_too(tmp_path, migrations_copy):
+    number = max(n for n, _ in migration_files()) + 1
+    (migrations_copy / f"{number:03d}_seed_meta.py").write_text(
+        "def migrate(con):\n    con.execute(\"INSERT INTO app_meta VALUES ('seeded', 'yes')\")\n"
+    )
+    assert Database(tmp_path / "p.duckdb").get_meta("seeded") == "yes"
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, migrations_copy):
+    path = tmp_path / "f.duckdb"
+    Database(path).close()
+    number = max(n for n, _ in migration_files()) + 1
+    (migrations_copy / f"{number:03d}_good.sql").write_text("CREATE TABLE extra (x INTEGER);")
+    (migrations_copy / f"{number + 1:03d}_broken.sql").write_text("ALTER TABLE no_such_table ADD COLUMN y INTEGER;")
+    with pytest.raises(duckdb.Error):
+        Database(path)
+    con = duckdb.connect(str(path))
+    assert schema_version(con) == number - 1
+    assert "extra" not in tables(con)
+
+
+def test_a_second_process_gets_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "locked.duckdb"
+    holder = Database(path)
+    code = (
+        "import sys\nfrom audit.db import Database, DatabaseLocked\n"
+        f"try:\n    Database({str(path)!r})\nexcept DatabaseLocked as e:\n    print(e); sys.exit(3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    holder.close()
+    assert result.returncode == 3
+    assert "in use by another process" in result.stdout

@@ -1,0 +1,150 @@
+"""Every page, run through Streamlit's AppTest, for every role; forbidden pages stay out of reach."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit import auth
+
+ROLE_USERS = {"admin": "admin", "manager": "manager", "merchandiser": "merch01", "dealer": "dealer01"}
+
+
+def app_as(db, username: str | None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=60)
+    at.context["locale"] = "zh-CN" if lang == "zh" else "en-GB"
+    if username:
+        at.session_state["session_token"] = auth.start_session(db, username)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info, *at.warning)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_page_with_demo_accounts(demo_db):
+    at = app_as(demo_db, None)
+    assert not at.exception
+    assert at.title[0].value == "Sign in"
+    assert "Demo accounts" in texts(at)
+    at.switch_page("pages/stores.py").run()
+    assert at.title[0].value == "Sign in"
+
+
+def test_sign_in_form_signs_in_and_wrong_password_says_so(demo_db):
+    at = app_as(demo_db, None)
+    at.text_input(key="signin_username").input("manager")
+    at.text_input(key="signin_password").input("wrong")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert at.text_input(key="signin_username").value == "manager"  # nothing typed is lost
+    at.text_input(key="signin_password").input("demo")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Stores"
+
+
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_each_role_reaches_the_store_list_in_both_languages(demo_db, role):
+    for lang, title in (("en", "Stores"), ("zh", "门店")):
+        at = app_as(demo_db, ROLE_USERS[role], lang)
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+        assert len(at.dataframe) == 1
+
+
+def store_codes(at: AppTest) -> set[str]:
+    return set(at.dataframe[0].value["code"])
+
+
+def test_store_list_is_scoped_in_the_data_layer(demo_db):
+    everything = store_codes(app_as(demo_db, "manager"))
+    assert len(everything) == 40
+    mine = store_codes(app_as(demo_db, "merch01"))
+    assigned = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE merchandiser = 'merch01'").fetchall()}
+    assert mine == assigned and 0 < len(mine) < 40
+    dealer_user = auth.get_user(demo_db, "dealer01")
+    supplied = {r[0] for r in demo_db.cursor().execute(
+        "SELECT code FROM stores WHERE dealer_code = ?", [dealer_user.dealer_code]).fetchall()}
+    assert store_codes(app_as(demo_db, "dealer01")) == supplied
+
+
+@pytest.mark.parametrize("role", ["manager", "merchandiser", "dealer"])
+def test_admin_page_is_unreachable_for_other_roles(demo_db, role):
+    at = app_as(demo_db, ROLE_USERS[role])
+    at.switch_page("pages/admin.py").run()
+    assert at.title[0].value == "Stores"
+    assert not at.tabs
+
+
+def test_admin_page_has_imports_and_users(demo_db):
+    at = app_as(demo_db, "admin")
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception
+    assert [tab.label for tab in at.tabs][:2] == ["Import master data", "Users"]
+    users_table = at.dataframe[-1].value
+    assert {"admin", "manager", "merch01", "dealer01"} <= set(users_table["username"])
+
+
+def test_admin_adds_a_user_and_sees_a_clear_error_for_a_short_password(demo_db):
+    at = app_as(demo_db, "admin")
+    at.switch_page("pages/admin.py").run()
+    at.text_input(key="new_username").input("zhang.wei")
+    at.text_input(key="new_display_name").input("张伟")
+    at.button_group(key="new_role").set_value("merchandiser")
+    at.text_input(key="new_password").input("short")
+    submit = next(b for b in at.button if b.label == "Add user")
+    submit.click().run()
+    assert "The password must have at least 8 characters." in [e.value for e in at.error]
+    assert at.text_input(key="new_username").value == "zhang.wei"
+    at.text_input(key="new_password").input("long enough now")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert auth.authenticate(demo_db, "zhang.wei", "long enough now").role == "merchandiser"
+
+
+def test_search_and_filters_narrow_the_list_and_live_in_the_url(demo_db):
+    at = app_as(demo_db, "manager")
+    at.text_input(key="url_q").input("S00001").run()
+    assert store_codes(at) == {"S00001"}
+    assert at.query_params["q"] == ["S00001"] or at.query_params["q"] == "S00001"
+    at.text_input(key="url_q").input("").run()
+    at.button_group(key="url_grade").set_value(["A"]).run()
+    grades = set(demo_db.cursor().execute("SELECT grade FROM stores WHERE code IN (SELECT unnest(?))",
+                                          [sorted(store_codes(at))]).fetchall())
+    assert grades == {("A",)}
+
+
+def test_store_card_opens_from_the_url_and_other_stores_are_refused(demo_db):
+    mine = demo_db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code")[0]
+    other = demo_db.query_one("SELECT code FROM stores WHERE merchandiser <> 'merch01' ORDER BY code")[0]
+    at = AppTest.from_file("app.py", default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "merch01")
+    at.query_params["store"] = mine
+    at.run()
+    assert not at.exception
+    assert "Recent audits" in texts(at)
+    at.query_params["store"] = other
+    at.run()
+    assert [w.value for w in at.warning] == [f"Store {other} does not exist or is not one of your stores."]
+
+
+def test_empty_database_offers_demo_data_and_a_first_administrator(data_dir):
+    at = AppTest.from_file("app.py", default_timeout=60).run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "Load demo data" in labels
+    at.text_input(key="first_admin_username").input("root")
+    at.text_input(key="first_admin_display_name").input("Root")
+    at.text_input(key="first_admin_password").input("a long password")
+    next(b for b in at.button if b.label == "Create administrator and sign in").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Stores"
+    assert "There are no stores yet" in texts(at)
+
+
+def test_sign_out_ends_the_session(demo_db):
+    at = app_as(demo_db, "manager")
+    token = at.session_state["session_token"]
+    next(b for b in at.button if b.key == "sign_out").click().run()
+    assert at.title[0].value == "Sign in"
+    assert auth.user_for_session(demo_db, token) is None
