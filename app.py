@@ -9,8 +9,11 @@ st.set_page_config(page_title="Store Audit", page_icon=":material/fact_check:", 
 shell.tablet_layout()
 user = context.current_user()
 page = navigation(user)
-shell.language_picker()
-if user is not None:
+if user is None:
+    # Signed-out tablets in portrait hide the sidebar: offer the language where it is seen.
+    shell.language_picker(st.columns([3, 1])[1])
+else:
+    shell.language_picker()
     shell.account_box(user)
 context.flush_cookies()
 page.run()

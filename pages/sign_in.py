@@ -7,7 +7,7 @@ from audit.ui.context import t
 from audit.ui.widgets import show_user_error
 
 db = context.db()
-st.title(t("signin.title"))
+st.title(t("app.name"), anchor=False)
 st.caption(t("app.tagline"))
 
 if users.count_users(db) == 0:
@@ -36,6 +36,7 @@ if users.count_users(db) == 0:
     st.stop()
 
 with st.form("sign_in", border=True):
+    st.subheader(t("signin.title"), anchor=False)
     username = st.text_input(t("signin.username"), key="signin_username", autocomplete="username")
     password = st.text_input(t("signin.password"), type="password", key="signin_password", autocomplete="current-password")
     submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch")

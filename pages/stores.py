@@ -137,7 +137,7 @@ def show_list() -> None:
         table,
         hide_index=True,
         width="stretch",
-        height=min(36 * (len(table) + 1) + 3, 560),
+        height=min(35 * (len(table) + 1) + 3, 560),
         on_select="rerun",
         selection_mode="single-row",
         key="store_table",

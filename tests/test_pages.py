@@ -25,10 +25,10 @@ def texts(at: AppTest) -> str:
 def test_signed_out_visitor_sees_only_the_sign_in_page_with_demo_accounts(demo_db):
     at = app_as(demo_db, None)
     assert not at.exception
-    assert at.title[0].value == "Sign in"
+    assert at.title[0].value == "Store Audit"
     assert "Demo accounts" in texts(at)
     at.switch_page("pages/stores.py").run()
-    assert at.title[0].value == "Sign in"
+    assert at.title[0].value == "Store Audit"
 
 
 def test_sign_in_form_signs_in_and_wrong_password_says_so(demo_db):
@@ -146,5 +146,5 @@ def test_sign_out_ends_the_session(demo_db):
     at = app_as(demo_db, "manager")
     token = at.session_state["session_token"]
     next(b for b in at.button if b.key == "sign_out").click().run()
-    assert at.title[0].value == "Sign in"
+    assert at.title[0].value == "Store Audit"
     assert auth.user_for_session(demo_db, token) is None

@@ -11,7 +11,7 @@ from audit.ui.context import t
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
-def language_picker() -> None:
+def language_picker(where=st.sidebar) -> None:
     current = context.lang()
     if st.session_state.get("lang_choice") != current:
         st.session_state.lang_choice = current
@@ -20,7 +20,7 @@ def language_picker() -> None:
         choice = st.session_state.lang_choice
         context.set_lang(choice if choice in LANGUAGES else current)
 
-    st.sidebar.segmented_control(
+    where.segmented_control(
         t("shell.language"),
         LANGUAGES,
         format_func=LANGUAGE_NAMES.get,
