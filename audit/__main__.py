@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--stores", type=int, default=200)
     demo.add_argument("--weeks", type=int, default=26)
     demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--photos", type=int, default=400, help="how many recent audits get drawn photos")
+    demo.add_argument("--photos", type=int, default=300, help="how many recent audits get drawn photos")
     demo.set_defaults(run=cmd_demo)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)

@@ -31,6 +31,13 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return text.format(**values) if values else text
 
 
+def label(prefix: str, value: str | None, lang: str) -> str:
+    """The translated name of a coded value (channel, sub-channel, ...); free text shows as entered."""
+    if _missing(value) or value == "":
+        return "—"
+    return catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(f"{prefix}.{value}", str(value))
+
+
 def _missing(value) -> bool:
     return value is None or value != value  # NaN and NaT are not equal to themselves
 

@@ -15,12 +15,12 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_core_modules_never_import_streamlit_or_pages():
+def test_core_modules_never_import_streamlit_or_views():
     offenders = []
     for path in AUDIT.rglob("*.py"):
         if "ui" in path.relative_to(AUDIT).parts:
             continue
-        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "pages") or m.startswith("audit.ui")}
+        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "views") or m.startswith("audit.ui")}
         if bad:
             offenders.append(f"{path.relative_to(AUDIT.parent)}: {sorted(bad)}")
     assert offenders == []
@@ -30,3 +30,9 @@ def test_the_check_sees_imports(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("import os\nfrom streamlit import session_state\n")
     assert "streamlit" in imported_modules(sample)
+
+
+def test_no_legacy_pages_folder_next_to_app():
+    """Streamlit runs a pages/ folder beside app.py as a legacy multipage app on the first request after
+    a start, executing a screen without app.py's sign-in gate. Screens live in views/ instead."""
+    assert not (AUDIT.parent / "pages").exists()

@@ -29,7 +29,7 @@ def test_placeholders_match_between_languages():
 
 
 def test_every_literal_key_used_in_code_exists():
-    sources = [*ROOT.glob("app.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("audit/**/*.py")]
+    sources = [*ROOT.glob("app.py"), *ROOT.glob("views/*.py"), *ROOT.glob("audit/**/*.py")]
     used = {key for path in sources for key in KEY_CALL.findall(path.read_text(encoding="utf-8"))}
     assert sorted(used - set(i18n.catalog("en"))) == []
 

@@ -1,16 +1,19 @@
 """Every page, run through Streamlit's AppTest, for every role; forbidden pages stay out of reach."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import auth
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ROLE_USERS = {"admin": "admin", "manager": "manager", "merchandiser": "merch01", "dealer": "dealer01"}
 
 
 def app_as(db, username: str | None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.context["locale"] = "zh-CN" if lang == "zh" else "en-GB"
     if username:
         at.session_state["session_token"] = auth.start_session(db, username)
@@ -27,8 +30,8 @@ def test_signed_out_visitor_sees_only_the_sign_in_page_with_demo_accounts(demo_d
     assert not at.exception
     assert at.title[0].value == "Store Audit"
     assert "Demo accounts" in texts(at)
-    at.switch_page("pages/stores.py").run()
-    assert at.title[0].value == "Store Audit"
+    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*sign_in.py'\]"):
+        at.switch_page("views/stores.py")
 
 
 def test_sign_in_form_signs_in_and_wrong_password_says_so(demo_db):
@@ -72,14 +75,15 @@ def test_store_list_is_scoped_in_the_data_layer(demo_db):
 @pytest.mark.parametrize("role", ["manager", "merchandiser", "dealer"])
 def test_admin_page_is_unreachable_for_other_roles(demo_db, role):
     at = app_as(demo_db, ROLE_USERS[role])
-    at.switch_page("pages/admin.py").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/admin.py")
     assert at.title[0].value == "Stores"
     assert not at.tabs
 
 
 def test_admin_page_has_imports_and_users(demo_db):
     at = app_as(demo_db, "admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert [tab.label for tab in at.tabs][:2] == ["Import master data", "Users"]
     users_table = at.dataframe[-1].value
@@ -88,7 +92,7 @@ def test_admin_page_has_imports_and_users(demo_db):
 
 def test_admin_adds_a_user_and_sees_a_clear_error_for_a_short_password(demo_db):
     at = app_as(demo_db, "admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     at.text_input(key="new_username").input("zhang.wei")
     at.text_input(key="new_display_name").input("张伟")
     at.button_group(key="new_role").set_value("merchandiser")
@@ -117,7 +121,7 @@ def test_search_and_filters_narrow_the_list_and_live_in_the_url(demo_db):
 def test_store_card_opens_from_the_url_and_other_stores_are_refused(demo_db):
     mine = demo_db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code")[0]
     other = demo_db.query_one("SELECT code FROM stores WHERE merchandiser <> 'merch01' ORDER BY code")[0]
-    at = AppTest.from_file("app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["session_token"] = auth.start_session(demo_db, "merch01")
     at.query_params["store"] = mine
     at.run()
@@ -129,7 +133,7 @@ def test_store_card_opens_from_the_url_and_other_stores_are_refused(demo_db):
 
 
 def test_empty_database_offers_demo_data_and_a_first_administrator(data_dir):
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     labels = [b.label for b in at.button]
     assert "Load demo data" in labels

@@ -24,9 +24,14 @@ def db() -> Database:
     return shared_database()
 
 
+def _cookie(name: str) -> str | None:
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) and value else None
+
+
 def lang() -> str:
     if "lang" not in st.session_state:
-        saved = st.context.cookies.get(LANG_COOKIE)
+        saved = _cookie(LANG_COOKIE)
         st.session_state.lang = saved if saved in i18n.LANGUAGES else i18n.language_from_locale(st.context.locale)
     return st.session_state.lang
 
@@ -43,7 +48,7 @@ def set_lang(value: str) -> None:
 def current_user() -> User | None:
     """The user of this browser session, re-checked on every run (a revoked session ends at once)."""
     if "session_token" not in st.session_state:
-        st.session_state.session_token = st.context.cookies.get(SESSION_COOKIE)
+        st.session_state.session_token = _cookie(SESSION_COOKIE)
     user = auth.user_for_session(db(), st.session_state.session_token)
     if user is None:
         st.session_state.session_token = None

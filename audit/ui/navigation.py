@@ -20,10 +20,10 @@ class PageSpec:
 ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
 
 PAGES = (
-    PageSpec("pages/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
-    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
+    PageSpec("views/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
+    PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )
-SIGN_IN = PageSpec("pages/sign_in.py", "nav.sign_in", ":material/login:", frozenset())
+SIGN_IN = PageSpec("views/sign_in.py", "nav.sign_in", ":material/login:", frozenset())
 
 
 def page_specs_for(user: User | None) -> list[PageSpec]:

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from audit import stores
-from audit.i18n import fmt_date, fmt_money
+from audit.i18n import fmt_date, fmt_money, label
 from audit.ui import context, url_state
 from audit.ui.context import t
 
@@ -23,7 +23,7 @@ def show_card(code: str) -> None:
     st.header(title, anchor=False)
     st.markdown(
         f":blue-badge[{card['code']}] :orange-badge[{t('stores.grade')} {card['grade']}] "
-        f":gray-badge[{t('channel.' + card['channel'])}{' · ' + card['sub_channel'] if card['sub_channel'] else ''}]"
+        f":gray-badge[{label('channel', card['channel'], lang)} · {label('sub_channel', card['sub_channel'], lang)}]"
     )
     left, right = st.columns(2, gap="large")
     with left, st.container(border=True):
@@ -49,8 +49,8 @@ def show_card(code: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('stores.card.business')}**")
         rows = [
-            (t("stores.card.ownership"), card["ownership"]),
-            (t("stores.card.category"), t("category." + card["category"]) if card["category"] else None),
+            (t("stores.card.ownership"), label("ownership", card["ownership"], lang)),
+            (t("stores.card.category"), label("category", card["category"], lang)),
             (t("stores.card.brands"), card["brands_carried"]),
             (t("stores.card.credit"), card["credit_notes"]),
             (t("stores.card.notes"), card["notes"]),
@@ -128,9 +128,10 @@ def show_list() -> None:
     if table.empty:
         st.info(t("stores.no_match"))
         return
-    text_columns = ["city", "region", "sub_channel", "dealer", "merchandiser"]
+    text_columns = ["city", "region", "dealer", "merchandiser"]
     table = table.fillna({column: "—" for column in text_columns}).assign(
-        channel=table.channel.map(lambda c: t("channel." + c)),
+        channel=table.channel.map(lambda c: label("channel", c, lang)),
+        sub_channel=table.sub_channel.map(lambda c: label("sub_channel", c, lang)),
         last_visit=table.last_visit.map(lambda d: fmt_date(d, lang)),
     )
     event = st.dataframe(
