@@ -1,8 +1,8 @@
 """Photo pipeline and content-addressed photo store.
 
 Every stored photo is an RGB JPEG (≤ 1920 px, quality 82, no EXIF) named by the sha256 of its bytes,
-with a thumbnail (≤ 400 px). Files are written before the database rows that refer to them; a sweep
-removes files that no row refers to.
+with a thumbnail (≤ 400 px) stored the same way. Files are written before the database rows that refer
+to them commit; `sweep_orphans` removes files no row refers to (left by a submit that failed later).
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import io
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,13 @@ from audit import config
 MAX_SIDE = 1920
 THUMB_SIDE = 400
 JPEG_QUALITY = 82
-Image.MAX_IMAGE_PIXELS = 60_000_000  # larger is refused as a possible decompression bomb
+MAX_PIXELS = 60_000_000  # a 48 MP phone camera fits; larger is refused as a possible decompression bomb
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+DEFAULT_SWEEP_GRACE_SECONDS = 3600  # a submit in flight writes its files minutes, not hours, before commit
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _DATETIME, _MODEL = 0x9003, 0x0132, 0x0110
+_GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON = 1, 2, 3, 4
 
 try:  # HEIC from iPads and iPhones
     from pillow_heif import register_heif_opener
@@ -33,7 +40,7 @@ except ImportError:  # pragma: no cover - pinned in requirements.txt
 
 
 class PhotoError(ValueError):
-    """A file that cannot be stored as a photo; key names the message for the user."""
+    """A file that cannot be stored as a photo; `key` names the message for the user (photo.error.*)."""
 
     def __init__(self, key: str):
         super().__init__(key)
@@ -48,49 +55,82 @@ class ProcessedPhoto:
     thumb_sha256: str
     width: int
     height: int
-    phash: int
-    taken_at: datetime | None
+    phash: int  # 64-bit dHash, fits UBIGINT
+    taken_at: datetime | None  # from the original EXIF, which the stored JPEG no longer carries
     camera_model: str | None
     gps_latitude: float | None
     gps_longitude: float | None
 
 
+# ---------------------------------------------------------------- decoding and conversion
+
 def _open(data: bytes) -> Image.Image:
     if not data:
         raise PhotoError("photo.error.empty")
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except Image.DecompressionBombError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, don't just warn
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoError("photo.error.too_large")
+            image.load()  # decodes the first frame of an animation, which is the one we keep
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoError("photo.error.too_large") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError as exc:
         raise PhotoError("photo.error.not_image") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        key = "photo.error.truncated" if "truncat" in str(exc).lower() else "photo.error.not_image"
+        raise PhotoError(key) from exc
     return image
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def _flatten_on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info)
+
+
+def _high_depth_to_grey(image: Image.Image) -> Image.Image:
+    """16/32-bit greyscale: scale into 8 bits; a plain convert would clip nearly everything to white."""
+    if image.mode.startswith("I;16") or (image.mode == "I" and image.getextrema()[1] > 255):
+        image = image.point(lambda v: v / 256)
+    return image.convert("L")
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, "white")
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
-        # 16-bit and float greyscale: scale into 8 bits instead of clipping to white.
-        image = image.point(lambda v: v / 256) if image.mode.startswith("I;16") else image
-        return image.convert("L").convert("RGB")
-    return image.convert("RGB")
+    if _has_alpha(image):
+        return _flatten_on_white(image)
+    if image.mode.startswith("I") or image.mode == "F":
+        return _high_depth_to_grey(image).convert("RGB")
+    return image.convert("RGB")  # CMYK, P, L, 1, YCbCr, LAB ...
 
 
-def _jpeg(image: Image.Image) -> bytes:
+def _encode_jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif= : nothing of the original leaks
     return out.getvalue()
 
 
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    fitted = image.copy()
+    fitted.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return fitted
+
+
+# ---------------------------------------------------------------- perceptual hash
+
 def difference_hash(image: Image.Image) -> int:
-    """64-bit dHash: which neighbouring pixels get brighter in a 9×8 greyscale copy."""
+    """64-bit dHash: for each of 8 rows of a 9×8 greyscale copy, is the right neighbour brighter?"""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     pixels = small.tobytes()
     bits = 0
@@ -101,24 +141,29 @@ def difference_hash(image: Image.Image) -> int:
 
 
 def hamming(a: int, b: int) -> int:
-    return bin(a ^ b).count("1")
+    """Bits that differ between two hashes: 0–5 is the same picture, above ~15 a different one."""
+    return (int(a) ^ int(b)).bit_count()
 
 
-def _exif_facts(image: Image.Image) -> tuple[datetime | None, str | None, float | None, float | None]:
-    exif = image.getexif()
-    taken_at = None
-    raw = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
-    if raw:
-        try:
-            taken_at = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-        except ValueError:
-            taken_at = None
-    model = exif.get(0x0110)
-    model = str(model).strip("\x00 ") or None if model else None
-    gps = exif.get_ifd(0x8825)
-    lat = _gps_degrees(gps.get(2), gps.get(1), "S")
-    lon = _gps_degrees(gps.get(4), gps.get(3), "W")
-    return taken_at, model, lat, lon
+# ---------------------------------------------------------------- EXIF facts
+
+def _clean_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).strip("\x00 ")
+    return text or None
+
+
+def _exif_time(value) -> datetime | None:
+    text = _clean_text(value)
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def _gps_degrees(value, ref, negative_ref: str) -> float | None:
@@ -127,38 +172,66 @@ def _gps_degrees(value, ref, negative_ref: str) -> float | None:
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     result = degrees + minutes / 60 + seconds / 3600
-    return -result if ref and str(ref).upper().startswith(negative_ref) else result
+    if result != result or not 0 <= result <= 180:  # NaN from a zero denominator, or nonsense
+        return None
+    return -result if _clean_text(ref) and _clean_text(ref).upper().startswith(negative_ref) else result
 
+
+def _exif_facts(image: Image.Image) -> tuple[datetime | None, str | None, float | None, float | None]:
+    """Capture time, camera model and GPS position from the original file's EXIF, when present."""
+    try:
+        exif = image.getexif()
+        sub, gps = exif.get_ifd(_EXIF_IFD), exif.get_ifd(_GPS_IFD)
+    except Exception:  # a damaged EXIF block must not cost the photo itself
+        return None, None, None, None
+    taken_at = _exif_time(sub.get(_DATETIME_ORIGINAL)) or _exif_time(exif.get(_DATETIME))
+    latitude = _gps_degrees(gps.get(_GPS_LAT), gps.get(_GPS_LAT_REF), "S")
+    longitude = _gps_degrees(gps.get(_GPS_LON), gps.get(_GPS_LON_REF), "W")
+    if latitude is not None and latitude > 90:
+        latitude = None
+    return taken_at, _clean_text(exif.get(_MODEL)), latitude, longitude
+
+
+# ---------------------------------------------------------------- the pipeline
 
 def process_photo(data: bytes) -> ProcessedPhoto:
-    image = _open(data)
-    taken_at, model, lat, lon = _exif_facts(image)
-    if getattr(image, "is_animated", False):
-        image.seek(0)
-    image = _to_rgb(ImageOps.exif_transpose(image))
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    jpeg = _jpeg(image)
-    thumb_image = image.copy()
-    thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    thumb = _jpeg(thumb_image)
+    """Decode any common photo (JPEG, PNG, HEIC, ...), normalise it and encode what we store.
+
+    Raises PhotoError with a message key when the bytes are not a usable photo.
+    """
+    original = _open(data)
+    taken_at, model, latitude, longitude = _exif_facts(original)
+    try:
+        image = to_rgb(ImageOps.exif_transpose(original))
+    except (OSError, ValueError) as exc:
+        raise PhotoError("photo.error.not_image") from exc
+    image = _fit(image, MAX_SIDE)
+    jpeg = _encode_jpeg(image)
+    thumb = _encode_jpeg(_fit(image, THUMB_SIDE))
     return ProcessedPhoto(
         jpeg=jpeg, thumb=thumb,
         sha256=hashlib.sha256(jpeg).hexdigest(), thumb_sha256=hashlib.sha256(thumb).hexdigest(),
         width=image.width, height=image.height, phash=difference_hash(image),
-        taken_at=taken_at, camera_model=model, gps_latitude=lat, gps_longitude=lon,
+        taken_at=taken_at, camera_model=model, gps_latitude=latitude, gps_longitude=longitude,
     )
 
 
+# ---------------------------------------------------------------- content-addressed files
+
 def photo_path(sha256: str, root: Path | None = None) -> Path:
+    """photos/ab/abcdef….jpg: a two-character fan-out keeps directories small."""
     return Path(root or config.photo_dir()) / sha256[:2] / f"{sha256}.jpg"
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Atomic write: a reader sees the whole file or none; an existing file is never rewritten."""
+def _write_once(path: Path, data: bytes) -> bool:
+    """Atomic write: a reader sees the whole file or none; an existing file is never rewritten.
+
+    Returns whether the file was written.
+    """
     if path.exists():
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -168,9 +241,11 @@ def _write_once(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
 
 
 def save_files(photo: ProcessedPhoto, root: Path | None = None) -> None:
+    """Write the photo and its thumbnail; call before committing the rows that refer to them."""
     _write_once(photo_path(photo.sha256, root), photo.jpeg)
     _write_once(photo_path(photo.thumb_sha256, root), photo.thumb)
 
@@ -180,11 +255,13 @@ PHOTO_COLUMNS = ("sha256", "thumb_sha256", "width", "height", "bytes", "phash", 
 
 
 def photo_row(photo: ProcessedPhoto) -> tuple:
+    """The values of PHOTO_COLUMNS for one photo."""
     return (photo.sha256, photo.thumb_sha256, photo.width, photo.height, len(photo.jpeg), photo.phash,
             photo.taken_at, photo.camera_model, photo.gps_latitude, photo.gps_longitude)
 
 
 def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
+    """Insert the photo's row in the caller's transaction; the same photo twice is one row."""
     cur.execute(
         f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({', '.join('?' * len(PHOTO_COLUMNS))})"
         " ON CONFLICT (sha256) DO NOTHING",
@@ -192,19 +269,29 @@ def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
     )
 
 
-def sweep_orphans(db, root: Path | None = None, grace_seconds: float = 3600) -> int:
-    """Delete photo files no row refers to; young files are kept (their submit may be in flight)."""
+def _referenced_hashes(db) -> set[str]:
+    rows = db.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall()
+    return {sha for row in rows for sha in row}
+
+
+def sweep_orphans(db, root: Path | None = None, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
+    """Delete photo files (and abandoned temp files) no `photos` row refers to; returns how many.
+
+    Files younger than `older_than_seconds` are kept: their submit may not have committed yet.
+    """
     root = Path(root or config.photo_dir())
-    referenced = {
-        sha for row in db.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for sha in row
-    }
-    cutoff = time.time() - grace_seconds
+    cutoff = time.time() - older_than_seconds
+    referenced = _referenced_hashes(db)  # read after the cutoff, so a file older than it and committed is seen
     removed = 0
     for path in root.glob("*/*"):
-        name = path.name.removeprefix(".tmp-")
-        if path.stem in referenced or path.stat().st_mtime > cutoff:
+        is_photo, is_temp = path.suffix == ".jpg" and not path.name.startswith("."), path.name.startswith(".tmp-")
+        if not (is_photo or is_temp) or (is_photo and path.stem in referenced):
             continue
-        if path.suffix == ".jpg" or name != path.name:
-            path.unlink(missing_ok=True)
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+            path.unlink()
             removed += 1
+        except FileNotFoundError:  # removed meanwhile (another sweep)
+            continue
     return removed

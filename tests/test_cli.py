@@ -33,3 +33,22 @@ def test_a_task_while_the_app_holds_the_database_says_so(data_dir):
     assert result.returncode == 2
     assert "in use by another process (is the app running?)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_import_a_gbk_csv_with_chinese_headers_from_the_command_line(data_dir, capsys):
+    samples = ROOT / "data" / "samples"
+    for kind in ("dealers", "users"):
+        assert main(["import", kind, str(samples / f"{kind}.csv")]) == 0
+    assert main(["--lang", "zh", "import", "stores", str(samples / "stores_gbk.csv")]) == 0
+    assert "导入完成：新增 3 条，更新 0 条。" in capsys.readouterr().out
+    database = Database(data_dir / "audit.duckdb")
+    assert database.query_one("SELECT name, channel FROM stores WHERE code = 'T0102'") == ("百佳便利店", "traditional")
+
+
+def test_import_with_bad_rows_exits_non_zero_and_lists_them(data_dir, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,channel,grade,region\nS1,Shop,modern,Q,East\n", encoding="utf-8")
+    assert main(["import", "stores", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "Row 2, column “grade”: “Q” is not one of: A, B, C." in out
+    assert "1 problem(s) found; nothing was imported." in out

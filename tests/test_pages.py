@@ -152,3 +152,23 @@ def test_sign_out_ends_the_session(demo_db):
     next(b for b in at.button if b.key == "sign_out").click().run()
     assert at.title[0].value == "Store Audit"
     assert auth.user_for_session(demo_db, token) is None
+
+
+def test_admin_imports_stores_with_preview_errors_and_confirm(demo_db):
+    at = app_as(demo_db, "admin", "zh")
+    at.switch_page("views/admin.py").run()
+    bad = "门店编码,门店名称,渠道,等级,大区\nN1,新店,现代,Z,华东\n".encode("gbk")
+    at.file_uploader(key="import_file_stores").set_value(("门店.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["发现 1 个问题：请修改文件后重新上传。尚未写入任何数据。"]
+    problems = next(d.value for d in at.dataframe if "message" in d.value.columns)
+    assert list(problems["message"]) == ["第 2 行，“等级”列：“Z”不是以下之一：A, B, C。"]
+    assert not [b for b in at.button if b.key == "import_confirm"]
+
+    good = "门店编码,门店名称,渠道,等级,大区,经销商编码,业务员\nN1,新店,现代,A,华东,D01,merch01\nN2,老店,传统,C,华东,D01,merch01\n"
+    at.file_uploader(key="import_file_stores").set_value(("门店.csv", good.encode("gbk"), "text/csv")).run()
+    assert "预览：共 2 行，新增 2 行，更新 0 行" in texts(at)
+    assert demo_db.query_one("SELECT count(*) FROM stores WHERE code IN ('N1', 'N2')")[0] == 0
+    next(b for b in at.button if b.key == "import_confirm").click().run()
+    assert "导入完成：新增 2 条，更新 0 条。" in [s.value for s in at.success]
+    assert demo_db.query_one("SELECT name, grade, merchandiser FROM stores WHERE code = 'N1'") == ("新店", "A", "merch01")
