@@ -1,26 +1,37 @@
-"""Deterministic demo data: master data, 26 weeks of audits with a story, synthetic shelf photos.
+"""Deterministic demo data: master data, weeks of audits that tell a story, synthetic shelf photos.
 
-Everything is drawn from one numpy Generator seeded by `seed`, with dates counted back from `today`,
-so the same arguments give the same data. Audits and their lines are built as whole arrays and
-bulk-inserted from DataFrames in chunks; nothing is inserted row by row, so 5,000 stores × 104 weeks
-(about 15 million SKU lines) loads in minutes.
+Everything is drawn from numpy Generators derived from `seed` (one independent stream per stage, so
+adding photos does not change the audits), with every date and timestamp counted from `today`: the same
+arguments give the same rows. Audits and their lines are built as whole arrays and bulk-inserted from
+DataFrames in chunks, in audit-id order; nothing is inserted row by row, so 5,000 stores × 104 weeks
+(about 15 million SKU lines) loads in minutes with bounded memory.
+
+The story the charts tell: stores differ (a Beta-distributed store quality plus merchandiser and dealer
+effects), East improves and North declines over the period, and compliance dips where a competitor runs
+a campaign, which also shows as bursts of competitor observations.
 """
 from __future__ import annotations
 
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from audit import auth, photos
+from audit import auth, i18n
+from audit import photos as photo_store
 from audit.db import Database
 
 Progress = Callable[[float, str], None]
-LINE_CHUNK_AUDITS = 40_000
+LINE_CHUNK_AUDITS = 40_000  # ≈ 1 million lines per chunk: bounded memory, few round trips
+STREAMS = ("master", "stores", "audits", "lines", "competitors", "photos")
+
+# ---------------------------------------------------------------- master data tables
 
 # region code, English, Chinese, cities (English, Chinese, latitude, longitude)
 REGIONS = [
@@ -34,18 +45,32 @@ REGIONS = [
     ("C", "Central", "华中", [("Wuhan", "武汉", 30.59, 114.31), ("Changsha", "长沙", 28.23, 112.94)]),
 ]
 REGION_WEIGHTS = [0.3, 0.22, 0.2, 0.15, 0.13]
-# Drift of compliance over the whole period per region: East improves, North declines (the story the
-# charts tell), whatever the number of weeks.
-REGION_DRIFT = {"E": 0.24, "S": 0.04, "N": -0.24, "SW": 0.0, "C": 0.1}
+# Change of compliance over the whole period, whatever its length: East improves, North declines.
+REGION_DRIFT = {"E": 0.3, "S": 0.04, "N": -0.3, "SW": 0.0, "C": 0.1}
+CAMPAIGN_DIP = 0.06  # compliance lost while a competitor campaigns in the region
 
 CHANNELS = ["traditional", "modern", "special"]
 CHANNEL_WEIGHTS = [0.55, 0.30, 0.15]
-SUB_CHANNELS = {
-    "traditional": ["wholesale_market", "small_supermarket", "grocery", "personal_care_shop"],
-    "modern": ["hypermarket", "key_account", "supermarket_chain", "convenience_chain"],
-    "special": ["restaurant", "hotel", "factory", "station"],
+SUB_CHANNELS = {  # sub-channel: share within its channel
+    "traditional": {"wholesale_market": 0.12, "small_supermarket": 0.30, "grocery": 0.43, "personal_care_shop": 0.15},
+    "modern": {"hypermarket": 0.15, "key_account": 0.15, "supermarket_chain": 0.35, "convenience_chain": 0.35},
+    "special": {"restaurant": 0.40, "hotel": 0.20, "factory": 0.20, "station": 0.20},
 }
-# How a store of each sub-channel is named: (Chinese pattern, English pattern) with {n} a trade name.
+GRADES = ["A", "B", "C"]
+# Modern trade buys more, so more of it is grade A; overall A ≈ 15 %, B ≈ 35 %, C ≈ 50 %.
+GRADE_WEIGHTS_BY_CHANNEL = {"traditional": [0.12, 0.33, 0.55], "modern": [0.22, 0.40, 0.38],
+                            "special": [0.12, 0.33, 0.55]}
+OWNERSHIP_BY_CHANNEL = {
+    "traditional": (["private", "franchise", "chain"], [0.8, 0.12, 0.08]),
+    "modern": (["chain", "state_owned", "franchise"], [0.7, 0.15, 0.15]),
+    "special": (["private", "state_owned", "chain"], [0.5, 0.35, 0.15]),
+}
+STORE_CATEGORY_BY_CHANNEL = {
+    "traditional": (["agent", "wholesale_t1", "wholesale_t2", "key_retailer", "other"], [0.03, 0.12, 0.3, 0.35, 0.2]),
+    "modern": (["key_retailer", "other"], [0.8, 0.2]),
+    "special": (["other", "key_retailer"], [0.8, 0.2]),
+}
+# How a store of each sub-channel is named: (Chinese pattern, English pattern) around a trade name.
 STORE_NAME_PATTERNS = {
     "wholesale_market": ("{zh}批发部", "{en} Wholesale"),
     "small_supermarket": ("{zh}超市", "{en} Supermarket"),
@@ -69,27 +94,19 @@ STREETS = [("人民路", "Renmin Rd"), ("解放路", "Jiefang Rd"), ("中山路"
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"]
 GIVEN_NAMES = ["伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "勇", "军", "杰"]
 CONTACT_ROLES = ["店长", "老板", "采购经理", "店员"]
-OWNERSHIP = ["private", "chain", "state_owned", "franchise"]
-STORE_CATEGORY_BY_CHANNEL = {
-    "traditional": (["wholesale_t1", "wholesale_t2", "key_retailer", "other"], [0.15, 0.3, 0.35, 0.2]),
-    "modern": (["key_retailer", "other"], [0.8, 0.2]),
-    "special": (["other", "key_retailer"], [0.8, 0.2]),
-}
-GRADES = ["A", "B", "C"]
-GRADE_WEIGHTS = [0.15, 0.35, 0.50]
-# Visits per week by grade: A 2–3, B 1–2, C 2–3 a month (~0.58 a week).
-VISIT_CHOICES = {"A": ([1, 2, 3], [0.06, 0.5, 0.44]), "B": ([0, 1, 2], [0.06, 0.56, 0.38]),
-                 "C": ([0, 1], [0.42, 0.58])}
+CREDIT_NOTES = [None, None, "现款现货", "月结30天", "月结60天", "押一批结一批"]
 
-DEALERS = [  # code, English, Chinese, regions served
+DEALERS = [  # code, English, Chinese, regions served (the first is its home region)
     ("D01", "Huamei Trading", "华美商贸有限公司", ["E"]), ("D02", "Jiangnan Distribution", "江南分销有限公司", ["E"]),
     ("D03", "Lingnan Supply", "岭南供应链有限公司", ["S"]), ("D04", "Pearl River Trading", "珠江商贸有限公司", ["S", "C"]),
     ("D05", "Jingjin Distribution", "京津分销有限公司", ["N"]), ("D06", "Yanzhao Trading", "燕赵商贸有限公司", ["N"]),
     ("D07", "Bashu Trading", "巴蜀商贸有限公司", ["SW"]), ("D08", "Chuchu Supply", "楚楚供应链有限公司", ["C", "SW"]),
 ]
 MERCHANDISERS_PER_REGION = {"E": 3, "S": 3, "N": 2, "SW": 2, "C": 2}
+MERCHANDISER_NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈杰", "杨静", "赵磊", "黄艳", "周强", "吴芳", "徐勇", "孙军"]
+TABLETS = ["iPad (9th generation)", "HUAWEI MatePad 11", "Xiaomi Pad 6"]
 
-# category code, English, Chinese, our brand (en, zh), price range, product variants (en, zh)
+# category code, English, Chinese, our brand (en, zh), price range, products (en, zh)
 CATEGORIES = [
     ("beverages", "Beverages", "饮料", ("Qingquan", "清泉"), (2.5, 8.0),
      [("Green Tea 500ml", "绿茶 500ml"), ("Jasmine Tea 500ml", "茉莉花茶 500ml"), ("Lemon Tea 500ml", "柠檬茶 500ml"),
@@ -110,11 +127,21 @@ CATEGORIES = [
       ("Floor Cleaner", "地板清洁剂"), ("Toilet Cleaner", "洁厕灵"), ("Glass Cleaner", "玻璃清洁剂"),
       ("Bleach", "漂白水"), ("Fabric Softener", "柔顺剂"), ("Sponge Pack", "海绵擦"), ("Trash Bags", "垃圾袋")]),
 ]
+CATEGORY_ZH = {code: zh for code, _, zh, *_ in CATEGORIES}
+OUR_BRANDS_ZH = [brand_zh for *_, (_, brand_zh), _, _ in CATEGORIES]
+# Must-stock SKUs per channel (of 40), and how strongly each category is picked for it: restaurants,
+# hotels and stations stock drinks and snacks rather than detergent.
+MUST_STOCK_COUNT = {"traditional": 24, "modern": 28, "special": 20}
+MUST_STOCK_CATEGORY_WEIGHT = {"traditional": [1, 1, 1, 1], "modern": [1, 1, 1, 1], "special": [6, 4, 1, 1]}
+FACINGS_BASE = {"traditional": 1.0, "modern": 2.0, "special": 0.5}
+
 COMPETITORS = [("C01", "Guanyi", "冠益"), ("C02", "Sunfresh", "阳光鲜"), ("C03", "Bluepeak", "蓝峰"),
                ("C04", "Jiahe", "嘉禾"), ("C05", "Orchid", "兰韵")]
 COMPETITOR_KINDS = ["promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change"]
 KIND_WEIGHTS_CAMPAIGN = [0.4, 0.1, 0.15, 0.1, 0.2, 0.05]
 KIND_WEIGHTS_QUIET = [0.12, 0.15, 0.08, 0.3, 0.15, 0.2]
+OBSERVED_IN_CAMPAIGN, OBSERVED_QUIET = 0.45, 0.04  # chance a visit records the brand
+
 POP_TYPES = [  # code, English, Chinese, channels that require it
     ("poster", "Poster", "海报", ["traditional", "modern"]),
     ("hanging_flag", "Hanging flag", "吊旗", ["traditional", "modern"]),
@@ -123,12 +150,16 @@ POP_TYPES = [  # code, English, Chinese, channels that require it
     ("floor_stack", "Floor stack / end cap", "堆头", ["modern"]),
     ("banner", "Banner", "横幅", ["traditional"]),
 ]
-CATEGORY_ZH = {code: zh for code, _, zh, *_ in CATEGORIES}
-MUST_STOCK_SHARE = {"traditional": 0.6, "modern": 0.7, "special": 0.5}
+VISIT_NOTES = ["店长要求下周补货", "货架已重新整理", "冰柜坏了，已报修", "新品试销反应好", "竞品在门口做促销",
+               "老板出差，店员接待", "端午节堆头已布置", "价格牌已更换"]
 
 
 class DemoError(RuntimeError):
-    pass
+    """Demo data cannot be generated here; `key` names the message for the user."""
+
+    def __init__(self, key: str):
+        super().__init__(i18n.t(key))
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -145,9 +176,26 @@ class DemoSummary:
 
 
 def _insert(cur, table: str, frame: pd.DataFrame) -> None:
+    """Bulk insert: DuckDB scans the DataFrame directly (table names are constants of this module)."""
     cur.register("demo_frame", frame)
-    cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_frame")
-    cur.unregister("demo_frame")
+    try:
+        cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_frame")
+    finally:
+        cur.unregister("demo_frame")
+
+
+def _quota(rng: np.random.Generator, n: int, weights) -> np.ndarray:
+    """n category indices in exactly the given proportions (largest remainder), in random order:
+    a small demo still shows the intended shares."""
+    exact = np.asarray(weights, dtype=float) * n
+    counts = np.floor(exact).astype(np.int64)
+    counts[np.argsort(counts - exact, kind="stable")[: n - counts.sum()]] += 1
+    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
+def _pick(rng: np.random.Generator, options: list, weights=None):
+    """One element of a list (rng.choice would turn tuples into arrays and strings into numpy strings)."""
+    return options[int(rng.choice(len(options), p=weights))]
 
 
 # ---------------------------------------------------------------- master data
@@ -156,384 +204,634 @@ def _regions() -> pd.DataFrame:
     return pd.DataFrame([(code, en, zh) for code, en, zh, _ in REGIONS], columns=["code", "name_en", "name_zh"])
 
 
-def _dealers(rng: np.random.Generator) -> pd.DataFrame:
-    rows = []
-    for code, en, zh, regions in DEALERS:
-        contact = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES) + rng.choice(GIVEN_NAMES)
-        rows.append((code, en, zh, regions[0], contact, f"1{rng.integers(30, 90)}{rng.integers(10**7, 10**8)}",
-                     f"{code.lower()}@example.com"))
-    return pd.DataFrame(rows, columns=["code", "name_en", "name_zh", "region_code", "contact", "phone", "email"])
+def _phone(rng: np.random.Generator) -> str:
+    return f"1{int(rng.integers(30, 90))}{int(rng.integers(10**7, 10**8))}"
+
+
+def _person(rng: np.random.Generator) -> str:
+    return _pick(rng, SURNAMES) + "".join(_pick(rng, GIVEN_NAMES) for _ in range(int(rng.integers(1, 3))))
+
+
+def _dealers(rng: np.random.Generator, stamp: datetime) -> pd.DataFrame:
+    rows = [(code, en, zh, regions[0], _person(rng), _phone(rng), f"{code.lower()}@example.com", stamp)
+            for code, en, zh, regions in DEALERS]
+    return pd.DataFrame(rows, columns=["code", "name_en", "name_zh", "region_code", "contact", "phone", "email",
+                                       "updated_at"])
 
 
 def _merchandisers() -> list[tuple[str, str, str]]:
     """(username, Chinese display name, region) for the twelve merchandisers."""
-    result, number = [], 1
-    for region, count in MERCHANDISERS_PER_REGION.items():
-        for _ in range(count):
-            name = SURNAMES[(number * 5) % len(SURNAMES)] + GIVEN_NAMES[(number * 7) % len(GIVEN_NAMES)]
-            result.append((f"merch{number:02d}", name, region))
-            number += 1
-    return result
+    regions = [region for region, count in MERCHANDISERS_PER_REGION.items() for _ in range(count)]
+    return [(f"merch{n + 1:02d}", MERCHANDISER_NAMES[n], region) for n, region in enumerate(regions)]
 
 
-def _users(merchandisers) -> pd.DataFrame:
-    password_hash = auth.hash_password("demo")  # hashing is slow: once, shared by all demo accounts
+def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
+    password_hash = auth.hash_password("demo")  # hashing is slow: once, shared by every demo account
     rows = [("admin", "陈静", "admin", None), ("manager", "刘洋", "manager", None)]
     rows += [(username, name, "merchandiser", None) for username, name, _ in merchandisers]
     rows += [(f"dealer{code[1:]}", f"{zh} ({en})", "dealer", code) for code, en, zh, _ in DEALERS]
     frame = pd.DataFrame(rows, columns=["username", "display_name", "role", "dealer_code"])
-    return frame.assign(password_hash=password_hash, is_demo=True)
+    return frame.assign(password_hash=password_hash, is_demo=True, created_at=stamp, updated_at=stamp)
 
 
-def _products(rng: np.random.Generator) -> pd.DataFrame:
-    rows = []
-    for c_index, (category, _, _, (brand_en, brand_zh), (low, high), variants) in enumerate(CATEGORIES):
-        for v_index, (variant_en, variant_zh) in enumerate(variants):
+@dataclass(frozen=True)
+class Catalog:
+    """The SKUs as arrays, for vectorised line generation."""
+    codes: np.ndarray
+    rrp: np.ndarray
+    category: np.ndarray
+    stock_out_risk: np.ndarray  # some SKUs sell out more often than others
+    must: dict[str, np.ndarray]  # channel -> SKU indices that are must-stock there
+    other: dict[str, np.ndarray]  # channel -> the remaining SKU indices
+
+
+def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, Catalog]:
+    rows, category_index = [], []
+    for c, (category, _, _, (brand_en, brand_zh), (low, high), variants) in enumerate(CATEGORIES):
+        for v, (variant_en, variant_zh) in enumerate(variants):
             price = np.floor(rng.uniform(low, high)) + 0.9  # shelf prices end in .9
-            channels = [c for c in CHANNELS if rng.random() < MUST_STOCK_SHARE[c]]
-            rows.append((f"P{c_index + 1}{v_index + 1:02d}", f"{brand_en} {variant_en}", f"{brand_zh}{variant_zh}",
-                         brand_en, category, round(float(price), 2), channels))
-    return pd.DataFrame(rows, columns=["code", "name_en", "name_zh", "brand", "category", "rrp",
-                                       "must_stock_channels"])
+            rows.append((f"P{c + 1}{v + 1:02d}", f"{brand_en} {variant_en}", f"{brand_zh}{variant_zh}", brand_en,
+                         category, round(float(price), 2)))
+            category_index.append(c)
+    n, category_index = len(rows), np.array(category_index)
+    must = {}
+    for channel in CHANNELS:
+        weight = np.array(MUST_STOCK_CATEGORY_WEIGHT[channel], dtype=float)[category_index]
+        must[channel] = np.sort(rng.choice(n, size=MUST_STOCK_COUNT[channel], replace=False, p=weight / weight.sum()))
+    frame = pd.DataFrame(rows, columns=["code", "name_en", "name_zh", "brand", "category", "rrp"])
+    frame["must_stock_channels"] = [[ch for ch in CHANNELS if i in must[ch]] for i in range(n)]
+    frame["updated_at"] = stamp
+    catalog = Catalog(
+        codes=frame.code.to_numpy(), rrp=frame.rrp.to_numpy(dtype=float), category=frame.category.to_numpy(),
+        stock_out_risk=rng.uniform(0, 0.08, size=n), must=must,
+        other={ch: np.setdiff1d(np.arange(n), idx) for ch, idx in must.items()},
+    )
+    return frame, catalog
 
 
-def _stores(rng: np.random.Generator, n: int, merchandisers) -> pd.DataFrame:
-    region_index = rng.choice(len(REGIONS), size=n, p=REGION_WEIGHTS)
-    channel = np.array(CHANNELS)[rng.choice(3, size=n, p=CHANNEL_WEIGHTS)]
-    grade = np.array(GRADES)[rng.choice(3, size=n, p=GRADE_WEIGHTS)]
-    rows = []
-    merch_by_region = {}
-    for username, _, region in merchandisers:
-        merch_by_region.setdefault(region, []).append(username)
-    dealers_by_region = {code: [d for d, _, _, regions in DEALERS if code in regions] for code, *_ in REGIONS}
-    for i in range(n):
-        region_code, _, _, cities = REGIONS[region_index[i]]
-        city_en, city_zh, lat, lon = cities[rng.integers(len(cities))]
-        sub = SUB_CHANNELS[channel[i]][rng.integers(4)]
-        trade_zh, trade_en = TRADE_NAMES[rng.integers(len(TRADE_NAMES))]
-        street_zh, street_en = STREETS[rng.integers(len(STREETS))]
-        number = int(rng.integers(1, 800))
-        pattern_zh, pattern_en = STORE_NAME_PATTERNS[sub]
-        categories, weights = STORE_CATEGORY_BY_CHANNEL[channel[i]]
-        rows.append((
-            f"S{i + 1:05d}",
-            f"{pattern_zh.format(zh=trade_zh)}（{street_zh}店）",
-            f"{pattern_en.format(en=trade_en)} ({street_en})",
-            f"{city_zh}{street_zh}{number}号",
-            f"1{rng.integers(30, 90)}{rng.integers(10**7, 10**8)}",
-            rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
-            CONTACT_ROLES[rng.integers(len(CONTACT_ROLES))],
-            OWNERSHIP[rng.integers(len(OWNERSHIP))],
-            categories[rng.choice(len(categories), p=weights)],
-            channel[i], sub, grade[i], region_code, city_zh,
-            round(lat + rng.normal(0, 0.06), 5), round(lon + rng.normal(0, 0.06), 5),
-            rng.choice(dealers_by_region[region_code]),
-            rng.choice(merch_by_region[region_code]),
-            ", ".join(["清泉", "脆乐", *rng.choice([zh for _, _, zh in COMPETITORS], size=2, replace=False)]),
-        ))
-    return pd.DataFrame(rows, columns=[
-        "code", "name", "name_en", "address", "phone", "contact_name", "contact_role", "ownership", "category",
-        "channel", "sub_channel", "grade", "region_code", "city", "latitude", "longitude", "dealer_code",
-        "merchandiser", "brands_carried"])
+def _store_row(rng: np.random.Generator, number: int, region_index: int, channel: str, grade: str,
+               merch_by_region, dealers_by_region) -> tuple:
+    region_code, _, _, cities = REGIONS[region_index]
+    _, city_zh, lat, lon = _pick(rng, cities)
+    subs = SUB_CHANNELS[channel]
+    sub = _pick(rng, list(subs), list(subs.values()))
+    trade_zh, trade_en = _pick(rng, TRADE_NAMES)
+    street_zh, street_en = _pick(rng, STREETS)
+    pattern_zh, pattern_en = STORE_NAME_PATTERNS[sub]
+    ownerships, ownership_weights = OWNERSHIP_BY_CHANNEL[channel]
+    categories, category_weights = STORE_CATEGORY_BY_CHANNEL[channel]
+    competitor_brands = [COMPETITORS[i][2] for i in sorted(rng.choice(len(COMPETITORS), size=2, replace=False))]
+    return (
+        f"S{number:05d}",
+        f"{pattern_zh.format(zh=trade_zh)}（{street_zh}店）",
+        f"{pattern_en.format(en=trade_en)} ({street_en})",
+        f"{city_zh}市{street_zh}{int(rng.integers(1, 800))}号",
+        _phone(rng), _person(rng), _pick(rng, CONTACT_ROLES),
+        _pick(rng, ownerships, ownership_weights), _pick(rng, categories, category_weights),
+        channel, sub, grade, region_code, city_zh,
+        round(lat + rng.normal(0, 0.06), 5), round(lon + rng.normal(0, 0.06), 5),
+        _pick(rng, dealers_by_region[region_code]), _pick(rng, merch_by_region[region_code]),
+        "、".join(OUR_BRANDS_ZH[: int(rng.integers(2, 5))] + competitor_brands),
+        _pick(rng, CREDIT_NOTES),
+    )
 
 
-def _pop_types() -> pd.DataFrame:
-    return pd.DataFrame(POP_TYPES, columns=["code", "name_en", "name_zh", "required_channels"])
+STORE_COLUMNS = ["code", "name", "name_en", "address", "phone", "contact_name", "contact_role", "ownership", "category",
+                 "channel", "sub_channel", "grade", "region_code", "city", "latitude", "longitude", "dealer_code",
+                 "merchandiser", "brands_carried", "credit_notes"]
 
 
-def _competitors() -> pd.DataFrame:
-    return pd.DataFrame(COMPETITORS, columns=["code", "name_en", "name_zh"])
+def _stores(rng: np.random.Generator, n: int, merchandisers, stamp: datetime) -> pd.DataFrame:
+    region_index = _quota(rng, n, REGION_WEIGHTS)
+    channel = _quota(rng, n, CHANNEL_WEIGHTS)
+    grade = np.empty(n, dtype=np.int64)
+    for c, name in enumerate(CHANNELS):
+        in_channel = np.flatnonzero(channel == c)
+        grade[in_channel] = _quota(rng, len(in_channel), GRADE_WEIGHTS_BY_CHANNEL[name])
+    merch_by_region = {code: [u for u, _, r in merchandisers if r == code] for code, *_ in REGIONS}
+    dealers_by_region = {code: [d for d, _, _, served in DEALERS if code in served] for code, *_ in REGIONS}
+    rows = [_store_row(rng, i + 1, int(region_index[i]), CHANNELS[channel[i]], GRADES[grade[i]], merch_by_region,
+                       dealers_by_region) for i in range(n)]
+    return pd.DataFrame(rows, columns=STORE_COLUMNS).assign(updated_at=stamp)
 
 
-# ---------------------------------------------------------------- audits
-
-def _audits(rng, stores: pd.DataFrame, weeks: int, today: date, quality: np.ndarray, campaign_dip):
-    """Visits per store and week following the grade's frequency, on distinct working days.
-
-    Returns the audits frame and, per audit, the store index, week index and compliance level q.
-    """
-    n = len(stores)
-    first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    store_idx = np.repeat(np.arange(n), weeks)
-    week_idx = np.tile(np.arange(weeks), n)
-    grade = stores.grade.to_numpy()[store_idx]
-    visits = np.zeros(len(store_idx), dtype=np.int64)
-    for g, (choices, weights) in VISIT_CHOICES.items():
-        mask = grade == g
-        visits[mask] = rng.choice(choices, size=int(mask.sum()), p=weights)
-    # k distinct weekdays per store-week: the first k of a random permutation of Mon..Fri.
-    day_order = np.argsort(rng.random((len(store_idx), 5)), axis=1)
-    rows = np.repeat(np.arange(len(store_idx)), visits)
-    slot = np.arange(len(rows)) - np.repeat(np.cumsum(visits) - visits, visits)
-    weekday = day_order[rows, slot]
-    s_idx, w_idx = store_idx[rows], week_idx[rows]
-    visit_date = pd.to_datetime(first_monday) + pd.to_timedelta(w_idx * 7 + weekday, unit="D")
-    keep = visit_date <= pd.Timestamp(today)
-    s_idx, w_idx, visit_date = s_idx[keep], w_idx[keep], visit_date[keep]
-    order = np.lexsort((s_idx, visit_date.to_numpy()))
-    s_idx, w_idx, visit_date = s_idx[order], w_idx[order], visit_date[order]
-
-    m = len(s_idx)
-    start_minutes = rng.integers(8 * 60 + 30, 17 * 60 + 30, size=m)
-    duration = rng.integers(15, 61, size=m)
-    started_at = visit_date + pd.to_timedelta(start_minutes, unit="m")
-    region = stores.region_code.to_numpy()[s_idx]
-    trend = pd.Series(region).map(REGION_DRIFT).to_numpy() * (w_idx / max(weeks - 1, 1) - 0.5)
-    q = np.clip(quality[s_idx] + trend - campaign_dip(region, w_idx), 0.15, 0.98)
-    ordered = rng.random(m) < 0.35 + 0.4 * q
-    amount = np.where(ordered, np.round(rng.lognormal(6.3, 0.7, size=m), 2), np.nan)
-    ids = np.arange(1, m + 1)
-    return pd.DataFrame({
-        "id": ids,
-        "submission_key": [f"demo-{i}" for i in ids],
-        "store_code": stores.code.to_numpy()[s_idx],
-        "merchandiser": stores.merchandiser.to_numpy()[s_idx],
-        "visit_date": visit_date.date,
-        "started_at": started_at,
-        "submitted_at": started_at + pd.to_timedelta(duration, unit="m"),
-        "order_placed": ordered,
-        "order_amount": amount,
-        "notes": None,
-        "source": "demo",
-    }), s_idx, w_idx, q
+def _named(rows, columns: list[str], stamp: datetime) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns).assign(updated_at=stamp)
 
 
-def _campaigns(rng, weeks: int):
-    """Competitor campaigns: (competitor index, region, first week, last week)."""
+def _store_quality(rng: np.random.Generator, stores: pd.DataFrame, merchandisers) -> np.ndarray:
+    """How well each store is kept (0–1): its own level, its merchandiser's and its dealer's effect."""
+    merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers))))
+    dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS))))
+    return (rng.beta(5, 2, size=len(stores)) + stores.merchandiser.map(merch_effect).to_numpy()
+            + stores.dealer_code.map(dealer_effect).to_numpy())
+
+
+# ---------------------------------------------------------------- competitor campaigns
+
+@dataclass(frozen=True)
+class Campaign:
+    competitor: int
+    region: str
+    first_week: int
+    last_week: int
+
+
+def _campaigns(rng: np.random.Generator, weeks: int) -> list[Campaign]:
+    """Each competitor runs 2–4 campaigns of 2–5 weeks, each in one or two regions."""
     region_codes = [code for code, *_ in REGIONS]
     campaigns = []
     for c in range(len(COMPETITORS)):
         for _ in range(int(rng.integers(2, 5))):
             length = int(rng.integers(2, 6))
             start = int(rng.integers(0, max(1, weeks - length + 1)))
-            for region in rng.choice(region_codes, size=int(rng.integers(1, 3)), replace=False):
-                campaigns.append((c, str(region), start, start + length - 1))
+            for r in sorted(rng.choice(len(region_codes), size=int(rng.integers(1, 3)), replace=False)):
+                campaigns.append(Campaign(c, region_codes[r], start, start + length - 1))
     return campaigns
 
 
-def _campaign_active(campaigns, competitor: int, region: np.ndarray, week: np.ndarray) -> np.ndarray:
+def _campaign_active(campaigns: list[Campaign], region: np.ndarray, week: np.ndarray,
+                     competitor: int | None = None) -> np.ndarray:
+    """Per visit: does a campaign (of `competitor`, or of anyone) run in its region that week?"""
     active = np.zeros(len(region), dtype=bool)
-    for c, r, first, last in campaigns:
-        if c == competitor:
-            active |= (region == r) & (week >= first) & (week <= last)
+    for campaign in campaigns:
+        if competitor is None or campaign.competitor == competitor:
+            active |= (region == campaign.region) & (week >= campaign.first_week) & (week <= campaign.last_week)
     return active
 
 
-def _lines(rng, audit_ids, channels, q, products: pd.DataFrame) -> pd.DataFrame:
-    """Per-SKU answers: each must-stock SKU of the store's channel, sometimes one extra SKU."""
-    codes = products.code.to_numpy()
-    rrp = products.rrp.to_numpy(dtype=float)
-    difficulty = np.random.default_rng(7).uniform(0, 0.08, size=len(codes))  # some SKUs sell out more
-    parts = []
+# ---------------------------------------------------------------- visits
+
+def _visits_per_store_week(rng: np.random.Generator, grade: np.ndarray, week: np.ndarray,
+                           phase: np.ndarray) -> np.ndarray:
+    """A: 2–3 a week, B: 1–2 a week, C: 2–3 a month (every other week, with some extra and some missed)."""
+    u = rng.random(len(grade))
+    a = np.where(u < 0.06, 1, np.where(u < 0.56, 2, 3))  # the odd week with one visit is a missed one
+    b = np.where(u < 0.06, 0, np.where(u < 0.62, 1, 2))
+    on_week = (week + phase) % 2 == 0
+    c = (u < np.where(on_week, 0.95, 0.18)).astype(np.int64)
+    return np.select([grade == "A", grade == "B"], [a, b], c)
+
+
+def _working_days(rng: np.random.Generator, visits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For k visits in a store-week: k distinct weekdays (Mon–Fri). Returns (store-week row, weekday)."""
+    day_order = np.argsort(rng.random((len(visits), 5)), axis=1)
+    rows = np.repeat(np.arange(len(visits)), visits)
+    slot = np.arange(len(rows)) - np.repeat(np.cumsum(visits) - visits, visits)
+    return rows, day_order[rows, slot]
+
+
+def _start_minutes(rng: np.random.Generator, merchandiser: np.ndarray, day: np.ndarray,
+                   duration: np.ndarray) -> np.ndarray:
+    """Each merchandiser's visits of a day follow one another between 08:30 and 18:00, with travel between.
+
+    `merchandiser` is an integer code per visit, `day` the day number.
+    """
+    group_key = merchandiser.astype(np.int64) * 100_000 + day
+    order = np.lexsort((rng.random(len(day)), group_key))
+    key = group_key[order]
+    new_group = np.r_[True, key[1:] != key[:-1]]
+    group_start = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    rank = np.arange(len(order)) - group_start[group]
+    size = np.diff(np.r_[group_start, len(order)])[group]
+    slot = 570 / size  # minutes of the working day per visit
+    spare = np.clip(slot - duration[order] - 10, 0, None)  # 10 minutes of travel
+    minutes = np.empty(len(day))
+    minutes[order] = 8.5 * 60 + rank * slot + rng.random(len(order)) * spare
+    return np.round(minutes).astype(np.int64)
+
+
+@dataclass
+class VisitPlan:
+    audits: pd.DataFrame
+    channel: np.ndarray  # per audit
+    region: np.ndarray
+    week: np.ndarray
+    quality: np.ndarray  # compliance level of the store at that visit, 0.15–0.98
+
+
+def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, today: date,
+                 store_quality: np.ndarray, campaigns: list[Campaign]) -> VisitPlan:
+    n = len(stores)
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    store_of_week, week_of_week = np.repeat(np.arange(n), weeks), np.tile(np.arange(weeks), n)
+    phase = rng.integers(0, 2, size=n)[store_of_week]
+    visits = _visits_per_store_week(rng, stores.grade.to_numpy()[store_of_week], week_of_week, phase)
+    rows, weekday = _working_days(rng, visits)
+    store, week = store_of_week[rows], week_of_week[rows]
+    day = week * 7 + weekday  # days since first_monday
+    keep = day <= (today - first_monday).days
+    store, week, day = store[keep], week[keep], day[keep]
+
+    m = len(store)
+    merch_code = pd.factorize(stores.merchandiser, sort=True)[0]
+    duration = rng.integers(15, 61, size=m)
+    start = _start_minutes(rng, merch_code[store], day, duration)
+    order = np.lexsort((store, start, day))  # ids follow time: the newest visits have the highest ids
+    store, week, day, start, duration = store[order], week[order], day[order], start[order], duration[order]
+
+    region = stores.region_code.to_numpy()[store]
+    trend = pd.Series(region).map(REGION_DRIFT).to_numpy() * (week / max(weeks - 1, 1) - 0.5)
+    dip = np.where(_campaign_active(campaigns, region, week), CAMPAIGN_DIP, 0.0)
+    quality = np.clip(store_quality[store] + trend - dip, 0.15, 0.98)
+
+    grade = stores.grade.to_numpy()[store]
+    ordered = rng.random(m) < 0.35 + 0.4 * quality
+    order_size = np.select([grade == "A", grade == "B"], [3.0, 1.6], 1.0)
+    amount = np.round(rng.lognormal(6.0, 0.6, size=m) * order_size, 2)
+    noted = rng.random(m) < 0.08
+    note = np.array(VISIT_NOTES, dtype=object)[rng.integers(len(VISIT_NOTES), size=m)]
+
+    visit_day = pd.Timestamp(first_monday) + pd.to_timedelta(day, unit="D")
+    started_at = visit_day + pd.to_timedelta(start, unit="m")
+    ids = np.arange(1, m + 1)
+    audits = pd.DataFrame({
+        "id": ids,
+        "submission_key": [f"demo-{i}" for i in ids],
+        "store_code": stores.code.to_numpy()[store],
+        "merchandiser": stores.merchandiser.to_numpy()[store],
+        "visit_date": visit_day.date,
+        "started_at": started_at,
+        "submitted_at": started_at + pd.to_timedelta(duration, unit="m"),
+        "order_placed": ordered,
+        "order_amount": np.where(ordered, amount, np.nan),
+        "notes": np.where(noted, note, None),
+        "source": "demo",
+    })
+    return VisitPlan(audits, stores.channel.to_numpy()[store], region, week, quality)
+
+
+# ---------------------------------------------------------------- audit answers
+
+def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog):
+    """(audit row, SKU index, must-stock flag), sorted by audit: every must-stock SKU of the channel,
+    and for some visits one or two other SKUs."""
+    rows, skus, must = [], [], []
     for channel in CHANNELS:
         in_channel = np.flatnonzero(channels == channel)
-        if len(in_channel) == 0:
-            continue
-        must = np.flatnonzero(products.must_stock_channels.map(lambda cs, ch=channel: ch in cs).to_numpy())
-        other = np.setdiff1d(np.arange(len(codes)), must)
-        audit_rows = np.repeat(in_channel, len(must))
-        sku = np.tile(must, len(in_channel))
-        must_flag = np.ones(len(sku), dtype=bool)
-        if len(other):
-            extra_rows = in_channel[rng.random(len(in_channel)) < 0.2]
-            audit_rows = np.concatenate([audit_rows, extra_rows])
-            sku = np.concatenate([sku, rng.choice(other, size=len(extra_rows))])
-            must_flag = np.concatenate([must_flag, np.zeros(len(extra_rows), dtype=bool)])
-        parts.append((audit_rows, sku, must_flag))
-    audit_rows = np.concatenate([p[0] for p in parts])
-    sku = np.concatenate([p[1] for p in parts])
-    must_flag = np.concatenate([p[2] for p in parts])
-    order = np.lexsort((sku, audit_rows))
-    audit_rows, sku, must_flag = audit_rows[order], sku[order], must_flag[order]
+        required, others = catalog.must[channel], catalog.other[channel]
+        rows.append(np.repeat(in_channel, len(required)))
+        skus.append(np.tile(required, len(in_channel)))
+        must.append(np.ones(len(in_channel) * len(required), dtype=bool))
+        extras = rng.choice(3, size=len(in_channel), p=[0.8, 0.13, 0.07])
+        extra_rows = np.repeat(in_channel, extras)
+        # two distinct extra SKUs: the second is offset from the first by 1..len-1
+        first = rng.integers(len(others), size=len(in_channel))
+        offset = np.where(np.arange(len(extra_rows)) - np.repeat(np.cumsum(extras) - extras, extras) == 0, 0,
+                          1 + rng.integers(max(len(others) - 1, 1), size=len(extra_rows)))
+        rows.append(extra_rows)
+        skus.append(others[(np.repeat(first, extras) + offset) % len(others)])
+        must.append(np.zeros(len(extra_rows), dtype=bool))
+    rows, skus, must = np.concatenate(rows), np.concatenate(skus), np.concatenate(must)
+    order = np.lexsort((skus, rows))
+    return rows[order], skus[order], must[order]
 
-    n = len(sku)
-    lq = q[audit_rows]
+
+def _when(mask: np.ndarray, values, dtype: str = "boolean") -> pd.Series:
+    """values where the question applies, NULL elsewhere."""
+    return pd.Series(values, dtype=dtype).where(mask)
+
+
+def _shelf_levels(u: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """Eye level (2) is likelier in well-kept stores; the rest split top 30 %, waist 45 %, floor 25 %."""
+    eye = 0.15 + 0.45 * quality
+    rest = 1 - eye
+    top, waist = 0.30 * rest, 0.45 * rest
+    return np.where(u < eye, 2, np.where(u < eye + top, 1, np.where(u < eye + top + waist, 3, 4)))
+
+
+def _lines(rng: np.random.Generator, audit_ids, channels, quality, catalog: Catalog) -> pd.DataFrame:
+    rows, sku, must = _line_skus(rng, channels, catalog)
+    n, q = len(sku), quality[rows]
     u = rng.random((11, n))
-    in_stock = u[0] < np.clip(0.62 + 0.37 * lq - difficulty[sku], 0.3, 0.995)
-    facings = np.where(in_stock, np.minimum(1 + rng.poisson(1 + 3 * lq), 12), 0)
-    # Shelf level: eye level (2) more likely in better-kept stores.
-    p1, p2, p3 = 0.18, 0.15 + 0.45 * lq, 0.27
-    level = np.where(u[1] < p1, 1, np.where(u[1] < p1 + p2, 2, np.where(u[1] < p1 + p2 + p3, 3, 4)))
-    tag_present = u[2] < 0.7 + 0.28 * lq
-    shelf_price_factor = np.where(u[3] < 0.12 * (1 - lq) + 0.02, rng.uniform(0.8, 0.95, n),
-                                  np.where(u[3] > 0.93, rng.uniform(1.02, 1.08, n), 1.0))
-
-    def when(mask, values, dtype="boolean"):
-        return pd.Series(values, dtype=dtype).where(mask)  # NULL where the question does not apply
-
+    in_stock = u[0] < np.clip(0.62 + 0.37 * q - catalog.stock_out_risk[sku], 0.3, 0.995)
+    base = pd.Series(channels[rows]).map(FACINGS_BASE).to_numpy()
+    facings = np.where(in_stock, np.minimum(1 + rng.poisson(base + 3 * q), 12), 0)
+    tag_present = u[2] < 0.7 + 0.28 * q
+    # Mostly the RRP; sometimes 5–20 % below (an unauthorised discount), rarely a little above.
+    price_factor = np.where(u[3] < 0.12 * (1 - q) + 0.02, rng.uniform(0.8, 0.95, n),
+                            np.where(u[3] > 0.95, rng.uniform(1.02, 1.08, n), 1.0))
     return pd.DataFrame({
-        "audit_id": audit_ids[audit_rows],
-        "product_code": codes[sku],
-        "must_stock": must_flag,
+        "audit_id": audit_ids[rows],
+        "product_code": catalog.codes[sku],
+        "must_stock": must,
         "in_stock": in_stock,
         "facings": facings.astype(np.int16),
-        "shelf_level": when(in_stock, level, "Int8"),
-        "restocked": when(~in_stock, u[4] < 0.1 + 0.4 * lq),
-        "fifo_ok": when(in_stock, u[5] < 0.75 + 0.23 * lq),
-        "near_expiry": when(in_stock, u[6] < 0.01 + 0.08 * (1 - lq)),
-        "damaged": when(in_stock, u[7] < 0.005 + 0.04 * (1 - lq)),
+        "shelf_level": _when(in_stock, _shelf_levels(u[1], q), "Int8"),
+        "restocked": _when(~in_stock, u[4] < 0.1 + 0.4 * q),
+        "fifo_ok": _when(in_stock, u[5] < 0.75 + 0.23 * q),
+        "near_expiry": _when(in_stock, u[6] < 0.01 + 0.08 * (1 - q)),
+        "damaged": _when(in_stock, u[7] < 0.005 + 0.04 * (1 - q)),
         "tag_present": tag_present,
-        "tag_placed_ok": when(tag_present, u[8] < 0.8 + 0.19 * lq),
-        "tag_matches": when(tag_present, u[9] < 0.85 + 0.14 * lq),
-        "tag_legible": when(tag_present, u[10] < 0.9),
-        "shelf_price": when(in_stock & tag_present, np.round(rrp[sku] * shelf_price_factor, 1), "Float64"),
+        "tag_placed_ok": _when(tag_present, u[8] < 0.8 + 0.19 * q),
+        "tag_matches": _when(tag_present, u[9] < 0.85 + 0.14 * q),
+        "tag_legible": _when(tag_present, u[10] < 0.9),
+        "shelf_price": _when(in_stock & tag_present, np.round(catalog.rrp[sku] * price_factor, 1), "Float64"),
     })
 
 
-def _pop_checks(rng, audit_ids, channels, q) -> pd.DataFrame:
+def _pop_checks(rng: np.random.Generator, audit_ids, channels, quality) -> pd.DataFrame:
     frames = []
     for code, _, _, required in POP_TYPES:
         rows = np.flatnonzero(np.isin(channels, required))
-        present = rng.random(len(rows)) < 0.4 + 0.55 * q[rows]
-        condition = np.array(["good", "worn", "damaged"])[rng.choice(3, size=len(rows), p=[0.7, 0.22, 0.08])]
+        q, u = quality[rows], rng.random((2, len(rows)))
+        present = u[0] < 0.4 + 0.55 * q
+        condition = np.where(u[1] < 0.45 + 0.45 * q, "good", np.where(u[1] < 0.97 - 0.1 * (1 - q), "worn", "damaged"))
         frames.append(pd.DataFrame({
             "audit_id": audit_ids[rows], "pop_type_code": code, "present": present,
-            "condition": pd.Series(condition).where(present, None),
+            "condition": pd.Series(condition, dtype=object).where(present, None),
         }))
     return pd.concat(frames).sort_values(["audit_id", "pop_type_code"], kind="stable")
 
 
-def _observations(rng, audits: pd.DataFrame, region, week, campaigns, products: pd.DataFrame) -> pd.DataFrame:
-    frames = []
+def _observations(rng: np.random.Generator, plan: VisitPlan, campaigns: list[Campaign],
+                  catalog: Catalog) -> pd.DataFrame:
+    """Competitor activity: frequent and mostly promotions or price changes while a campaign runs."""
+    audit_ids, frames = plan.audits.id.to_numpy(), []
     for c, (code, name_en, name_zh) in enumerate(COMPETITORS):
-        active = _campaign_active(campaigns, c, region, week)
-        seen = rng.random(len(audits)) < np.where(active, 0.45, 0.04)
-        rows = np.flatnonzero(seen)
-        campaign = active[rows]
-        kind_campaign = rng.choice(COMPETITOR_KINDS, size=len(rows), p=KIND_WEIGHTS_CAMPAIGN)
-        kind_quiet = rng.choice(COMPETITOR_KINDS, size=len(rows), p=KIND_WEIGHTS_QUIET)
-        kind = np.where(campaign, kind_campaign, kind_quiet)
-        sku = rng.integers(len(products), size=len(rows))
-        category = products.category.to_numpy()[sku]
-        normal = np.round(products.rrp.to_numpy(dtype=float)[sku] * rng.uniform(0.88, 1.08, len(rows)), 1)
+        active = _campaign_active(campaigns, plan.region, plan.week, competitor=c)
+        rows = np.flatnonzero(rng.random(len(audit_ids)) < np.where(active, OBSERVED_IN_CAMPAIGN, OBSERVED_QUIET))
+        k, campaign = len(rows), active[rows]
+        kind = np.where(campaign, rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_CAMPAIGN),
+                        rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_QUIET))
+        sku = rng.integers(len(catalog.codes), size=k)
+        normal = np.round(catalog.rrp[sku] * rng.uniform(0.88, 1.08, k), 1)
         discounted = np.isin(kind, ["promotion", "price_change"])
-        promo = np.where(discounted, np.round(normal * rng.uniform(0.78, 0.92, len(rows)), 1), np.nan)
-        flash = np.where(discounted & (rng.random(len(rows)) < 0.25),
-                         np.round(normal * rng.uniform(0.55, 0.72, len(rows)), 1), np.nan)
+        promo = np.where(discounted, np.round(normal * rng.uniform(0.78, 0.92, k), 1), np.nan)
+        flash = np.where(discounted & (rng.random(k) < 0.25), np.round(normal * rng.uniform(0.55, 0.72, k), 1), np.nan)
         frames.append(pd.DataFrame({
-            "audit_id": audits.id.to_numpy()[rows],
+            "audit_id": audit_ids[rows],
             "competitor_code": code,
             "competitor_other": None,
             "kind": kind,
-            "product": [f"{name_zh} {CATEGORY_ZH[cat]}" for cat in category],
+            "product": [f"{name_zh}{CATEGORY_ZH[category]}" for category in catalog.category[sku]],
             "normal_price": normal,
             "promo_price": promo,
             "flash_price": flash,
             "facings": (rng.poisson(np.where(campaign, 6, 3)) + 1).astype(np.int16),
-            "note": np.where(campaign, f"{name_en} campaign / {name_zh}活动", None),
+            "note": np.where(campaign, f"{name_zh}活动 / {name_en} campaign", None),
         }))
     frame = pd.concat(frames).sort_values(["audit_id", "competitor_code"], kind="stable")
     return frame.assign(id=np.arange(1, len(frame) + 1))[["id", *frame.columns]]
 
 
-
 # ---------------------------------------------------------------- photos
 
-SHELF_COLOURS = [(196, 30, 58), (0, 122, 94), (242, 169, 0), (30, 80, 160), (120, 60, 150), (230, 110, 40)]
+PRODUCT_COLOURS = [(196, 30, 58), (0, 122, 94), (242, 169, 0), (30, 80, 160), (120, 60, 150), (230, 110, 40)]
+COMPETITOR_COLOURS = [(90, 90, 90), (20, 140, 200), (200, 200, 40), (150, 40, 40)]
 
 
-def draw_shelf_photo(rng: np.random.Generator, label: str, width: int = 800, height: int = 600) -> bytes:
-    """A simple synthetic shelf: four shelves of coloured product blocks with price tags."""
-    image = Image.new("RGB", (width, height), tuple(int(v) for v in rng.integers(215, 245, 3)))
+def _font(size: int) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)  # Latin only; the strip shows code and English name
+
+
+def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, promo: bool = False,
+               size: tuple[int, int] = (800, 600)) -> Image.Image:
+    """Four shelves of coloured product blocks with price tags; gaps are stock-outs."""
+    width, height = size
+    image = Image.new("RGB", size, tuple(int(v) for v in rng.integers(205, 245, 3)))
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, width, 40], fill=(40, 40, 48))
-    draw.text((12, 12), label, fill=(255, 255, 255))
+    draw.text((12, 10), caption, fill="white", font=_font(18))
     shelf_height = (height - 50) // 4
     for level in range(4):
         top = 50 + level * shelf_height
         x = 10
         while x < width - 40:
             block = int(rng.integers(28, 70))
-            colour = SHELF_COLOURS[int(rng.integers(len(SHELF_COLOURS)))]
-            if rng.random() > 0.1:  # gaps are stock-outs
-                draw.rectangle([x, top + 12, x + block - 4, top + shelf_height - 22], fill=colour,
-                               outline=(30, 30, 30))
+            if rng.random() > 0.1:
+                draw.rectangle([x, top + 12, x + block - 4, top + shelf_height - 22],
+                               fill=colours[int(rng.integers(len(colours)))], outline=(30, 30, 30))
             x += block
         draw.rectangle([0, top + shelf_height - 18, width, top + shelf_height - 8], fill=(110, 90, 70))
         for tag_x in range(20, width - 40, int(rng.integers(90, 140))):
             draw.rectangle([tag_x, top + shelf_height - 30, tag_x + 30, top + shelf_height - 18], fill="white")
+    if promo:
+        draw.rectangle([width // 2 - 150, 60, width // 2 + 150, 120], fill=(220, 0, 0))
+        draw.text((width // 2 - 120, 72), "SALE  -30%", fill="yellow", font=_font(36))
+    return image
+
+
+def draw_storefront(rng: np.random.Generator, sign: str, caption: str, size: tuple[int, int] = (800, 600)) -> Image.Image:
+    """A shop front: wall, a sign with the store's name, a door and two windows."""
+    width, height = size
+    image = Image.new("RGB", size, (150, 190, 225))  # sky
+    draw = ImageDraw.Draw(image)
+    wall = tuple(int(v) for v in rng.integers(170, 235, 3))
+    draw.rectangle([40, 120, width - 40, height - 40], fill=wall)
+    draw.rectangle([40, 120, width - 40, 200], fill=PRODUCT_COLOURS[int(rng.integers(len(PRODUCT_COLOURS)))])
+    draw.text((60, 142), sign[:48], fill="white", font=_font(30))
+    door_left = int(rng.integers(300, 420))
+    draw.rectangle([door_left, 300, door_left + 120, height - 40], fill=(80, 60, 40))
+    for left in (80, width - 260):
+        draw.rectangle([left, 260, left + 180, 420], fill=(200, 230, 240), outline=(60, 60, 60), width=4)
+    draw.rectangle([0, height - 40, width, height], fill=(90, 90, 90))
+    draw.text((12, height - 32), caption, fill="white", font=_font(18))
+    return image
+
+
+def _gps_rational(value: float) -> tuple:
+    degrees = int(value)
+    minutes_float = (value - degrees) * 60
+    minutes = int(minutes_float)
+    return (degrees, minutes, round((minutes_float - minutes) * 60, 2))
+
+
+def _camera_jpeg(image: Image.Image, taken_at: datetime, model: str, latitude: float, longitude: float) -> bytes:
+    """The picture as a tablet would upload it: a JPEG with capture time, model and position in EXIF."""
+    exif = Image.Exif()
+    exif[0x0110] = model
+    exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", _gps_rational(latitude)
+    gps[3], gps[4] = "E", _gps_rational(longitude)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
+    image.save(out, "JPEG", quality=90, exif=exif)
     return out.getvalue()
 
 
-def _photos(rng, audits: pd.DataFrame, count: int, progress: Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drawn photos for the most recent `count` audits: files first, then rows."""
-    recent = audits.tail(count)
+@dataclass(frozen=True)
+class PhotoOrder:
+    """One photo to draw: everything it needs is fixed up front, so drawing can run in parallel."""
+    audit_id: int
+    section: str
+    observation_id: int | None
+    seed: int
+    sign: str
+    caption: str
+    taken_at: datetime
+    created_at: datetime
+    model: str
+    latitude: float
+    longitude: float
+
+
+def _photo_orders(rng: np.random.Generator, plan: VisitPlan, observations: pd.DataFrame, stores: pd.DataFrame,
+                  count: int) -> list[PhotoOrder]:
+    """For the most recent `count` visits: a store-front photo, often a shelf, and a competitor photo
+    for most visits that recorded competitor activity."""
+    recent = plan.audits.tail(count)
+    store_by_code = stores.set_index("code")
+    first_observation = observations.drop_duplicates("audit_id").set_index("audit_id").id
+    merch_numbers = {u: i for i, u in enumerate(sorted(stores.merchandiser.unique()))}
+    orders = []
+    for audit in recent.itertuples(index=False):
+        store = store_by_code.loc[audit.store_code]
+        observation = first_observation.get(audit.id)
+        sections = [("store", None)]
+        if rng.random() < 0.5:
+            sections.append(("shelf", None))
+        if observation is not None and rng.random() < 0.7:
+            sections.append(("competitor", int(observation)))
+        for minute, (section, observation_id) in enumerate(sections):
+            taken_at = audit.started_at.to_pydatetime() + timedelta(minutes=2 + 4 * minute)
+            orders.append(PhotoOrder(
+                audit_id=int(audit.id), section=section, observation_id=observation_id,
+                seed=int(rng.integers(2**63)), sign=f"{audit.store_code}  {store.name_en}",
+                caption=f"{audit.store_code}  {audit.visit_date:%Y-%m-%d}  {section}",
+                taken_at=taken_at, created_at=audit.submitted_at.to_pydatetime(),
+                model=TABLETS[merch_numbers[audit.merchandiser] % len(TABLETS)],
+                latitude=float(store.latitude + rng.normal(0, 0.0003)),
+                longitude=float(store.longitude + rng.normal(0, 0.0003)),
+            ))
+    return orders
+
+
+def _draw_and_store(order: PhotoOrder) -> photo_store.ProcessedPhoto:
+    rng = np.random.default_rng(order.seed)
+    if order.section == "store":
+        image = draw_storefront(rng, order.sign, order.caption)
+    elif order.section == "competitor":
+        image = draw_shelf(rng, order.caption, colours=COMPETITOR_COLOURS, promo=True)
+    else:
+        image = draw_shelf(rng, order.caption)
+    processed = photo_store.process_photo(
+        _camera_jpeg(image, order.taken_at, order.model, order.latitude, order.longitude))
+    photo_store.save_files(processed)  # files first: the rows commit later
+    return processed
+
+
+def _photos(orders: list[PhotoOrder], report: Callable[[int], None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Draw, process and store the photos (in parallel: Pillow releases the GIL); rows in order."""
     photo_rows, links = [], []
-    for n, (audit_id, store_code, visit_date) in enumerate(
-            recent[["id", "store_code", "visit_date"]].itertuples(index=False)):
-        sections = ["store"] + (["shelf"] if rng.random() < 0.5 else [])
-        for section in sections:
-            processed = photos.process_photo(draw_shelf_photo(rng, f"{store_code}  {visit_date}  {section}"))
-            photos.save_files(processed)
-            photo_rows.append(photos.photo_row(processed))
-            links.append((audit_id, processed.sha256, section))
-        if n % 25 == 0:
-            progress(0.9 + 0.09 * n / max(count, 1), f"photos {n:,}/{count:,}")
-    photo_frame = pd.DataFrame(photo_rows, columns=list(photos.PHOTO_COLUMNS)).drop_duplicates("sha256")
-    link_frame = pd.DataFrame(links, columns=["audit_id", "photo_sha256", "section"])
-    return photo_frame, link_frame
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for done, (order, processed) in enumerate(zip(orders, pool.map(_draw_and_store, orders)), start=1):
+            photo_rows.append((*photo_store.photo_row(processed), order.created_at))
+            links.append((order.audit_id, processed.sha256, order.section, order.observation_id))
+            report(done)
+    photo_frame = pd.DataFrame(photo_rows, columns=[*photo_store.PHOTO_COLUMNS, "created_at"])
+    photo_frame["phash"] = photo_frame.phash.astype(np.uint64)
+    link_frame = pd.DataFrame(links, columns=["audit_id", "photo_sha256", "section", "observation_id"])
+    link_frame["observation_id"] = link_frame.observation_id.astype("Int64")
+    return photo_frame.drop_duplicates("sha256"), link_frame
+
+
+# ---------------------------------------------------------------- progress
+
+class _Reporter:
+    """Maps stage progress onto one 0–1 bar, weighted by the expected cost of each stage."""
+
+    LINE_COST, PHOTO_COST = 2.0, 18_000.0  # rough microseconds: one SKU line vs one drawn photo
+
+    def __init__(self, progress: Progress | None, lang: str):
+        self._progress = progress or (lambda fraction, message: None)
+        self._lang = lang
+        self._line_share = 0.8
+
+    def plan(self, lines: float, photos: int) -> None:
+        line_cost, photo_cost = lines * self.LINE_COST, photos * self.PHOTO_COST
+        self._line_share = 0.85 * line_cost / max(line_cost + photo_cost, 1.0)
+
+    def say(self, fraction: float, key: str, **values) -> None:
+        formatted = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
+        self._progress(min(max(fraction, 0.0), 1.0), i18n.t(key, self._lang, **formatted))
+
+    def lines(self, done: int, total: int) -> None:
+        self.say(0.1 + self._line_share * done / max(total, 1), "demo.progress.lines", done=done, total=total)
+
+    def competitors(self) -> None:
+        self.say(0.1 + self._line_share + 0.01, "demo.progress.competitors")
+
+    def photos(self, done: int, total: int) -> None:
+        if done % max(total // 50, 1) and done != total:  # about 50 updates, not one per photo
+            return
+        start = 0.1 + self._line_share + 0.02
+        self.say(start + (0.99 - start) * done / max(total, 1), "demo.progress.photos", done=done, total=total)
 
 
 # ---------------------------------------------------------------- entry point
 
-def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 42, today: date | None = None,
-                  photos: int = 300, progress: Progress | None = None) -> DemoSummary:
+def _refuse_unless_empty(db: Database) -> None:
+    """Demo accounts and codes would collide with real ones: only an empty database takes demo data."""
     if db.query_one("SELECT count(*) FROM stores")[0] or db.query_one("SELECT count(*) FROM users")[0]:
-        raise DemoError("Demo data goes into an empty database only; this one already has stores or users.")
-    progress = progress or (lambda fraction, message: None)
+        raise DemoError("demo.error.not_empty")
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    """One independent generator per stage: changing the photo count leaves the audits as they were."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+
+
+def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 42, today: date | None = None,
+                  photos: int = 400, progress: Progress | None = None, lang: str = "en") -> DemoSummary:
+    """Fill an empty database with demo data; `photos` recent visits get drawn photos.
+
+    `progress(fraction, message)` is called as it goes, messages in `lang`.
+    """
+    _refuse_unless_empty(db)
+    report = _Reporter(progress, lang)
     today = today or date.today()
-    rng = np.random.default_rng(seed)
+    rng = _streams(seed)
+    stamp = datetime.combine(today - timedelta(weeks=weeks), time(9))  # when the master data was "set up"
 
-    progress(0.01, "master data")
+    report.say(0.01, "demo.progress.master_data", stores=stores)
     merchandisers = _merchandisers()
-    products = _products(rng)
-    store_frame = _stores(rng, stores, merchandisers)
-    users = _users(merchandisers)
-    dealers = _dealers(rng)
-
-    # Store quality: store, merchandiser and dealer effects (the differences the charts show).
-    merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers))))
-    dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS))))
-    quality = (rng.beta(5, 2, size=stores) + store_frame.merchandiser.map(merch_effect).to_numpy()
-               + store_frame.dealer_code.map(dealer_effect).to_numpy())
-    campaigns = _campaigns(rng, weeks)
-
-    def campaign_dip(region, week):
-        hit = np.zeros(len(region), dtype=bool)
-        for c in range(len(COMPETITORS)):
-            hit |= _campaign_active(campaigns, c, region, week)
-        return np.where(hit, 0.06, 0.0)
-
-    progress(0.05, "audits")
-    audits, store_idx, week_idx, q = _audits(rng, store_frame, weeks, today, quality, campaign_dip)
-    channels = store_frame.channel.to_numpy()[store_idx]
-    region = store_frame.region_code.to_numpy()[store_idx]
+    users = _users(merchandisers, stamp)
+    dealers = _dealers(rng["master"], stamp)
+    products, catalog = _products(rng["master"], stamp)
+    campaigns = _campaigns(rng["master"], weeks)
+    store_frame = _stores(rng["stores"], stores, merchandisers, stamp)
+    plan = _plan_visits(rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame,
+                                                                                  merchandisers), campaigns)
+    audit_count = len(plan.audits)
+    report.say(0.05, "demo.progress.audits", audits=audit_count)
+    mean_lines = np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS]) + 0.27
+    report.plan(audit_count * mean_lines, min(photos, audit_count) * 2)
 
     line_count = 0
     with db.write() as cur:
-        for table, frame in (("regions", _regions()), ("dealers", dealers), ("users", users),
-                             ("products", products), ("competitors", _competitors()), ("pop_types", _pop_types()),
-                             ("stores", store_frame), ("audits", audits)):
+        for table, frame in (
+                ("regions", _regions()), ("dealers", dealers), ("users", users), ("products", products),
+                ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
+                ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
+                ("stores", store_frame), ("audits", plan.audits)):
             _insert(cur, table, frame)
-        audit_ids = audits.id.to_numpy()
-        for start in range(0, len(audits), LINE_CHUNK_AUDITS):
+        audit_ids = plan.audits.id.to_numpy()
+        for start in range(0, audit_count, LINE_CHUNK_AUDITS):
             part = slice(start, start + LINE_CHUNK_AUDITS)
-            lines = _lines(rng, audit_ids[part], channels[part], q[part], products)
+            lines = _lines(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part], catalog)
             _insert(cur, "audit_lines", lines)
-            _insert(cur, "audit_pop", _pop_checks(rng, audit_ids[part], channels[part], q[part]))
+            _insert(cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part],
+                                                  plan.quality[part]))
             line_count += len(lines)
-            progress(0.1 + 0.75 * min(1.0, (start + LINE_CHUNK_AUDITS) / max(len(audits), 1)),
-                     f"audit lines {line_count:,}")
-        _insert(cur, "competitor_observations",
-                _observations(rng, audits, region, week_idx, campaigns, products))
-        photo_frame, links = _photos(rng, audits, min(photos, len(audits)), progress)
+            report.lines(min(start + LINE_CHUNK_AUDITS, audit_count), audit_count)
+            del lines  # keep one chunk in memory at a time
+
+        report.competitors()
+        observations = _observations(rng["competitors"], plan, campaigns, catalog)
+        _insert(cur, "competitor_observations", observations)
+
+        orders = _photo_orders(rng["photos"], plan, observations, store_frame, min(photos, audit_count))
+        photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))
         if len(photo_frame):
             _insert(cur, "photos", photo_frame)
             _insert(cur, "audit_photos", links)
+
         db.set_meta("demo_seed", str(seed), cur)
         db.set_meta("demo_today", today.isoformat(), cur)
-    progress(1.0, "done")
-    return DemoSummary(stores=stores, audits=len(audits), lines=line_count, photos=len(photo_frame),
+        db.set_meta("demo_generated_at", datetime.now().isoformat(timespec="seconds"), cur)
+    report.say(1.0, "demo.progress.done", stores=stores, audits=audit_count)
+    return DemoSummary(stores=stores, audits=audit_count, lines=line_count, photos=len(photo_frame),
                        users=len(users))

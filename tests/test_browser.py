@@ -101,8 +101,8 @@ def test_manager_signs_in_and_reaches_the_store_list(app_url, browser, orientati
     page.get_by_text("of 40 stores").wait_for(timeout=30_000)
 
     # Search narrows the list; the query lives in the URL.
-    page.get_by_label("Search").fill("S00001")
-    page.get_by_label("Search").press("Enter")
+    page.get_by_role("textbox", name="Search").fill("S00001")
+    page.get_by_role("textbox", name="Search").press("Enter")
     page.get_by_text("1 of 40 stores").wait_for(timeout=15_000)
     assert "q=S00001" in page.url
     context.close()
