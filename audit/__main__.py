@@ -32,7 +32,7 @@ def cmd_import(db: Database, args) -> int:
 def cmd_demo(db: Database, args) -> int:
     from audit.demo import generate_demo
 
-    summary = generate_demo(db, stores=args.stores, weeks=args.weeks, seed=args.seed, photos=args.photos,
+    summary = generate_demo(db, stores=args.stores, weeks=args.weeks, seed=args.seed, photos=args.photos, lang=args.lang,
                             progress=_progress_bar)
     print(summary)
     return 0
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--stores", type=int, default=200)
     demo.add_argument("--weeks", type=int, default=26)
     demo.add_argument("--seed", type=int, default=42)
-    demo.add_argument("--photos", type=int, default=300, help="how many recent audits get drawn photos")
+    demo.add_argument("--photos", type=int, default=400, help="how many recent audits get drawn photos")
     demo.set_defaults(run=cmd_demo)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)

@@ -104,7 +104,9 @@ class Database:
         return self.cursor().execute(sql, params or []).df()
 
     def query_one(self, sql: str, params: list | dict | None = None):
-        return self.cursor().execute(sql, params or []).fetchone()
+        # fetchall: a half-read result would leave the thread's cursor unusable for register().
+        rows = self.cursor().execute(sql, params or []).fetchall()
+        return rows[0] if rows else None
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

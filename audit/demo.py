@@ -381,25 +381,37 @@ def _working_days(rng: np.random.Generator, visits: np.ndarray) -> tuple[np.ndar
     return rows, day_order[rows, slot]
 
 
-def _start_minutes(rng: np.random.Generator, merchandiser: np.ndarray, day: np.ndarray,
-                   duration: np.ndarray) -> np.ndarray:
-    """Each merchandiser's visits of a day follow one another between 08:30 and 18:00, with travel between.
+def _schedule(rng: np.random.Generator, merchandiser: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start minute (after midnight) and duration of each visit.
 
-    `merchandiser` is an integer code per visit, `day` the day number.
+    A merchandiser's visits of a day follow one another between 08:30 and 18:00 with 10 minutes of travel
+    between them; visits last 15–60 minutes, shorter on a crowded day. `merchandiser` is an integer code.
     """
     group_key = merchandiser.astype(np.int64) * 100_000 + day
-    order = np.lexsort((rng.random(len(day)), group_key))
+    order = np.lexsort((rng.random(len(day)), group_key))  # random order of the day's visits
     key = group_key[order]
     new_group = np.r_[True, key[1:] != key[:-1]]
     group_start = np.flatnonzero(new_group)
     group = np.cumsum(new_group) - 1
     rank = np.arange(len(order)) - group_start[group]
-    size = np.diff(np.r_[group_start, len(order)])[group]
-    slot = 570 / size  # minutes of the working day per visit
-    spare = np.clip(slot - duration[order] - 10, 0, None)  # 10 minutes of travel
-    minutes = np.empty(len(day))
-    minutes[order] = 8.5 * 60 + rank * slot + rng.random(len(order)) * spare
-    return np.round(minutes).astype(np.int64)
+    slot = 570 / np.diff(np.r_[group_start, len(order)])[group]  # minutes of the working day per visit
+    duration = np.maximum(np.minimum(rng.integers(15, 61, size=len(order)), np.floor(slot) - 10), 15)
+    spare = np.clip(slot - duration - 10, 0, None)
+    start, length = np.empty(len(day), dtype=np.int64), np.empty(len(day), dtype=np.int64)
+    start[order] = np.floor(8.5 * 60 + rank * slot + rng.random(len(order)) * spare)
+    length[order] = duration
+    return start, length
+
+
+def _visit_outcomes(rng: np.random.Generator, grade: np.ndarray, quality: np.ndarray):
+    """Per visit: was an order placed (likelier in well-kept stores), its amount (bigger in A stores), a note."""
+    m = len(grade)
+    ordered = rng.random(m) < 0.35 + 0.4 * quality
+    order_size = np.select([grade == "A", grade == "B"], [3.0, 1.6], 1.0)
+    amount = np.where(ordered, np.round(rng.lognormal(6.0, 0.6, size=m) * order_size, 2), np.nan)
+    noted = rng.random(m) < 0.08
+    notes = np.where(noted, np.array(VISIT_NOTES, dtype=object)[rng.integers(len(VISIT_NOTES), size=m)], None)
+    return ordered, amount, notes
 
 
 @dataclass
@@ -424,10 +436,8 @@ def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, tod
     keep = day <= (today - first_monday).days
     store, week, day = store[keep], week[keep], day[keep]
 
-    m = len(store)
     merch_code = pd.factorize(stores.merchandiser, sort=True)[0]
-    duration = rng.integers(15, 61, size=m)
-    start = _start_minutes(rng, merch_code[store], day, duration)
+    start, duration = _schedule(rng, merch_code[store], day)
     order = np.lexsort((store, start, day))  # ids follow time: the newest visits have the highest ids
     store, week, day, start, duration = store[order], week[order], day[order], start[order], duration[order]
 
@@ -436,16 +446,10 @@ def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, tod
     dip = np.where(_campaign_active(campaigns, region, week), CAMPAIGN_DIP, 0.0)
     quality = np.clip(store_quality[store] + trend - dip, 0.15, 0.98)
 
-    grade = stores.grade.to_numpy()[store]
-    ordered = rng.random(m) < 0.35 + 0.4 * quality
-    order_size = np.select([grade == "A", grade == "B"], [3.0, 1.6], 1.0)
-    amount = np.round(rng.lognormal(6.0, 0.6, size=m) * order_size, 2)
-    noted = rng.random(m) < 0.08
-    note = np.array(VISIT_NOTES, dtype=object)[rng.integers(len(VISIT_NOTES), size=m)]
-
+    ordered, amount, notes = _visit_outcomes(rng, stores.grade.to_numpy()[store], quality)
     visit_day = pd.Timestamp(first_monday) + pd.to_timedelta(day, unit="D")
     started_at = visit_day + pd.to_timedelta(start, unit="m")
-    ids = np.arange(1, m + 1)
+    ids = np.arange(1, len(store) + 1)
     audits = pd.DataFrame({
         "id": ids,
         "submission_key": [f"demo-{i}" for i in ids],
@@ -455,8 +459,8 @@ def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, tod
         "started_at": started_at,
         "submitted_at": started_at + pd.to_timedelta(duration, unit="m"),
         "order_placed": ordered,
-        "order_amount": np.where(ordered, amount, np.nan),
-        "notes": np.where(noted, note, None),
+        "order_amount": amount,
+        "notes": notes,
         "source": "demo",
     })
     return VisitPlan(audits, stores.channel.to_numpy()[store], region, week, quality)
@@ -613,7 +617,8 @@ def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, 
     return image
 
 
-def draw_storefront(rng: np.random.Generator, sign: str, caption: str, size: tuple[int, int] = (800, 600)) -> Image.Image:
+def draw_storefront(rng: np.random.Generator, sign: str, caption: str,
+                    size: tuple[int, int] = (800, 600)) -> Image.Image:
     """A shop front: wall, a sign with the store's name, a door and two windows."""
     width, height = size
     image = Image.new("RGB", size, (150, 190, 225))  # sky
@@ -762,10 +767,24 @@ class _Reporter:
 
 # ---------------------------------------------------------------- entry point
 
+DEMO_TABLES = ("regions", "dealers", "users", "products", "competitors", "pop_types", "stores", "audits",
+               "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos")
+DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
+
+
 def _refuse_unless_empty(db: Database) -> None:
-    """Demo accounts and codes would collide with real ones: only an empty database takes demo data."""
-    if db.query_one("SELECT count(*) FROM stores")[0] or db.query_one("SELECT count(*) FROM users")[0]:
+    """Demo codes and accounts would collide with real ones: only an empty database takes demo data."""
+    if any(db.query_one(f"SELECT count(*) FROM {table}")[0] for table in DEMO_TABLES):
         raise DemoError("demo.error.not_empty")
+
+
+def _remove_demo_data(db: Database) -> None:
+    """Undo a load that failed half-way: the tables were empty before, so they are emptied again.
+    Photo files already written are left to the orphan sweep."""
+    with db.write() as cur:
+        for table in DEMO_TABLES:
+            cur.execute(f"DELETE FROM {table}")
+        cur.execute("DELETE FROM app_meta WHERE key IN (SELECT unnest(?))", [list(DEMO_META_KEYS)])
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -800,38 +819,45 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     mean_lines = np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS]) + 0.27
     report.plan(audit_count * mean_lines, min(photos, audit_count) * 2)
 
+    # Several transactions, not one: DuckDB holds a transaction's new rows in memory until it commits,
+    # so one transaction for 15 million lines would need gigabytes. A failure removes what was loaded.
     line_count = 0
-    with db.write() as cur:
-        for table, frame in (
-                ("regions", _regions()), ("dealers", dealers), ("users", users), ("products", products),
-                ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
-                ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
-                ("stores", store_frame), ("audits", plan.audits)):
-            _insert(cur, table, frame)
+    try:
+        with db.write() as cur:
+            for table, frame in (
+                    ("regions", _regions()), ("dealers", dealers), ("products", products),
+                    ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
+                    ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
+                    ("stores", store_frame), ("audits", plan.audits)):
+                _insert(cur, table, frame)
         audit_ids = plan.audits.id.to_numpy()
         for start in range(0, audit_count, LINE_CHUNK_AUDITS):
             part = slice(start, start + LINE_CHUNK_AUDITS)
             lines = _lines(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part], catalog)
-            _insert(cur, "audit_lines", lines)
-            _insert(cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part],
-                                                  plan.quality[part]))
+            with db.write() as cur:
+                _insert(cur, "audit_lines", lines)
+                _insert(cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part],
+                                                      plan.quality[part]))
             line_count += len(lines)
             report.lines(min(start + LINE_CHUNK_AUDITS, audit_count), audit_count)
-            del lines  # keep one chunk in memory at a time
+            del lines  # one chunk in memory at a time
 
         report.competitors()
         observations = _observations(rng["competitors"], plan, campaigns, catalog)
-        _insert(cur, "competitor_observations", observations)
-
         orders = _photo_orders(rng["photos"], plan, observations, store_frame, min(photos, audit_count))
-        photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))
-        if len(photo_frame):
-            _insert(cur, "photos", photo_frame)
-            _insert(cur, "audit_photos", links)
-
-        db.set_meta("demo_seed", str(seed), cur)
-        db.set_meta("demo_today", today.isoformat(), cur)
-        db.set_meta("demo_generated_at", datetime.now().isoformat(timespec="seconds"), cur)
+        photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))  # files first
+        with db.write() as cur:  # the accounts come last: nobody signs in to half-loaded data
+            _insert(cur, "competitor_observations", observations)
+            if len(photo_frame):
+                _insert(cur, "photos", photo_frame)
+                _insert(cur, "audit_photos", links)
+            _insert(cur, "users", users)
+            db.set_meta("demo_seed", str(seed), cur)
+            db.set_meta("demo_today", today.isoformat(), cur)
+            db.set_meta("demo_generated_at", datetime.now().isoformat(timespec="seconds"), cur)
+    except BaseException:
+        _remove_demo_data(db)
+        raise
     report.say(1.0, "demo.progress.done", stores=stores, audits=audit_count)
     return DemoSummary(stores=stores, audits=audit_count, lines=line_count, photos=len(photo_frame),
                        users=len(users))

@@ -38,16 +38,6 @@ def label(prefix: str, value: str | None, lang: str) -> str:
     return catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(f"{prefix}.{value}", str(value))
 
 
-def code_for(prefix: str, value: str) -> str | None:
-    """The code whose translated label (in any language) or code equals value, ignoring case."""
-    wanted = value.strip().lower()
-    for lang in LANGUAGES:
-        for key, text in catalog(lang).items():
-            if key.startswith(prefix + ".") and wanted in (text.lower(), key[len(prefix) + 1:]):
-                return key[len(prefix) + 1:]
-    return None
-
-
 def _missing(value) -> bool:
     return value is None or value != value  # NaN and NaT are not equal to themselves
 

@@ -162,7 +162,7 @@ def test_admin_imports_stores_with_preview_errors_and_confirm(demo_db):
     assert not at.exception
     assert [e.value for e in at.error] == ["发现 1 个问题：请修改文件后重新上传。尚未写入任何数据。"]
     problems = next(d.value for d in at.dataframe if "message" in d.value.columns)
-    assert list(problems["message"]) == ["第 2 行，“等级”列：“Z”不是以下之一：A, B, C。"]
+    assert list(problems["message"]) == ["第 2 行，“等级”列：“Z”不是以下之一：A、B、C。"]
     assert not [b for b in at.button if b.key == "import_confirm"]
 
     good = "门店编码,门店名称,渠道,等级,大区,经销商编码,业务员\nN1,新店,现代,A,华东,D01,merch01\nN2,老店,传统,C,华东,D01,merch01\n"
@@ -172,3 +172,17 @@ def test_admin_imports_stores_with_preview_errors_and_confirm(demo_db):
     next(b for b in at.button if b.key == "import_confirm").click().run()
     assert "导入完成：新增 2 条，更新 0 条。" in [s.value for s in at.success]
     assert demo_db.query_one("SELECT name, grade, merchandiser FROM stores WHERE code = 'N1'") == ("新店", "A", "merch01")
+
+
+def test_load_demo_data_from_an_empty_database_then_see_200_stores(data_dir):
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    next(b for b in at.button if b.key == "load_demo").click().run()
+    assert not at.exception
+    assert "Demo accounts" in texts(at)
+    at.text_input(key="signin_username").input("manager")
+    at.text_input(key="signin_password").input("demo")
+    at.button[0].click().run()
+    assert "200 of 200 stores" in texts(at)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert "共 200 家门店，显示 200 家" in texts(at)
