@@ -7,6 +7,7 @@ import sys
 
 from audit import config, i18n
 from audit.db import Database, DatabaseLocked, schema_version
+from audit.errors import UserFacingError
 
 
 def _progress_bar(fraction: float, message: str) -> None:
@@ -39,14 +40,10 @@ def cmd_demo(db: Database, args) -> int:
 
 
 def cmd_user_add(db: Database, args) -> int:
-    from audit.users import UserError, create_user
+    from audit.users import create_user
 
     password = args.password or getpass.getpass("Password: ")
-    try:
-        create_user(db, args.username, args.name or args.username, args.role, password, args.dealer)
-    except UserError as error:
-        print(i18n.t(error.key, args.lang, **error.values), file=sys.stderr)
-        return 1
+    create_user(db, args.username, args.name or args.username, args.role, password, args.dealer)
     print(i18n.t("users.added", args.lang, username=args.username.strip().lower()))
     return 0
 
@@ -90,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(db, args)
+    except UserFacingError as error:
+        print(error.message(args.lang), file=sys.stderr)
+        return 1
     finally:
         db.close()
 

@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from audit import auth, i18n
 from audit import photos as photo_store
 from audit.db import Database
+from audit.errors import UserFacingError
 
 Progress = Callable[[float, str], None]
 LINE_CHUNK_AUDITS = 40_000  # ≈ 1 million lines per chunk: bounded memory, few round trips
@@ -154,12 +155,8 @@ VISIT_NOTES = ["店长要求下周补货", "货架已重新整理", "冰柜坏�
                "老板出差，店员接待", "端午节堆头已布置", "价格牌已更换"]
 
 
-class DemoError(RuntimeError):
-    """Demo data cannot be generated here; `key` names the message for the user."""
-
-    def __init__(self, key: str):
-        super().__init__(i18n.t(key))
-        self.key = key
+class DemoError(UserFacingError):
+    """Demo data cannot be generated here."""
 
 
 @dataclass(frozen=True)

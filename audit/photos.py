@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from audit import config
+from audit.errors import UserFacingError
 
 MAX_SIDE = 1920
 THUMB_SIDE = 400
@@ -39,12 +40,8 @@ except ImportError:  # pragma: no cover - pinned in requirements.txt
     pass
 
 
-class PhotoError(ValueError):
-    """A file that cannot be stored as a photo; `key` names the message for the user (photo.error.*)."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
+class PhotoError(UserFacingError):
+    """A file that cannot be stored as a photo (photo.error.*)."""
 
 
 @dataclass(frozen=True)

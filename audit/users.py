@@ -7,19 +7,15 @@ import pandas as pd
 
 from audit.auth import ROLES, hash_password
 from audit.db import Database
+from audit.errors import UserFacingError
 from audit.i18n import name_column
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_LENGTH = 8
 
 
-class UserError(ValueError):
-    """A rejected account change; key and values make the message in the user's language."""
-
-    def __init__(self, key: str, **values):
-        super().__init__(key)
-        self.key = key
-        self.values = values
+class UserError(UserFacingError):
+    """A rejected account change."""
 
 
 def list_users(db: Database) -> pd.DataFrame:

@@ -20,9 +20,10 @@ if users.count_users(db) == 0:
             from audit.demo import generate_demo
 
             bar = st.progress(0.0, text=t("demo.progress.start"))
-            generate_demo(db, lang=context.lang(),
-                          progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
-            st.rerun()
+            with show_user_error():  # e.g. another browser loaded demo data a moment ago
+                generate_demo(db, lang=context.lang(),
+                              progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+                st.rerun()
     with admin_col:
         st.subheader(t("signin.first_admin_heading"))
         with st.form("first_admin"):

@@ -6,13 +6,13 @@ from contextlib import contextmanager
 import streamlit as st
 
 from audit.ui.context import t
-from audit.users import UserError
+from audit.errors import UserFacingError
 
 
 @contextmanager
 def show_user_error():
-    """Turn a rejected account change into a message in the user's language, not a trace."""
+    """Turn a refused action into a message in the user's language, never a trace; input stays."""
     try:
         yield
-    except UserError as error:
+    except UserFacingError as error:
         st.error(t(error.key, **error.values), icon=":material/error:")
