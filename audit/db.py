@@ -133,9 +133,6 @@ class Database:
         with self.write() as w:
             w.execute(sql, [key, value])
 
-    def is_empty(self) -> bool:
-        return self.query_one("SELECT count(*) FROM stores")[0] == 0
-
     def close(self) -> None:
         self._con.close()
 

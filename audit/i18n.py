@@ -50,16 +50,6 @@ def fmt_date(value: date | datetime | None, lang: str) -> str:
     return value.strftime("%d %b %Y")
 
 
-def fmt_datetime(value: datetime | None, lang: str) -> str:
-    if _missing(value):
-        return "—"
-    return f"{fmt_date(value, lang)} {value:%H:%M}"
-
-
-def fmt_number(value: float | int | None, decimals: int = 0) -> str:
-    return "—" if _missing(value) else f"{value:,.{decimals}f}"
-
-
 def fmt_money(value: float | None) -> str:
     return "—" if _missing(value) else f"¥{value:,.2f}"
 

@@ -12,8 +12,6 @@ from audit.i18n import name_column
 
 CHANNELS = ("traditional", "modern", "special")
 GRADES = ("A", "B", "C")
-# Target visits per week by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month).
-VISITS_PER_WEEK = {"A": (2.0, 3.0), "B": (1.0, 2.0), "C": (2 * 12 / 52, 3 * 12 / 52)}
 
 
 def scope_clause(viewer: User, alias: str = "s") -> tuple[str, list]:

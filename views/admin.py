@@ -20,7 +20,7 @@ with import_tab:
 with users_tab:
     table = users.list_users(db)
     st.dataframe(
-        table.assign(role=table.role.map(lambda r: t("role." + r))),
+        table.assign(role=table.role.map(lambda r: t("role." + r)), dealer_code=table.dealer_code.fillna("—")),
         hide_index=True,
         width="stretch",
         column_config={
@@ -40,7 +40,8 @@ with users_tab:
         display_name = st.text_input(t("users.display_name"), key="new_display_name")
         role = st.segmented_control(t("users.role"), ROLES, format_func=lambda r: t("role." + r), key="new_role")
         dealers = users.dealer_labels(db, lang)
-        dealer = st.selectbox(t("users.dealer_if_dealer"), list(dealers), format_func=dealers.get, index=None, key="new_dealer")
+        dealer = st.selectbox(t("users.dealer_if_dealer"), list(dealers), format_func=dealers.get, index=None, key="new_dealer",
+                              placeholder=t("common.choose"))
         password = st.text_input(t("users.password"), type="password", key="new_password")
         if st.form_submit_button(t("users.add"), type="primary"):
             with show_user_error():
@@ -48,7 +49,8 @@ with users_tab:
                 st.success(t("users.added", username=created))
     with manage_col, st.container(border=True):
         st.subheader(t("users.manage_heading"), anchor=False)
-        target = st.selectbox(t("users.username"), table.username.tolist(), index=None, key="manage_user")
+        target = st.selectbox(t("users.username"), table.username.tolist(), index=None, key="manage_user",
+                              placeholder=t("common.choose"))
         new_password = st.text_input(t("users.new_password"), type="password", key="reset_password")
         if st.button(t("users.reset_password"), key="do_reset", disabled=target is None):
             with show_user_error():

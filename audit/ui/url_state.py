@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit.ui.context import t
+
 
 def _write(param: str, value: str | list[str]) -> None:
     if value:
@@ -17,7 +19,8 @@ def multiselect(label: str, options: dict[str, str], param: str, **kwargs) -> li
     key = f"url_{param}"
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
-    values = st.multiselect(label, list(options), format_func=lambda v: options.get(v, v), key=key, **kwargs)
+    values = st.multiselect(label, list(options), format_func=lambda v: options.get(v, v), key=key,
+                            placeholder=t("common.choose"), **kwargs)
     _write(param, values)
     return values
 
