@@ -186,3 +186,18 @@ def test_load_demo_data_from_an_empty_database_then_see_200_stores(data_dir):
     at.session_state["lang"] = "zh"
     at.run()
     assert "共 200 家门店，显示 200 家" in texts(at)
+
+
+def test_store_text_is_shown_literally_not_as_markdown(demo_db):
+    from audit.ui.widgets import md_escape
+
+    evil = "**Bold** [pay here](https://evil.example) <script>alert(1)</script>"
+    with demo_db.write() as cur:
+        cur.execute("UPDATE stores SET name = ?, name_en = NULL, notes = ? WHERE code = 'S00001'", [evil, "# big"])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "manager")
+    at.query_params["store"] = "S00001"
+    at.run()
+    assert at.header[0].value == md_escape(evil)
+    assert "\\*\\*Bold\\*\\* \\[pay here\\]\\(https" in at.header[0].value
+    assert any("\\# big" in m.value for m in at.markdown)

@@ -5,6 +5,7 @@ from audit import stores
 from audit.i18n import fmt_date, fmt_money, label
 from audit.ui import context, url_state
 from audit.ui.context import t
+from audit.ui.widgets import md_escape
 
 db = context.db()
 user = context.current_user()
@@ -20,10 +21,11 @@ def show_card(code: str) -> None:
         st.warning(t("stores.not_found", code=code))
         return
     title = card["name"] if lang == "zh" or not card["name_en"] else f"{card['name_en']} · {card['name']}"
-    st.header(title, anchor=False)
+    st.header(md_escape(title), anchor=False)
+    sub_channel = md_escape(label("sub_channel", card["sub_channel"], lang))
     st.markdown(
-        f":blue-badge[{card['code']}] :orange-badge[{t('stores.grade')} {card['grade']}] "
-        f":gray-badge[{label('channel', card['channel'], lang)} · {label('sub_channel', card['sub_channel'], lang)}]"
+        f":blue-badge[{md_escape(card['code'])}] :orange-badge[{t('stores.grade')} {card['grade']}] "
+        f":gray-badge[{label('channel', card['channel'], lang)} · {sub_channel}]"
     )
     left, right = st.columns(2, gap="large")
     with left, st.container(border=True):
@@ -84,14 +86,7 @@ def show_card(code: str) -> None:
 
 def _facts(rows: list[tuple[str, str | None]]) -> str:
     # Two spaces + newline is a Markdown line break; values are escaped so store text is never markup.
-    return "  \n".join(f"{label}: {_escape(value) if value else '—'}" for label, value in rows)
-
-
-def _escape(value) -> str:
-    text = str(value)
-    for ch in "\\`*_{}[]()#+-.!|<>~$:":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return "  \n".join(f"{name}: {md_escape(value) if value else '—'}" for name, value in rows)
 
 
 def show_list() -> None:

@@ -1,6 +1,7 @@
 """Small Streamlit helpers shared by several pages."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -16,3 +17,15 @@ def show_user_error():
         yield
     except UserFacingError as error:
         st.error(t(error.key, **error.values), icon=":material/error:")
+
+
+def md_escape(value) -> str:
+    """Text typed by users (store names, notes) shown literally, never as Markdown or a link."""
+    text = str(value)
+    for ch in "\\`*_{}[]()#+-.!|<>~$:":
+        text = text.replace(ch, "\\" + ch)
+    # Markdown also links bare addresses (https://…, www.…, name@host): a zero-width space stops it.
+    return _AUTOLINK.sub(lambda m: m.group(0) + "\u200b", text)
+
+
+_AUTOLINK = re.compile(r"\\:|www|@")
