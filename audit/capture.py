@@ -1,0 +1,334 @@
+"""Recording one store visit: the checklist, server-side drafts, validation and an idempotent submit.
+
+A draft's answers are one JSON document, saved on every change:
+    shelf:       {sku: {in_stock, facings, shelf_level, restocked, fifo_ok, near_expiry, damaged}}
+    extra_skus:  [sku, ...]                      SKUs audited beyond the channel's must-stock list
+    price:       {sku: {tag_present, tag_placed_ok, tag_matches, tag_legible, shelf_price}}
+    pop:         {pop_type: {present, condition}}
+    competitors: [{competitor_code, competitor_other, kind, product, normal_price, promo_price,
+                   flash_price, facings, note}]
+    visit:       {order_placed, order_amount, notes}
+Nothing is pre-filled: an unanswered question is missing, and submit refuses until it is answered.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from audit.auth import User
+from audit.db import Database
+from audit.errors import UserFacingError
+from audit.i18n import name_column
+from audit.stores import scope_clause
+
+PRICE_TOLERANCE = 0.05          # a shelf price more than 5 % under the RRP is a possible unauthorised discount
+REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
+OLD_PHOTO_AGE = timedelta(days=1)
+COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
+POP_CONDITIONS = ("good", "worn", "damaged")
+
+
+class CaptureError(UserFacingError):
+    """The visit cannot be recorded as asked (no such store for this user, no draft, ...)."""
+
+
+@dataclass(frozen=True)
+class Checklist:
+    store_code: str
+    channel: str
+    skus: pd.DataFrame          # code, name, brand, category, rrp, must_stock — must-stock first
+    pop_types: pd.DataFrame     # code, name
+    competitors: pd.DataFrame   # code, name
+
+
+def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus: list[str] = ()) -> Checklist:
+    scope, params = scope_clause(viewer)
+    row = db.query_one(f"SELECT channel FROM stores s WHERE s.code = ? AND s.active AND {scope}", [store_code, *params])
+    if row is None:
+        raise CaptureError("capture.error.no_store", code=store_code)
+    channel, names = row[0], name_column(lang)
+    skus = db.query_df(
+        f"""SELECT code, {names} AS name, brand, category, rrp::DOUBLE AS rrp,
+                   list_contains(must_stock_channels, ?) AS must_stock
+            FROM products WHERE active AND (list_contains(must_stock_channels, ?) OR list_contains(?, code))
+            ORDER BY NOT must_stock, category, code""",
+        [channel, channel, list(extra_skus)],
+    )
+    pop_types = db.query_df(
+        f"SELECT code, {names} AS name FROM pop_types WHERE active AND list_contains(required_channels, ?) ORDER BY code",
+        [channel],
+    )
+    competitors = db.query_df(f"SELECT code, {names} AS name FROM competitors WHERE active ORDER BY code")
+    return Checklist(store_code, channel, skus, pop_types, competitors)
+
+
+# ---------------------------------------------------------------- drafts
+
+@dataclass
+class Draft:
+    username: str
+    store_code: str
+    submission_key: str
+    started_at: datetime
+    updated_at: datetime
+    step: int
+    answers: dict = field(default_factory=dict)
+
+
+def _draft_from_row(row) -> Draft:
+    username, store_code, key, started, updated, step, answers = row
+    return Draft(username, store_code, key, started, updated, step, json.loads(answers))
+
+
+_DRAFT_COLUMNS = "username, store_code, submission_key, started_at, updated_at, step, answers"
+
+
+def get_draft(db: Database, user: User, store_code: str) -> Draft | None:
+    row = db.query_one(f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE username = ? AND store_code = ?",
+                       [user.username, store_code])
+    return _draft_from_row(row) if row else None
+
+
+def open_draft(db: Database, user: User, store_code: str, lang: str = "en", now: datetime | None = None) -> Draft:
+    """The user's draft for this store, started now (the visit's start time) when there is none."""
+    checklist(db, user, store_code, lang)  # refuses stores the user may not audit
+    existing = get_draft(db, user, store_code)
+    if existing:
+        return existing
+    now = now or datetime.now()
+    draft = Draft(user.username, store_code, str(uuid.uuid4()), now, now, 0, {})
+    with db.write() as cur:
+        cur.execute(
+            f"INSERT INTO audit_drafts ({_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [draft.username, store_code, draft.submission_key, now, now, 0, "{}"],
+        )
+    return get_draft(db, user, store_code)
+
+
+def save_draft(db: Database, draft: Draft, now: datetime | None = None) -> None:
+    draft.updated_at = now or datetime.now()
+    with db.write() as cur:
+        cur.execute(
+            "UPDATE audit_drafts SET answers = ?, step = ?, updated_at = ? WHERE submission_key = ? AND username = ?",
+            [json.dumps(draft.answers, ensure_ascii=False), draft.step, draft.updated_at, draft.submission_key,
+             draft.username],
+        )
+
+
+def discard_draft(db: Database, user: User, submission_key: str) -> None:
+    with db.write() as cur:
+        cur.execute("DELETE FROM draft_photos WHERE submission_key IN "
+                    "(SELECT submission_key FROM audit_drafts WHERE submission_key = ? AND username = ?)",
+                    [submission_key, user.username])
+        cur.execute("DELETE FROM audit_drafts WHERE submission_key = ? AND username = ?",
+                    [submission_key, user.username])
+
+
+def list_drafts(db: Database, user: User, lang: str) -> pd.DataFrame:
+    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
+    return db.query_df(
+        f"""SELECT d.store_code, {names} AS store, d.started_at, d.updated_at, d.step, d.submission_key
+            FROM audit_drafts d JOIN stores s ON s.code = d.store_code
+            WHERE d.username = ? ORDER BY d.updated_at DESC""",
+        [user.username],
+    )
+
+
+def add_draft_photo(db: Database, draft: Draft, photo, section: str, caption: str | None = None,
+                    now: datetime | None = None) -> None:
+    """Attach a processed photo: the files are written first, then the rows (photos, draft_photos)."""
+    from audit import photos
+
+    photos.save_files(photo)
+    with db.write() as cur:
+        photos.insert_photo_row(cur, photo)
+        cur.execute("INSERT INTO draft_photos VALUES (?, ?, ?, ?, ?)",
+                    [draft.submission_key, photo.sha256, section, caption, now or datetime.now()])
+
+
+def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
+    return db.query_df(
+        """SELECT d.photo_sha256, d.section, d.caption, p.thumb_sha256, p.taken_at
+           FROM draft_photos d JOIN photos p ON p.sha256 = d.photo_sha256
+           WHERE d.submission_key = ? ORDER BY d.added_at""",
+        [draft.submission_key],
+    )
+
+
+# ---------------------------------------------------------------- validation
+
+@dataclass(frozen=True)
+class Problem:
+    section: str
+    key: str
+    values: dict = field(default_factory=dict)
+
+
+def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float = PRICE_TOLERANCE) -> bool:
+    """A possible unauthorised discount: the shelf price is more than `tolerance` under the RRP."""
+    return rrp is not None and shelf_price is not None and shelf_price < rrp * (1 - tolerance)
+
+
+def _is_number(value, low: float, high: float, whole: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return False
+    return low <= value <= high and (not whole or float(value).is_integer())
+
+
+def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[Problem]:
+    """Every question the visit must answer, in the order the steps ask them."""
+    problems: list[Problem] = []
+    shelf, price = answers.get("shelf", {}), answers.get("price", {})
+    for sku in plan.skus.itertuples():
+        line = shelf.get(sku.code, {})
+        if line.get("in_stock") is None:
+            problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}))
+        elif line["in_stock"]:
+            if not _is_number(line.get("facings"), 1, 99, whole=True):
+                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name}))
+            if line.get("shelf_level") not in (1, 2, 3, 4):
+                problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}))
+    for sku in plan.skus.itertuples():
+        tag = price.get(sku.code, {})
+        if tag.get("tag_present") is None:
+            problems.append(Problem("price", "capture.error.tag_unanswered", {"sku": sku.name}))
+        if tag.get("shelf_price") is not None and not _is_number(tag["shelf_price"], 0.01, 99_999):
+            problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}))
+    for pop in plan.pop_types.itertuples():
+        if answers.get("pop", {}).get(pop.code, {}).get("present") is None:
+            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop.name}))
+    for number, seen in enumerate(answers.get("competitors", []), start=1):
+        if not (seen.get("competitor_code") or (seen.get("competitor_other") or "").strip()):
+            problems.append(Problem("competitors", "capture.error.competitor_brand", {"n": number}))
+        if seen.get("kind") not in COMPETITOR_KINDS:
+            problems.append(Problem("competitors", "capture.error.competitor_kind", {"n": number}))
+        for price_field in ("normal_price", "promo_price", "flash_price"):
+            if seen.get(price_field) is not None and not _is_number(seen[price_field], 0.01, 99_999):
+                problems.append(Problem("competitors", "capture.error.competitor_price", {"n": number}))
+                break
+    if "store" not in photo_sections:
+        problems.append(Problem("photos", "capture.error.store_photo"))
+    visit = answers.get("visit", {})
+    if visit.get("order_placed") is None:
+        problems.append(Problem("visit", "capture.error.order_unanswered"))
+    elif visit["order_placed"] and visit.get("order_amount") is not None and not _is_number(
+            visit["order_amount"], 0, 10_000_000):
+        problems.append(Problem("visit", "capture.error.order_amount"))
+    return problems
+
+
+# ---------------------------------------------------------------- submit
+
+class SubmitRefused(CaptureError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("capture.error.incomplete", n=len(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Submitted:
+    audit_id: int
+    created: bool   # False when this submission had already been stored (double tap, resubmit)
+
+
+def _audit_for_key(cur, key: str) -> int | None:
+    row = cur.execute("SELECT id FROM audits WHERE submission_key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def submit(db: Database, user: User, submission_key: str, lang: str = "en", now: datetime | None = None) -> Submitted:
+    """Store the draft as one audit in one transaction; the same key never makes a second audit."""
+    existing = _audit_for_key(db.cursor(), submission_key)
+    if existing is not None:
+        return Submitted(existing, False)
+    row = db.query_one(f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE submission_key = ? AND username = ?",
+                       [submission_key, user.username])
+    if row is None:
+        raise CaptureError("capture.error.no_draft")
+    draft = _draft_from_row(row)
+    plan = checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
+    attached = draft_photos(db, draft)
+    problems = validate(plan, draft.answers, attached.section.tolist())
+    if problems:
+        raise SubmitRefused(problems)
+    now = now or datetime.now()
+    with db.write() as cur:
+        existing = _audit_for_key(cur, submission_key)  # a concurrent tap may have stored it meanwhile
+        if existing is not None:
+            return Submitted(existing, False)
+        audit_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audits").fetchone()[0]
+        visit = draft.answers.get("visit", {})
+        cur.execute(
+            "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at, submitted_at,"
+            " order_placed, order_amount, notes, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'app')",
+            [audit_id, submission_key, draft.store_code, user.username, draft.started_at.date(), draft.started_at,
+             now, visit.get("order_placed"), visit.get("order_amount") if visit.get("order_placed") else None,
+             visit.get("notes") or None],
+        )
+        _insert_lines(cur, audit_id, plan, draft.answers)
+        _insert_pop(cur, audit_id, plan, draft.answers)
+        _insert_observations(cur, audit_id, draft.answers)
+        _insert_photos(cur, audit_id, draft)
+        cur.execute("DELETE FROM draft_photos WHERE submission_key = ?", [submission_key])
+        cur.execute("DELETE FROM audit_drafts WHERE submission_key = ?", [submission_key])
+    return Submitted(audit_id, True)
+
+
+def _insert_lines(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
+    rows = []
+    for sku in plan.skus.itertuples():
+        line, tag = answers["shelf"][sku.code], answers.get("price", {}).get(sku.code, {})
+        stocked = bool(line["in_stock"])
+        has_tag = bool(tag.get("tag_present"))
+        rows.append((
+            audit_id, sku.code, bool(sku.must_stock), stocked,
+            int(line["facings"]) if stocked else 0, line.get("shelf_level") if stocked else None,
+            None if stocked else line.get("restocked"),
+            line.get("fifo_ok") if stocked else None, line.get("near_expiry") if stocked else None,
+            line.get("damaged") if stocked else None, has_tag,
+            tag.get("tag_placed_ok") if has_tag else None, tag.get("tag_matches") if has_tag else None,
+            tag.get("tag_legible") if has_tag else None, tag.get("shelf_price"),
+        ))
+    cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _insert_pop(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
+    rows = []
+    for pop in plan.pop_types.itertuples():
+        answer = answers["pop"][pop.code]
+        rows.append((audit_id, pop.code, bool(answer["present"]), answer.get("condition") if answer["present"] else None))
+    if rows:
+        cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?)", rows)
+
+
+def _insert_observations(cur, audit_id: int, answers: dict) -> None:
+    seen = answers.get("competitors", [])
+    if not seen:
+        return
+    first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM competitor_observations").fetchone()[0]
+    cur.executemany(
+        "INSERT INTO competitor_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(first + i, audit_id, o.get("competitor_code") or None,
+          None if o.get("competitor_code") else (o.get("competitor_other") or "").strip(), o["kind"],
+          o.get("product") or None, o.get("normal_price"), o.get("promo_price"), o.get("flash_price"),
+          o.get("facings"), o.get("note") or None) for i, o in enumerate(seen)],
+    )
+
+
+def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
+    """Link the draft's photos, flagging near-identical pictures of other audits and pictures taken
+    more than a day before the visit started."""
+    cur.execute(
+        """INSERT INTO audit_photos (audit_id, photo_sha256, section, caption, flag_reused, flag_old)
+           SELECT ?, d.photo_sha256, d.section, d.caption,
+                  EXISTS (SELECT 1 FROM audit_photos o JOIN photos q ON q.sha256 = o.photo_sha256
+                          WHERE o.audit_id <> ? AND bit_count(xor(q.phash, p.phash)) <= ?),
+                  coalesce(p.taken_at < ?, FALSE)
+           FROM draft_photos d JOIN photos p ON p.sha256 = d.photo_sha256
+           WHERE d.submission_key = ?""",
+        [audit_id, audit_id, REUSED_PHOTO_DISTANCE, draft.started_at - OLD_PHOTO_AGE, draft.submission_key],
+    )

@@ -1,0 +1,182 @@
+"""Recording a visit: drafts that survive anything, validation that names the problem, one audit per submit."""
+import io
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import pytest
+from PIL import Image, ImageDraw
+
+from audit import auth, capture, i18n, photos
+from audit.capture import CaptureError, SubmitRefused
+
+
+def merch(db):
+    return auth.get_user(db, "merch01")
+
+
+def first_store(db, username="merch01"):
+    return db.query_one("SELECT code FROM stores WHERE merchandiser = ? ORDER BY code", [username])[0]
+
+
+def picture(seed: int, taken: datetime | None = None) -> bytes:
+    image = Image.new("RGB", (640, 480), (230, 230, 230))
+    draw = ImageDraw.Draw(image)
+    for i in range(8):
+        draw.rectangle([10 + i * 75, 30 + (seed * 37 + i * 53) % 200, 70 + i * 75, 460], fill=((seed * 50 + i * 30) % 255, 90, 140))
+    out = io.BytesIO()
+    exif = Image.Exif()
+    if taken:
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def complete_answers(plan: capture.Checklist) -> dict:
+    return {
+        "shelf": {code: ({"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True, "near_expiry": False,
+                          "damaged": False} if i % 4 else {"in_stock": False, "restocked": False})
+                  for i, code in enumerate(plan.skus.code)},
+        "price": {code: {"tag_present": True, "tag_placed_ok": True, "tag_matches": True, "tag_legible": True,
+                         "shelf_price": float(rrp)} for code, rrp in zip(plan.skus.code, plan.skus.rrp)},
+        "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
+        "competitors": [{"competitor_code": "C01", "kind": "promotion", "product": "冠益绿茶", "normal_price": 3.5,
+                         "promo_price": 2.9, "facings": 4}],
+        "visit": {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"},
+    }
+
+
+@pytest.fixture
+def ready_draft(demo_db, demo_dir):
+    user, store = merch(demo_db), first_store(demo_db)
+    draft = capture.open_draft(demo_db, user, store, now=datetime(2026, 11, 21, 9, 0))
+    draft.answers = complete_answers(capture.checklist(demo_db, user, store, "en"))
+    capture.save_draft(demo_db, draft)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(1)), "store")
+    return draft
+
+
+def test_a_draft_resumes_exactly_where_it_was(demo_db):
+    user, store = merch(demo_db), first_store(demo_db)
+    draft = capture.open_draft(demo_db, user, store)
+    draft.step, draft.answers = 2, {"shelf": {"P101": {"in_stock": True, "facings": 4}}}
+    capture.save_draft(demo_db, draft)
+    again = capture.open_draft(demo_db, user, store)  # a reload, another tablet
+    assert (again.submission_key, again.step, again.answers) == (draft.submission_key, 2, draft.answers)
+    assert capture.list_drafts(demo_db, user, "zh").store_code.tolist() == [store]
+    capture.discard_draft(demo_db, user, draft.submission_key)
+    assert capture.get_draft(demo_db, user, store) is None
+
+
+def test_nobody_audits_a_store_that_is_not_theirs(demo_db):
+    other = first_store(demo_db, "merch02")
+    with pytest.raises(CaptureError) as caught:
+        capture.open_draft(demo_db, merch(demo_db), other)
+    assert caught.value.message("en") == f"Store {other} does not exist or is not one of your stores."
+
+
+def test_the_checklist_is_the_channels_must_stock_skus_and_required_pop(demo_db):
+    store = first_store(demo_db)
+    plan = capture.checklist(demo_db, merch(demo_db), store, "zh", extra_skus=["P101"])
+    channel = demo_db.query_one("SELECT channel FROM stores WHERE code = ?", [store])[0]
+    must = {r[0] for r in demo_db.cursor().execute(
+        "SELECT code FROM products WHERE list_contains(must_stock_channels, ?)", [channel]).fetchall()}
+    assert set(plan.skus[plan.skus.must_stock].code) == must
+    assert "P101" in set(plan.skus.code)
+    assert plan.skus.must_stock.tolist() == sorted(plan.skus.must_stock.tolist(), reverse=True)  # must-stock first
+
+
+def test_validation_names_each_missing_answer_and_nothing_is_prefilled(demo_db):
+    store = first_store(demo_db)
+    plan = capture.checklist(demo_db, merch(demo_db), store, "en")
+    problems = capture.validate(plan, {}, [])
+    keys = [p.key for p in problems]
+    assert keys.count("capture.error.stock_unanswered") == len(plan.skus)
+    assert keys.count("capture.error.tag_unanswered") == len(plan.skus)
+    assert keys.count("capture.error.pop_unanswered") == len(plan.pop_types)
+    assert keys[-2:] == ["capture.error.store_photo", "capture.error.order_unanswered"]
+    answers = complete_answers(plan)
+    first = plan.skus.iloc[1]
+    answers["shelf"][first.code].update(facings=-2, shelf_level=None)
+    answers["competitors"].append({"competitor_other": " ", "kind": "bribe", "normal_price": "abc"})
+    messages = [i18n.t(p.key, "zh", **p.values) for p in capture.validate(plan, answers, ["store"])]
+    assert messages == [
+        f"{first['name']}：排面数须为 1 至 99 的整数。",
+        f"{first['name']}：请选择陈列层（1–4）。",
+        "竞品记录 2：请选择品牌或填写名称。",
+        "竞品记录 2：请选择活动类型。",
+        "竞品记录 2：价格须为大于零的数字。",
+    ]
+
+
+def test_price_below_the_tolerance_is_flagged():
+    assert capture.price_below_tolerance(10.0, 9.49)
+    assert not capture.price_below_tolerance(10.0, 9.5)
+    assert not capture.price_below_tolerance(10.0, None)
+
+
+def test_submit_stores_one_whole_audit_and_a_double_tap_changes_nothing(demo_db, ready_draft):
+    user = merch(demo_db)
+    before = demo_db.query_one("SELECT count(*) FROM audits")[0]
+    done = capture.submit(demo_db, user, ready_draft.submission_key, now=datetime(2026, 11, 21, 9, 40))
+    again = capture.submit(demo_db, user, ready_draft.submission_key)
+    assert done.created and not again.created and again.audit_id == done.audit_id
+    assert demo_db.query_one("SELECT count(*) FROM audits")[0] == before + 1
+    header = demo_db.query_one("SELECT store_code, merchandiser, started_at, submitted_at, order_placed, order_amount,"
+                               " notes, source FROM audits WHERE id = ?", [done.audit_id])
+    assert header == (ready_draft.store_code, "merch01", datetime(2026, 11, 21, 9, 0), datetime(2026, 11, 21, 9, 40),
+                      True, 860, "店长要求补货", "app")
+    plan = capture.checklist(demo_db, user, ready_draft.store_code, "en")
+    one = lambda sql: demo_db.query_one(sql, [done.audit_id])[0]  # noqa: E731
+    assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ?") == len(plan.skus)
+    assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ? AND NOT in_stock AND facings = 0 "
+               "AND shelf_level IS NULL") == len(plan.skus[::4])
+    assert one("SELECT count(*) FROM audit_pop WHERE audit_id = ? AND present") == len(plan.pop_types)
+    assert one("SELECT kind FROM competitor_observations WHERE audit_id = ?") == "promotion"
+    assert one("SELECT count(*) FROM audit_photos WHERE audit_id = ? AND section = 'store'") == 1
+    assert capture.get_draft(demo_db, user, ready_draft.store_code) is None
+
+
+def test_an_incomplete_submit_keeps_the_draft(demo_db, ready_draft):
+    ready_draft.answers["visit"] = {}
+    capture.save_draft(demo_db, ready_draft)
+    with pytest.raises(SubmitRefused) as caught:
+        capture.submit(demo_db, merch(demo_db), ready_draft.submission_key)
+    assert [p.key for p in caught.value.problems] == ["capture.error.order_unanswered"]
+    assert caught.value.message("en") == "1 answer(s) missing or invalid: the audit is kept as a draft."
+    assert capture.get_draft(demo_db, merch(demo_db), ready_draft.store_code).answers == ready_draft.answers
+
+
+def test_many_taps_at_once_make_exactly_one_audit(demo_db, ready_draft):
+    user = merch(demo_db)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: capture.submit(demo_db, user, ready_draft.submission_key), range(16)))
+    assert sum(r.created for r in results) == 1
+    assert len({r.audit_id for r in results}) == 1
+    assert demo_db.query_one("SELECT count(*) FROM audits WHERE submission_key = ?",
+                             [ready_draft.submission_key])[0] == 1
+
+
+def test_reused_and_old_photos_are_flagged(demo_db, ready_draft):
+    user = merch(demo_db)
+    first = capture.submit(demo_db, user, ready_draft.submission_key)
+    store = demo_db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code DESC")[0]
+    draft = capture.open_draft(demo_db, user, store, now=datetime(2026, 11, 22, 10, 0))
+    draft.answers = complete_answers(capture.checklist(demo_db, user, store, "en"))
+    capture.save_draft(demo_db, draft)
+    # The same picture again, slightly recompressed, and a picture taken three days before the visit.
+    image = Image.open(io.BytesIO(picture(1)))
+    recompressed = io.BytesIO()
+    image.save(recompressed, "JPEG", quality=60)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(recompressed.getvalue()), "store")
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(7, datetime(2026, 11, 19, 8, 0))), "shelf")
+    second = capture.submit(demo_db, user, draft.submission_key)
+    flags = dict(((section, (reused, old)) for section, reused, old in demo_db.cursor().execute(
+        "SELECT section, flag_reused, flag_old FROM audit_photos WHERE audit_id = ?", [second.audit_id]).fetchall()))
+    assert flags == {"store": (True, False), "shelf": (False, True)}
+    assert demo_db.query_one("SELECT flag_reused FROM audit_photos WHERE audit_id = ?", [first.audit_id])[0] is False
+
+
+def test_a_merchandiser_cannot_submit_someone_elses_draft(demo_db, ready_draft):
+    with pytest.raises(CaptureError) as caught:
+        capture.submit(demo_db, auth.get_user(demo_db, "merch02"), ready_draft.submission_key)
+    assert caught.value.key == "capture.error.no_draft"
