@@ -28,6 +28,7 @@ from audit.stores import scope_clause
 PRICE_TOLERANCE = 0.05          # a shelf price more than 5 % under the RRP is a possible unauthorised discount
 REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
 OLD_PHOTO_AGE = timedelta(days=1)
+MAX_PHOTO_BYTES = 25 * 1024 * 1024
 COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
 POP_CONDITIONS = ("good", "worn", "damaged")
 
@@ -331,4 +332,107 @@ def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
            FROM draft_photos d JOIN photos p ON p.sha256 = d.photo_sha256
            WHERE d.submission_key = ?""",
         [audit_id, audit_id, REUSED_PHOTO_DISTANCE, draft.started_at - OLD_PHOTO_AGE, draft.submission_key],
+    )
+
+
+# ---------------------------------------------------------------- where to go next, what was found last time
+
+# Days between visits by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month):
+# due once the shortest interval has passed, overdue once the longest has.
+VISIT_INTERVAL_DAYS = {"A": (7 / 3, 7 / 2), "B": (7 / 2, 7), "C": (30 / 3, 30 / 2)}
+
+
+def store_queue(db: Database, user: User, lang: str, today=None) -> pd.DataFrame:
+    """The user's stores, drafts first, then overdue and due ones, each with days since the last visit."""
+    scope, params = scope_clause(user)
+    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
+    due = [VISIT_INTERVAL_DAYS[g][0] for g in ("A", "B", "C")]
+    overdue = [VISIT_INTERVAL_DAYS[g][1] for g in ("A", "B", "C")]
+    return db.query_df(
+        f"""WITH last AS (SELECT store_code, max(visit_date) AS last_visit FROM audits GROUP BY store_code),
+                 queue AS (
+                    SELECT s.code, {names} AS name, s.grade, s.city, l.last_visit,
+                           date_diff('day', l.last_visit, ?::DATE) AS days_since,
+                           CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS due_days,
+                           CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS overdue_days,
+                           d.submission_key IS NOT NULL AS has_draft
+                    FROM stores s
+                    LEFT JOIN last l ON l.store_code = s.code
+                    LEFT JOIN audit_drafts d ON d.store_code = s.code AND d.username = ?
+                    WHERE s.active AND {scope})
+            SELECT code, name, grade, city, last_visit, days_since,
+                   CASE WHEN has_draft THEN 'draft'
+                        WHEN days_since IS NULL OR days_since > overdue_days THEN 'overdue'
+                        WHEN days_since >= due_days THEN 'due'
+                        ELSE 'ok' END AS status
+            FROM queue
+            ORDER BY list_position(['draft', 'overdue', 'due', 'ok'], status), days_since DESC NULLS FIRST, code""",
+        [today or datetime.now().date(), *due, *overdue, user.username, *params],
+    )
+
+
+@dataclass(frozen=True)
+class Findings:
+    audit_id: int
+    visit_date: object
+    merchandiser: str
+    stock_outs: list[str]
+    price_problems: list[tuple[str, str]]   # (SKU name, problem: no_tag | wrong_tag | below_rrp)
+    missing_pop: list[str]
+    competitor_activity: list[tuple[str, str]]  # (brand, kind)
+
+
+def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findings | None:
+    """What the store's latest audit found, for the merchandiser about to audit it again."""
+    scope, params = scope_clause(user)
+    latest = db.query_one(
+        f"""SELECT a.id, a.visit_date, u.display_name FROM audits a JOIN stores s ON s.code = a.store_code
+            LEFT JOIN users u ON u.username = a.merchandiser
+            WHERE a.store_code = ? AND {scope} ORDER BY a.visit_date DESC, a.id DESC LIMIT 1""",
+        [store_code, *params],
+    )
+    if latest is None:
+        return None
+    audit_id, names = latest[0], name_column(lang)
+    rows = lambda sql, *args: db.cursor().execute(sql, [audit_id, *args]).fetchall()  # noqa: E731
+    return Findings(
+        audit_id, latest[1], latest[2],
+        stock_outs=[r[0] for r in rows(
+            f"SELECT p.{names} FROM audit_lines l JOIN products p ON p.code = l.product_code"
+            " WHERE l.audit_id = ? AND l.must_stock AND NOT l.in_stock ORDER BY p.code")],
+        price_problems=rows(
+            f"""SELECT p.{names}, CASE WHEN NOT l.tag_present THEN 'no_tag'
+                                      WHEN NOT (l.tag_matches AND l.tag_placed_ok) THEN 'wrong_tag'
+                                      ELSE 'below_rrp' END
+                FROM audit_lines l JOIN products p ON p.code = l.product_code
+                WHERE l.audit_id = ? AND l.in_stock AND (NOT l.tag_present OR NOT (l.tag_matches AND l.tag_placed_ok)
+                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""", PRICE_TOLERANCE),
+        missing_pop=[r[0] for r in rows(
+            f"SELECT t.{names} FROM audit_pop a JOIN pop_types t ON t.code = a.pop_type_code"
+            " WHERE a.audit_id = ? AND NOT a.present ORDER BY t.code")],
+        competitor_activity=rows(
+            f"SELECT coalesce(c.{names}, o.competitor_other), o.kind FROM competitor_observations o"
+            " LEFT JOIN competitors c ON c.code = o.competitor_code WHERE o.audit_id = ? ORDER BY o.id"),
+    )
+
+
+def store_name(db: Database, store_code: str, lang: str) -> str:
+    row = db.query_one("SELECT name, name_en FROM stores WHERE code = ?", [store_code])
+    return row[0] if lang == "zh" or not row[1] else row[1]
+
+
+def recent_audits(db: Database, user: User, lang: str, limit: int = 50) -> pd.DataFrame:
+    """Submitted audits the user may see: a merchandiser their own, managers and admins everyone's."""
+    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
+    own = "TRUE" if user.sees_all_stores else "a.merchandiser = ?"
+    params = [] if user.sees_all_stores else [user.username]
+    return db.query_df(
+        f"""WITH latest AS (SELECT * FROM audits a WHERE {own} ORDER BY submitted_at DESC, id DESC LIMIT ?)
+            SELECT a.id, a.store_code, {names} AS store, a.visit_date, u.display_name AS merchandiser,
+                   (SELECT count(*) FROM audit_lines l WHERE l.audit_id = a.id AND l.must_stock AND NOT l.in_stock)
+                       AS stock_outs,
+                   (SELECT count(*) FROM audit_photos p WHERE p.audit_id = a.id) AS photos
+            FROM latest a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
+            ORDER BY a.submitted_at DESC, a.id DESC""",
+        [*params, limit],
     )

@@ -24,7 +24,7 @@ from audit.errors import UserFacingError
 MAX_SIDE = 1920
 THUMB_SIDE = 400
 JPEG_QUALITY = 82
-MAX_PIXELS = 60_000_000  # a 48 MP phone camera fits; larger is refused as a possible decompression bomb
+MAX_PIXELS = 80_000_000  # issue 3: over 80 megapixels is refused as a possible decompression bomb
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 DEFAULT_SWEEP_GRACE_SECONDS = 3600  # a submit in flight writes its files minutes, not hours, before commit
 

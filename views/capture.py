@@ -1,0 +1,192 @@
+"""Audit: the merchandiser's stores (due first), the last audit's findings, the visit form, history."""
+import json
+
+import streamlit as st
+
+from audit import capture
+from audit.i18n import fmt_date
+from audit.ui import capture_form, context, url_state
+from audit.ui.context import t
+from audit.ui.widgets import md_escape, show_user_error
+
+db = context.db()
+user = context.current_user()
+lang = context.lang()
+STATUS_BADGE = {"draft": ":violet-badge", "overdue": ":red-badge", "due": ":orange-badge", "ok": ":green-badge"}
+
+
+def open_store(code: str | None) -> None:
+    url_state.set_value("store", code)
+    st.rerun()
+
+
+def start_screen() -> None:
+    to_visit, history = st.tabs([t("capture.tab_stores"), t("capture.tab_history")])
+    with to_visit:
+        queue = capture.store_queue(db, user, lang)
+        search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
+                               icon=":material/search:").strip().lower()
+        if search:
+            queue = queue[queue.code.str.lower().str.contains(search, regex=False)
+                          | queue.name.str.lower().str.contains(search, regex=False)]
+        if queue.empty:
+            st.info(t("stores.no_match") if search else t("stores.none_yet"))
+        for store in queue.head(60).itertuples():
+            with st.container(border=True):
+                left, right = st.columns([4, 1], vertical_alignment="center")
+                with left:
+                    since = t("capture.never_visited") if store.days_since != store.days_since else \
+                        t("capture.days_since", n=int(store.days_since))
+                    st.markdown(f"**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
+                                f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}] {since}")
+                with right:
+                    if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
+                        open_store(store.code)
+    with history:
+        drafts = capture.list_drafts(db, user, lang)
+        st.subheader(t("capture.drafts"), anchor=False)
+        if drafts.empty:
+            st.caption(t("capture.no_drafts"))
+        for row in drafts.itertuples():
+            with st.container(border=True):
+                left, middle, right = st.columns([3, 1, 1], vertical_alignment="center")
+                left.markdown(f"**{md_escape(row.store)}** · {row.store_code}  \n"
+                              f"{t('capture.saved_at', time=f'{row.updated_at:%Y-%m-%d %H:%M}')}")
+                if middle.button(t("capture.resume"), key=f"resume_{row.store_code}", width="stretch"):
+                    open_store(row.store_code)
+                if right.button(t("capture.discard"), key=f"discard_{row.store_code}", width="stretch"):
+                    capture.discard_draft(db, user, row.submission_key)
+                    st.rerun()
+        st.subheader(t("capture.submitted"), anchor=False)
+        submitted = capture.recent_audits(db, user, lang)
+        if submitted.empty:
+            st.caption(t("stores.card.no_audits"))
+        else:
+            st.dataframe(submitted.assign(visit_date=submitted.visit_date.map(lambda d: fmt_date(d, lang))),
+                         hide_index=True, width="stretch", column_config={
+                             "id": None, "store_code": t("stores.code"), "store": t("stores.name"),
+                             "visit_date": t("stores.visit_date"), "merchandiser": t("stores.merchandiser"),
+                             "stock_outs": st.column_config.NumberColumn(t("stores.stock_outs")),
+                             "photos": st.column_config.NumberColumn(t("capture.photos"))})
+
+
+def findings_box(findings: capture.Findings | None) -> None:
+    with st.container(border=True):
+        if findings is None:
+            st.markdown(t("capture.no_previous"))
+            return
+        st.markdown(f"**{t('capture.last_found', date=fmt_date(findings.visit_date, lang), who=findings.merchandiser)}**")
+        lines = [
+            (t("capture.found.stock_outs"), ", ".join(findings.stock_outs)),
+            (t("capture.found.price"), ", ".join(f"{name} ({t('capture.problem.' + p)})"
+                                                for name, p in findings.price_problems)),
+            (t("capture.found.pop"), ", ".join(findings.missing_pop)),
+            (t("capture.found.competitors"), ", ".join(f"{brand} ({t('capture.kind.' + kind)})"
+                                                      for brand, kind in findings.competitor_activity)),
+        ]
+        st.markdown("  \n".join(f"{name}: {md_escape(value) if value else t('capture.none_found')}"
+                                for name, value in lines))
+
+
+def store_intro(code: str) -> None:
+    if st.button(t("capture.back"), icon=":material/arrow_back:", key="capture_back"):
+        open_store(None)
+    queue = capture.store_queue(db, user, lang)
+    match = queue[queue.code == code]
+    if match.empty:
+        st.warning(t("stores.not_found", code=code))
+        return
+    store = match.iloc[0]
+    st.header(md_escape(store["name"]), anchor=False)
+    st.caption(f"{code} · {t('stores.grade')} {store['grade']} · {store['city'] or ''}")
+    findings_box(capture.last_findings(db, user, code, lang))
+    if st.button(t("capture.start"), type="primary", icon=":material/play_arrow:", key="capture_start"):
+        with show_user_error():
+            capture.open_draft(db, user, code, lang)
+            st.rerun()
+
+
+def audit_form(draft: capture.Draft) -> None:
+    plan = capture.checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
+    before = (json.dumps(draft.answers, sort_keys=True), draft.step)
+    steps = {i: t(f"capture.step.{name}") for i, name in enumerate(capture_form.STEPS)}
+    prefix = draft.submission_key[:8]
+    if st.button(t("capture.back"), icon=":material/arrow_back:", key="capture_back"):
+        open_store(None)
+    st.subheader(md_escape(capture.store_name(db, draft.store_code, lang)), anchor=False)
+    if st.session_state.get(f"{prefix}:step") is None:
+        st.session_state[f"{prefix}:step"] = draft.step
+    step = st.segmented_control(t("capture.steps"), list(steps), format_func=steps.get, key=f"{prefix}:step",
+                                width="stretch")
+    draft.step = draft.step if step is None else step
+    st.progress((draft.step + 1) / len(steps), text=t("capture.progress", n=draft.step + 1, total=len(steps)))
+    name = capture_form.STEPS[draft.step]
+    attached = capture.draft_photos(db, draft)
+    if name == "photos":
+        capture_form.photo_step(draft, attached)
+    elif name == "visit":
+        capture_form.visit(draft)
+    else:
+        getattr(capture_form, name)(draft, plan)
+    if (json.dumps(draft.answers, sort_keys=True), draft.step) != before:
+        capture.save_draft(db, draft)
+    back, forward = st.columns(2)
+    if draft.step > 0 and back.button(t("capture.previous"), key="capture_prev", width="stretch"):
+        st.session_state[f"{prefix}:step"] = draft.step - 1
+        st.rerun()
+    if draft.step < len(steps) - 1:
+        if forward.button(t("capture.next"), key="capture_next", type="primary", width="stretch"):
+            st.session_state[f"{prefix}:step"] = draft.step + 1
+            st.rerun()
+    elif forward.button(t("capture.submit"), key="capture_submit", type="primary", width="stretch",
+                        icon=":material/send:"):
+        submit(draft)
+
+
+def submit(draft: capture.Draft) -> None:
+    try:
+        result = capture.submit(db, user, draft.submission_key, lang)
+    except capture.SubmitRefused as refused:
+        st.error(refused.message(lang), icon=":material/error:")
+        steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
+        st.markdown("\n".join(f"- {steps.get(p.section, p.section)}: {md_escape(t(p.key, **p.values))}"
+                              for p in refused.problems))
+        return
+    except capture.CaptureError as error:
+        st.error(error.message(lang), icon=":material/error:")
+        return
+    st.session_state["capture_submitted"] = result.audit_id
+    open_store(None)
+
+
+def summary(audit_id: int) -> None:
+    store_code = db.query_one("SELECT store_code FROM audits WHERE id = ?", [audit_id])[0]
+    st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
+    findings_box(capture.last_findings(db, user, store_code, lang))
+    nxt = capture.store_queue(db, user, lang)
+    nxt = nxt[nxt.status.isin(["overdue", "due"]) & (nxt.code != store_code)]
+    left, right = st.columns(2)
+    if not nxt.empty:
+        store = nxt.iloc[0]
+        left.markdown(t("capture.next_store", name=md_escape(store["name"]), code=store["code"],
+                        status=t("capture.status." + store["status"])))
+        if right.button(t("capture.audit_next"), type="primary", key="audit_next"):
+            st.session_state.pop("capture_submitted")
+            open_store(store["code"])
+    if st.button(t("capture.done"), key="capture_done"):
+        st.session_state.pop("capture_submitted")
+        st.rerun()
+
+
+st.title(t("nav.capture"), anchor=False)
+store_code = url_state.get("store")
+if st.session_state.get("capture_submitted"):
+    summary(st.session_state["capture_submitted"])
+elif not store_code:
+    start_screen()
+else:
+    current = capture.get_draft(db, user, store_code)
+    if current is None:
+        store_intro(store_code)
+    else:
+        audit_form(current)
