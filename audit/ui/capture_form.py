@@ -32,7 +32,7 @@ def choose(label: str, options: dict, key: str, current, **kwargs):
                                 key=_start(key, current), **kwargs)
 
 
-def number(label: str, key: str, current, low: float, high: float, step: float = 1.0, **kwargs):
+def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
     return st.number_input(label, min_value=low, max_value=high, step=step, value=None,
                            key=_start(key, current), **kwargs)
 

@@ -1,0 +1,123 @@
+"""The Audit page through AppTest: a whole visit, validation, resuming a draft in a new session."""
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from audit import auth, capture
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def session(db, username="merch01", store=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(db, username)
+    if store:
+        at.query_params["store"] = store
+    at.run()
+    at.switch_page("views/capture.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (120, 160, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def group(at, key):
+    return at.button_group(key=key)
+
+
+def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
+    user = auth.get_user(demo_db, "merch01")
+    at = session(demo_db)
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    next(b for b in at.button if b.key == f"open_{store}").click().run()
+    assert "found:" in "\n".join(m.value for m in at.markdown) or "No earlier audit" in "\n".join(
+        m.value for m in at.markdown)
+    next(b for b in at.button if b.key == "capture_start").click().run()
+    draft = capture.get_draft(demo_db, user, store)
+    prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
+
+    codes = list(plan.skus.code)
+    for i, code in enumerate(codes):
+        group(at, f"{prefix}:s:{code}:stock").set_value(i % 3 != 0)
+    at.run()
+    for i, code in enumerate(codes):
+        if i % 3:
+            at.number_input(key=f"{prefix}:s:{code}:facings").set_value(2 + i % 4)
+            group(at, f"{prefix}:s:{code}:level").set_value(2)
+            for question in ("fifo_ok", "near_expiry", "damaged"):
+                group(at, f"{prefix}:s:{code}:{question}").set_value(question == "fifo_ok")
+        else:
+            group(at, f"{prefix}:s:{code}:restocked").set_value(False)
+    at.run()
+    assert not at.exception
+    saved = capture.get_draft(demo_db, user, store).answers["shelf"]
+    assert saved[codes[1]] == {"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True,
+                               "near_expiry": False, "damaged": False}
+
+    # A reload (a new session) resumes with every answer in place.
+    again = session(demo_db, store=store)
+    assert again.number_input(key=f"{prefix}:s:{codes[1]}:facings").value == 3
+    assert group(again, f"{prefix}:s:{codes[0]}:stock").value is False
+
+    group(at, f"{prefix}:step").set_value(1).run()
+    for code in codes:
+        group(at, f"{prefix}:p:{code}:present").set_value(False)
+    at.number_input(key=f"{prefix}:p:{codes[1]}:price").set_value(round(float(plan.skus.rrp.iloc[1]) * 0.8, 2))
+    at.run()
+    assert any("possible unauthorised discount" in w.value for w in at.warning)
+
+    group(at, f"{prefix}:step").set_value(2).run()
+    for code in plan.pop_types.code:
+        group(at, f"{prefix}:pop:{code}").set_value(False)
+    at.run()
+
+    group(at, f"{prefix}:step").set_value(5).run()
+    group(at, f"{prefix}:v:order").set_value(True).run()
+    at.number_input(key=f"{prefix}:v:amount").set_value(500.0)
+    next(b for b in at.button if b.key == "capture_submit").click().run()
+    assert [e.value for e in at.error] == ["1 answer(s) missing or invalid: the audit is kept as a draft."]
+    shown = "\n".join(m.value for m in at.markdown).replace("\\", "")  # as rendered: escapes removed
+    assert "- Photos: Add at least one photo of the store." in shown
+
+    group(at, f"{prefix}:step").set_value(4).run()
+    at.file_uploader(key=f"{prefix}:upload").set_value(("shop.jpg", jpeg(), "image/jpeg")).run()
+    assert not at.exception
+    assert len(capture.draft_photos(demo_db, draft)) == 1
+
+    group(at, f"{prefix}:step").set_value(5).run()
+    next(b for b in at.button if b.key == "capture_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Audit submitted."]
+    stored = demo_db.query_one("SELECT order_placed, order_amount FROM audits WHERE submission_key = ?",
+                               [draft.submission_key])
+    assert stored == (True, 500)
+    assert capture.get_draft(demo_db, user, store) is None
+
+
+def test_an_unreadable_photo_gets_a_message_and_the_draft_stays(demo_db):
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "zh").code.iloc[0]
+    draft = capture.open_draft(demo_db, user, store)
+    draft.step = 4
+    capture.save_draft(demo_db, draft)
+    at = session(demo_db, store=store)
+    at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(("x.jpg", b"not a photo", "image/jpeg")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["This file is not a photo that can be read (JPEG, PNG, HEIC or WEBP)."]
+    assert capture.get_draft(demo_db, user, store) is not None
+
+
+def test_managers_and_dealers_have_no_audit_page(demo_db):
+    for username in ("manager", "dealer01"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["session_token"] = auth.start_session(demo_db, username)
+        at.run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("views/capture.py")
