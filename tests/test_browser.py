@@ -20,6 +20,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
+    # st.camera_input takes a real picture from Chromium's fake camera.
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 TABLETS = {"landscape": (1024, 768), "portrait": (768, 1024)}
 
@@ -145,4 +147,77 @@ def test_sign_out_ends_the_session(app_url, browser):
     page.reload()
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     shot(page, "signed_out")
+    context.close()
+
+
+def answer_every_open_question(page, option: str, limit: int = 200) -> int:
+    """Tap the first not-yet-chosen `option` of a segmented choice until none is left (answers that
+    open follow-up questions, such as 'restocked', get theirs too). Each tap waits for the app to
+    show it as chosen, so a slow rerun never gets the same choice tapped twice."""
+    chosen = page.get_by_role("radio", name=option, exact=True, checked=True)
+    for taps in range(limit):
+        pending = page.get_by_role("radio", name=option, exact=True, checked=False)
+        if pending.count() == 0:
+            return taps
+        before = chosen.count()
+        pending.first.click()
+        deadline = time.time() + 10
+        while chosen.count() <= before and time.time() < deadline:
+            page.wait_for_timeout(100)
+        page.wait_for_timeout(150)
+    raise AssertionError("questions kept appearing")
+
+
+def go_to_step(page, name: str) -> None:
+    page.get_by_role("radio", name=name, exact=True).first.click()
+    page.wait_for_timeout(800)
+
+
+@pytest.mark.parametrize("orientation", list(TABLETS))
+def test_merchandiser_audits_a_store_with_camera_and_upload_surviving_a_reload(app_url, browser, orientation, tmp_path):
+    context, page = new_tablet_page(browser, orientation)
+    sign_in(page, app_url, "merch01")
+    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    page.goto(app_url + "/capture")
+    page.get_by_role("button", name="Open").first.wait_for(timeout=30_000)
+    shot(page, f"capture_queue_{orientation}")
+    page.get_by_role("button", name="Open").first.click()
+    page.get_by_role("button", name="Start audit").click()
+    page.get_by_text("Section 1 of 6").wait_for(timeout=30_000)
+    assert answer_every_open_question(page, "No") > 10
+    shot(page, f"capture_shelf_{orientation}")
+
+    page.reload()  # a dropped connection or a reload: the draft comes back where it was
+    page.get_by_text("Section 1 of 6").wait_for(timeout=30_000)
+    assert page.get_by_role("radio", name="No", exact=True, checked=True).count() > 10
+
+    for step in ("Price tags", "POP"):
+        go_to_step(page, step)
+        answer_every_open_question(page, "No")
+        shot(page, f"capture_{step.split()[0].lower()}_{orientation}")
+    go_to_step(page, "Photos")
+    page.get_by_role("button", name="Take Photo").click(timeout=30_000)
+    page.get_by_text("Store", exact=True).last.wait_for()
+    page.wait_for_timeout(2500)
+    page.get_by_role("tab", name="Upload").click()
+    upload = tmp_path / "shelf.png"
+    from PIL import Image
+
+    Image.new("RGB", (1200, 900), (200, 120, 60)).save(upload)
+    page.locator('input[type="file"]').last.set_input_files(str(upload))
+    page.wait_for_timeout(3000)
+    assert page.locator('[data-testid="stImage"]').count() == 2
+    shot(page, f"capture_photos_{orientation}")
+
+    go_to_step(page, "Visit")
+    page.get_by_role("radio", name="Yes", exact=True).first.click()  # the store placed an order
+    page.get_by_label("Order amount (¥)").wait_for()
+    shot(page, f"capture_visit_{orientation}")
+    page.get_by_role("button", name="Submit audit").click()
+    page.get_by_text("Audit submitted.").wait_for(timeout=30_000)
+    shot(page, f"capture_submitted_{orientation}")
+    page.get_by_role("button", name="Back to my stores").click()
+    page.get_by_role("tab", name="My audits").click()
+    page.get_by_text("Submitted").wait_for()
+    shot(page, f"capture_history_{orientation}")
     context.close()

@@ -70,12 +70,12 @@ def start_screen() -> None:
                              "photos": st.column_config.NumberColumn(t("capture.photos"))})
 
 
-def findings_box(findings: capture.Findings | None) -> None:
+def findings_box(findings: capture.Findings | None, heading: str = "capture.last_found") -> None:
     with st.container(border=True):
         if findings is None:
             st.markdown(t("capture.no_previous"))
             return
-        st.markdown(f"**{t('capture.last_found', date=fmt_date(findings.visit_date, lang), who=findings.merchandiser)}**")
+        st.markdown(f"**{t(heading, date=fmt_date(findings.visit_date, lang), who=findings.merchandiser)}**")
         lines = [
             (t("capture.found.stock_outs"), ", ".join(findings.stock_outs)),
             (t("capture.found.price"), ", ".join(f"{name} ({t('capture.problem.' + p)})"
@@ -162,7 +162,7 @@ def submit(draft: capture.Draft) -> None:
 def summary(audit_id: int) -> None:
     store_code = db.query_one("SELECT store_code FROM audits WHERE id = ?", [audit_id])[0]
     st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
-    findings_box(capture.last_findings(db, user, store_code, lang))
+    findings_box(capture.last_findings(db, user, store_code, lang), "capture.this_found")
     nxt = capture.store_queue(db, user, lang)
     nxt = nxt[nxt.status.isin(["overdue", "due"]) & (nxt.code != store_code)]
     left, right = st.columns(2)
