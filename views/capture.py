@@ -21,8 +21,11 @@ def open_store(code: str | None) -> None:
 
 
 def start_screen() -> None:
-    to_visit, history = st.tabs([t("capture.tab_stores"), t("capture.tab_history")])
-    with to_visit:
+    # A switch, not st.tabs: a table inside a hidden tab is drawn with no width on some tablets.
+    views = {"stores": t("capture.tab_stores"), "history": t("capture.tab_history")}
+    view = st.segmented_control(t("capture.view"), list(views), format_func=views.get, default="stores",
+                                key="capture_view", label_visibility="collapsed") or "stores"
+    if view == "stores":
         queue = capture.store_queue(db, user, lang)
         search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
                                icon=":material/search:").strip().lower()
@@ -35,14 +38,15 @@ def start_screen() -> None:
             with st.container(border=True):
                 left, right = st.columns([4, 1], vertical_alignment="center")
                 with left:
-                    since = t("capture.never_visited") if store.days_since != store.days_since else \
-                        t("capture.days_since", n=int(store.days_since))
+                    since = (t("capture.never_visited") if store.days_since != store.days_since  # NaN: never
+                             else t("capture.visited_today") if store.days_since == 0
+                             else t("capture.days_since", n=int(store.days_since)))
                     st.markdown(f"**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
                                 f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}] {since}")
                 with right:
                     if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
                         open_store(store.code)
-    with history:
+    else:
         drafts = capture.list_drafts(db, user, lang)
         st.subheader(t("capture.drafts"), anchor=False)
         if drafts.empty:
