@@ -436,3 +436,49 @@ def recent_audits(db: Database, user: User, lang: str, limit: int = 50) -> pd.Da
             ORDER BY a.submitted_at DESC, a.id DESC""",
         [*params, limit],
     )
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    header: dict
+    lines: pd.DataFrame
+    pop: pd.DataFrame
+    observations: pd.DataFrame
+    photos: pd.DataFrame
+
+
+def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRecord | None:
+    """One submitted audit, read-only, if the user may see it (a merchandiser only their own)."""
+    own = "TRUE" if user.sees_all_stores else "a.merchandiser = ?"
+    names = name_column(lang)
+    store_name = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
+    header = db.query_df(
+        f"""SELECT a.id, a.store_code, {store_name} AS store, a.visit_date, a.started_at, a.submitted_at,
+                   u.display_name AS merchandiser, a.order_placed, a.order_amount::DOUBLE AS order_amount, a.notes
+            FROM audits a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
+            WHERE a.id = ? AND {own}""",
+        [audit_id, *([] if user.sees_all_stores else [user.username])],
+    )
+    if header.empty:
+        return None
+    one = lambda sql, *args: db.query_df(sql, [audit_id, *args])  # noqa: E731
+    return AuditRecord(
+        header=header.iloc[0].to_dict(),
+        lines=db.query_df(
+            f"""SELECT l.product_code, p.{names} AS product, l.must_stock, l.in_stock, l.facings, l.shelf_level,
+                       l.tag_present, l.tag_placed_ok AND l.tag_matches AND l.tag_legible AS tag_ok,
+                       l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
+                       coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp
+                FROM audit_lines l JOIN products p ON p.code = l.product_code
+                WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""", [PRICE_TOLERANCE, audit_id]),
+        pop=one(f"""SELECT t.{names} AS pop_type, a.present, a.condition FROM audit_pop a
+                    JOIN pop_types t ON t.code = a.pop_type_code WHERE a.audit_id = ? ORDER BY t.code"""),
+        observations=one(f"""SELECT coalesce(c.{names}, o.competitor_other) AS brand, o.kind, o.product,
+                                    o.normal_price::DOUBLE AS normal_price, o.promo_price::DOUBLE AS promo_price,
+                                    o.flash_price::DOUBLE AS flash_price, o.facings, o.note
+                             FROM competitor_observations o LEFT JOIN competitors c ON c.code = o.competitor_code
+                             WHERE o.audit_id = ? ORDER BY o.id"""),
+        photos=one("""SELECT a.photo_sha256, p.thumb_sha256, a.section, a.flag_reused, a.flag_old, p.taken_at
+                      FROM audit_photos a JOIN photos p ON p.sha256 = a.photo_sha256
+                      WHERE a.audit_id = ? ORDER BY a.section, a.photo_sha256"""),
+    )

@@ -121,3 +121,33 @@ def test_managers_and_dealers_have_no_audit_page(demo_db):
         at.run()
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page("views/capture.py")
+
+
+def audits_page(db, username, audit_id=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(db, username)
+    if audit_id is not None:
+        at.query_params["audit"] = str(audit_id)
+    at.run()
+    at.switch_page("views/audits.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_my_audits_are_scoped_and_open_read_only_with_photo_flags(demo_db):
+    own, me = demo_db.query_one("SELECT a.id, a.merchandiser FROM audits a JOIN audit_photos p ON p.audit_id = a.id "
+                                "ORDER BY a.id DESC")
+    other = demo_db.query_one("SELECT id FROM audits WHERE merchandiser <> ? ORDER BY id DESC", [me])[0]
+    with demo_db.write() as cur:
+        cur.execute("UPDATE audit_photos SET flag_reused = TRUE WHERE audit_id = ?", [own])
+    listed = audits_page(demo_db, me).dataframe[0].value
+    assert set(listed.merchandiser) == {auth.get_user(demo_db, me).display_name}
+    assert len(set(audits_page(demo_db, "manager").dataframe[0].value.merchandiser)) > 1
+
+    at = audits_page(demo_db, me, own)
+    assert len(at.image) >= 1  # the thumbnails
+    assert any("Possible reused photo" in m.value for m in at.markdown)
+    assert len(at.dataframe) >= 1 and not at.text_input  # read-only: a record, not a form
+    refused = audits_page(demo_db, me, other)
+    assert [w.value for w in refused.warning] == [f"Audit {other} does not exist or is not one you may see."]
+    assert not audits_page(demo_db, "manager", other).warning

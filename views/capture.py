@@ -21,57 +21,26 @@ def open_store(code: str | None) -> None:
 
 
 def start_screen() -> None:
-    # A switch, not st.tabs: a table inside a hidden tab is drawn with no width on some tablets.
-    views = {"stores": t("capture.tab_stores"), "history": t("capture.tab_history")}
-    view = st.segmented_control(t("capture.view"), list(views), format_func=views.get, default="stores",
-                                key="capture_view", label_visibility="collapsed") or "stores"
-    if view == "stores":
-        queue = capture.store_queue(db, user, lang)
-        search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
-                               icon=":material/search:").strip().lower()
-        if search:
-            queue = queue[queue.code.str.lower().str.contains(search, regex=False)
-                          | queue.name.str.lower().str.contains(search, regex=False)]
-        if queue.empty:
-            st.info(t("stores.no_match") if search else t("stores.none_yet"))
-        for store in queue.head(60).itertuples():
-            with st.container(border=True):
-                left, right = st.columns([4, 1], vertical_alignment="center")
-                with left:
-                    since = (t("capture.never_visited") if store.days_since != store.days_since  # NaN: never
-                             else t("capture.visited_today") if store.days_since == 0
-                             else t("capture.days_since", n=int(store.days_since)))
-                    st.markdown(f"**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
-                                f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}] {since}")
-                with right:
-                    if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
-                        open_store(store.code)
-    else:
-        drafts = capture.list_drafts(db, user, lang)
-        st.subheader(t("capture.drafts"), anchor=False)
-        if drafts.empty:
-            st.caption(t("capture.no_drafts"))
-        for row in drafts.itertuples():
-            with st.container(border=True):
-                left, middle, right = st.columns([3, 1, 1], vertical_alignment="center")
-                left.markdown(f"**{md_escape(row.store)}** · {row.store_code}  \n"
-                              f"{t('capture.saved_at', time=f'{row.updated_at:%Y-%m-%d %H:%M}')}")
-                if middle.button(t("capture.resume"), key=f"resume_{row.store_code}", width="stretch"):
-                    open_store(row.store_code)
-                if right.button(t("capture.discard"), key=f"discard_{row.store_code}", width="stretch"):
-                    capture.discard_draft(db, user, row.submission_key)
-                    st.rerun()
-        st.subheader(t("capture.submitted"), anchor=False)
-        submitted = capture.recent_audits(db, user, lang)
-        if submitted.empty:
-            st.caption(t("stores.card.no_audits"))
-        else:
-            st.dataframe(submitted.assign(visit_date=submitted.visit_date.map(lambda d: fmt_date(d, lang))),
-                         hide_index=True, width="stretch", column_config={
-                             "id": None, "store_code": t("stores.code"), "store": t("stores.name"),
-                             "visit_date": t("stores.visit_date"), "merchandiser": t("stores.merchandiser"),
-                             "stock_outs": st.column_config.NumberColumn(t("stores.stock_outs")),
-                             "photos": st.column_config.NumberColumn(t("capture.photos"))})
+    queue = capture.store_queue(db, user, lang)
+    search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
+                           icon=":material/search:").strip().lower()
+    if search:
+        queue = queue[queue.code.str.lower().str.contains(search, regex=False)
+                      | queue.name.str.lower().str.contains(search, regex=False)]
+    if queue.empty:
+        st.info(t("stores.no_match") if search else t("stores.none_yet"))
+    for store in queue.head(60).itertuples():
+        with st.container(border=True):
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            with left:
+                since = (t("capture.never_visited") if store.days_since != store.days_since  # NaN: never
+                         else t("capture.visited_today") if store.days_since == 0
+                         else t("capture.days_since", n=int(store.days_since)))
+                st.markdown(f"**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
+                            f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}] {since}")
+            with right:
+                if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
+                    open_store(store.code)
 
 
 def findings_box(findings: capture.Findings | None, heading: str = "capture.last_found") -> None:

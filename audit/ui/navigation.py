@@ -22,6 +22,7 @@ ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
 PAGES = (
     PageSpec("views/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
     PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", frozenset({"merchandiser", "admin"})),
+    PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
     PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )
 SIGN_IN = PageSpec("views/sign_in.py", "nav.sign_in", ":material/login:", frozenset())

@@ -1,0 +1,128 @@
+"""My audits: open drafts, submitted audits (a merchandiser their own, managers everyone's), one audit
+read-only with its photos and their flags."""
+import pandas as pd
+import streamlit as st
+
+from audit import capture, photos
+from audit.i18n import fmt_date, fmt_money
+from audit.ui import context, url_state
+from audit.ui.context import t
+from audit.ui.widgets import md_escape
+
+db = context.db()
+user = context.current_user()
+lang = context.lang()
+
+
+def drafts() -> None:
+    rows = capture.list_drafts(db, user, lang)
+    if rows.empty:
+        return
+    st.subheader(t("capture.drafts"), anchor=False)
+    for row in rows.itertuples():
+        with st.container(border=True):
+            left, middle, right = st.columns([3, 1, 1], vertical_alignment="center")
+            left.markdown(f"**{md_escape(row.store)}** · {row.store_code}  \n"
+                          f"{t('capture.saved_at', time=f'{row.updated_at:%Y-%m-%d %H:%M}')}")
+            if middle.button(t("capture.resume"), key=f"resume_{row.store_code}", width="stretch"):
+                st.switch_page("views/capture.py", query_params={"store": row.store_code})
+            if right.button(t("capture.discard"), key=f"discard_{row.store_code}", width="stretch"):
+                capture.discard_draft(db, user, row.submission_key)
+                st.rerun()
+
+
+def submitted() -> None:
+    st.subheader(t("capture.submitted"), anchor=False)
+    rows = capture.recent_audits(db, user, lang)
+    if rows.empty:
+        st.info(t("stores.card.no_audits"))
+        return
+    event = st.dataframe(
+        rows.assign(visit_date=rows.visit_date.map(lambda d: fmt_date(d, lang))), hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="single-row", key="audits_table",
+        column_config={"id": None, "store_code": t("stores.code"), "store": t("stores.name"),
+                       "visit_date": t("stores.visit_date"), "merchandiser": t("stores.merchandiser"),
+                       "stock_outs": st.column_config.NumberColumn(t("stores.stock_outs")),
+                       "photos": st.column_config.NumberColumn(t("capture.photos"))},
+    )
+    st.caption(t("audits.open_hint"))
+    if event.selection.rows:
+        url_state.set_value("audit", str(rows.iloc[event.selection.rows[0]]["id"]))
+        st.session_state.pop("audits_table", None)
+        st.rerun()
+
+
+def yes_no(value) -> str:
+    return "—" if pd.isna(value) else (t("common.yes") if value else t("common.no"))
+
+
+def record(audit_id: int) -> None:
+    if st.button(t("audits.back"), icon=":material/arrow_back:", key="audits_back"):
+        url_state.set_value("audit", None)
+        st.rerun()
+    found = capture.audit_record(db, user, audit_id, lang)
+    if found is None:
+        st.warning(t("audits.not_found", id=audit_id))
+        return
+    head = found.header
+    st.header(md_escape(head["store"]), anchor=False)
+    minutes = int((head["submitted_at"] - head["started_at"]).total_seconds() // 60)
+    st.markdown(t("audits.facts", date=fmt_date(head["visit_date"], lang), who=md_escape(head["merchandiser"]),
+                  start=f"{head['started_at']:%H:%M}", minutes=minutes,
+                  order=fmt_money(head["order_amount"]) if head["order_placed"] else t("common.no")))
+    if head["notes"]:
+        st.markdown(f"{t('capture.notes')}: {md_escape(head['notes'])}")
+    st.subheader(t("capture.step.photos"), anchor=False)
+    if found.photos.empty:
+        st.caption(t("audits.no_photos"))
+    cols = st.columns(4)
+    for i, photo in enumerate(found.photos.itertuples()):
+        with cols[i % 4]:
+            st.image(str(photos.photo_path(photo.thumb_sha256)), caption=t(f"capture.section.{photo.section}"))
+            if photo.flag_reused:
+                st.markdown(f":red-badge[{t('audits.flag_reused')}]")
+            if photo.flag_old:
+                st.markdown(f":orange-badge[{t('audits.flag_old')}]")
+            with st.popover(t("audits.full_size"), width="stretch"):
+                st.image(str(photos.photo_path(photo.photo_sha256)))
+    st.subheader(t("capture.step.shelf"), anchor=False)
+    lines = found.lines
+    st.dataframe(
+        lines.assign(in_stock=lines.in_stock.map(yes_no), tag_present=lines.tag_present.map(yes_no),
+                     tag_ok=lines.tag_ok.map(yes_no), below_rrp=lines.below_rrp.map(lambda b: "⚠" if b is True else ""),
+                     shelf_level=lines.shelf_level.map(lambda v: "—" if pd.isna(v) else str(int(v)))),
+        hide_index=True, width="stretch",
+        column_config={"product_code": t("stores.code"), "product": t("capture.product"), "must_stock": None,
+                       "in_stock": t("capture.in_stock"), "facings": t("capture.facings"),
+                       "shelf_level": t("capture.shelf_level"), "tag_present": t("capture.tag_present"),
+                       "tag_ok": t("audits.tag_ok"), "shelf_price": st.column_config.NumberColumn(
+                           t("capture.shelf_price"), format="%.2f"),
+                       "rrp": st.column_config.NumberColumn(t("capture.rrp"), format="%.2f"),
+                       "below_rrp": t("audits.below_rrp")},
+    )
+    if not found.pop.empty:
+        st.subheader(t("capture.step.pop"), anchor=False)
+        pop = found.pop
+        st.dataframe(pop.assign(present=pop.present.map(yes_no),
+                                condition=pop.condition.map(lambda c: t(f"capture.condition.{c}") if c else "—")),
+                     hide_index=True, width="stretch",
+                     column_config={"pop_type": t("audits.pop_type"), "present": t("audits.present"),
+                                    "condition": t("capture.condition")})
+    if not found.observations.empty:
+        st.subheader(t("capture.step.competitors"), anchor=False)
+        seen = found.observations
+        st.dataframe(seen.assign(kind=seen.kind.map(lambda k: t(f"capture.kind.{k}"))), hide_index=True,
+                     width="stretch",
+                     column_config={"brand": t("capture.brand"), "kind": t("capture.kind"),
+                                    "product": t("capture.product"), "normal_price": t("capture.normal_price"),
+                                    "promo_price": t("capture.promo_price"), "flash_price": t("capture.flash_price"),
+                                    "facings": t("capture.their_facings"), "note": t("capture.note")})
+
+
+st.title(t("nav.audits"), anchor=False)
+selected = url_state.get("audit")
+if selected and selected.isdigit():
+    record(int(selected))
+else:
+    drafts()
+    submitted()
