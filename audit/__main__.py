@@ -48,6 +48,15 @@ def cmd_user_add(db: Database, args) -> int:
     return 0
 
 
+def cmd_sweep_photos(db: Database, args) -> int:
+    from audit import photos
+
+    rows = photos.forget_unused_rows(db, args.grace)
+    files = photos.sweep_orphans(db, older_than_seconds=args.grace)
+    print(f"Removed {rows} unused photo rows and {files} files no row refers to.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of messages")
@@ -66,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--photos", type=int, default=400, help="how many recent audits get drawn photos")
     demo.set_defaults(run=cmd_demo)
+
+    sweep = sub.add_parser("sweep-photos", help="remove photos no audit or draft refers to")
+    sweep.add_argument("--grace", type=float, default=3600, help="keep anything younger than this many seconds")
+    sweep.set_defaults(run=cmd_sweep_photos)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="add an account (asks for the password unless --password)")

@@ -28,7 +28,6 @@ from audit.stores import scope_clause
 PRICE_TOLERANCE = 0.05          # a shelf price more than 5 % under the RRP is a possible unauthorised discount
 REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
 OLD_PHOTO_AGE = timedelta(days=1)
-MAX_PHOTO_BYTES = 25 * 1024 * 1024
 COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
 POP_CONDITIONS = ("good", "worn", "damaged")
 

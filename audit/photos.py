@@ -13,7 +13,7 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,6 +24,7 @@ from audit.errors import UserFacingError
 MAX_SIDE = 1920
 THUMB_SIDE = 400
 JPEG_QUALITY = 82
+MAX_BYTES = 25 * 1024 * 1024  # issue 3: a larger upload is refused before decoding
 MAX_PIXELS = 80_000_000  # issue 3: over 80 megapixels is refused as a possible decompression bomb
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 DEFAULT_SWEEP_GRACE_SECONDS = 3600  # a submit in flight writes its files minutes, not hours, before commit
@@ -64,6 +65,8 @@ class ProcessedPhoto:
 def _open(data: bytes) -> Image.Image:
     if not data:
         raise PhotoError("photo.error.empty")
+    if len(data) > MAX_BYTES:
+        raise PhotoError("photo.error.too_big")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, don't just warn
@@ -264,6 +267,18 @@ def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
         " ON CONFLICT (sha256) DO NOTHING",
         list(photo_row(photo)),
     )
+
+
+def forget_unused_rows(db, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
+    """Delete `photos` rows that no audit and no draft refers to (a discarded draft's pictures)."""
+    cutoff = datetime.now() - timedelta(seconds=older_than_seconds)
+    with db.write() as cur:
+        return cur.execute(
+            """DELETE FROM photos p WHERE p.created_at < ?
+               AND NOT EXISTS (SELECT 1 FROM audit_photos a WHERE a.photo_sha256 = p.sha256)
+               AND NOT EXISTS (SELECT 1 FROM draft_photos d WHERE d.photo_sha256 = p.sha256)""",
+            [cutoff],
+        ).fetchone()[0]
 
 
 def _referenced_hashes(db) -> set[str]:

@@ -256,3 +256,26 @@ def test_sweep_removes_orphans_and_keeps_referenced_and_young_files(db, data_dir
     assert photos.photo_path(young.sha256).exists()  # its submit may still be committing
     assert not stale_temp.exists()
     assert photos.sweep_orphans(db, older_than_seconds=0) == 2  # the young pair, once old enough
+
+
+def test_an_upload_over_25_mb_is_refused_before_decoding():
+    with pytest.raises(PhotoError) as caught:
+        process_photo(b"\xff\xd8" + b"\x00" * (25 * 1024 * 1024))
+    assert caught.value.key == "photo.error.too_big"
+    assert caught.value.message("zh") == "照片超过 25 MB。"
+
+
+def test_rows_of_discarded_drafts_are_forgotten_then_their_files_swept(db, data_dir):
+    from audit.photos import forget_unused_rows, insert_photo_row, photo_path, save_files, sweep_orphans
+
+    photo = process_photo(encode(scene(), "JPEG"))
+    save_files(photo)
+    with db.write() as cur:
+        insert_photo_row(cur, photo)
+        cur.execute("UPDATE photos SET created_at = created_at - INTERVAL 2 HOUR")
+    old = time.time() - 7200
+    for file in (data_dir / "photos").glob("*/*"):
+        os.utime(file, (old, old))
+    assert forget_unused_rows(db) == 1
+    assert sweep_orphans(db) == 2
+    assert not photo_path(photo.sha256).exists()

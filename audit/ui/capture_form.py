@@ -192,8 +192,6 @@ def photo_step(draft: Draft, attached) -> None:
             continue
         done.add(item.file_id)
         with show_user_error():
-            if item.size > capture.MAX_PHOTO_BYTES:
-                raise photos.PhotoError("photo.error.too_big")
             capture.add_draft_photo(db(), draft, photos.process_photo(item.getvalue()), section or "store")
             st.rerun()
     if attached.empty:
