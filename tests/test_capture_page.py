@@ -78,6 +78,19 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
         group(at, f"{prefix}:pop:{code}").set_value(False)
     at.run()
 
+    group(at, f"{prefix}:step").set_value(3).run()
+    next(b for b in at.button if b.key == f"{prefix}:add_observation").click().run()
+    group(at, f"{prefix}:c:0:brand").set_value("C01")
+    group(at, f"{prefix}:c:0:kind").set_value("promotion")
+    at.number_input(key=f"{prefix}:c:0:normal_price").set_value(4.5)
+    at.number_input(key=f"{prefix}:c:0:promo_price").set_value(3.9)
+    at.run()
+    next(b for b in at.button if b.key == f"{prefix}:add_observation").click().run()
+    next(b for b in at.button if b.key == f"{prefix}:c:1:remove").click().run()
+    seen = capture.get_draft(demo_db, user, store).answers["competitors"]
+    assert [(o["competitor_code"], o["kind"], o["normal_price"], o["promo_price"]) for o in seen] == [
+        ("C01", "promotion", 4.5, 3.9)]
+
     group(at, f"{prefix}:step").set_value(5).run()
     group(at, f"{prefix}:v:order").set_value(True).run()
     at.number_input(key=f"{prefix}:v:amount").set_value(500.0)
@@ -99,6 +112,16 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
                                [draft.submission_key])
     assert stored == (True, 500)
     assert capture.get_draft(demo_db, user, store) is None
+    assert demo_db.query_one("SELECT count(*) FROM competitor_observations o JOIN audits a ON a.id = o.audit_id "
+                             "WHERE a.submission_key = ? AND o.kind = 'promotion'", [draft.submission_key])[0] == 1
+
+
+def test_another_merchandisers_store_cannot_be_audited_by_url(demo_db):
+    store = capture.store_queue(demo_db, auth.get_user(demo_db, "merch01"), "en").code.iloc[0]
+    capture.open_draft(demo_db, auth.get_user(demo_db, "merch01"), store)
+    at = session(demo_db, "merch02", store=store)
+    assert [w.value for w in at.warning] == [f"Store {store} does not exist or is not one of your stores."]
+    assert not [b for b in at.button if b.key == "capture_start"]
 
 
 def test_an_unreadable_photo_gets_a_message_and_the_draft_stays(demo_db):
