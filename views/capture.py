@@ -90,7 +90,7 @@ def audit_form(draft: capture.Draft) -> None:
     if st.session_state.get(f"{prefix}:step") is None:
         st.session_state[f"{prefix}:step"] = draft.step
     step = st.segmented_control(t("capture.steps"), list(steps), format_func=steps.get, key=f"{prefix}:step",
-                                width="stretch")
+                                width="stretch", required=True)
     draft.step = draft.step if step is None else step
     st.progress((draft.step + 1) / len(steps), text=t("capture.progress", n=draft.step + 1, total=len(steps)))
     name = capture_form.STEPS[draft.step]

@@ -12,6 +12,9 @@ from audit.ui.widgets import md_escape, show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
 LEVELS = (1, 2, 3, 4)
+# A picture of where on the shelf: above the eyes, at eye level (sells best), at the hand, on the floor.
+LEVEL_ICONS = {1: ":material/arrow_upward:", 2: ":material/visibility:", 3: ":material/back_hand:",
+               4: ":material/arrow_downward:"}
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp"]
 
 
@@ -27,9 +30,10 @@ def _start(key: str, value) -> str:
 
 
 def choose(label: str, options: dict, key: str, current, **kwargs):
-    """A segmented choice with nothing selected until the merchandiser taps one."""
+    """A segmented choice with nothing selected until the merchandiser taps one; a second tap on the
+    chosen option keeps it (a double tap must not erase an answer)."""
     return st.segmented_control(label, list(options), format_func=lambda v: options.get(v, v),
-                                key=_start(key, current), **kwargs)
+                                key=_start(key, current), required=True, **kwargs)
 
 
 def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
@@ -54,7 +58,7 @@ def shelf(draft: Draft, plan: Checklist) -> None:
                     line["facings"] = number(t("capture.facings"), f"{prefix}:s:{sku.code}:facings",
                                              line.get("facings"), 0, 99)
                 with right:
-                    levels = {level: t(f"capture.level.{level}") for level in LEVELS}
+                    levels = {level: f"{LEVEL_ICONS[level]} {t(f'capture.level.{level}')}" for level in LEVELS}
                     line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{prefix}:s:{sku.code}:level",
                                                  line.get("shelf_level"))
                 cols = st.columns(3)

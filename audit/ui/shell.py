@@ -27,6 +27,7 @@ def language_picker(where=st.sidebar) -> None:
         key="lang_choice",
         on_change=changed,
         width="stretch",
+        required=True,
     )
 
 
