@@ -66,6 +66,16 @@ def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus
     return Checklist(store_code, channel, skus, pop_types, competitors)
 
 
+def other_skus(db: Database, plan: Checklist, lang: str) -> dict[str, str]:
+    """SKUs not on this visit's list yet, code -> "code · name", for adding to the audit."""
+    rows = db.cursor().execute(
+        f"SELECT code, code || ' · ' || {name_column(lang)} FROM products"
+        " WHERE active AND NOT list_contains(?, code) ORDER BY code",
+        [plan.skus.code.tolist()],
+    ).fetchall()
+    return dict(rows)
+
+
 # ---------------------------------------------------------------- drafts
 
 @dataclass

@@ -1,7 +1,7 @@
 """Recording a visit: drafts that survive anything, validation that names the problem, one audit per submit."""
 import io
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from PIL import Image, ImageDraw

@@ -128,12 +128,11 @@ def submit(draft: capture.Draft) -> None:
     except capture.CaptureError as error:
         st.error(error.message(lang), icon=":material/error:")
         return
-    st.session_state["capture_submitted"] = result.audit_id
+    st.session_state["capture_submitted"] = draft.store_code
     open_store(None)
 
 
-def summary(audit_id: int) -> None:
-    store_code = db.query_one("SELECT store_code FROM audits WHERE id = ?", [audit_id])[0]
+def summary(store_code: str) -> None:
     st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
     findings_box(capture.last_findings(db, user, store_code, lang), "capture.this_found")
     nxt = capture.store_queue(db, user, lang)

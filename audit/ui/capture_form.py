@@ -69,7 +69,9 @@ def shelf(draft: Draft, plan: Checklist) -> None:
             elif line["in_stock"] is False:
                 line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{prefix}:s:{sku.code}:restocked",
                                            line.get("restocked"))
-    extra_options = _extra_sku_options(draft, plan)
+    from audit.ui.context import db, lang
+
+    extra_options = capture.other_skus(db(), plan, lang())
     if extra_options:
         added = st.selectbox(t("capture.add_sku"), list(extra_options), format_func=extra_options.get, index=None,
                              key=f"{prefix}:add_sku", placeholder=t("common.choose"))
@@ -84,17 +86,6 @@ def _save_and_rerun(draft: Draft) -> None:
 
     capture.save_draft(db(), draft)
     st.rerun()
-
-
-def _extra_sku_options(draft: Draft, plan: Checklist) -> dict[str, str]:
-    from audit.ui.context import db, lang
-
-    names = "name_zh" if lang() == "zh" else "name_en"
-    rows = db().cursor().execute(
-        f"SELECT code, code || ' · ' || {names} FROM products WHERE active AND NOT list_contains(?, code) ORDER BY code",
-        [plan.skus.code.tolist()],
-    ).fetchall()
-    return dict(rows)
 
 
 def price(draft: Draft, plan: Checklist) -> None:
