@@ -5,8 +5,8 @@ A draft's answers are one JSON document, saved on every change:
     extra_skus:  [sku, ...]                      SKUs audited beyond the channel's must-stock list
     price:       {sku: {tag_present, tag_placed_ok, tag_matches, tag_legible, shelf_price}}
     pop:         {pop_type: {present, condition}}
-    competitors: [{competitor_code, competitor_other, kind, product, normal_price, promo_price,
-                   flash_price, facings, note}]
+    competitors: [{competitor_code, competitor_other, kind, product, product_code (our comparable SKU),
+                   normal_price, promo_price, flash_price, facings, note}]
     visit:       {order_placed, order_amount, notes}
 Nothing is pre-filled: an unanswered question is missing, and submit refuses until it is answered.
 """
@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from audit import scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
 from audit.i18n import name_column
 from audit.stores import scope_clause
 
-PRICE_TOLERANCE = 0.05          # a shelf price more than 5 % under the RRP is a possible unauthorised discount
 REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
 OLD_PHOTO_AGE = timedelta(days=1)
 COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
@@ -178,7 +178,7 @@ class Problem:
     values: dict = field(default_factory=dict)
 
 
-def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float = PRICE_TOLERANCE) -> bool:
+def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
     """A possible unauthorised discount: the shelf price is more than `tolerance` under the RRP."""
     return rrp is not None and shelf_price is not None and shelf_price < rrp * (1 - tolerance)
 
@@ -283,6 +283,7 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
         _insert_pop(cur, audit_id, plan, draft.answers)
         _insert_observations(cur, audit_id, draft.answers)
         _insert_photos(cur, audit_id, draft)
+        scoring.record(cur, [audit_id], settings.load(db).price_tolerance)
         cur.execute("DELETE FROM draft_photos WHERE submission_key = ?", [submission_key])
         cur.execute("DELETE FROM audit_drafts WHERE submission_key = ?", [submission_key])
     return Submitted(audit_id, True)
@@ -321,11 +322,13 @@ def _insert_observations(cur, audit_id: int, answers: dict) -> None:
         return
     first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM competitor_observations").fetchone()[0]
     cur.executemany(
-        "INSERT INTO competitor_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO competitor_observations (id, audit_id, competitor_code, competitor_other, kind, product,"
+        " normal_price, promo_price, flash_price, facings, note, product_code)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(first + i, audit_id, o.get("competitor_code") or None,
           None if o.get("competitor_code") else (o.get("competitor_other") or "").strip(), o["kind"],
           o.get("product") or None, o.get("normal_price"), o.get("promo_price"), o.get("flash_price"),
-          o.get("facings"), o.get("note") or None) for i, o in enumerate(seen)],
+          o.get("facings"), o.get("note") or None, o.get("product_code") or None) for i, o in enumerate(seen)],
     )
 
 
@@ -415,7 +418,7 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
                                       ELSE 'below_rrp' END
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
                 WHERE l.audit_id = ? AND l.in_stock AND (NOT l.tag_present OR NOT (l.tag_matches AND l.tag_placed_ok)
-                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""", PRICE_TOLERANCE),
+                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""", settings.load(db).price_tolerance),
         missing_pop=[r[0] for r in rows(
             f"SELECT t.{names} FROM audit_pop a JOIN pop_types t ON t.code = a.pop_type_code"
             " WHERE a.audit_id = ? AND NOT a.present ORDER BY t.code")],
@@ -479,7 +482,7 @@ def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRec
                        l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
                        coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
-                WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""", [PRICE_TOLERANCE, audit_id]),
+                WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""", [settings.load(db).price_tolerance, audit_id]),
         pop=one(f"""SELECT t.{names} AS pop_type, a.present, a.condition FROM audit_pop a
                     JOIN pop_types t ON t.code = a.pop_type_code WHERE a.audit_id = ? ORDER BY t.code"""),
         observations=one(f"""SELECT coalesce(c.{names}, o.competitor_other) AS brand, o.kind, o.product,

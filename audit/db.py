@@ -91,6 +91,9 @@ class Database:
         self._write_lock = threading.RLock()
         self._local = threading.local()
         migrate(self._con)
+        from audit import scoring  # scoring builds on this module
+
+        scoring.fill_missing(self)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for the calling thread (DuckDB connections must not be shared across threads)."""

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from audit import auth, i18n
+from audit import auth, i18n, scoring
 from audit import photos as photo_store
 from audit.db import Database
 from audit.errors import UserFacingError
+from audit.settings import ScoringSettings
 
 Progress = Callable[[float, str], None]
 LINE_CHUNK_AUDITS = 40_000  # ≈ 1 million lines per chunk: bounded memory, few round trips
@@ -567,6 +568,7 @@ def _observations(rng: np.random.Generator, plan: VisitPlan, campaigns: list[Cam
             "competitor_other": None,
             "kind": kind,
             "product": [f"{name_zh}{CATEGORY_ZH[category]}" for category in catalog.category[sku]],
+            "product_code": catalog.codes[sku],
             "normal_price": normal,
             "promo_price": promo,
             "flash_price": flash,
@@ -765,7 +767,8 @@ class _Reporter:
 # ---------------------------------------------------------------- entry point
 
 DEMO_TABLES = ("regions", "dealers", "users", "products", "competitors", "pop_types", "stores", "audits",
-               "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos")
+               "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
+               "audit_sku_metrics", "audit_metrics")
 DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
 
@@ -845,6 +848,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
         photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))  # files first
         with db.write() as cur:  # the accounts come last: nobody signs in to half-loaded data
             _insert(cur, "competitor_observations", observations)
+            scoring.record_missing(cur, ScoringSettings().price_tolerance)
             if len(photo_frame):
                 _insert(cur, "photos", photo_frame)
                 _insert(cur, "audit_photos", links)

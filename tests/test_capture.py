@@ -109,9 +109,9 @@ def test_validation_names_each_missing_answer_and_nothing_is_prefilled(demo_db):
 
 
 def test_price_below_the_tolerance_is_flagged():
-    assert capture.price_below_tolerance(10.0, 9.49)
-    assert not capture.price_below_tolerance(10.0, 9.5)
-    assert not capture.price_below_tolerance(10.0, None)
+    assert capture.price_below_tolerance(10.0, 9.49, 0.05)
+    assert not capture.price_below_tolerance(10.0, 9.5, 0.05)
+    assert not capture.price_below_tolerance(10.0, None, 0.05)
 
 
 def test_submit_stores_one_whole_audit_and_a_double_tap_changes_nothing(demo_db, ready_draft):

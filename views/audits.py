@@ -3,10 +3,11 @@ read-only with its photos and their flags."""
 import pandas as pd
 import streamlit as st
 
-from audit import capture, photos
+from audit import capture
 from audit.i18n import fmt_date, fmt_money
 from audit.ui import context, url_state
 from audit.ui.context import t
+from audit.ui.photo_grid import photo_grid
 from audit.ui.widgets import md_escape
 
 db = context.db()
@@ -73,18 +74,7 @@ def record(audit_id: int) -> None:
     if head["notes"]:
         st.markdown(f"{t('capture.notes')}: {md_escape(head['notes'])}")
     st.subheader(t("capture.step.photos"), anchor=False)
-    if found.photos.empty:
-        st.caption(t("audits.no_photos"))
-    cols = st.columns(4)
-    for i, photo in enumerate(found.photos.itertuples()):
-        with cols[i % 4]:
-            st.image(str(photos.photo_path(photo.thumb_sha256)), caption=t(f"capture.section.{photo.section}"))
-            if photo.flag_reused:
-                st.markdown(f":red-badge[{t('audits.flag_reused')}]")
-            if photo.flag_old:
-                st.markdown(f":orange-badge[{t('audits.flag_old')}]")
-            with st.popover(t("audits.full_size"), width="stretch"):
-                st.image(str(photos.photo_path(photo.photo_sha256)))
+    photo_grid(found.photos)
     st.subheader(t("capture.step.shelf"), anchor=False)
     lines = found.lines
     st.dataframe(

@@ -4,9 +4,9 @@ import json
 import streamlit as st
 
 from audit import capture
-from audit.i18n import fmt_date
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
+from audit.ui.findings import findings_box
 from audit.ui.widgets import md_escape, show_user_error
 
 db = context.db()
@@ -41,24 +41,6 @@ def start_screen() -> None:
             with right:
                 if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
                     open_store(store.code)
-
-
-def findings_box(findings: capture.Findings | None, heading: str = "capture.last_found") -> None:
-    with st.container(border=True):
-        if findings is None:
-            st.markdown(t("capture.no_previous"))
-            return
-        st.markdown(f"**{t(heading, date=fmt_date(findings.visit_date, lang), who=findings.merchandiser)}**")
-        lines = [
-            (t("capture.found.stock_outs"), ", ".join(findings.stock_outs)),
-            (t("capture.found.price"), ", ".join(f"{name} ({t('capture.problem.' + p)})"
-                                                for name, p in findings.price_problems)),
-            (t("capture.found.pop"), ", ".join(findings.missing_pop)),
-            (t("capture.found.competitors"), ", ".join(f"{brand} ({t('capture.kind.' + kind)})"
-                                                      for brand, kind in findings.competitor_activity)),
-        ]
-        st.markdown("  \n".join(f"{name}: {md_escape(value) if value else t('capture.none_found')}"
-                                for name, value in lines))
 
 
 def store_intro(code: str) -> None:
@@ -118,7 +100,7 @@ def audit_form(draft: capture.Draft) -> None:
 
 def submit(draft: capture.Draft) -> None:
     try:
-        result = capture.submit(db, user, draft.submission_key, lang)
+        capture.submit(db, user, draft.submission_key, lang)
     except capture.SubmitRefused as refused:
         st.error(refused.message(lang), icon=":material/error:")
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}

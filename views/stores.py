@@ -5,6 +5,8 @@ from audit import stores
 from audit.i18n import fmt_date, fmt_money, label
 from audit.ui import context, url_state
 from audit.ui.context import t
+from audit.ui.navigation import SCORE_ROLES
+from audit.ui.store_dashboard import store_dashboard
 from audit.ui.widgets import md_escape
 
 db = context.db()
@@ -59,6 +61,8 @@ def show_card(code: str) -> None:
         ]
         st.markdown(_facts(rows))
 
+    if user.role in SCORE_ROLES:
+        store_dashboard(db, user, code, lang)
     st.subheader(t("stores.card.recent_audits"), anchor=False)
     audits = stores.recent_audits(db, user, code)
     if audits.empty:

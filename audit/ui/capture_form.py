@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import capture, photos
+from audit import capture, photos, settings
 from audit.capture import Checklist, Draft
 from audit.i18n import fmt_money
-from audit.ui.context import t
+from audit.ui.context import db, lang, t
 from audit.ui.widgets import md_escape, show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
@@ -69,8 +69,6 @@ def shelf(draft: Draft, plan: Checklist) -> None:
             elif line["in_stock"] is False:
                 line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{prefix}:s:{sku.code}:restocked",
                                            line.get("restocked"))
-    from audit.ui.context import db, lang
-
     extra_options = capture.other_skus(db(), plan, lang())
     if extra_options:
         added = st.selectbox(t("capture.add_sku"), list(extra_options), format_func=extra_options.get, index=None,
@@ -82,8 +80,6 @@ def shelf(draft: Draft, plan: Checklist) -> None:
 
 
 def _save_and_rerun(draft: Draft) -> None:
-    from audit.ui.context import db
-
     capture.save_draft(db(), draft)
     st.rerun()
 
@@ -91,7 +87,8 @@ def _save_and_rerun(draft: Draft) -> None:
 def price(draft: Draft, plan: Checklist) -> None:
     answers = draft.answers.setdefault("price", {})
     prefix = draft.submission_key[:8]
-    st.caption(t("capture.price.hint", pct=round(capture.PRICE_TOLERANCE * 100)))
+    tolerance = settings.load(db()).price_tolerance
+    st.caption(t("capture.price.hint", pct=round(tolerance * 100)))
     for sku in plan.skus.itertuples():
         tag = answers.setdefault(sku.code, {})
         with st.container(border=True):
@@ -106,7 +103,7 @@ def price(draft: Draft, plan: Checklist) -> None:
                                                tag.get(question))
             tag["shelf_price"] = number(t("capture.shelf_price"), f"{prefix}:p:{sku.code}:price", tag.get("shelf_price"),
                                         0.0, 99_999.0, step=0.1, format="%.2f")
-            if capture.price_below_tolerance(sku.rrp, tag["shelf_price"]):
+            if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
                 st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
                            icon=":material/sell:")
 
@@ -135,6 +132,7 @@ def competitors(draft: Draft, plan: Checklist) -> None:
     prefix = draft.submission_key[:8]
     brands = dict(zip(plan.competitors.code, plan.competitors.name)) | {"": t("capture.other_brand")}
     kinds = {k: t(f"capture.kind.{k}") for k in capture.COMPETITOR_KINDS}
+    ours = dict(zip(plan.skus.code, plan.skus.code + " · " + plan.skus.name))
     st.caption(t("capture.competitors.hint"))
     for index, item in enumerate(seen):
         key = f"{prefix}:c:{item.setdefault('id', index)}"
@@ -151,6 +149,10 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                                     key=_start(f"{key}:kind", item.get("kind")))
             item["product"] = st.text_input(t("capture.product"), max_chars=120,
                                             key=_start(f"{key}:product", item.get("product") or ""))
+            item["product_code"] = st.selectbox(
+                t("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
+                placeholder=t("capture.comparable_sku_none"),
+                key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
             cols = st.columns(4)
             for col, field in zip(cols, ("normal_price", "promo_price", "flash_price")):
                 with col:
@@ -169,8 +171,6 @@ def competitors(draft: Draft, plan: Checklist) -> None:
 
 
 def photo_step(draft: Draft, attached) -> None:
-    from audit.ui.context import db
-
     prefix = draft.submission_key[:8]
     sections = {s: t(f"capture.section.{s}") for s in ("store", "shelf", "price", "pop", "competitor")}
     st.caption(t("capture.photos.hint"))

@@ -18,11 +18,17 @@ class PageSpec:
 
 
 ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
+SCORE_ROLES = frozenset({"manager", "admin"})  # dashboards, a store's scores, scoring settings
 
 PAGES = (
+    # First = the default page, served at "/" (its own path is not reachable by URL): the one page every
+    # role has, so a link to "/?store=CODE" opens that store for anybody allowed to see it.
     PageSpec("views/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
+    PageSpec("views/overview.py", "nav.overview", ":material/monitoring:", SCORE_ROLES),
+    PageSpec("views/competitors.py", "nav.competitors", ":material/groups:", SCORE_ROLES),
     PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", frozenset({"merchandiser", "admin"})),
     PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
+    PageSpec("views/settings.py", "nav.settings", ":material/tune:", SCORE_ROLES),
     PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )
 SIGN_IN = PageSpec("views/sign_in.py", "nav.sign_in", ":material/login:", frozenset())

@@ -1,0 +1,209 @@
+"""Plotly figures for the dashboards: pure functions, DataFrame (and translated texts) in, Figure out.
+
+Colours mean the same on every page: one per score band, one per competitor brand (by its code, so a
+brand keeps its colour whichever brands a filter leaves), and our brand in the app's primary colour.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from audit.settings import ScoringSettings
+
+Text = Callable[[str], str]
+
+BAND_COLOURS = {"green": "#2E9E5B", "amber": "#E0A100", "red": "#D64545"}
+NO_SCORE_COLOUR = "#9AA5B1"
+OURS_COLOUR = "#0F766E"
+_BRAND_PALETTE = ("#7C3AED", "#2563EB", "#DB2777", "#EA580C", "#0891B2", "#65A30D", "#9333EA", "#B45309")
+OTHER_BRAND_COLOUR = "#6B7280"
+COMPONENT_COLOURS = {"score": "#1F2933", "availability": "#0F766E", "height": "#7C3AED", "eye_level": "#2563EB",
+                     "share_of_shelf": "#DB2777", "price": "#EA580C", "pop": "#65A30D", "freshness": "#0891B2"}
+PRICE_COLOURS = {"normal": "#334E68", "promo": "#F0B429", "flash": "#D64545"}
+_FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=13)
+
+
+def brand_colour(code: str) -> str:
+    """Competitor codes in the catalogue are like C01, C02...: the number picks the colour."""
+    if code == "ours":
+        return OURS_COLOUR
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    if not digits:
+        return OTHER_BRAND_COLOUR
+    return _BRAND_PALETTE[(int(digits) - 1) % len(_BRAND_PALETTE)]
+
+
+def band_colour(settings: ScoringSettings, score: float | None) -> str:
+    band = settings.band(score)
+    return BAND_COLOURS[band] if band else NO_SCORE_COLOUR
+
+
+def _layout(fig: go.Figure, title: str, height: int = 340, **kwargs) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=_FONT,
+                      margin=dict(l=10, r=10, t=48, b=10), plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0), **kwargs)
+    fig.update_xaxes(showgrid=False, linecolor="#CBD2D9")
+    fig.update_yaxes(gridcolor="#E4E7EB", zeroline=False)
+    return fig
+
+
+def _band_backdrop(fig: go.Figure, settings: ScoringSettings) -> None:
+    """Faint horizontal bands behind a 0-100 score axis, in the band colours."""
+    for low, high, band in ((settings.green_min, 100, "green"), (settings.amber_min, settings.green_min, "amber"),
+                            (0, settings.amber_min, "red")):
+        fig.add_hrect(y0=low, y1=high, fillcolor=BAND_COLOURS[band], opacity=0.07, line_width=0, layer="below")
+
+
+def trend(weekly: pd.DataFrame, measures: list[str], text: Text, title: str, settings: ScoringSettings) -> go.Figure:
+    """Weekly lines of score and components (0-100), on the band backdrop."""
+    fig = go.Figure()
+    for measure in measures:
+        fig.add_trace(go.Scatter(
+            x=weekly["week"], y=weekly[measure], name=text(f"measure.{measure}"), mode="lines+markers",
+            line=dict(color=COMPONENT_COLOURS[measure], width=3 if measure == "score" else 2),
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>",
+        ))
+    _band_backdrop(fig, settings)
+    fig.update_yaxes(title_text=text("chart.percent_or_score"), range=[0, 100])
+    return _layout(fig, title)
+
+
+def breakdown(frame: pd.DataFrame, text: Text, title: str, settings: ScoringSettings) -> go.Figure:
+    """Horizontal bars of the score per group (label column), coloured by band, weakest at the top."""
+    ordered = frame.sort_values("score", ascending=False, na_position="first")
+    fig = go.Figure(go.Bar(
+        x=ordered["score"], y=ordered["label"], orientation="h",
+        marker_color=[band_colour(settings, s) for s in ordered["score"]],
+        text=[f"{s:.0f}" if pd.notna(s) else "—" for s in ordered["score"]], textposition="outside",
+        customdata=ordered[["audits", "stores"]],
+        hovertemplate="%{y}: %{x:.1f}<br>" + text("chart.audits") + ": %{customdata[0]}<br>"
+                      + text("chart.stores") + ": %{customdata[1]}<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=text("measure.score"), range=[0, 105])
+    return _layout(fig, title, height=max(220, 60 + 32 * len(ordered)))
+
+
+def heatmap(stores: pd.DataFrame, components: list[str], text: Text, title: str,
+            settings: ScoringSettings) -> go.Figure:
+    """Store x component matrix (rows: stores, labelled by name), coloured red-amber-green."""
+    z = stores[components].to_numpy(dtype=float)
+    amber, green = settings.amber_min / 100, settings.green_min / 100
+    scale = [[0, BAND_COLOURS["red"]], [amber, BAND_COLOURS["red"]], [amber, BAND_COLOURS["amber"]],
+             [green, BAND_COLOURS["amber"]], [green, BAND_COLOURS["green"]], [1, BAND_COLOURS["green"]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[text(f"measure.{c}") for c in components], y=stores["label"], zmin=0, zmax=100,
+        colorscale=scale, xgap=2, ygap=2, customdata=[[code] * len(components) for code in stores["code"]],
+        text=[["—" if pd.isna(v) else f"{v:.0f}" for v in row] for row in z], texttemplate="%{text}",
+        hovertemplate="%{y} · %{x}: %{z:.1f}<extra></extra>", colorbar=dict(title=text("measure.score")),
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category")
+    return _layout(fig, title, height=max(260, 90 + 26 * len(stores)))
+
+
+def store_map(stores: pd.DataFrame, text: Text, title: str, settings: ScoringSettings) -> go.Figure:
+    """Stores by longitude and latitude, coloured by band. A plain scatter on equal-scaled axes: it needs
+    no map tiles, so it draws the same offline, on an intranet, or in a PDF."""
+    located = stores.dropna(subset=["latitude", "longitude"])
+    fig = go.Figure()
+    bands = located["score"].map(settings.band).fillna("none")
+    for band in ("red", "amber", "green", "none"):
+        part = located[bands == band]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["longitude"], y=part["latitude"], mode="markers", name=text(f"band.{band}"),
+            marker=dict(color=BAND_COLOURS.get(band, NO_SCORE_COLOUR), size=11, line=dict(color="white", width=1)),
+            customdata=part[["code", "name", "score"]],
+            hovertemplate="%{customdata[1]} (%{customdata[0]})<br>" + text("measure.score")
+                          + ": %{customdata[2]:.1f}<extra></extra>",
+        ))
+    fig.update_xaxes(title_text=text("chart.longitude"))
+    fig.update_yaxes(title_text=text("chart.latitude"), scaleanchor="x", scaleratio=1)
+    return _layout(fig, title, height=460)
+
+
+def sku_availability(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
+    """SKU x week heatmap of availability at one store."""
+    table = frame.pivot_table(index="product", columns="week", values="availability")
+    fig = go.Figure(go.Heatmap(
+        z=table.to_numpy(), x=[pd.Timestamp(w).strftime("%Y-%m-%d") for w in table.columns], y=table.index,
+        zmin=0, zmax=100, colorscale=[[0, BAND_COLOURS["red"]], [0.5, BAND_COLOURS["amber"]], [1, BAND_COLOURS["green"]]],
+        xgap=1, ygap=1, colorbar=dict(title=text("measure.availability")),
+        hovertemplate="%{y} · %{x}: %{z:.0f}%<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, height=max(260, 90 + 22 * len(table)))
+
+
+def competitor_activity(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
+    """Observations per week, stacked by brand."""
+    totals = weekly.groupby(["week", "brand_code", "brand"], as_index=False, dropna=False)["observations"].sum()
+    fig = go.Figure()
+    for (code, brand), part in totals.groupby(["brand_code", "brand"], dropna=False, sort=True):
+        fig.add_trace(go.Bar(x=part["week"], y=part["observations"], name=str(brand), marker_color=brand_colour(code),
+                             hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text=text("chart.observations"))
+    return _layout(fig, title)
+
+
+def brand_by_kind(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
+    """Observations per brand (rows) and kind (columns) over the period."""
+    table = weekly.pivot_table(index="brand", columns="kind", values="observations", aggfunc="sum", fill_value=0)
+    fig = go.Figure(go.Heatmap(
+        z=table.to_numpy(), x=[text(f"capture.kind.{k}") for k in table.columns], y=table.index,
+        colorscale="Blues", xgap=2, ygap=2, texttemplate="%{z}",
+        hovertemplate="%{y} · %{x}: %{z}<extra></extra>", colorbar=dict(title=text("chart.observations")),
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, height=max(240, 100 + 34 * len(table)))
+
+
+def activity_where(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
+    """Observations per region, stacked by brand, one group of bars per channel."""
+    fig = go.Figure()
+    for (code, brand), part in frame.groupby(["brand_code", "brand"], dropna=False, sort=True):
+        fig.add_trace(go.Bar(
+            x=[part["region"], part["channel"].map(lambda c: text(f"channel.{c}"))], y=part["observations"],
+            name=str(brand), marker_color=brand_colour(code),
+            hovertemplate="%{x} · %{fullData.name}: %{y}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text=text("chart.observations"))
+    return _layout(fig, title, height=380)
+
+
+def price_index(frame: pd.DataFrame, text: Text, title: str, base: str) -> go.Figure:
+    """Their normal / promotion / flash price as % of ours (base 'rrp' or 'shelf'); 100 = same price."""
+    fig = go.Figure()
+    for kind in ("normal", "promo", "flash"):
+        column = f"{kind}_vs_{base}"
+        fig.add_trace(go.Bar(
+            x=frame["brand"], y=frame[column], name=text(f"chart.price_{kind}"), marker_color=PRICE_COLOURS[kind],
+            text=[f"{v:.0f}" if pd.notna(v) else "" for v in frame[column]], textposition="outside",
+            hovertemplate="%{x} · %{fullData.name}: %{y:.1f}<extra></extra>",
+        ))
+    fig.add_hline(y=100, line_dash="dash", line_color=OURS_COLOUR,
+                  annotation_text=text(f"chart.our_{base}"), annotation_position="top left")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text=text("chart.price_index"), rangemode="tozero")
+    return _layout(fig, title, height=380)
+
+
+def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
+    """Weekly share of facings: ours and each competitor's, stacked to 100 %."""
+    fig = go.Figure()
+    for code, part in frame.groupby("brand_code", sort=False):
+        name = text("chart.ours") if code == "ours" else str(part["brand"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=part["week"], y=part["share"], name=name, stackgroup="share", mode="lines",
+            line=dict(color=brand_colour(code), width=0.5),
+            hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y:.1f}%<extra></extra>",
+        ))
+    fig.update_yaxes(title_text=text("measure.share_of_shelf"), range=[0, 100], ticksuffix="%")
+    return _layout(fig, title)

@@ -1,0 +1,149 @@
+"""Compliance scoring in DuckDB SQL.
+
+Each audit's answers are first reduced to counts (audit_sku_metrics per category and brand,
+audit_metrics per audit), written in the same transaction as the audit. Scores are computed from those
+counts at query time with the weights in force, so a weight change needs no recomputation and a
+dashboard never reads the per-SKU lines.
+
+Components (0-100, NULL when the audit has nothing to measure for it):
+  availability    must-stock SKUs in stock / must-stock SKUs audited
+  height          display-height index: relative sales of the in-stock SKUs' shelf levels
+                  (1.34 / 1.78 / 1.63 / 1.00, DOMAIN.md) averaged, scaled so level 2 = 100
+  eye_level       in-stock SKUs at level 2 / in-stock SKUs with a level
+  share_of_shelf  our facings / (ours + competitors' facings recorded), in the categories the competitors'
+                  products compete in; NULL when no competitor facings were recorded
+  price           in-stock SKUs whose tag is present, placed, matching and legible and whose shelf price
+                  is not more than the tolerance under the RRP / in-stock SKUs checked
+  pop             required POP types present / required
+  freshness       in-stock SKUs with FIFO kept and nothing near expiry or damaged / checked
+Score = sum(weight * component) / sum(weight) over the components that were measured: a missing
+component is left out and the others re-normalised, never counted as perfect.
+"""
+from __future__ import annotations
+
+from audit.auth import User
+from audit.db import Database
+from audit.filters import DashboardFilters
+from audit.settings import COMPONENTS, ScoringSettings
+from audit.stores import scope_clause
+
+SHELF_LEVEL_UPLIFT = {1: 1.34, 2: 1.78, 3: 1.63, 4: 1.00}
+EYE_LEVEL = 2
+
+_UPLIFT_CASE = "CASE l.shelf_level " + " ".join(f"WHEN {k} THEN {v}" for k, v in SHELF_LEVEL_UPLIFT.items()) + " END"
+
+_SKU_COUNTS = f"""
+    SELECT l.audit_id, p.category, p.brand,
+           count(*) FILTER (WHERE l.must_stock) AS must_audited,
+           count(*) FILTER (WHERE l.must_stock AND l.in_stock) AS must_in_stock,
+           count(l.shelf_level) FILTER (WHERE l.in_stock) AS level_rated,
+           coalesce(sum({_UPLIFT_CASE}) FILTER (WHERE l.in_stock), 0) AS level_uplift,
+           count(*) FILTER (WHERE l.in_stock AND l.shelf_level = {EYE_LEVEL}) AS eye_level,
+           count(*) FILTER (WHERE l.in_stock AND l.tag_present IS NOT NULL) AS price_checked,
+           count(*) FILTER (WHERE l.in_stock AND l.tag_present AND l.tag_placed_ok AND l.tag_matches
+                            AND l.tag_legible AND l.shelf_price >= p.rrp * (1 - $tolerance)) AS price_ok,
+           count(*) FILTER (WHERE l.in_stock AND l.fifo_ok IS NOT NULL AND l.near_expiry IS NOT NULL
+                            AND l.damaged IS NOT NULL) AS fresh_checked,
+           count(*) FILTER (WHERE l.in_stock AND l.fifo_ok AND NOT l.near_expiry AND NOT l.damaged) AS fresh_ok,
+           coalesce(sum(l.facings) FILTER (WHERE l.in_stock), 0) AS our_facings
+    FROM audit_lines l JOIN products p ON p.code = l.product_code
+    WHERE {{where}}
+    GROUP BY ALL
+"""
+
+# Share of shelf compares like with like: our facings in the categories the recorded competitor products
+# compete in (all categories when an observation does not say which of our products it competes with).
+_AUDIT_COUNTS = """
+    WITH picked AS (SELECT a.id FROM audits a WHERE {where}),
+         theirs AS (
+            SELECT o.audit_id, sum(o.facings) AS facings, bool_or(o.product_code IS NULL) AS any_category,
+                   list(DISTINCT p.category) FILTER (WHERE p.category IS NOT NULL) AS categories
+            FROM competitor_observations o LEFT JOIN products p ON p.code = o.product_code
+            WHERE o.facings IS NOT NULL AND o.audit_id IN (SELECT id FROM picked) GROUP BY 1),
+         pop AS (
+            SELECT audit_id, count(*) AS required, count(*) FILTER (WHERE present) AS present
+            FROM audit_pop WHERE audit_id IN (SELECT id FROM picked) GROUP BY 1),
+         ours AS (
+            SELECT l.audit_id, sum(l.facings) AS facings
+            FROM audit_lines l JOIN products p ON p.code = l.product_code JOIN theirs t ON t.audit_id = l.audit_id
+            WHERE l.in_stock AND (t.any_category OR list_contains(t.categories, p.category)) GROUP BY 1)
+    SELECT picked.id, coalesce(pop.required, 0), coalesce(pop.present, 0), theirs.facings,
+           CASE WHEN theirs.facings IS NOT NULL THEN coalesce(ours.facings, 0) END
+    FROM picked LEFT JOIN theirs ON theirs.audit_id = picked.id LEFT JOIN pop ON pop.audit_id = picked.id
+    LEFT JOIN ours ON ours.audit_id = picked.id
+"""
+
+
+def record(cur, audit_ids: list[int], tolerance: float) -> None:
+    """Count what the given audits' answers hold; called in the transaction that stores them."""
+    cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where='list_contains($ids, l.audit_id)')}",
+                {"ids": audit_ids, "tolerance": tolerance})
+    cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='list_contains($ids, a.id)')}",
+                {"ids": audit_ids})
+
+
+def record_missing(cur, tolerance: float) -> int:
+    """Count every audit that has no counts yet (bulk loads, databases older than scoring)."""
+    missing = "l.audit_id NOT IN (SELECT audit_id FROM audit_metrics)"
+    cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
+    before = cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]
+    cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}")
+    return cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0] - before
+
+
+def recount(cur, tolerance: float) -> None:
+    """Recount every audit, e.g. after the price tolerance changed."""
+    cur.execute("DELETE FROM audit_sku_metrics")
+    cur.execute("DELETE FROM audit_metrics")
+    record_missing(cur, tolerance)
+
+
+def fill_missing(db: Database) -> int:
+    """At start-up: count audits stored before scoring existed. Cheap when there are none."""
+    from audit.settings import load
+
+    pending = db.query_one("SELECT count(*) FROM audits WHERE id NOT IN (SELECT audit_id FROM audit_metrics)")[0]
+    if not pending:
+        return 0
+    tolerance = load(db).price_tolerance
+    with db.write() as cur:
+        return record_missing(cur, tolerance)
+
+
+def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list]:
+    """SQL (and parameters) of one row per audit the viewer may see within the filters: the audit's store
+    attributes, each component and the score. Wrap it: WITH scored AS (...) SELECT ... FROM scored."""
+    scope, scope_params = scope_clause(viewer)
+    audit_where, audit_params = filters.audit_where()
+    sku_where, sku_params = filters.sku_where()
+    weights = settings.weight_list()
+    measured = " + ".join(f"CASE WHEN {c} IS NULL THEN 0 ELSE ? END" for c in COMPONENTS)
+    weighted = " + ".join(f"coalesce({c}, 0) * ?" for c in COMPONENTS)
+    sql = f"""
+        SELECT *, CASE WHEN weight_measured > 0 THEN weight_sum / weight_measured END AS score
+        FROM (
+            SELECT *, {weighted} AS weight_sum, {measured} AS weight_measured
+            FROM (
+                SELECT a.id AS audit_id, a.store_code, a.visit_date, a.merchandiser,
+                       s.region_code, s.channel, s.grade, s.dealer_code,
+                       100.0 * k.must_in_stock / nullif(k.must_audited, 0) AS availability,
+                       100.0 * k.level_uplift / nullif(k.level_rated, 0) / {SHELF_LEVEL_UPLIFT[EYE_LEVEL]} AS height,
+                       100.0 * k.eye_level / nullif(k.level_rated, 0) AS eye_level,
+                       100.0 * m.our_facings / nullif(m.our_facings + m.competitor_facings, 0) AS share_of_shelf,
+                       100.0 * k.price_ok / nullif(k.price_checked, 0) AS price,
+                       100.0 * m.pop_present / nullif(m.pop_required, 0) AS pop,
+                       100.0 * k.fresh_ok / nullif(k.fresh_checked, 0) AS freshness
+                FROM audits a
+                JOIN stores s ON s.code = a.store_code
+                JOIN audit_metrics m ON m.audit_id = a.id
+                JOIN (SELECT audit_id, sum(must_audited) AS must_audited, sum(must_in_stock) AS must_in_stock,
+                             sum(level_rated) AS level_rated, sum(level_uplift) AS level_uplift,
+                             sum(eye_level) AS eye_level, sum(price_checked) AS price_checked,
+                             sum(price_ok) AS price_ok, sum(fresh_checked) AS fresh_checked,
+                             sum(fresh_ok) AS fresh_ok
+                      FROM audit_sku_metrics k WHERE {sku_where} GROUP BY audit_id) k ON k.audit_id = a.id
+                WHERE {scope} AND {audit_where}
+            )
+        )"""
+    # Placeholders in text order: weighted, measured, the SKU filter, scope, the audit filter.
+    return sql, [*weights, *weights, *sku_params, *scope_params, *audit_params]

@@ -1,0 +1,91 @@
+"""Scoring settings a manager can change: component weights, band limits, the price tolerance."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+
+from audit.db import Database
+from audit.errors import UserFacingError
+
+COMPONENTS = ("availability", "height", "eye_level", "share_of_shelf", "price", "pop", "freshness")
+DEFAULT_WEIGHTS = {"availability": 25, "height": 10, "eye_level": 10, "share_of_shelf": 10, "price": 20,
+                   "pop": 15, "freshness": 10}
+BANDS = ("green", "amber", "red")
+_KEY = "scoring"
+
+
+class SettingsError(UserFacingError):
+    """Settings that cannot be saved as given."""
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    green_min: float = 85.0          # score >= green_min is green
+    amber_min: float = 70.0          # amber_min <= score < green_min is amber; below is red
+    price_tolerance: float = 0.05    # a shelf price more than this fraction under the RRP fails
+
+    def band(self, score: float | None) -> str | None:
+        if score is None or (isinstance(score, float) and math.isnan(score)):
+            return None
+        return "green" if score >= self.green_min else "amber" if score >= self.amber_min else "red"
+
+    def weight_list(self) -> list[float]:
+        return [float(self.weights.get(c, 0)) for c in COMPONENTS]
+
+    def cache_key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def validate(settings: ScoringSettings) -> ScoringSettings:
+    weights = {c: settings.weights.get(c) for c in COMPONENTS}
+    for component, weight in weights.items():
+        if not isinstance(weight, (int, float)) or math.isnan(weight) or weight < 0 or weight > 100:
+            raise SettingsError("settings.error.weight", component=component)
+    if sum(weights.values()) <= 0:
+        raise SettingsError("settings.error.no_weight")
+    if not (0 <= settings.amber_min < settings.green_min <= 100):
+        raise SettingsError("settings.error.bands")
+    if not (0 <= settings.price_tolerance <= 0.5):
+        raise SettingsError("settings.error.tolerance")
+    return replace(settings, weights={c: float(w) for c, w in weights.items()})
+
+
+def load(db: Database) -> ScoringSettings:
+    row = db.query_one("SELECT value FROM settings WHERE key = ?", [_KEY])
+    if row is None:
+        return ScoringSettings()
+    stored = json.loads(row[0])
+    defaults = ScoringSettings()
+    return ScoringSettings(
+        weights={**defaults.weights, **stored.get("weights", {})},
+        green_min=stored.get("green_min", defaults.green_min),
+        amber_min=stored.get("amber_min", defaults.amber_min),
+        price_tolerance=stored.get("price_tolerance", defaults.price_tolerance),
+    )
+
+
+def last_change(db: Database) -> tuple[str | None, datetime | None]:
+    """Who changed the settings last, and when (None, None while the defaults are in force)."""
+    row = db.query_one("SELECT updated_by, updated_at FROM settings WHERE key = ?", [_KEY])
+    return (row[0], row[1]) if row else (None, None)
+
+
+def save(db: Database, settings: ScoringSettings, username: str, now: datetime | None = None) -> ScoringSettings:
+    """Store validated settings; a changed price tolerance recounts every audit's price checks."""
+    from audit import scoring  # scoring imports this module
+
+    settings = validate(settings)
+    previous = load(db)
+    with db.write() as cur:
+        cur.execute(
+            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,"
+            " updated_at = excluded.updated_at",
+            [_KEY, json.dumps(asdict(settings)), username, now or datetime.now()],
+        )
+        if settings.price_tolerance != previous.price_tolerance:
+            scoring.recount(cur, settings.price_tolerance)
+    return settings

@@ -1,0 +1,55 @@
+"""The dashboards' filter bar: date range, store attributes and products, all kept in the URL."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from audit import dashboard, stores
+from audit.auth import User
+from audit.db import Database
+from audit.filters import DashboardFilters
+from audit.i18n import fmt_date, label
+from audit.ui import url_state
+from audit.ui.context import t
+
+DEFAULT_WEEKS = 12
+
+
+def _default_range(db: Database) -> tuple[date, date]:
+    """The last 12 weeks up to the latest audit (or today when there is none)."""
+    latest = db.query_one("SELECT max(visit_date) FROM audits")[0] or date.today()
+    return latest - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), latest
+
+
+def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | None = None) -> DashboardFilters:
+    """The filters in force on the page `scope`; for one store's page only the period."""
+    start, end = url_state.date_range(t("filters.period"), "from", "to", _default_range(db), scope)
+    if store is not None:
+        return DashboardFilters(date_from=start, date_to=end, store=store)
+    options = stores.filter_options(db, viewer, lang)
+    with st.expander(t("filters.more", period=f"{fmt_date(start, lang)} – {fmt_date(end, lang)}"),
+                     icon=":material/filter_list:"):
+        first = st.columns(2)
+        with first[0]:
+            channels = url_state.pills(t("stores.channel"), {c: t("channel." + c) for c in stores.CHANNELS}, "channel", scope)
+        with first[1]:
+            grades = url_state.pills(t("stores.grade"), {g: g for g in stores.GRADES}, "grade", scope)
+        second = st.columns(3)
+        with second[0]:
+            regions = url_state.multiselect(t("stores.region"), options.regions, "region", scope)
+        with second[1]:
+            dealers = url_state.multiselect(t("stores.dealer"), options.dealers, "dealer", scope)
+        with second[2]:
+            merchandisers = url_state.multiselect(t("stores.merchandiser"), options.merchandisers, "merch", scope)
+        catalogue = dashboard.product_options(db)
+        third = st.columns(2)
+        with third[0]:
+            categories = url_state.multiselect(
+                t("filters.category"), {c: label("product_category", c, lang) for c in catalogue["categories"]},
+                "category", scope)
+        with third[1]:
+            brands = url_state.multiselect(t("filters.brand"), {b: b for b in catalogue["brands"]}, "brand", scope)
+    return DashboardFilters(date_from=start, date_to=end, regions=tuple(regions), channels=tuple(channels),
+                            grades=tuple(grades), dealers=tuple(dealers), merchandisers=tuple(merchandisers),
+                            categories=tuple(categories), brands=tuple(brands))

@@ -1,0 +1,87 @@
+"""Pieces the score pages share: which weights are in force, a store score table, going to a store."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from audit import dashboard, settings
+from audit.auth import User
+from audit.db import Database
+from audit.filters import DashboardFilters
+from audit.i18n import fmt_date
+from audit.settings import COMPONENTS, ScoringSettings
+from audit.ui.cached import cached
+from audit.ui.context import lang, t
+
+
+
+def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules: ScoringSettings) -> None:
+    """Say which weights and bands every score on the page uses, and which components could not always be
+    measured (their weight then went to the others)."""
+    total = sum(rules.weights.values())
+    parts = " · ".join(f"{t(f'measure.{c}')} {100 * rules.weights[c] / total:.0f} %" for c in COMPONENTS
+                       if rules.weights[c])
+    by, when = settings.last_change(db)
+    source = t("dash.weights_by", who=by, when=fmt_date(when, lang())) if by else t("dash.weights_default")
+    st.caption(t("dash.weights_in_force", weights=parts, green=f"{rules.green_min:g}", amber=f"{rules.amber_min:g}",
+                 source=source))
+    measured = cached(dashboard.coverage, db, viewer, filters, rules)
+    partial = measured[(measured.measured < measured.audits) & measured.component.map(lambda c: rules.weights[c] > 0)]
+    if len(partial) and measured.audits.iloc[0]:
+        st.caption(t("dash.partly_measured", components=", ".join(
+            t("dash.measured_of", component=t(f"measure.{r.component}"), n=f"{r.measured:,}", total=f"{r.audits:,}")
+            for r in partial.itertuples())))
+    if filters.narrows_products:
+        st.caption(t("dash.product_filter_note"))
+
+
+BAND_BADGE = {"green": "green", "amber": "orange", "red": "red"}  # Streamlit's badge colours
+
+
+def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
+    """One tile per measure (dashboard.tiles, indexed by measure) with its change against the previous
+    period; the score also shows its band."""
+    for column, measure in zip(st.columns(len(tiles)), tiles.index):
+        value, before = tiles.loc[measure, "value"], tiles.loc[measure, "previous"]
+        with column, st.container(border=True):
+            if measure == "audits":
+                st.metric(t("dash.audits_done"), f"{int(value):,}",
+                          delta=f"{int(value - before):+,}" if before == before else None)
+                continue
+            st.metric(t(f"measure.{measure}"), "—" if value != value else f"{value:.1f}",
+                      delta=None if before != before or value != value else f"{value - before:+.1f}")
+            band = rules.band(value) if measure == "score" else None
+            if band:
+                st.markdown(f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
+
+
+def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str):
+    """Stores with their band, score and components; tapping a row opens the store."""
+    shown = frame.assign(band=frame.score.map(lambda s: t(f"band.{rules.band(s) or 'none'}")),
+                         last_visit=frame.last_visit.map(lambda d: fmt_date(d, lang())))
+    columns = ["band", "name", "code", "city", "grade", "score", *COMPONENTS, "audits", "last_visit"]
+    percent = {c: st.column_config.NumberColumn(t(f"measure.{c}"), format="%.0f") for c in COMPONENTS}
+    return st.dataframe(
+        shown[columns], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key,
+        column_config={"band": st.column_config.TextColumn(t("dash.band"), width="small"), "name": t("stores.name"),
+                       "code": t("stores.code"), "city": t("stores.city"), "grade": t("stores.grade"),
+                       "score": st.column_config.ProgressColumn(t("measure.score"), min_value=0, max_value=100,
+                                                                format="%.1f"),
+                       **percent, "audits": st.column_config.NumberColumn(t("chart.audits")),
+                       "last_visit": t("stores.last_visit")},
+    )
+
+
+def open_store_on_select(event, frame: pd.DataFrame, from_chart: bool = False) -> None:
+    """Open the tapped store's page: a table row, or a chart point carrying the store code first in its
+    customdata."""
+    code = None
+    if from_chart:
+        points = event.selection.get("points", []) if event else []
+        if points:
+            custom = points[0].get("customdata")
+            code = custom[0] if isinstance(custom, (list, tuple)) else custom
+    elif event is not None and event.selection.rows:
+        code = frame.iloc[event.selection.rows[0]]["code"]
+    if code:
+        st.switch_page("views/stores.py", query_params={"store": str(code)})
