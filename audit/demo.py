@@ -488,7 +488,7 @@ def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.Data
 
     miss_rate = done.merchandiser.map({m: (1 - c) / c for m, c in completion.items()}).to_numpy()
     source = done[rng.random(len(done)) < miss_rate]
-    weekday = source.planned_date.dt.weekday.to_numpy()
+    weekday = source.planned_date.dt.day_of_week.to_numpy()
     shift = (weekday + rng.integers(1, 5, size=len(source))) % 5 - weekday  # another weekday of that week
     missed = source.assign(planned_date=source.planned_date + pd.to_timedelta(shift, unit="D"))
     visited = pd.DataFrame({"store_code": audits.store_code, "planned_date": visit_day})
@@ -510,7 +510,7 @@ def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.Data
 
     frame = pd.concat([history.assign(source="demo"), future.assign(source="generated")], ignore_index=True)
     frame = frame.sort_values(["planned_date", "merchandiser", "store_code"], kind="stable", ignore_index=True)
-    made = pd.to_datetime(frame.planned_date) - pd.to_timedelta(pd.to_datetime(frame.planned_date).dt.weekday + 3,
+    made = pd.to_datetime(frame.planned_date) - pd.to_timedelta(pd.to_datetime(frame.planned_date).dt.day_of_week + 3,
                                                                   unit="D") + pd.Timedelta(hours=17)
     created = np.maximum(made.to_numpy(), np.datetime64(stamp))  # the Friday before, once the data existed
     return frame.assign(id=np.arange(1, len(frame) + 1), created_by="manager", created_at=created,

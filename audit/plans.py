@@ -316,6 +316,8 @@ def reassign_stores(db: Database, viewer: User | None, store_codes: Sequence[str
     codes = sorted({c for c in store_codes if c})
     if not codes:
         raise PlanError("plans.error.no_stores_chosen")
+    if not merchandiser:
+        raise PlanError("plans.error.choose_merchandiser")
     with db.write() as cur:
         username = _check_merchandiser(cur, merchandiser)
         known = {r[0] for r in cur.execute("SELECT code FROM stores WHERE list_contains(?, code)", [codes]).fetchall()}
@@ -450,12 +452,14 @@ class TodayPlan:
 def today_plan(db: Database, user: User, lang: str, today: date | None = None) -> TodayPlan:
     """The user's planned stores today, in a suggested visiting order with the distance of each leg."""
     today = today or date.today()
+    scope, params = scope_clause(user)
     stops = db.query_df(
         f"""SELECT pv.store_code AS code, {store_display_name(lang)} AS name, s.grade, s.city,
                    s.latitude, s.longitude, {PLAN_STATUS_SQL} AS status
             FROM planned_visits pv JOIN stores s ON s.code = pv.store_code
-            WHERE pv.merchandiser = ? AND pv.planned_date = ? AND s.active ORDER BY pv.store_code""",
-        [today, today, user.username, today])
+            WHERE pv.merchandiser = ? AND pv.planned_date = ? AND s.active AND {scope}
+            ORDER BY pv.store_code""",
+        [today, today, user.username, today, *params])
     stops["done"] = stops.status == "done"
     placed = stops[stops.latitude.notna() & stops.longitude.notna()]
     unplaced = stops[~stops.index.isin(placed.index)]

@@ -23,6 +23,8 @@ PAGES = (
     PageSpec("views/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
     PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", frozenset({"merchandiser", "admin"})),
     PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
+    PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", frozenset({"manager", "admin"})),
+    PageSpec("views/visits.py", "nav.visits", ":material/insights:", frozenset({"manager", "admin"})),
     PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )
 SIGN_IN = PageSpec("views/sign_in.py", "nav.sign_in", ":material/login:", frozenset())

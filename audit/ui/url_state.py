@@ -1,6 +1,7 @@
 """Widgets whose values live in the URL query string, so a view survives a reload and can be shared."""
 from __future__ import annotations
 
+from datetime import date
 
 import streamlit as st
 
@@ -49,3 +50,67 @@ def pills(label: str, options: dict[str, str], param: str, **kwargs) -> list[str
     values = st.pills(label, list(options), selection_mode="multi", format_func=lambda v: options.get(v, v), key=key, **kwargs)
     _write(param, values)
     return values
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date],
+               **kwargs) -> tuple[tuple[date, date] | None, bool]:
+    """A first–last date picker kept in the URL as YYYY-MM-DD. Returns the range (None while the second
+    date is still being picked) and whether the address held dates that could not be used (the
+    default is shown instead, and the page says so)."""
+    key = f"url_{param_from}_{param_to}"
+    unreadable = False
+    if key not in st.session_state:
+        raw = (st.query_params.get(param_from), st.query_params.get(param_to))
+        start, end = _date(raw[0]), _date(raw[1])
+        usable = start is not None and end is not None and start <= end
+        unreadable = any(raw) and not usable
+        st.session_state[key] = (start, end) if usable else default
+    value = st.date_input(label, key=key, **kwargs)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        _write(param_from, value[0].isoformat())
+        _write(param_to, value[1].isoformat())
+        return (value[0], value[1]), unreadable
+    return None, unreadable
+
+
+def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, bool]:
+    """One date kept in the URL; returns it and whether the address held a date that could not be read."""
+    key = f"url_{param}"
+    unreadable = False
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        unreadable = bool(raw) and _date(raw) is None
+        st.session_state[key] = _date(raw) or default
+    value = st.date_input(label, key=key, **kwargs) or default
+    _write(param, value.isoformat())
+    return value, unreadable
+
+
+def selectbox(label: str, options: dict[str, str], param: str, **kwargs) -> str | None:
+    """One choice kept in the URL (the first option when the address has none or an unknown one)."""
+    key = f"url_one_{param}"  # not url_{param}: another page may keep a multiselect of the same parameter
+    if key not in st.session_state or st.session_state[key] not in options:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else next(iter(options), None)
+    value = st.selectbox(label, list(options), format_func=lambda v: options.get(v, v), key=key,
+                         placeholder=t("common.choose"), **kwargs)
+    _write(param, value or "")
+    return value
+
+
+def segmented(label: str, options: dict[str, str], param: str, **kwargs) -> str:
+    key = f"url_{param}"
+    if key not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else next(iter(options))
+    value = st.segmented_control(label, list(options), format_func=lambda v: options.get(v, v), key=key,
+                                 required=True, **kwargs) or next(iter(options))
+    _write(param, value)
+    return value
