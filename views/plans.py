@@ -62,12 +62,17 @@ def week_picker(people: dict[str, str]) -> tuple[date, str]:
 def overview(monday: date) -> None:
     table = plans.week_overview(db, user, monday, today)
     days = plans.week_days(monday)
+    small = dict(width=56)
+    st.subheader(t("plans.overview_heading"), anchor=False)
     st.dataframe(
         table.drop(columns="username"), hide_index=True, width="stretch", key="plan_overview",
-        column_config={"display_name": t("stores.merchandiser"), "stores": t("plans.col.stores"),
-                       **{f"d{i}": st.column_config.NumberColumn(day_label(d)) for i, d in enumerate(days)},
-                       "planned": st.column_config.NumberColumn(t("visits.col.planned")),
-                       "done": st.column_config.NumberColumn(t("visits.col.done"))},
+        height=min(35 * (len(table) + 1) + 3, 320),
+        column_config={"display_name": t("stores.merchandiser"),
+                       "stores": st.column_config.NumberColumn(t("plans.col.stores"), **small),
+                       **{f"d{i}": st.column_config.NumberColumn(t(f"plans.weekday.{i}") + f" {d.day}", **small)
+                          for i, d in enumerate(days)},
+                       "planned": st.column_config.NumberColumn(t("visits.col.planned"), **small),
+                       "done": st.column_config.NumberColumn(t("visits.col.done"), **small)},
     )
 
 
@@ -92,22 +97,40 @@ def generate_panel(monday: date, merchandiser: str, name: str, has_plan: bool) -
                 done(message)
 
 
+STATUS_STYLE = {"done": "color: #166534; background-color: #DCFCE7", "missed": "color: #991B1B; background-color: #FEE2E2",
+                "today": "color: #9A3412; background-color: #FFEDD5", "planned": "color: #334155"}
+
+
 def board(monday: date, week: pd.DataFrame) -> None:
-    """The week as five day columns, each in its suggested visiting order with the round trip."""
-    columns = st.columns(plans.WORKING_DAYS, gap="small")
-    for column, day in zip(columns, plans.week_days(monday)):
+    """The week day by day: a strip with each day's visits and round trip, then every visit in its
+    day's suggested visiting order."""
+    rows = []
+    strip = st.columns(plans.WORKING_DAYS, gap="small")
+    for column, day in zip(strip, plans.week_days(monday)):
         stops = week[week.planned_date.dt.date == day].reset_index(drop=True)
         placed = stops[stops.latitude.notna() & stops.longitude.notna()]
         order, km = plans.visiting_order(list(zip(placed.latitude, placed.longitude)))
         ordered = pd.concat([placed.iloc[order], stops[~stops.index.isin(placed.index)]])
+        route = f" · {t('plans.km', km=f'{km:.0f}')}" if len(placed) >= 2 else ""
         with column, st.container(border=True):
-            facts = t("plans.day_facts", n=len(stops), km=f"{km:.0f}") if len(placed) >= 2 else \
-                t("plans.day_count", n=len(stops))
-            st.markdown(f"**{day_label(day)}**  \n:gray[{facts}]")
-            for number, stop in enumerate(ordered.itertuples(), start=1):
-                st.markdown(f"{number}\\. [{stop.store_code}]({links.store_url(stop.store_code)}) "
-                            f"{STATUS_BADGE[stop.status]}[{t('plans.status.' + stop.status)}]  \n"
-                            f":small[{md_escape(stop.name)} · {stop.grade}]")
+            st.markdown(f"**{t(f'plans.weekday.{day.weekday()}')} {day.day}**  \n"
+                        f":small[{t('plans.day_count', n=len(stops))}{route}]")
+        for number, stop in enumerate(ordered.itertuples(), start=1):
+            rows.append({"day": day_label(day), "number": number, "code": links.store_url(stop.store_code),
+                         "name": stop.name, "grade": stop.grade, "state": t("plans.status." + stop.status),
+                         "status": stop.status})
+    table = pd.DataFrame(rows)
+    styled = table.style.apply(lambda row: [STATUS_STYLE[row["status"]] if c == "state" else "" for c in row.index],
+                               axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch", key="plan_board",
+                 height=min(35 * (len(table) + 1) + 3, 460),
+                 column_config={"day": st.column_config.TextColumn(t("plans.day"), width=92),
+                                "number": st.column_config.NumberColumn("#", help=t("plans.order_help"), width=36),
+                                "code": links.store_link_column(t("stores.code"), width=76),
+                                "name": t("stores.name"),
+                                "grade": st.column_config.TextColumn(t("stores.grade"), width=56),
+                                "state": st.column_config.TextColumn(t("plans.col.status"), width=84),
+                                "status": None})
 
 
 def edit_panel(monday: date, merchandiser: str, week: pd.DataFrame) -> None:
@@ -155,7 +178,6 @@ def week_view() -> None:
         return
     monday, merchandiser = week_picker(people)
     st.caption(t("plans.week_caption", start=fmt_date(monday, lang), end=fmt_date(monday + timedelta(days=4), lang)))
-    overview(monday)
     week = plans.week_plan(db, user, monday, merchandiser, lang, today)
     name = people[merchandiser]
     generate_panel(monday, merchandiser, name, not week.empty)
@@ -165,6 +187,7 @@ def week_view() -> None:
     else:
         board(monday, week)
     edit_panel(monday, merchandiser, week)
+    overview(monday)
 
 
 def assignment_view() -> None:

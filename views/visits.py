@@ -27,15 +27,14 @@ def percent(value) -> str:
 def filter_bar() -> visits.VisitFilters | None:
     options = stores.filter_options(db, user, lang)
     default = (week_start(today) - timedelta(weeks=DEFAULT_WEEKS - 1), today)
-    cols = st.columns([3, 2, 2, 2])
-    with cols[0]:
+    left, right = st.columns(2, vertical_alignment="bottom")
+    with left:
         period, unreadable = url_state.date_range(t("visits.period"), "from", "to", default, format="YYYY-MM-DD")
-    with cols[1]:
-        regions = url_state.multiselect(t("stores.region"), options.regions, "region")
-    with cols[2]:
-        dealers = url_state.multiselect(t("stores.dealer"), options.dealers, "dealer")
-    with cols[3]:
-        merchandisers = url_state.multiselect(t("stores.merchandiser"), options.merchandisers, "merch")
+    with right, st.expander(t("stores.filters"), icon=":material/filter_list:"):
+        regions = url_state.multiselect(t("stores.region"), options.regions, "region", key="visits_region")
+        dealers = url_state.multiselect(t("stores.dealer"), options.dealers, "dealer", key="visits_dealer")
+        merchandisers = url_state.multiselect(t("stores.merchandiser"), options.merchandisers, "merch",
+                                              key="visits_merch")
     if unreadable:
         st.warning(t("visits.bad_period", start=default[0].isoformat(), end=default[1].isoformat()),
                    icon=":material/event_busy:")
@@ -50,18 +49,20 @@ def filter_bar() -> visits.VisitFilters | None:
 def tiles(f: visits.VisitFilters) -> dict:
     figures = visits.totals(db, user, f, today)
     late = visits.overdue_by_grade(db, user, f, today)
-    cols = st.columns(5)
-    cols[0].metric(t("visits.completion"), percent(figures["completion"]), border=True,
-                   help=t("visits.completion_help", done=figures["done"], planned=figures["planned"]))
-    cols[1].metric(t("visits.success"), percent(figures["success"]), border=True,
-                   help=t("visits.success_help", ordered=figures["with_order"], done=figures["done"]))
-    cols[2].metric(t("visits.unplanned"), f"{figures['unplanned']:,}", border=True,
-                   help=t("visits.unplanned_help", visits=figures["visits"]))
+    top, bottom = st.columns(3), st.columns(3)
+    top[0].metric(t("visits.completion"), percent(figures["completion"]), border=True,
+                  help=t("visits.completion_help", done=figures["done"], planned=figures["planned"]))
+    top[1].metric(t("visits.success"), percent(figures["success"]), border=True,
+                  help=t("visits.success_help", ordered=figures["with_order"], done=figures["done"]))
+    top[2].metric(t("visits.unplanned"), f"{figures['unplanned']:,}", border=True,
+                  help=t("visits.unplanned_help", visits=figures["visits"]))
+    bottom[0].metric(t("visits.planned"), f"{figures['planned']:,}", border=True,
+                     help=t("visits.planned_help"))
     minutes = figures["median_minutes"]
-    cols[3].metric(t("visits.duration"), "—" if minutes is None else t("visits.minutes", n=round(minutes)),
-                   border=True, help=t("visits.duration_help"))
-    cols[4].metric(t("visits.overdue"), f"{sum(late.values()):,}", border=True,
-                   help=t("visits.overdue_help", date=fmt_date(f.plan_end(today), lang)))
+    bottom[1].metric(t("visits.duration"), "—" if minutes is None else t("visits.minutes", n=round(minutes)),
+                     border=True, help=t("visits.duration_help"))
+    bottom[2].metric(t("visits.overdue"), f"{sum(late.values()):,}", border=True,
+                     help=t("visits.overdue_help", date=fmt_date(f.plan_end(today), lang)))
     st.caption(t("visits.summary", done=figures["done"], planned=figures["planned"],
                  ordered=figures["with_order"], a=late["A"], b=late["B"], c=late["C"]))
     return figures
@@ -70,16 +71,13 @@ def tiles(f: visits.VisitFilters) -> dict:
 def trends(f: visits.VisitFilters) -> None:
     weekly = visits.weekly(db, user, f, today)
     labels = {key: t(f"visits.chart.{key}") for key in
-              ("completion", "success", "rate", "done", "missed", "unplanned", "visits")}
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("visits.rates_heading"), anchor=False)
-        st.plotly_chart(charts_visits.rates_trend(weekly, labels, DATE_FORMAT), key="rates_chart",
-                        config={"displayModeBar": False})
-    with right:
-        st.subheader(t("visits.visits_heading"), anchor=False)
-        st.plotly_chart(charts_visits.visits_trend(weekly, labels, DATE_FORMAT), key="visits_chart",
-                        config={"displayModeBar": False})
+              ("completion", "success", "done", "missed", "unplanned", "visits")}
+    st.subheader(t("visits.rates_heading"), anchor=False)
+    st.plotly_chart(charts_visits.rates_trend(weekly, labels, DATE_FORMAT), key="rates_chart",
+                    config={"displayModeBar": False})
+    st.subheader(t("visits.visits_heading"), anchor=False)
+    st.plotly_chart(charts_visits.visits_trend(weekly, labels, DATE_FORMAT), key="visits_chart",
+                    config={"displayModeBar": False})
 
 
 def frequency(f: visits.VisitFilters) -> None:
@@ -87,27 +85,23 @@ def frequency(f: visits.VisitFilters) -> None:
     if table.empty:
         return
     st.subheader(t("visits.frequency_heading"), anchor=False)
-    left, right = st.columns([3, 2])
-    with left:
-        labels = {key: t(f"visits.chart.{key}") for key in ("actual", "target", "per_week")} | {
-            "grade": t("stores.grade")}
-        st.plotly_chart(charts_visits.frequency_chart(table, labels), key="frequency_chart",
-                        config={"displayModeBar": False})
-    with right:
-        per_month = visits.DAYS_PER_MONTH / 7
-        rows = []
-        for row in table.itertuples():
-            monthly = row.grade == "C"  # C is counted per month, as the grade's target is
-            scale = per_month if monthly else 1
-            unit = t("visits.per_month") if monthly else t("visits.per_week")
-            rows.append({"grade": row.grade, "stores": row.stores,
-                         "actual": f"{row.per_week * scale:.2f} {unit}",
-                         "target": f"{row.target_low * scale:.0f}–{row.target_high * scale:.0f} {unit}",
-                         "verdict": t(f"visits.verdict.{row.verdict}")})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="frequency_table",
-                     column_config={"grade": t("stores.grade"), "stores": t("visits.stores"),
-                                    "actual": t("visits.chart.actual"), "target": t("visits.chart.target"),
-                                    "verdict": t("visits.verdict")})
+    labels = {key: t(f"visits.chart.{key}") for key in ("actual", "target", "per_week")} | {"grade": t("stores.grade")}
+    st.plotly_chart(charts_visits.frequency_chart(table, labels), key="frequency_chart",
+                    config={"displayModeBar": False})
+    per_month = visits.DAYS_PER_MONTH / 7
+    rows = []
+    for row in table.itertuples():
+        monthly = row.grade == "C"  # C is counted per month, as the grade's target is
+        scale = per_month if monthly else 1
+        unit = t("visits.per_month") if monthly else t("visits.per_week")
+        rows.append({"grade": row.grade, "stores": row.stores, "actual": f"{row.per_week * scale:.2f} {unit}",
+                     "target": f"{row.target_low * scale:.0f}–{row.target_high * scale:.0f} {unit}",
+                     "verdict": t(f"visits.verdict.{row.verdict}")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="frequency_table",
+                 column_config={"grade": st.column_config.TextColumn(t("stores.grade"), width="small"),
+                                "stores": st.column_config.NumberColumn(t("visits.stores"), width="small"),
+                                "actual": t("visits.chart.actual"), "target": t("visits.chart.target"),
+                                "verdict": t("visits.verdict")})
 
 
 def league(f: visits.VisitFilters) -> None:
@@ -119,26 +113,22 @@ def league(f: visits.VisitFilters) -> None:
     if table.empty:
         st.info(t("visits.nothing"))
         return
-    rank = pd.Series(range(1, len(table) + 1), index=table.index)
+    small = dict(width=64)
     st.dataframe(
-        table.drop(columns="key").assign(rank=rank)[
-            ["rank", "name", "planned", "done", "completion", "success", "unplanned", "visits", "median_minutes",
-             "overdue"]],
-        hide_index=True, width="stretch", key="league_table",
+        table[["name", "planned", "completion", "success", "unplanned", "median_minutes", "overdue"]],
+        hide_index=True, width="stretch", key="league_table", height=min(35 * (len(table) + 1) + 3, 460),
         column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
             "name": groupings[by],
-            "planned": st.column_config.NumberColumn(t("visits.col.planned")),
-            "done": st.column_config.NumberColumn(t("visits.col.done")),
-            "completion": st.column_config.ProgressColumn(t("visits.completion"), format="percent",
-                                                          min_value=0, max_value=1),
-            "success": st.column_config.NumberColumn(t("visits.success"), format="percent"),
-            "unplanned": st.column_config.NumberColumn(t("visits.unplanned")),
-            "visits": st.column_config.NumberColumn(t("visits.col.visits")),
-            "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f"),
-            "overdue": st.column_config.NumberColumn(t("visits.overdue")),
+            "planned": st.column_config.NumberColumn(t("visits.col.planned"), width=60),
+            "completion": st.column_config.ProgressColumn(t("visits.col.completion"), format="percent",
+                                                          min_value=0, max_value=1, width=130),
+            "success": st.column_config.NumberColumn(t("visits.col.success"), format="percent", **small),
+            "unplanned": st.column_config.NumberColumn(t("visits.col.unplanned"), width=78),
+            "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f", width=78),
+            "overdue": st.column_config.NumberColumn(t("visits.col.overdue"), **small),
         },
     )
+    st.caption(t("visits.league_hint"))
 
 
 def overdue_list(f: visits.VisitFilters) -> None:
@@ -151,17 +141,16 @@ def overdue_list(f: visits.VisitFilters) -> None:
         code=late.code.map(links.store_url),
         last_visit=late.last_visit.map(lambda d: fmt_date(d, lang) if pd.notna(d) else t("visits.never")),
         days_since=late.days_since.astype("Int64"),
-    ).fillna({"region": "—", "dealer": "—", "merchandiser": "—"})
+    ).fillna({"merchandiser": "—"})[["code", "name", "grade", "merchandiser", "last_visit", "days_since"]]
     st.dataframe(
         shown, hide_index=True, width="stretch", key="overdue_table",
         height=min(35 * (len(shown) + 1) + 3, 420),
         column_config={
-            "code": links.store_link_column(t("stores.code")),
-            "name": t("stores.name"), "grade": t("stores.grade"), "region": t("stores.region"),
-            "dealer": t("stores.dealer"), "merchandiser": t("stores.merchandiser"),
-            "last_visit": t("stores.last_visit"),
-            "days_since": st.column_config.NumberColumn(t("visits.col.days_since")),
-            "allowed_days": st.column_config.NumberColumn(t("visits.col.allowed_days")),
+            "code": links.store_link_column(t("stores.code"), width=76),
+            "name": t("stores.name"), "grade": st.column_config.TextColumn(t("stores.grade"), width=56),
+            "merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=84),
+            "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=96),
+            "days_since": st.column_config.NumberColumn(t("visits.col.days_since"), width=72),
         },
     )
     st.caption(t("visits.overdue_hint", n=len(late)))

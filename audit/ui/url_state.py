@@ -16,8 +16,10 @@ def _write(param: str, value: str | list[str]) -> None:
         del st.query_params[param]
 
 
-def multiselect(label: str, options: dict[str, str], param: str, **kwargs) -> list[str]:
-    key = f"url_{param}"
+def multiselect(label: str, options: dict[str, str], param: str, key: str | None = None, **kwargs) -> list[str]:
+    """Several choices kept in the URL. Pages sharing a parameter name pass their own `key`, so one
+    page's widget state does not carry over into another's when switching pages."""
+    key = key or f"url_{param}"
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
     values = st.multiselect(label, list(options), format_func=lambda v: options.get(v, v), key=key,
