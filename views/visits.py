@@ -27,7 +27,7 @@ def percent(value) -> str:
 def filter_bar() -> visits.VisitFilters | None:
     options = stores.filter_options(db, user, lang)
     default = (week_start(today) - timedelta(weeks=DEFAULT_WEEKS - 1), today)
-    left, right = st.columns(2, vertical_alignment="bottom")
+    left, right = st.columns(2)
     with left:
         period, unreadable = url_state.date_range(t("visits.period"), "from", "to", default, format="YYYY-MM-DD")
     with right, st.expander(t("stores.filters"), icon=":material/filter_list:"):
@@ -88,6 +88,7 @@ def frequency(f: visits.VisitFilters) -> None:
     labels = {key: t(f"visits.chart.{key}") for key in ("actual", "target", "per_week")} | {"grade": t("stores.grade")}
     st.plotly_chart(charts_visits.frequency_chart(table, labels), key="frequency_chart",
                     config={"displayModeBar": False})
+    st.caption(t("visits.frequency_hint"))
     per_month = visits.DAYS_PER_MONTH / 7
     rows = []
     for row in table.itertuples():
@@ -121,10 +122,10 @@ def league(f: visits.VisitFilters) -> None:
             "name": groupings[by],
             "planned": st.column_config.NumberColumn(t("visits.col.planned"), width=60),
             "completion": st.column_config.ProgressColumn(t("visits.col.completion"), format="percent",
-                                                          min_value=0, max_value=1, width=130),
+                                                          min_value=0, max_value=1, width=116),
             "success": st.column_config.NumberColumn(t("visits.col.success"), format="percent", **small),
-            "unplanned": st.column_config.NumberColumn(t("visits.col.unplanned"), width=78),
-            "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f", width=78),
+            "unplanned": st.column_config.NumberColumn(t("visits.col.unplanned"), width=76),
+            "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f", width=80),
             "overdue": st.column_config.NumberColumn(t("visits.col.overdue"), **small),
         },
     )
@@ -146,8 +147,9 @@ def overdue_list(f: visits.VisitFilters) -> None:
         shown, hide_index=True, width="stretch", key="overdue_table",
         height=min(35 * (len(shown) + 1) + 3, 420),
         column_config={
-            "code": links.store_link_column(t("stores.code"), width=76),
-            "name": t("stores.name"), "grade": st.column_config.TextColumn(t("stores.grade"), width=56),
+            "code": links.store_link_column(t("stores.code"), width=72),
+            "name": st.column_config.TextColumn(t("stores.name"), width=180),
+            "grade": st.column_config.TextColumn(t("stores.grade"), width=52),
             "merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=84),
             "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=96),
             "days_since": st.column_config.NumberColumn(t("visits.col.days_since"), width=72),
