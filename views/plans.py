@@ -44,7 +44,7 @@ def shift_week(weeks: int) -> None:
 
 
 def week_picker(people: dict[str, str]) -> tuple[date, str]:
-    left, back, forward, right = st.columns([3, 1, 1, 4], vertical_alignment="bottom")
+    left, back, forward, right = st.columns([2.2, 1.3, 1.3, 3.2], vertical_alignment="bottom")
     with left:
         chosen, unreadable = url_state.date_value(t("plans.week"), "week", plans.week_start(today),
                                                   format="YYYY-MM-DD")
