@@ -1,4 +1,4 @@
-"""Command-line tasks: python -m audit {init, import, demo, user} ..."""
+"""Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos} ..."""
 from __future__ import annotations
 
 import argparse
@@ -57,6 +57,18 @@ def cmd_sweep_photos(db: Database, args) -> int:
     return 0
 
 
+def cmd_plan(db: Database, args) -> int:
+    from audit import plans
+
+    week = plans.week_start(plans.parse_day(args.week))
+    result = plans.generate_week(db, None, week, level=args.level, merchandisers=args.merchandiser or None,
+                                 replace=args.replace)
+    print(i18n.t("plans.cli_done", args.lang, week=week.isoformat(), visits=result.visits, people=result.merchandisers))
+    if result.skipped:
+        print(i18n.t("plans.cli_skipped", args.lang, names=", ".join(result.skipped)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of messages")
@@ -75,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--photos", type=int, default=400, help="how many recent audits get drawn photos")
     demo.set_defaults(run=cmd_demo)
+
+    plan = sub.add_parser("plan", help="plan a week's visits from the grade frequencies (from today on)")
+    plan.add_argument("--week", required=True, help="any day of the week, YYYY-MM-DD")
+    plan.add_argument("--merchandiser", action="append", help="only this merchandiser (repeatable); default all")
+    plan.add_argument("--level", choices=("high", "low"), default="high",
+                      help="upper (A 3, B 2 a week, C ~3 a month) or lower end (A 2, B 1, C ~2 a month)")
+    plan.add_argument("--replace", action="store_true", help="plan afresh what is already planned from today on")
+    plan.set_defaults(run=cmd_plan)
 
     sweep = sub.add_parser("sweep-photos", help="remove photos no audit or draft refers to")
     sweep.add_argument("--grace", type=float, default=3600, help="keep anything younger than this many seconds")

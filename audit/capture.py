@@ -349,37 +349,46 @@ def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
 
 # ---------------------------------------------------------------- where to go next, what was found last time
 
-# Days between visits by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month):
-# due once the shortest interval has passed, overdue once the longest has.
+# Days between visits by grade (DOMAIN.md: A 2–3 visits a week, B 1–2 a week, C 2–3 a month):
+# due once the shortest interval has passed, overdue once the longest has. A store never visited is overdue.
 VISIT_INTERVAL_DAYS = {"A": (7 / 3, 7 / 2), "B": (7 / 2, 7), "C": (30 / 3, 30 / 2)}
+
+
+def visit_state_sql(where: str, params: list, as_of) -> tuple[str, list]:
+    """The one rule for when a store is due or overdue, as a query over the active stores (alias s) that
+    `where` lets through: code, grade, last_visit (on or before as_of), days_since, due_days,
+    overdue_days and status ('overdue', 'due' or 'ok'). The merchandiser's queue and the visit measures
+    (audit/visits.py) both use it, so they can never disagree about a store."""
+    due = [VISIT_INTERVAL_DAYS[g][0] for g in ("A", "B", "C")]
+    overdue = [VISIT_INTERVAL_DAYS[g][1] for g in ("A", "B", "C")]
+    sql = f"""
+        SELECT *, CASE WHEN days_since IS NULL OR days_since > overdue_days THEN 'overdue'
+                       WHEN days_since >= due_days THEN 'due'
+                       ELSE 'ok' END AS status
+        FROM (SELECT s.code, s.grade, l.last_visit, date_diff('day', l.last_visit, ?::DATE) AS days_since,
+                     CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS due_days,
+                     CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS overdue_days
+              FROM stores s
+              LEFT JOIN (SELECT store_code, max(visit_date) AS last_visit FROM audits
+                         WHERE visit_date <= ?::DATE GROUP BY store_code) l ON l.store_code = s.code
+              WHERE s.active AND {where})"""
+    return sql, [as_of, *due, *overdue, as_of, *params]
 
 
 def store_queue(db: Database, user: User, lang: str, today=None) -> pd.DataFrame:
     """The user's stores, drafts first, then overdue and due ones, each with days since the last visit."""
     scope, params = scope_clause(user)
     names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
-    due = [VISIT_INTERVAL_DAYS[g][0] for g in ("A", "B", "C")]
-    overdue = [VISIT_INTERVAL_DAYS[g][1] for g in ("A", "B", "C")]
+    state, state_params = visit_state_sql(scope, params, today or datetime.now().date())
     return db.query_df(
-        f"""WITH last AS (SELECT store_code, max(visit_date) AS last_visit FROM audits GROUP BY store_code),
-                 queue AS (
-                    SELECT s.code, {names} AS name, s.grade, s.city, l.last_visit,
-                           date_diff('day', l.last_visit, ?::DATE) AS days_since,
-                           CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS due_days,
-                           CASE s.grade WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS overdue_days,
-                           d.submission_key IS NOT NULL AS has_draft
-                    FROM stores s
-                    LEFT JOIN last l ON l.store_code = s.code
-                    LEFT JOIN audit_drafts d ON d.store_code = s.code AND d.username = ?
-                    WHERE s.active AND {scope})
-            SELECT code, name, grade, city, last_visit, days_since,
-                   CASE WHEN has_draft THEN 'draft'
-                        WHEN days_since IS NULL OR days_since > overdue_days THEN 'overdue'
-                        WHEN days_since >= due_days THEN 'due'
-                        ELSE 'ok' END AS status
-            FROM queue
-            ORDER BY list_position(['draft', 'overdue', 'due', 'ok'], status), days_since DESC NULLS FIRST, code""",
-        [today or datetime.now().date(), *due, *overdue, user.username, *params],
+        f"""WITH state AS ({state})
+            SELECT q.code, {names} AS name, q.grade, s.city, q.last_visit, q.days_since,
+                   CASE WHEN d.submission_key IS NOT NULL THEN 'draft' ELSE q.status END AS status
+            FROM state q JOIN stores s ON s.code = q.code
+            LEFT JOIN audit_drafts d ON d.store_code = q.code AND d.username = ?
+            ORDER BY list_position(['draft', 'overdue', 'due', 'ok'], status), q.days_since DESC NULLS FIRST,
+                     q.code""",
+        [*state_params, user.username],
     )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from audit import auth, i18n, scoring
+from audit import auth, i18n, plans, scoring
 from audit import photos as photo_store
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -31,7 +31,7 @@ from audit.settings import ScoringSettings
 
 Progress = Callable[[float, str], None]
 LINE_CHUNK_AUDITS = 40_000  # ≈ 1 million lines per chunk: bounded memory, few round trips
-STREAMS = ("master", "stores", "audits", "lines", "competitors", "photos")
+STREAMS = ("master", "stores", "audits", "lines", "competitors", "photos", "plans")  # append only
 
 # ---------------------------------------------------------------- master data tables
 
@@ -464,6 +464,61 @@ def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, tod
     return VisitPlan(audits, stores.channel.to_numpy()[store], region, week, quality)
 
 
+# ---------------------------------------------------------------- visit plans
+
+COMPLETION_RANGE = (0.70, 0.95)   # share of planned visits each merchandiser does, drawn per merchandiser
+UNPLANNED_RANGE = (0.03, 0.12)    # share of each merchandiser's visits made off the plan
+
+
+def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.DataFrame, merchandisers,
+                 today: date, stamp: datetime) -> pd.DataFrame:
+    """The plans the demo visits were made against, so completion and success tell a story.
+
+    Most audits fulfil a planned visit (same store, merchandiser and day); a few per merchandiser were
+    made off the plan. Each merchandiser also missed some planned visits: an extra planned visit of the
+    same store in the same week, on a weekday nobody visited it. The rest of this week and next week are
+    planned by the real generator (audit.plans.plan_week), as a manager would."""
+    names = [m[0] for m in merchandisers]
+    completion = dict(zip(names, rng.uniform(*COMPLETION_RANGE, len(names))))
+    unplanned = dict(zip(names, rng.uniform(*UNPLANNED_RANGE, len(names))))
+    merch = audits.merchandiser.to_numpy()
+    visit_day = pd.to_datetime(audits.visit_date).to_numpy()
+    on_plan = rng.random(len(audits)) >= pd.Series(merch).map(unplanned).to_numpy()
+    done = pd.DataFrame({"store_code": audits.store_code.to_numpy()[on_plan], "merchandiser": merch[on_plan],
+                         "planned_date": visit_day[on_plan]}).drop_duplicates(["store_code", "planned_date"])
+
+    miss_rate = done.merchandiser.map({m: (1 - c) / c for m, c in completion.items()}).to_numpy()
+    source = done[rng.random(len(done)) < miss_rate]
+    weekday = source.planned_date.dt.day_of_week.to_numpy()
+    shift = (weekday + rng.integers(1, 5, size=len(source))) % 5 - weekday  # another weekday of that week
+    missed = source.assign(planned_date=source.planned_date + pd.to_timedelta(shift, unit="D"))
+    visited = pd.DataFrame({"store_code": audits.store_code, "planned_date": visit_day})
+    missed = (missed[missed.planned_date <= pd.Timestamp(today)]
+              .merge(visited, how="left", on=["store_code", "planned_date"], indicator=True)
+              .query("_merge == 'left_only'").drop(columns="_merge")
+              .drop_duplicates(["store_code", "planned_date"]))
+    history = pd.concat([done, missed], ignore_index=True)
+    history["planned_date"] = history.planned_date.dt.date
+
+    # The days still ahead: the rest of this week and the next, from the grade frequencies.
+    monday = plans.week_start(today)
+    assigned = list(stores[["code", "grade", "merchandiser"]].itertuples(index=False, name=None))
+    this_week = history[history.planned_date >= monday]
+    ahead = plans.plan_week(assigned, monday, "high", [d for d in plans.week_days(monday) if d > today],
+                            this_week[["store_code", "merchandiser", "planned_date"]].itertuples(index=False, name=None))
+    ahead += plans.plan_week(assigned, monday + timedelta(weeks=1), "high", plans.week_days(monday + timedelta(weeks=1)))
+    future = pd.DataFrame(ahead, columns=["store_code", "merchandiser", "planned_date"])
+
+    frame = pd.concat([history.assign(source="demo"), future.assign(source="generated")], ignore_index=True)
+    frame = frame.sort_values(["planned_date", "merchandiser", "store_code"], kind="stable", ignore_index=True)
+    made = pd.to_datetime(frame.planned_date) - pd.to_timedelta(pd.to_datetime(frame.planned_date).dt.day_of_week + 3,
+                                                                  unit="D") + pd.Timedelta(hours=17)
+    created = np.maximum(made.to_numpy(), np.datetime64(stamp))  # the Friday before, once the data existed
+    return frame.assign(id=np.arange(1, len(frame) + 1), created_by="manager", created_at=created,
+                        updated_at=created)[["id", "store_code", "merchandiser", "planned_date", "source",
+                                             "created_by", "created_at", "updated_at"]]
+
+
 # ---------------------------------------------------------------- audit answers
 
 def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog):
@@ -767,7 +822,7 @@ class _Reporter:
 # ---------------------------------------------------------------- entry point
 
 DEMO_TABLES = ("regions", "dealers", "users", "products", "competitors", "pop_types", "stores", "audits",
-               "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
+               "planned_visits", "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
                "audit_sku_metrics", "audit_metrics")
 DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
@@ -814,6 +869,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     store_frame = _stores(rng["stores"], stores, merchandisers, stamp)
     plan = _plan_visits(rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame,
                                                                                   merchandisers), campaigns)
+    visit_plans = _visit_plans(rng["plans"], plan.audits, store_frame, merchandisers, today, stamp)
     audit_count = len(plan.audits)
     report.say(0.05, "demo.progress.audits", audits=audit_count)
     mean_lines = np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS]) + 0.27
@@ -828,7 +884,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
                     ("regions", _regions()), ("dealers", dealers), ("products", products),
                     ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
                     ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
-                    ("stores", store_frame), ("audits", plan.audits)):
+                    ("stores", store_frame), ("audits", plan.audits), ("planned_visits", visit_plans)):
                 _insert(cur, table, frame)
         audit_ids = plan.audits.id.to_numpy()
         for start in range(0, audit_count, LINE_CHUNK_AUDITS):

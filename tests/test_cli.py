@@ -52,3 +52,26 @@ def test_import_with_bad_rows_exits_non_zero_and_lists_them(data_dir, tmp_path, 
     out = capsys.readouterr().out
     assert "Row 2, column “grade”: “Q” is not one of: A, B, C." in out
     assert "1 problem(s) found; nothing was imported." in out
+
+
+def test_plan_a_week_from_the_command_line_and_a_bad_date_in_chinese(data_dir, capsys):
+    from datetime import date, timedelta
+
+    from audit import plans
+    from planworld import build
+
+    database = Database(data_dir / "audit.duckdb")
+    build(database)
+    database.close()
+    week = plans.week_start(date.today()) + timedelta(weeks=1)
+    assert main(["plan", "--week", (week + timedelta(days=2)).isoformat(), "--merchandiser", "m1"]) == 0
+    out = capsys.readouterr().out
+    database = Database(data_dir / "audit.duckdb")
+    count = database.query_one("SELECT count(*) FROM planned_visits WHERE merchandiser = 'm1'")[0]
+    assert count > 0 and f"Week of {week.isoformat()}: planned {count} visits for 1 merchandiser(s)." in out
+    database.close()
+    assert main(["plan", "--week", week.isoformat()]) == 0
+    assert "Left as they were (already planned; use --replace): m1" in capsys.readouterr().out
+    assert main(["--lang", "zh", "plan", "--week", "2026-13-01"]) == 1
+    err = capsys.readouterr().err
+    assert "“2026-13-01”不是日期" in err and "Traceback" not in err

@@ -1,9 +1,10 @@
 """Audit: the merchandiser's stores (due first), the last audit's findings, the visit form, history."""
 import json
 
+import pandas as pd
 import streamlit as st
 
-from audit import capture
+from audit import capture, plans
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
 from audit.ui.findings import findings_box
@@ -20,6 +21,44 @@ def open_store(code: str | None) -> None:
     st.rerun()
 
 
+def since_text(days_since) -> str:
+    if days_since != days_since:  # NaN: never visited
+        return t("capture.never_visited")
+    return t("capture.visited_today") if days_since == 0 else t("capture.days_since", n=int(days_since))
+
+
+def store_card(store, number: int | None = None, leg_km=None, done: bool = False, highlight: bool = False) -> None:
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        with left:
+            prefix = f"**{number}\\.** " if number else ""
+            status = (f":green-badge[:material/check: {t('capture.done_today')}]" if done
+                      else f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}]")
+            leg = f" · {t('capture.leg', km=f'{leg_km:.1f}')}" if leg_km is not None and not pd.isna(leg_km) else ""
+            st.markdown(f"{prefix}**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
+                        f"{status} {since_text(store.days_since)}{leg}")
+        with right:
+            if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch",
+                         type="primary" if highlight else "secondary"):
+                open_store(store.code)
+
+
+def todays_plan(queue, today_plan: plans.TodayPlan) -> None:
+    """Today's planned stores in the suggested order, with the round trip; done ones ticked."""
+    stops = today_plan.stops.merge(queue[["code", "status", "days_since"]], on="code", how="left",
+                                   suffixes=("_plan", ""))
+    done_count = int(stops.done.sum())
+    st.subheader(t("capture.plan_heading", done=done_count, total=len(stops)), anchor=False)
+    if today_plan.total_km is not None:
+        st.caption(t("capture.route", km=f"{today_plan.total_km:.1f}"))
+    if today_plan.without_position:
+        st.caption(t("capture.route_unplaced", n=today_plan.without_position))
+    upcoming = stops.code[~stops.done]
+    first = upcoming.iloc[0] if len(upcoming) else None
+    for number, stop in enumerate(stops.itertuples(), start=1):
+        store_card(stop, number, stop.leg_km, bool(stop.done), highlight=stop.code == first)
+
+
 def start_screen() -> None:
     queue = capture.store_queue(db, user, lang)
     search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
@@ -27,20 +66,17 @@ def start_screen() -> None:
     if search:
         queue = queue[queue.code.str.lower().str.contains(search, regex=False)
                       | queue.name.str.lower().str.contains(search, regex=False)]
+    today_plan = plans.today_plan(db, user, lang)
+    planned = set(today_plan.stops.code)
+    if planned and not search:
+        todays_plan(queue, today_plan)
+        st.subheader(t("capture.other_stores"), anchor=False)
+        st.caption(t("capture.unplanned_hint"))
+        queue = queue[~queue.code.isin(planned)]
     if queue.empty:
-        st.info(t("stores.no_match") if search else t("stores.none_yet"))
+        st.info(t("stores.no_match") if search else t("capture.no_other_stores") if planned else t("stores.none_yet"))
     for store in queue.head(60).itertuples():
-        with st.container(border=True):
-            left, right = st.columns([4, 1], vertical_alignment="center")
-            with left:
-                since = (t("capture.never_visited") if store.days_since != store.days_since  # NaN: never
-                         else t("capture.visited_today") if store.days_since == 0
-                         else t("capture.days_since", n=int(store.days_since)))
-                st.markdown(f"**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
-                            f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}] {since}")
-            with right:
-                if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch"):
-                    open_store(store.code)
+        store_card(store)
 
 
 def store_intro(code: str) -> None:
@@ -118,7 +154,12 @@ def summary(store_code: str) -> None:
     st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
     findings_box(capture.last_findings(db, user, store_code, lang), "capture.this_found")
     nxt = capture.store_queue(db, user, lang)
-    nxt = nxt[nxt.status.isin(["overdue", "due"]) & (nxt.code != store_code)]
+    planned = plans.today_plan(db, user, lang).stops
+    planned = planned[~planned.done & (planned.code != store_code)].code.tolist()
+    if planned:  # the next store on today's plan, in the suggested order
+        nxt = nxt.set_index("code").loc[[c for c in planned if c in set(nxt.code)]].reset_index()
+    else:
+        nxt = nxt[nxt.status.isin(["overdue", "due"]) & (nxt.code != store_code)]
     left, right = st.columns(2)
     if not nxt.empty:
         store = nxt.iloc[0]

@@ -3,7 +3,7 @@ import streamlit as st
 
 from audit import charts, dashboard
 from audit.i18n import fmt_date, fmt_money
-from audit.ui import context
+from audit.ui import context, links
 from audit.ui.cached import cached
 from audit.ui.context import t
 from audit.ui.dashboard_filters import filter_bar
@@ -61,4 +61,4 @@ event = st.dataframe(
                    "note": t("capture.note")},
 )
 if event.selection.rows:
-    st.switch_page("views/stores.py", query_params={"store": log.iloc[event.selection.rows[0]]["store_code"]})
+    links.open_store(log.iloc[event.selection.rows[0]]["store_code"])

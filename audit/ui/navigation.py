@@ -18,7 +18,7 @@ class PageSpec:
 
 
 ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
-SCORE_ROLES = frozenset({"manager", "admin"})  # dashboards, a store's scores, scoring settings
+SCORE_ROLES = frozenset({"manager", "admin"})  # dashboards, plans, visit measures, scoring settings
 
 PAGES = (
     # First = the default page, served at "/" (its own path is not reachable by URL): the one page every
@@ -28,6 +28,8 @@ PAGES = (
     PageSpec("views/competitors.py", "nav.competitors", ":material/groups:", SCORE_ROLES),
     PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", frozenset({"merchandiser", "admin"})),
     PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
+    PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", SCORE_ROLES),
+    PageSpec("views/visits.py", "nav.visits", ":material/insights:", SCORE_ROLES),
     PageSpec("views/settings.py", "nav.settings", ":material/tune:", SCORE_ROLES),
     PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )

@@ -10,6 +10,7 @@ from audit.db import Database
 from audit.filters import DashboardFilters
 from audit.i18n import fmt_date
 from audit.settings import COMPONENTS, ScoringSettings
+from audit.ui import links
 from audit.ui.cached import cached
 from audit.ui.context import lang, t
 
@@ -84,4 +85,4 @@ def open_store_on_select(event, frame: pd.DataFrame, from_chart: bool = False) -
     elif event is not None and event.selection.rows:
         code = frame.iloc[event.selection.rows[0]]["code"]
     if code:
-        st.switch_page("views/stores.py", query_params={"store": str(code)})
+        links.open_store(str(code))

@@ -58,24 +58,66 @@ def pills(label: str, options: dict[str, str], param: str, scope: str = "", **kw
     return values
 
 
-def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "") -> tuple[date, date]:
-    """A from-to date picker kept as ?from=YYYY-MM-DD&to=YYYY-MM-DD. While only the first day of a new
-    range is picked, the last whole range stays in force; a bad date in the URL falls back to the default."""
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "",
+               **kwargs) -> tuple[tuple[date, date], bool]:
+    """A first–last date picker kept in the URL as YYYY-MM-DD. Returns the range in force (while only the
+    first day of a new range is picked, the last whole one) and whether the address held dates that could
+    not be used (the default is shown instead, and the page says so)."""
     key = _key(f"{param_from}_{param_to}", scope)
+    unreadable = False
     if key not in st.session_state:
-        st.session_state[key] = (_parse_date(st.query_params.get(param_from), default[0]),
-                                 _parse_date(st.query_params.get(param_to), default[1]))
-    picked = st.date_input(label, key=key, format="YYYY-MM-DD")
-    if len(picked) == 2:
+        raw = (st.query_params.get(param_from), st.query_params.get(param_to))
+        start, end = _date(raw[0]), _date(raw[1])
+        usable = start is not None and end is not None and start <= end
+        unreadable = any(raw) and not usable
+        st.session_state[key] = (start, end) if usable else default
+    picked = st.date_input(label, key=key, **kwargs)
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
         st.session_state[f"{key}_whole"] = tuple(sorted(picked))
     start, end = st.session_state.get(f"{key}_whole", default)
     _write(param_from, start.isoformat())
     _write(param_to, end.isoformat())
-    return start, end
+    return (start, end), unreadable
 
 
-def _parse_date(value: str | None, fallback: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else fallback
-    except ValueError:
-        return fallback
+def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, bool]:
+    """One date kept in the URL; returns it and whether the address held a date that could not be read."""
+    key = f"url_{param}"
+    unreadable = False
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        unreadable = bool(raw) and _date(raw) is None
+        st.session_state[key] = _date(raw) or default
+    value = st.date_input(label, key=key, **kwargs) or default
+    _write(param, value.isoformat())
+    return value, unreadable
+
+
+def selectbox(label: str, options: dict[str, str], param: str, **kwargs) -> str | None:
+    """One choice kept in the URL (the first option when the address has none or an unknown one)."""
+    key = f"url_one_{param}"  # not url_{param}: another page may keep a multiselect of the same parameter
+    if key not in st.session_state or st.session_state[key] not in options:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else next(iter(options), None)
+    value = st.selectbox(label, list(options), format_func=lambda v: options.get(v, v), key=key,
+                         placeholder=t("common.choose"), **kwargs)
+    _write(param, value or "")
+    return value
+
+
+def segmented(label: str, options: dict[str, str], param: str, **kwargs) -> str:
+    key = f"url_{param}"
+    if key not in st.session_state:
+        wanted = st.query_params.get(param)
+        st.session_state[key] = wanted if wanted in options else next(iter(options))
+    value = st.segmented_control(label, list(options), format_func=lambda v: options.get(v, v), key=key,
+                                 required=True, **kwargs) or next(iter(options))
+    _write(param, value)
+    return value

@@ -1,0 +1,77 @@
+"""Charts of the visit measures: pure functions, a small DataFrame and translated labels in, a Plotly
+figure out. Nothing here reads the database or knows about Streamlit."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TEAL, AMBER, RED, SLATE, GREY = "#0F766E", "#D97706", "#DC2626", "#475569", "#CBD5E1"
+HEIGHT = 300
+
+
+def _layout(fig: go.Figure, y_title: str | None, percent: bool = False, date_format: str | None = None) -> go.Figure:
+    fig.update_layout(
+        height=HEIGHT, margin=dict(l=8, r=8, t=36, b=34), plot_bgcolor="white", paper_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title=None),
+        hovermode="x unified", font=dict(family="Noto Sans CJK SC, Noto Sans, sans-serif", size=13),
+    )
+    fig.update_yaxes(title=y_title, gridcolor="#E2E8F0", zeroline=False, rangemode="tozero",
+                     tickformat=".0%" if percent else None)
+    fig.update_xaxes(title=None, showgrid=False, tickformat=date_format)
+    return fig
+
+
+def _weekly_ticks(fig: go.Figure, weeks: pd.Series) -> go.Figure:
+    """Ticks on the weeks' Mondays (every k-th week when there are many), not on plotly's Sundays."""
+    if len(weeks):
+        step = max(1, -(-len(weeks) // 8))
+        fig.update_xaxes(tickmode="array", tickvals=list(weeks)[::step])
+    return fig
+
+
+def rates_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
+    """Completion and success rate per week (columns week, completion, success) as two lines."""
+    fig = go.Figure()
+    for column, colour in (("completion", TEAL), ("success", AMBER)):
+        fig.add_trace(go.Scatter(x=weekly.week, y=weekly[column], name=labels[column], mode="lines+markers",
+                                 line=dict(color=colour, width=3), marker=dict(size=7),
+                                 hovertemplate="%{y:.1%}<extra>" + labels[column] + "</extra>"))
+    _layout(fig, None, percent=True, date_format=date_format)
+    fig.update_yaxes(range=[0, 1.05])
+    return _weekly_ticks(fig, weekly.week)
+
+
+def visits_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
+    """Visits per week (columns week, planned, done, unplanned): planned ones done, planned ones
+    missed, unplanned ones, stacked."""
+    fig = go.Figure()
+    parts = (("done", weekly.done, TEAL), ("missed", weekly.planned - weekly.done, RED),
+             ("unplanned", weekly.unplanned, GREY))
+    for key, values, colour in parts:
+        fig.add_trace(go.Bar(x=weekly.week, y=values, name=labels[key], marker_color=colour,
+                             hovertemplate="%{y}<extra>" + labels[key] + "</extra>"))
+    fig.update_layout(barmode="stack", bargap=0.25)
+    return _weekly_ticks(_layout(fig, labels["visits"], date_format=date_format), weekly.week)
+
+
+def frequency_chart(frequency: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Visits per store and week by grade (columns grade, per_week, target_low, target_high), as a bullet
+    chart: a light band for the target range, a narrow bar for what happened (red when below)."""
+    grades = [f"{labels['grade']} {g}" for g in frequency.grade]
+    below = frequency.per_week < frequency.target_low
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=grades, y=frequency.target_high - frequency.target_low, base=frequency.target_low, width=0.62,
+        name=labels["target"], marker=dict(color="#E2E8F0", line=dict(color="#94A3B8", width=1)),
+        customdata=list(zip(frequency.target_low, frequency.target_high)),
+        hovertemplate="%{customdata[0]:.2f}–%{customdata[1]:.2f}<extra>" + labels["target"] + "</extra>"))
+    fig.add_trace(go.Bar(
+        x=grades, y=frequency.per_week, width=0.26, name=labels["actual"],
+        marker_color=[RED if b else TEAL for b in below],
+        text=[f"{v:.2f}" for v in frequency.per_week], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y:.2f}<extra>" + labels["actual"] + "</extra>"))
+    _layout(fig, labels["per_week"])
+    fig.update_layout(barmode="overlay", hovermode="closest")
+    top = max([*frequency.per_week, *frequency.target_high, 0.5]) * 1.18
+    fig.update_yaxes(range=[0, top])
+    return fig
