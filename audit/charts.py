@@ -185,8 +185,8 @@ def price_index(frame: pd.DataFrame, text: Text, title: str, base: str) -> go.Fi
         column = f"{kind}_vs_{base}"
         fig.add_trace(go.Bar(
             x=frame["brand"], y=frame[column], name=text(f"chart.price_{kind}"), marker_color=PRICE_COLOURS[kind],
-            text=[f"{v:.0f}" if pd.notna(v) else "" for v in frame[column]], textposition="outside",
-            hovertemplate="%{x} · %{fullData.name}: %{y:.1f}<extra></extra>",
+            text=[f"{v:.0f}" if pd.notna(v) else "" for v in frame[column]], textposition="inside",
+            insidetextanchor="end", hovertemplate="%{x} · %{fullData.name}: %{y:.1f}<extra></extra>",
         ))
     fig.add_hline(y=100, line_dash="dash", line_color=OURS_COLOUR,
                   annotation_text=text(f"chart.our_{base}"), annotation_position="top left")

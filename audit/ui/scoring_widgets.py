@@ -42,7 +42,9 @@ BAND_BADGE = {"green": "green", "amber": "orange", "red": "red"}  # Streamlit's 
 def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
     """One tile per measure (dashboard.tiles, indexed by measure) with its change against the previous
     period; the score also shows its band."""
-    for column, measure in zip(st.columns(len(tiles)), tiles.index):
+    per_row = 3  # six tiles in one row truncate their numbers on a 1024-px tablet
+    columns = [column for _ in range(0, len(tiles), per_row) for column in st.columns(per_row)]
+    for column, measure in zip(columns, tiles.index):
         value, before = tiles.loc[measure, "value"], tiles.loc[measure, "previous"]
         with column, st.container(border=True):
             if measure == "audits":
