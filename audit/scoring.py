@@ -33,7 +33,7 @@ EYE_LEVEL = 2
 _UPLIFT_CASE = "CASE l.shelf_level " + " ".join(f"WHEN {k} THEN {v}" for k, v in SHELF_LEVEL_UPLIFT.items()) + " END"
 
 _SKU_COUNTS = f"""
-    SELECT l.audit_id, p.category, p.brand,
+    SELECT l.audit_id, a.visit_date, p.category, p.brand,
            count(*) FILTER (WHERE l.must_stock) AS must_audited,
            count(*) FILTER (WHERE l.must_stock AND l.in_stock) AS must_in_stock,
            count(l.shelf_level) FILTER (WHERE l.in_stock) AS level_rated,
@@ -46,9 +46,10 @@ _SKU_COUNTS = f"""
                             AND l.damaged IS NOT NULL) AS fresh_checked,
            count(*) FILTER (WHERE l.in_stock AND l.fifo_ok AND NOT l.near_expiry AND NOT l.damaged) AS fresh_ok,
            coalesce(sum(l.facings) FILTER (WHERE l.in_stock), 0) AS our_facings
-    FROM audit_lines l JOIN products p ON p.code = l.product_code
+    FROM audit_lines l JOIN products p ON p.code = l.product_code JOIN audits a ON a.id = l.audit_id
     WHERE {{where}}
     GROUP BY ALL
+    ORDER BY a.visit_date, l.audit_id  -- in date order, so a period reads few row groups
 """
 
 # Share of shelf compares like with like: our facings in the categories the recorded competitor products
@@ -141,9 +142,13 @@ def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSett
                              sum(eye_level) AS eye_level, sum(price_checked) AS price_checked,
                              sum(price_ok) AS price_ok, sum(fresh_checked) AS fresh_checked,
                              sum(fresh_ok) AS fresh_ok
-                      FROM audit_sku_metrics k WHERE {sku_where} GROUP BY audit_id) k ON k.audit_id = a.id
+                      FROM audit_sku_metrics k
+                      WHERE {sku_where} AND k.visit_date BETWEEN ? AND ?
+                      GROUP BY audit_id) k ON k.audit_id = a.id
                 WHERE {scope} AND {audit_where}
             )
         )"""
-    # Placeholders in text order: weighted, measured, the SKU filter, scope, the audit filter.
-    return sql, [*weights, *weights, *sku_params, *scope_params, *audit_params]
+    # Placeholders in text order: weighted, measured, the SKU filter and period, scope, the audit filter.
+    # The period is applied to the counts before they are summed per audit (a 12-week view of two years
+    # reads an eighth of them).
+    return sql, [*weights, *weights, *sku_params, filters.date_from, filters.date_to, *scope_params, *audit_params]

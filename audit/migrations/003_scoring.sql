@@ -12,6 +12,7 @@ CREATE TABLE settings (
 -- One row per audit and (category, brand) of the SKUs audited: what the SKU-level components count.
 CREATE TABLE audit_sku_metrics (
     audit_id        BIGINT NOT NULL,
+    visit_date      DATE NOT NULL,        -- the audit's, so a period filter needs no join
     category        VARCHAR NOT NULL,
     brand           VARCHAR NOT NULL,
     must_audited    INTEGER NOT NULL,     -- must-stock SKUs audited
