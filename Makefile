@@ -4,9 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The stamp carries a hash of requirements.txt, so changed pins reinstall.
 STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
-DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk
+# The PDF export embeds a TrueType font with Chinese glyphs (audit/exports/fonts.py): needed to run.
+DEBIAN_RUN_PACKAGES  := fonts-wqy-microhei
+# Browser tests also need Debian's Chromium and CJK fonts for the pages.
+DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk
 
-.PHONY: setup db run test system-deps demo clean
+# Install Debian packages ($1) that are missing, with sudo unless root.
+define apt_install
+	@if ! dpkg -s $(1) >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $(1); \
+	fi
+endef
+
+.PHONY: setup db run test run-deps system-deps demo clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,15 +30,16 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/python -m audit init
 
-run: db
+run: run-deps db
 	$(BIN)/streamlit run app.py --server.port 8501
 
-# Browser tests need Debian's Chromium and CJK fonts; install them when missing.
+# What the app needs from Debian (the PDF font); installed when missing.
+run-deps:
+	$(call apt_install,$(DEBIAN_RUN_PACKAGES))
+
+# Tests need that too, plus Chromium and CJK fonts for the browser tests; installed when missing.
 system-deps:
-	@if ! dpkg -s $(DEBIAN_TEST_PACKAGES) >/dev/null 2>&1; then \
-		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $(DEBIAN_TEST_PACKAGES); \
-	fi
+	$(call apt_install,$(DEBIAN_TEST_PACKAGES))
 
 test: db system-deps
 	$(BIN)/python -m pytest

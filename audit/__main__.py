@@ -1,4 +1,4 @@
-"""Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos} ..."""
+"""Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos, export} ..."""
 from __future__ import annotations
 
 import argparse
@@ -69,6 +69,56 @@ def cmd_plan(db: Database, args) -> int:
     return 0
 
 
+def _date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+def cmd_export(db: Database, args) -> int:
+    """Write one dealer's summary to --out, or every dealer's to a folder or a .zip (--all-dealers)."""
+    from pathlib import Path
+
+    from audit import auth, exports
+
+    if args.as_user:
+        viewer = auth.get_user(db, args.as_user.strip().lower())
+        if viewer is None:
+            raise exports.ExportError("export.error.no_user", username=args.as_user)
+    else:  # whoever runs the command can read the database file: they see what an administrator sees
+        viewer = auth.User("command-line", "command line", "admin", None, args.lang)
+    start, end = args.date_from, args.date_to
+    if start is None or end is None:
+        default_start, default_end = exports.default_period(db)
+        start, end = start or default_start, end or default_end
+    out = Path(args.out)
+    if not args.all_dealers:
+        request = exports.ExportRequest(args.dealer, start, end, args.lang, args.format)
+        file = exports.export(db, viewer, request)
+        target = out / file.name if out.is_dir() else out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.data)
+        print(i18n.t("export.cli.written", args.lang, path=str(target), size=f"{len(file.data):,}"))
+        return 0
+    files = exports.export_all(db, viewer, start, end, args.lang, args.format,
+                               progress=lambda done, total, name: _progress_bar(done / max(total, 1), name))
+    if out.suffix.lower() == ".zip":
+        archive = exports.zip_files(files, out.name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(archive.data)
+        print(i18n.t("export.cli.written", args.lang, path=str(out), size=f"{len(archive.data):,}"))
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for count, file in enumerate(files, start=1):
+        (out / file.name).write_bytes(file.data)
+    print(i18n.t("export.cli.written_all", args.lang, n=count, path=str(out)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of messages")
@@ -99,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep-photos", help="remove photos no audit or draft refers to")
     sweep.add_argument("--grace", type=float, default=3600, help="keep anything younger than this many seconds")
     sweep.set_defaults(run=cmd_sweep_photos)
+
+    export = sub.add_parser("export", help="a dealer's audit summary as PDF, XLSX or CSV")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--dealer", help="dealer code")
+    which.add_argument("--all-dealers", action="store_true", help="every dealer, to a folder or a .zip (--out)")
+    export.add_argument("--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD (default: 90 days "
+                                                                         "before the latest audit)")
+    export.add_argument("--to", dest="date_to", type=_date, help="last day, YYYY-MM-DD (default: the latest audit)")
+    export.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
+    export.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
+                        help="language of the summary (and of messages); default en")
+    export.add_argument("--out", required=True, help="file (or folder) to write; with --all-dealers a folder or "
+                                                     "a .zip")
+    export.add_argument("--as", dest="as_user", help="export as this account, limited to what it may see "
+                                                     "(a dealer account: its own stores only)")
+    export.set_defaults(run=cmd_export)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="add an account (asks for the password unless --password)")

@@ -228,3 +228,44 @@ def test_merchandiser_audits_a_store_with_camera_and_upload_surviving_a_reload(a
     page.wait_for_timeout(1000)
     shot(page, f"capture_history_{orientation}")
     context.close()
+
+
+def test_manager_prepares_and_downloads_a_dealer_summary(app_url, browser, tmp_path):
+    context, page = new_tablet_page(browser, "landscape")
+    sign_in(page, app_url, "manager")
+    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    page.goto(app_url + "/exports?dealer=D04&from=2026-10-20&to=2026-11-20")
+    page.get_by_role("button", name="Prepare the file").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Prepare the file").click()
+    download_button = page.get_by_role("button", name="Download")
+    download_button.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    shot(page, "exports_en")
+    with page.expect_download(timeout=30_000) as download:
+        download_button.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "audit-summary_D04_2026-10-20_2026-11-20_en.pdf"
+    assert saved.read_bytes().startswith(b"%PDF")
+    context.close()
+
+
+def test_dealer_exports_only_their_own_stores_in_chinese(app_url, browser):
+    context, page = new_tablet_page(browser, "landscape", locale="zh-CN")
+    page.goto(app_url)
+    page.get_by_label("用户名").fill("dealer01")
+    page.get_by_label("密码", exact=True).fill("demo")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("点击一行打开门店资料卡。").wait_for(timeout=30_000)
+    page.goto(app_url + "/exports?from=2026-10-20&to=2026-11-20")
+    page.get_by_text("华美商贸有限公司 的门店。").wait_for(timeout=30_000)
+    assert page.get_by_text("全部经销商（一个 ZIP 文件）").count() == 0
+    page.get_by_role("radio", name="电子表格（XLSX）").click()
+    page.get_by_role("button", name="生成文件").click()
+    page.get_by_role("button", name="下载").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    shot(page, "exports_dealer_zh")
+    page.goto(app_url + "/exports?dealer=D04")  # changing the URL does not reach another dealer's stores
+    page.get_by_text("您只能导出自己的门店；经销商 D04 不属于您。").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="生成文件").count() == 0
+    context.close()

@@ -29,15 +29,11 @@ def filter_bar() -> visits.VisitFilters | None:
     default = (week_start(today) - timedelta(weeks=DEFAULT_WEEKS - 1), today)
     left, right = st.columns(2)
     with left:
-        period, unreadable = url_state.date_range(t("visits.period"), "from", "to", default, "visits",
-                                                  format="YYYY-MM-DD")
+        period = url_state.date_range(t("visits.period"), "from", "to", default, "visits", format="YYYY-MM-DD")
     with right, st.expander(t("stores.filters"), icon=":material/filter_list:"):
         regions = url_state.multiselect(t("stores.region"), options.regions, "region", "visits")
         dealers = url_state.multiselect(t("stores.dealer"), options.dealers, "dealer", "visits")
         merchandisers = url_state.multiselect(t("stores.merchandiser"), options.merchandisers, "merch", "visits")
-    if unreadable:
-        st.warning(t("visits.bad_period", start=default[0].isoformat(), end=default[1].isoformat()),
-                   icon=":material/event_busy:")
     with show_user_error():
         return visits.VisitFilters(period[0], period[1], tuple(regions), tuple(dealers), tuple(merchandisers))
     return None

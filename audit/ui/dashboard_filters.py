@@ -25,11 +25,7 @@ def _default_range(db: Database) -> tuple[date, date]:
 def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | None = None) -> DashboardFilters:
     """The filters in force on the page `scope`; for one store's page only the period."""
     default = _default_range(db)
-    (start, end), unreadable = url_state.date_range(t("filters.period"), "from", "to", default, scope,
-                                                    format="YYYY-MM-DD")
-    if unreadable:
-        st.warning(t("visits.bad_period", start=default[0].isoformat(), end=default[1].isoformat()),
-                   icon=":material/event_busy:")
+    start, end = url_state.date_range(t("filters.period"), "from", "to", default, scope, format="YYYY-MM-DD")
     if store is not None:
         return DashboardFilters(date_from=start, date_to=end, store=store)
     options = stores.filter_options(db, viewer, lang)

@@ -19,6 +19,7 @@ class PageSpec:
 
 ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
 SCORE_ROLES = frozenset({"manager", "admin"})  # dashboards, plans, visit measures, scoring settings
+EXPORT_ROLES = frozenset({"manager", "admin", "dealer"})  # audit summaries (a dealer: their own stores)
 
 PAGES = (
     # First = the default page, served at "/" (its own path is not reachable by URL): the one page every
@@ -30,6 +31,7 @@ PAGES = (
     PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
     PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", SCORE_ROLES),
     PageSpec("views/visits.py", "nav.visits", ":material/insights:", SCORE_ROLES),
+    PageSpec("views/exports.py", "nav.exports", ":material/download:", EXPORT_ROLES),
     PageSpec("views/settings.py", "nav.settings", ":material/tune:", SCORE_ROLES),
     PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
 )

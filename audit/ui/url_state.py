@@ -66,10 +66,10 @@ def _date(text: str | None) -> date | None:
 
 
 def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "",
-               **kwargs) -> tuple[tuple[date, date], bool]:
+               **kwargs) -> tuple[date, date]:
     """A first–last date picker kept in the URL as YYYY-MM-DD. Returns the range in force (while only the
-    first day of a new range is picked, the last whole one) and whether the address held dates that could
-    not be used (the default is shown instead, and the page says so)."""
+    first day of a new range is picked, the last whole one). Dates in the address that cannot be used give
+    the default, and a warning that says so."""
     key = _key(f"{param_from}_{param_to}", scope)
     unreadable = False
     if key not in st.session_state:
@@ -84,7 +84,10 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
     start, end = st.session_state.get(f"{key}_whole", default)
     _write(param_from, start.isoformat())
     _write(param_to, end.isoformat())
-    return (start, end), unreadable
+    if unreadable:
+        st.warning(t("visits.bad_period", start=default[0].isoformat(), end=default[1].isoformat()),
+                   icon=":material/event_busy:")
+    return start, end
 
 
 def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, bool]:

@@ -1,0 +1,255 @@
+"""The dealer summary as a workbook to work with: summary, stores, audits, findings, competitor activity
+and photos (thumbnails embedded, with each photo's reference). Every column has one type (dates are
+dates, numbers numbers, yes/no booleans), the header row is frozen and filters are on. Text goes through
+cells.neutralise, so nothing a merchandiser or an import typed can become a formula.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterable
+
+import pandas as pd
+import xlsxwriter
+
+from audit import i18n, photos
+from audit.exports.cells import neutralise
+from audit.exports.summary import DealerSummary
+from audit.exports.thumbs import Thumbnails
+from audit.settings import COMPONENTS
+
+THUMB_SIDE = 96          # px; the photos sheet's rows are as tall as a thumbnail
+PHOTO_ROW_HEIGHT = 75    # points (= 100 px)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str            # text, int, number, money, date, datetime, bool
+    width: float = 14
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+class _Book:
+    def __init__(self, lang: str):
+        self.output = io.BytesIO()
+        self.book = xlsxwriter.Workbook(self.output, {
+            "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        })
+        add = self.book.add_format
+        self.formats = {
+            "header": add({"bold": True, "bg_color": "#E6F2F1", "bottom": 1, "text_wrap": True, "valign": "top"}),
+            "text": None, "bool": None,
+            "int": add({"num_format": "#,##0"}),
+            "number": add({"num_format": "0.0"}),
+            "money": add({"num_format": "¥#,##0.00"}),
+            "date": add({"num_format": "yyyy-mm-dd"}),
+            "datetime": add({"num_format": "yyyy-mm-dd hh:mm"}),
+            "label": add({"bold": True}),
+        }
+        self.book.set_properties({"language": "zh-CN" if lang == "zh" else "en-GB"})
+
+    def sheet(self, name: str, columns: list[Column], rows: Iterable[tuple], row_height: float | None = None):
+        """A sheet of typed columns: header frozen, filters on. Returns (worksheet, rows written)."""
+        ws = self.book.add_worksheet(name[:31])
+        for col, column in enumerate(columns):
+            ws.write_string(0, col, neutralise(column.header), self.formats["header"])
+            ws.set_column(col, col, column.width, self.formats.get(column.kind))
+        writers = [self._writer(ws, column.kind) for column in columns]
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            if row_height:
+                ws.set_row(count, row_height)
+            for col, (write, value) in enumerate(zip(writers, row)):
+                if not _missing(value):
+                    write(count, col, value)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
+        return ws, count
+
+    def _writer(self, ws, kind: str):
+        fmt = self.formats.get(kind)
+        if kind == "text":
+            return lambda r, c, v: ws.write_string(r, c, neutralise(str(v)))
+        if kind == "bool":
+            return lambda r, c, v: ws.write_boolean(r, c, bool(v))
+        if kind in ("date", "datetime"):
+            return lambda r, c, v: ws.write_datetime(r, c, _as_datetime(v, kind), fmt)
+        return lambda r, c, v: ws.write_number(r, c, float(v), fmt)
+
+    def close(self) -> bytes:
+        self.book.close()
+        return self.output.getvalue()
+
+
+def _as_datetime(value, kind: str) -> datetime:
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if kind == "datetime" else datetime(value.year, value.month, value.day)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise TypeError(f"not a date: {value!r}")
+
+
+def render(summary: DealerSummary) -> bytes:
+    t = _text(summary.lang)
+    book = _Book(summary.lang)
+    _summary_sheet(book, summary, t)
+    _stores_sheet(book, summary, t)
+    _audits_sheet(book, summary, t)
+    _findings_sheet(book, summary, t)
+    _competitor_sheet(book, summary, t)
+    _photos_sheet(book, summary, t)
+    return book.close()
+
+
+def _text(lang: str):
+    return lambda key, **values: i18n.t(key, lang, **values)
+
+
+def _component_columns(t) -> list[Column]:
+    return [Column(t(f"measure.{c}"), "number", 12) for c in COMPONENTS]
+
+
+def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
+    previous_from, previous_to = s.previous_period
+    overall, before = s.overall, s.overall_previous
+    score = overall["score"] if overall is not None else None
+    previous_score = before["score"] if before is not None else None
+    rows: list[tuple[str, object, str]] = [
+        (t("export.dealer"), s.dealer_name, "text"),
+        (t("stores.code"), s.request.dealer_code, "text"),
+        (t("export.period_from"), s.request.date_from, "date"),
+        (t("export.period_to"), s.request.date_to, "date"),
+        (t("export.previous_from"), previous_from, "date"),
+        (t("export.previous_to"), previous_to, "date"),
+        (t("export.language"), t("export.language_name"), "text"),
+        (t("export.generated_at"), s.generated_at, "datetime"),
+        (t("export.stores_supplied"), s.stores_supplied, "int"),
+        (t("export.stores_audited"), s.stores_audited, "int"),
+        (t("dash.audits_done"), s.audits_done, "int"),
+        (t("export.audits_previous"), s.audits_previous, "int"),
+    ]
+    rows += [(t("export.planned_visits"), s.planned.planned, "int"),
+             (t("export.planned_done"), s.planned.done, "int")]
+    rows += [
+        (t("measure.score"), score, "number"),
+        (t("export.col.band"), t(f"band.{s.rules.band(score) or 'none'}"), "text"),
+        (t("export.col.previous_score"), previous_score, "number"),
+        (t("export.col.change"), None if _missing(score) or _missing(previous_score) else score - previous_score,
+         "number"),
+    ]
+    rows += [(t(f"measure.{c}"), overall[c] if overall is not None else None, "number") for c in COMPONENTS]
+    ws = book.book.add_worksheet(t("export.sheet.summary")[:31])
+    ws.write_string(0, 0, t("export.col.item"), book.formats["header"])
+    ws.write_string(0, 1, t("export.col.value"), book.formats["header"])
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 30)
+    writers = {kind: book._writer(ws, kind) for kind in ("text", "int", "number", "date", "datetime")}
+    for row, (label, value, kind) in enumerate(rows, start=1):
+        ws.write_string(row, 0, neutralise(label), book.formats["label"])
+        if not _missing(value):
+            writers[kind](row, 1, value)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(rows), 1)
+
+
+def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
+    columns = [Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 30),
+               Column(t("stores.city"), "text", 10), Column(t("stores.grade"), "text", 7),
+               Column(t("stores.channel"), "text", 12), Column(t("chart.audits"), "int", 8),
+               Column(t("stores.last_visit"), "date", 12), Column(t("measure.score"), "number", 10),
+               Column(t("export.col.band"), "text", 8), Column(t("export.col.previous_score"), "number", 10),
+               Column(t("export.col.change"), "number", 9), *_component_columns(t)]
+    stores = s.stores
+    rows = zip(stores.code, stores.name, stores.city, stores.grade,
+               stores.channel.map(lambda c: i18n.label("channel", c, s.lang)), stores.audits, stores.last_visit,
+               stores.score, stores.band.map(lambda b: t(f"band.{b}") if isinstance(b, str) else None),
+               stores.previous_score, stores.change, *[stores[c] for c in COMPONENTS])
+    book.sheet(t("export.sheet.stores"), columns, rows)
+
+
+def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
+    columns = [Column(t("export.col.audit_id"), "int", 9), Column(t("stores.visit_date"), "date", 11),
+               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 28),
+               Column(t("stores.merchandiser"), "text", 10), Column(t("export.col.started_at"), "datetime", 16),
+               Column(t("export.col.submitted_at"), "datetime", 16), Column(t("measure.score"), "number", 9),
+               *_component_columns(t), Column(t("stores.stock_outs"), "int", 9),
+               Column(t("export.col.tag_problems"), "int", 9), Column(t("audits.below_rrp"), "int", 9),
+               Column(t("export.kind.pop"), "int", 9), Column(t("stores.order_placed"), "bool", 8),
+               Column(t("stores.order_amount"), "money", 11), Column(t("capture.photos"), "int", 7),
+               Column(t("capture.notes"), "text", 24)]
+    a = s.audits
+    rows = zip(a.audit_id, a.visit_date, a.store_code, a.store, a.merchandiser, a.started_at, a.submitted_at, a.score,
+               *[a[c] for c in COMPONENTS], a.stock_outs, a.tag_problems, a.below_rrp, a.missing_pop, a.order_placed,
+               a.order_amount, a.photos, a.notes)
+    book.sheet(t("export.sheet.audits"), columns, rows)
+
+
+def photo_file(sha256) -> str | None:
+    """The photo's place in the photo store, relative to the data folder (photos/ab/abcdef….jpg)."""
+    if not isinstance(sha256, str):
+        return None
+    return photos.photo_path(sha256, root="photos").as_posix()
+
+
+def finding_problem(t, kind: str, problem) -> str | None:
+    if kind == "tag":
+        return t(f"capture.problem.{problem}") if problem in ("no_tag", "wrong_tag") else t("export.problem.illegible")
+    if kind == "stock_out" and problem == "restocked":
+        return t("export.problem.restocked")
+    if kind == "below_rrp":
+        return t("capture.problem.below_rrp")
+    return None
+
+
+def _findings_sheet(book: _Book, s: DealerSummary, t) -> None:
+    columns = [Column(t("stores.visit_date"), "date", 11), Column(t("export.col.audit_id"), "int", 9),
+               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 28),
+               Column(t("export.col.kind"), "text", 16), Column(t("export.col.item_code"), "text", 10),
+               Column(t("export.col.item"), "text", 22), Column(t("export.col.problem"), "text", 16),
+               Column(t("export.col.shelf_price"), "money", 10), Column(t("capture.rrp"), "money", 10),
+               Column(t("export.col.photo_ref"), "text", 20), Column(t("export.col.photo_file"), "text", 30)]
+    f = s.findings
+    rows = zip(f.visit_date, f.audit_id, f.store_code, f.store, f.kind.map(lambda k: t(f"export.kind.{k}")),
+               f.item_code, f.item, [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem)], f.shelf_price,
+               f.rrp, f.photo_sha256, f.photo_sha256.map(photo_file))
+    book.sheet(t("export.sheet.findings"), columns, rows)
+
+
+def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
+    columns = [Column(t("stores.visit_date"), "date", 11), Column(t("stores.code"), "text", 10),
+               Column(t("stores.name"), "text", 28), Column(t("capture.brand"), "text", 12),
+               Column(t("capture.kind"), "text", 16), Column(t("capture.product"), "text", 18),
+               Column(t("capture.normal_price"), "money", 11), Column(t("capture.promo_price"), "money", 11),
+               Column(t("capture.flash_price"), "money", 11), Column(t("capture.their_facings"), "int", 10),
+               Column(t("capture.note"), "text", 28)]
+    o = s.observations
+    rows = zip(o.visit_date, o.store_code, o.store, o.brand, o.kind.map(lambda k: t(f"capture.kind.{k}")), o["product"],
+               o.normal_price, o.promo_price, o.flash_price, o.facings, o.note)
+    book.sheet(t("export.sheet.competitors"), columns, rows)
+
+
+def _photos_sheet(book: _Book, s: DealerSummary, t) -> None:
+    columns = [Column(t("export.col.thumbnail"), "text", 15), Column(t("stores.visit_date"), "date", 11),
+               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 26),
+               Column(t("export.col.audit_id"), "int", 9), Column(t("capture.photo_section"), "text", 10),
+               Column(t("export.col.caption"), "text", 18), Column(t("export.col.taken_at"), "datetime", 16),
+               Column(t("audits.flag_reused"), "bool", 10), Column(t("audits.flag_old"), "bool", 9),
+               Column(t("export.col.photo_ref"), "text", 20), Column(t("export.col.photo_file"), "text", 30)]
+    p = s.photos
+    rows = zip([None] * len(p), p.visit_date, p.store_code, p.store, p.audit_id,
+               p.section.map(lambda v: t(f"capture.section.{v}")), p.caption, p.taken_at, p.flag_reused, p.flag_old,
+               p.photo_sha256, p.photo_sha256.map(photo_file))
+    ws, count = book.sheet(t("export.sheet.photos"), columns, rows, row_height=PHOTO_ROW_HEIGHT)
+    thumbs = Thumbnails(side=THUMB_SIDE, quality=75)
+    for row, thumb_sha in enumerate(p.thumb_sha256, start=1):
+        image = thumbs.get(thumb_sha)
+        if image:
+            ws.insert_image(row, 0, f"{thumb_sha}.jpg", {"image_data": io.BytesIO(image), "x_offset": 4,
+                                                         "y_offset": 4, "object_position": 1})

@@ -1,0 +1,320 @@
+"""Dealer summaries: the PDF (text, fonts, rendered pages), the XLSX read back, the CSV, the command line and
+who may export what."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from audit import auth, dashboard, settings
+from audit.__main__ import main
+from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, zip_files
+from audit.exports.cells import neutralise
+from audit.exports.summary import audit_lines, default_period
+from audit.filters import DashboardFilters
+from tests.test_dashboard_pages import open_page
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+START, END = date(2026, 10, 20), date(2026, 11, 20)   # the dashboard tests' period
+NOW = datetime(2026, 11, 21, 9, 30)
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def request(dealer: str = "D02", lang: str = "en", fmt: str = "pdf") -> ExportRequest:
+    return ExportRequest(dealer, START, END, lang, fmt)
+
+
+def manager(db):
+    return auth.get_user(db, "manager")
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+# ---------------------------------------------------------------- PDF
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pdf_shows_the_store_names_and_the_scores_the_dashboard_shows(demo_db, lang):
+    data = export(demo_db, manager(demo_db), request("D02", lang), NOW).data
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data)
+    # Every store of the dealer audited in the period, with its score as the dashboard's store table has it.
+    rules = settings.load(demo_db)
+    filters = DashboardFilters(START, END, dealers=("D02",))
+    stores = dashboard.store_scores(demo_db, manager(demo_db), filters, rules, lang)
+    assert len(stores) >= 5
+    for store in stores.itertuples():
+        assert store.name in text
+        assert f"{store.score:.1f}" in text
+    if lang == "zh":
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(stores.name))  # the names really are Chinese
+        assert "检查汇总报告" in text and "华美" not in text  # another dealer's name never appears
+    # The dealer's score is the one the Dashboard shows for that dealer and period.
+    page = open_page(demo_db, "manager", "views/overview.py", lang, dealer="D02", **{"from": START.isoformat(),
+                                                                                    "to": END.isoformat()})
+    cover = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    label = "Compliance score" if lang == "en" else "合规得分"
+    assert label in cover
+    assert next(m.value for m in page.metric if m.label == label) in cover
+    audits = next(m.value for m in page.metric if m.label == ("Audits done" if lang == "en" else "完成检查"))
+    assert (f"{audits} (previous period:" if lang == "en" else f"{audits} 次（上期") in cover
+
+
+def _fonts(reader: PdfReader) -> dict[str, dict]:
+    found = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object() \
+                if "/DescendantFonts" in font else font.get("/FontDescriptor", {})
+            found[str(font["/BaseFont"])] = descriptor
+    return found
+
+
+def test_pdf_embeds_a_subset_of_the_cjk_font(demo_db):
+    data = export(demo_db, manager(demo_db), request("D02", "zh"), NOW).data
+    fonts = _fonts(PdfReader(io.BytesIO(data)))
+    assert fonts, "no fonts found"
+    for name, descriptor in fonts.items():
+        assert "/FontFile2" in descriptor, f"{name} is not embedded"
+        assert name[7] == "+" and name[1:7].isupper(), f"{name} is not a subset"
+        assert "WenQuanYi" in name or "Micro" in name
+    size = len(data)
+    assert size < 2_000_000  # a subset, not the whole 5 MB font
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pdf_pages_render_to_png(demo_db, lang):
+    """Rendered to tests/artifacts/export_{lang}_page_N.png to be looked at; here: A4, and not blank."""
+    data = export(demo_db, manager(demo_db), request("D04", lang), NOW).data
+    document = pypdfium2.PdfDocument(data)
+    assert len(document) >= 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    for number in range(len(document)):
+        page = document[number]
+        width, height = page.get_size()
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+        image = page.render(scale=1.5).to_pil().convert("RGB")
+        image.save(ARTIFACTS / f"export_{lang}_page_{number + 1}.png")
+        colours = image.resize((60, 80)).getcolors(4800)
+        assert colours is None or len(colours) > 8, f"page {number + 1} looks blank"
+    cover = document[0].render(scale=1).to_pil().convert("RGB")
+    assert cover.getpixel((30, 20)) == (15, 118, 110)  # the cover band in the app's colour (#0F766E)
+
+
+def test_pdf_places_photo_thumbnails_next_to_findings(demo_db):
+    """D04's latest audits have shelf and store photos: the findings they prove carry a thumbnail."""
+    summary = build_summary(demo_db, manager(demo_db), request("D04"), NOW)
+    proved = summary.store_findings.dropna(subset=["thumb_sha256"])
+    assert len(proved) > 0
+    data = export(demo_db, manager(demo_db), request("D04"), NOW).data
+    pages = PdfReader(io.BytesIO(data)).pages
+    assert sum(len(page.images) for page in pages) >= proved.thumb_sha256.nunique()  # each picture stored once
+    placed = sum(len(re.findall(rb"/I\d+ Do", page.get_contents().get_data())) for page in pages)
+    assert placed == len(proved)  # ... and drawn next to every finding it proves
+
+
+def test_the_cover_shows_audits_done_against_planned_by_the_visits_rule(demo_db):
+    codes = [r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D04'").fetchall()]
+    visited = demo_db.cursor().execute(
+        "SELECT store_code, merchandiser, visit_date FROM audits WHERE list_contains(?, store_code)"
+        " AND visit_date BETWEEN ? AND ? ORDER BY id LIMIT 3", [codes, START, END]).fetchall()
+    missed = demo_db.cursor().execute(  # two days in the period without an audit at the first store
+        """SELECT d::DATE FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 DAY) t(d)
+           WHERE d::DATE NOT IN (SELECT visit_date FROM audits WHERE store_code = ?) ORDER BY 1 LIMIT 2""",
+        [START, END, codes[0]]).fetchall()
+    with demo_db.write() as cur:  # the dealer's plan for the period: three visits done, two missed
+        cur.execute("DELETE FROM planned_visits WHERE list_contains(?, store_code)", [codes])
+        cur.executemany("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date)"
+                        " VALUES ((SELECT coalesce(max(id), 0) + 1 FROM planned_visits), ?, ?, ?)",
+                        [*visited, *[(codes[0], visited[0][1], day) for (day,) in missed]])
+    text = pdf_text(export(demo_db, manager(demo_db), request("D04"), NOW).data)
+    assert "Audits done" in text and "Against planned" in text
+    assert "5 visits planned, 3 of them done (60.0 %)" in text
+
+
+def test_a_period_without_audits_still_gives_every_format(demo_db):
+    empty = ExportRequest("D04", date(2020, 1, 1), date(2020, 3, 31), "zh", "pdf")
+    text = pdf_text(export(demo_db, manager(demo_db), empty).data)
+    assert "本期该经销商的门店没有检查记录。" in text
+    for fmt in ("xlsx", "csv"):
+        assert export(demo_db, manager(demo_db), ExportRequest("D04", empty.date_from, empty.date_to, "zh", fmt)).data
+
+
+# ---------------------------------------------------------------- XLSX
+
+SHEETS = ["Summary", "Stores", "Audits", "Findings", "Competitor activity", "Photos"]
+
+
+def test_xlsx_reads_back_with_typed_columns_frozen_headers_filters_and_photos(demo_db):
+    summary = build_summary(demo_db, manager(demo_db), request("D04"), NOW)
+    data = export(demo_db, manager(demo_db), request("D04", fmt="xlsx"), NOW).data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == SHEETS
+    expected_rows = {"Stores": len(summary.stores), "Audits": summary.audits_done, "Findings": len(summary.findings),
+                     "Competitor activity": len(summary.observations), "Photos": len(summary.photos)}
+    for name, rows in expected_rows.items():
+        sheet = book[name]
+        assert rows > 0, name
+        assert sheet.max_row == rows + 1, name
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{rows + 1}", name
+    audits = book["Audits"]
+    header = [c.value for c in audits[1]]
+    first = {h: c for h, c in zip(header, audits[2])}
+    assert first["Visit date"].is_date and isinstance(first["Visit date"].value, datetime)
+    assert first["Audit no."].data_type == "n" and isinstance(first["Compliance score"].value, float)
+    assert first["Order"].data_type == "b"
+    assert first["Store"].data_type == "s"
+    assert first["Compliance score"].number_format == "0.0"
+    summary_sheet = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=2)}
+    assert summary_sheet["Period from"].is_date and summary_sheet["Period from"].value == datetime(2026, 10, 20)
+    assert summary_sheet["Audits done"].value == summary.audits_done
+    photos = book["Photos"]
+    assert len(photos._images) == len(summary.photos)
+    reference = {h.value: c.value for h, c in zip(photos[1], photos[2])}
+    assert reference["Photo file"] == f"photos/{reference['Photo reference'][:2]}/{reference['Photo reference']}.jpg"
+    # Every store in the sheet is one of the dealer's.
+    codes = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D04'").fetchall()}
+    assert {row[0].value for row in book["Stores"].iter_rows(min_row=2)} == codes
+
+
+def _rename_a_store(db, name: str) -> str:
+    code = db.query_one("SELECT code FROM stores WHERE dealer_code = 'D04' ORDER BY code")[0]
+    with db.write() as cur:
+        cur.execute("UPDATE stores SET name = ?, name_en = ? WHERE code = ?", [name, name, code])
+    return code
+
+
+def test_a_store_named_like_a_formula_comes_out_as_text_in_xlsx_and_csv(demo_db):
+    code = _rename_a_store(demo_db, INJECTION)
+    book = openpyxl.load_workbook(io.BytesIO(export(demo_db, manager(demo_db), request("D04", fmt="xlsx")).data))
+    cells = [row[1] for row in book["Stores"].iter_rows(min_row=2) if row[0].value == code]
+    assert len(cells) == 1 and cells[0].data_type == "s" and cells[0].value == "'" + INJECTION
+    for sheet in book.worksheets:  # no cell anywhere holds a formula
+        assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"], sheet.title
+    rows = list(csv.reader(io.StringIO(export(demo_db, manager(demo_db), request("D04", fmt="csv")).data
+                                       .decode("utf-8-sig"))))
+    stores = {row[3] for row in rows[1:] if row[2] == code}
+    assert stores == {"'" + INJECTION}
+
+
+def test_the_formula_guard_neutralises_every_risky_start_and_nothing_else():
+    for risky in ("=1+1", "+86 21", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(risky) == "'" + risky
+    for harmless in ("Shop", "新一佳", "", "1-2", " =x"):
+        assert neutralise(harmless) == harmless
+
+
+# ---------------------------------------------------------------- CSV
+
+def test_csv_is_utf8_with_bom_and_holds_every_audit_line(demo_db):
+    data = export(demo_db, manager(demo_db), request("D04", "zh", "csv")).data
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["检查编号", "拜访日期", "编码", "门店"]
+    count = demo_db.query_one(
+        """SELECT count(*) FROM audit_lines l JOIN audits a ON a.id = l.audit_id JOIN stores s ON s.code = a.store_code
+           WHERE s.dealer_code = 'D04' AND a.visit_date BETWEEN ? AND ?""", [START, END])[0]
+    assert len(rows) - 1 == count > 0
+    names = {r[0] for r in demo_db.cursor().execute("SELECT name FROM stores WHERE dealer_code = 'D04'").fetchall()}
+    assert {row[3] for row in rows[1:]} <= names
+    assert {row[10] for row in rows[1:]} <= {"是", "否"}
+
+
+# ---------------------------------------------------------------- who may export what
+
+def test_a_dealer_user_gets_their_own_stores_and_is_refused_anothers(demo_db):
+    dealer = auth.get_user(demo_db, "dealer01")
+    assert dealer.dealer_code == "D01"
+    own = export(demo_db, dealer, request("D01", fmt="xlsx")).data
+    book = openpyxl.load_workbook(io.BytesIO(own))
+    codes = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D01'").fetchall()}
+    assert {row[0].value for row in book["Stores"].iter_rows(min_row=2)} == codes
+    for tampered in (lambda: export(demo_db, dealer, request("D02", fmt="pdf")),
+                     lambda: export(demo_db, dealer, request("D02", fmt="csv")),
+                     lambda: build_summary(demo_db, dealer, request("D02")),
+                     lambda: audit_lines(demo_db, dealer, request("D02"))):
+        with pytest.raises(ExportError) as refused:
+            tampered()
+        assert refused.value.key == "export.error.other_dealer"
+        assert refused.value.message("zh") == "您只能导出自己的门店；经销商 D02 不属于您。"
+    with pytest.raises(ExportError, match="Only managers and administrators"):
+        list(export_all(demo_db, dealer, START, END, "en", "pdf"))
+
+
+def test_a_merchandiser_cannot_export_and_bad_requests_are_explained(demo_db):
+    with pytest.raises(ExportError, match="cannot export"):
+        export(demo_db, auth.get_user(demo_db, "merch01"), request("D01"))
+    with pytest.raises(ExportError, match="no dealer with the code D99"):
+        export(demo_db, manager(demo_db), request("D99"))
+    with pytest.raises(ExportError, match="start on or before"):
+        export(demo_db, manager(demo_db), ExportRequest("D01", END, START))
+
+
+def test_all_dealers_in_one_zip_with_progress(demo_db):
+    seen = []
+    files = export_all(demo_db, manager(demo_db), START, END, "en", "xlsx",
+                       progress=lambda done, total, name: seen.append((done, total)))
+    archive = zipfile.ZipFile(io.BytesIO(zip_files(files, "all.zip").data))
+    assert sorted(archive.namelist()) == [f"audit-summary_D0{n}_2026-10-20_2026-11-20_en.xlsx" for n in range(1, 9)]
+    assert seen[0] == (0, 8) and seen[-1] == (8, 8)
+
+
+def test_default_period_is_the_90_days_up_to_the_latest_audit(demo_db):
+    assert default_period(demo_db) == (date(2026, 8, 23), date(2026, 11, 20))
+
+
+# ---------------------------------------------------------------- command line
+
+def test_export_from_the_command_line(demo_dir, tmp_path, capsys):
+    demo_db_path = demo_dir / "audit.duckdb"
+    assert demo_db_path.exists()
+    out = tmp_path / "d04.pdf"
+    assert main(["export", "--dealer", "D04", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "pdf",
+                 "--lang", "zh", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF") and "检查汇总报告" in pdf_text(out.read_bytes())
+    assert f"已写入 {out}" in capsys.readouterr().out
+    assert main(["export", "--all-dealers", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "csv",
+                 "--out", str(tmp_path / "all.zip")]) == 0
+    assert len(zipfile.ZipFile(tmp_path / "all.zip").namelist()) == 8
+    assert main(["export", "--all-dealers", "--format", "csv", "--out", str(tmp_path / "folder")]) == 0
+    assert len(list((tmp_path / "folder").glob("audit-summary_D0*_2026-08-23_2026-11-20_en.csv"))) == 8
+    capsys.readouterr()
+    # Exporting as a dealer account: another dealer's code is refused with a message, exit status 1.
+    assert main(["export", "--dealer", "D04", "--as", "dealer01", "--lang", "zh", "--out",
+                 str(tmp_path / "x.csv")]) == 1
+    assert "您只能导出自己的门店；经销商 D04 不属于您。" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+# ---------------------------------------------------------------- what rendering needs
+
+def test_without_the_font_the_pdf_export_says_what_to_install(demo_db, monkeypatch):
+    monkeypatch.setenv("AUDIT_PDF_FONT", "/nonexistent/font.ttf")
+    with pytest.raises(ExportError) as refused:
+        export(demo_db, manager(demo_db), request("D04"))
+    assert refused.value.key == "export.error.no_font"
+    assert "fonts-wqy-microhei" in refused.value.message("en") and "/nonexistent/font.ttf" in refused.value.message("zh")
+    assert export(demo_db, manager(demo_db), request("D04", fmt="xlsx")).data  # the other formats need no font
+
+
+def test_make_run_installs_the_font_the_pdf_embeds():
+    """A machine set up by `make run` alone can export: its set-up installs the PDF's font package."""
+    from audit.exports import fonts
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    run_packages = re.search(r"^DEBIAN_RUN_PACKAGES\s*:=\s*(.+)$", makefile, re.M).group(1).split()
+    assert fonts.FONT_PACKAGE in run_packages
+    assert "run-deps" in re.search(r"^run:(.*)$", makefile, re.M).group(1)
+    assert "$(DEBIAN_RUN_PACKAGES)" in re.search(r"^DEBIAN_TEST_PACKAGES\s*:=(.*)$", makefile, re.M).group(1)
+    assert fonts.pdf_font() == Path(fonts.FONT_CANDIDATES[0])  # installed here, as make run would
