@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from audit import config
 from audit.db import Database
+from audit.errors import UserFacingError
 
-ROLES = ("merchandiser", "manager", "dealer", "admin")
 _hasher = PasswordHasher()
 
 
@@ -48,16 +49,54 @@ def get_user(db: Database, username: str) -> User | None:
     return User(*row) if row else None
 
 
-def authenticate(db: Database, username: str, password: str) -> User | None:
-    row = db.query_one(
-        "SELECT password_hash FROM users WHERE username = ? AND active", [username.strip().lower()]
-    )
+class SignInLocked(UserFacingError):
+    """Too many wrong passwords in a row for this user name: sign-in refused until the lock ends."""
+
+
+def _check_not_locked(db: Database, username: str, now: datetime) -> None:
+    row = db.query_one("SELECT locked_until FROM signin_failures WHERE username = ? AND locked_until > ?",
+                       [username, now])
+    if row:
+        raise SignInLocked("signin.locked", minutes=math.ceil((row[0] - now).total_seconds() / 60))
+
+
+def _record_failure(db: Database, username: str, now: datetime) -> None:
+    """Count the failure (a run older than the lock time starts again); lock the name after too many."""
+    window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
+    with db.write() as cur:
+        failures = cur.execute(
+            """INSERT INTO signin_failures VALUES (?, 1, ?, NULL)
+               ON CONFLICT (username) DO UPDATE SET
+                   failures = CASE WHEN signin_failures.last_failure_at < excluded.last_failure_at - ?
+                                   THEN 1 ELSE signin_failures.failures + 1 END,
+                   last_failure_at = excluded.last_failure_at
+               RETURNING failures""", [username, now, window]).fetchone()[0]
+        if failures >= config.SIGNIN_MAX_FAILURES:
+            cur.execute("UPDATE signin_failures SET locked_until = ? WHERE username = ?", [now + window, username])
+    if failures >= config.SIGNIN_MAX_FAILURES:
+        _check_not_locked(db, username, now)
+
+
+def clear_failures(cur, username: str) -> None:
+    cur.execute("DELETE FROM signin_failures WHERE username = ?", [username])
+
+
+def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> User | None:
+    """The account for this name and password, or None. Raises SignInLocked while the name is locked
+    after config.SIGNIN_MAX_FAILURES wrong passwords in a row (unknown names are counted the same way)."""
+    now = now or datetime.now()
+    username = username.strip().lower()
+    _check_not_locked(db, username, now)
+    row = db.query_one("SELECT password_hash FROM users WHERE username = ? AND active", [username])
     if row is None:
         _hasher.hash(password)  # same cost whether or not the name exists
+    if row is None or not password_matches(row[0], password):
+        _record_failure(db, username, now)
         return None
-    if not password_matches(row[0], password):
-        return None
-    return get_user(db, username.strip().lower())
+    if db.query_one("SELECT 1 FROM signin_failures WHERE username = ?", [username]):
+        with db.write() as cur:
+            clear_failures(cur, username)
+    return get_user(db, username)
 
 
 def _token_digest(token: str) -> str:

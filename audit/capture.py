@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from audit import scoring, settings
+from audit import access, scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -46,6 +46,9 @@ class Checklist:
 
 
 def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus: list[str] = ()) -> Checklist:
+    """What this visit checks, for a store the viewer may audit (CaptureError otherwise)."""
+    if not access.allowed(viewer, access.CAPTURE):
+        raise CaptureError("capture.error.not_allowed")
     scope, params = scope_clause(viewer)
     row = db.query_one(f"SELECT channel FROM stores s WHERE s.code = ? AND s.active AND {scope}", [store_code, *params])
     if row is None:

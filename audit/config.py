@@ -25,3 +25,6 @@ def photo_dir() -> Path:
 
 
 SESSION_DAYS = int(os.environ.get("AUDIT_SESSION_DAYS", "7"))
+# A user name is locked for SIGNIN_LOCK_MINUTES after SIGNIN_MAX_FAILURES wrong passwords in a row.
+SIGNIN_MAX_FAILURES = int(os.environ.get("AUDIT_SIGNIN_MAX_FAILURES", "5"))
+SIGNIN_LOCK_MINUTES = int(os.environ.get("AUDIT_SIGNIN_LOCK_MINUTES", "15"))

@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
+from audit import access
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS
 from audit.db import Database
@@ -135,7 +136,7 @@ def plan_week(stores: Iterable[tuple[str, str, str]], monday: date, level: str, 
 
 def _require_planner(viewer: User | None) -> None:
     """Managers and admins plan; None is the command line, run by whoever owns the machine."""
-    if viewer is not None and viewer.role not in ("manager", "admin"):
+    if not access.allowed(viewer, access.SCORES):
         raise PlanError("plans.error.not_allowed")
 
 

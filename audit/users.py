@@ -5,7 +5,8 @@ import re
 
 import pandas as pd
 
-from audit.auth import ROLES, hash_password
+from audit.access import ROLES
+from audit.auth import clear_failures, hash_password
 from audit.db import Database
 from audit.errors import UserFacingError
 from audit.i18n import name_column
@@ -75,8 +76,9 @@ def reset_password(db: Database, username: str, password: str) -> None:
             "UPDATE users SET password_hash = ?, updated_at = current_timestamp WHERE username = ?",
             [password_hash, username],
         )
-        # A new password signs the account out everywhere.
+        # A new password signs the account out everywhere, and ends a sign-in lock.
         cur.execute("DELETE FROM sessions WHERE username = ?", [username])
+        clear_failures(cur, username)
 
 
 def set_active(db: Database, username: str, active: bool) -> None:

@@ -74,3 +74,52 @@ def test_account_rules(db, dealer):
     with pytest.raises(UserError) as caught:
         users.set_active(db, "admin", False)
     assert caught.value.key == "users.error.last_admin"
+
+
+def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(db):
+    from audit import config
+
+    users.create_user(db, "admin", "Admin", "admin", "first password")
+    users.create_user(db, "m1", "王伟", "merchandiser", "right password")
+    start = datetime(2026, 12, 1, 9, 0)
+    for attempt in range(config.SIGNIN_MAX_FAILURES - 1):
+        assert auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=attempt)) is None
+    with pytest.raises(auth.SignInLocked) as caught:  # the failure that locks says so at once
+        auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=10))
+    assert caught.value.message("en").startswith("Too many wrong passwords")
+    assert f"{config.SIGNIN_LOCK_MINUTES} 分钟" in caught.value.message("zh")
+    # While locked even the right password is refused, without checking it.
+    with pytest.raises(auth.SignInLocked) as caught:
+        auth.authenticate(db, "m1", "right password", now=start + timedelta(minutes=5, seconds=10))
+    assert caught.value.values["minutes"] == config.SIGNIN_LOCK_MINUTES - 5
+    # Other names are not affected, and the lock ends by itself.
+    assert auth.authenticate(db, "admin", "first password", now=start + timedelta(minutes=5)) is not None
+    after = start + timedelta(minutes=config.SIGNIN_LOCK_MINUTES, seconds=11)
+    assert auth.authenticate(db, "m1", "right password", now=after).username == "m1"
+    # A success starts the count again: one more wrong password does not lock.
+    assert auth.authenticate(db, "m1", "guess", now=after + timedelta(seconds=1)) is None
+    assert auth.authenticate(db, "m1", "right password", now=after + timedelta(seconds=2)) is not None
+
+
+def test_unknown_names_lock_like_real_ones_and_a_password_reset_unlocks(db):
+    from audit import config
+
+    users.create_user(db, "m1", "王伟", "merchandiser", "right password")
+    now = datetime(2026, 12, 1, 9, 0)
+    for name in ("nobody", "m1"):
+        for _ in range(config.SIGNIN_MAX_FAILURES - 1):
+            assert auth.authenticate(db, name, "guess", now=now) is None
+        with pytest.raises(auth.SignInLocked):
+            auth.authenticate(db, name, "guess", now=now)
+    users.reset_password(db, "m1", "new password")
+    assert auth.authenticate(db, "m1", "new password", now=now) is not None
+
+
+def test_failures_spread_over_more_than_the_lock_time_do_not_lock(db):
+    from audit import config
+
+    users.create_user(db, "m1", "王伟", "merchandiser", "right password")
+    now = datetime(2026, 12, 1, 9, 0)
+    for attempt in range(config.SIGNIN_MAX_FAILURES * 2):
+        later = now + attempt * timedelta(minutes=config.SIGNIN_LOCK_MINUTES + 1)
+        assert auth.authenticate(db, "m1", "guess", now=later) is None

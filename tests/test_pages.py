@@ -201,3 +201,23 @@ def test_store_text_is_shown_literally_not_as_markdown(demo_db):
     assert at.header[0].value == md_escape(evil)
     assert "\\*\\*Bold\\*\\* \\[pay here\\]\\(https" in at.header[0].value
     assert any("\\# big" in m.value for m in at.markdown)
+
+
+def test_repeated_wrong_passwords_lock_sign_in_with_a_message_in_chinese(demo_db):
+    from audit import config
+
+    at = app_as(demo_db, None, "zh")
+    at.text_input(key="signin_username").input("manager")
+    for _ in range(config.SIGNIN_MAX_FAILURES - 1):
+        at.text_input(key="signin_password").input("wrong")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    at.text_input(key="signin_password").input("wrong")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"该用户名密码错误次数过多：登录已锁定，请 {config.SIGNIN_LOCK_MINUTES} "
+                                           "分钟后再试。管理员重置密码可立即解锁。"]
+    at.text_input(key="signin_password").input("demo")  # even the right password waits for the lock to end
+    at.button[0].click().run()
+    assert at.title[0].value == "终端检查" and len(at.error) == 1  # still the sign-in page
+    assert at.text_input(key="signin_username").value == "manager"

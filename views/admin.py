@@ -2,7 +2,7 @@
 import streamlit as st
 
 from audit import users
-from audit.auth import ROLES
+from audit.access import ROLES
 from audit.ui import context
 from audit.ui.context import t
 from audit.ui.import_panel import import_panel

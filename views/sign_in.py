@@ -43,10 +43,11 @@ with st.form("sign_in", border=True):
     password = st.text_input(t("signin.password"), type="password", key="signin_password", autocomplete="current-password")
     submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch")
 if submitted:
-    if context.sign_in(username, password) is None:
-        st.error(t("signin.failed"), icon=":material/error:")
-    else:
-        st.rerun()
+    with show_user_error():  # a name locked after too many wrong passwords says for how long
+        if context.sign_in(username, password) is None:
+            st.error(t("signin.failed"), icon=":material/error:")
+        else:
+            st.rerun()
 
 demo_accounts = db.query_df(
     """SELECT username, role, display_name, count(*) OVER (PARTITION BY role) - 1 AS others

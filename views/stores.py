@@ -1,11 +1,10 @@
 """Stores: search and filter the stores the user may see; open a store card."""
 import streamlit as st
 
-from audit import stores
+from audit import access, stores
 from audit.i18n import fmt_date, fmt_money, label
 from audit.ui import context, url_state
 from audit.ui.context import t
-from audit.ui.navigation import SCORE_ROLES
 from audit.ui.store_dashboard import store_dashboard
 from audit.ui.widgets import md_escape
 
@@ -61,7 +60,7 @@ def show_card(code: str) -> None:
         ]
         st.markdown(_facts(rows))
 
-    if user.role in SCORE_ROLES:
+    if user.role in access.SCORES:
         store_dashboard(db, user, code, lang)
     st.subheader(t("stores.card.recent_audits"), anchor=False)
     audits = stores.recent_audits(db, user, code)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Callable, Iterator
 
+from audit import access
 from audit.auth import User
 from audit.db import Database
 from audit.exports.summary import (FORMATS, DealerSummary, ExportError, ExportRequest, audit_lines, authorise,
@@ -24,7 +25,6 @@ __all__ = ["FORMATS", "MIME", "DealerSummary", "ExportError", "ExportFile", "Exp
 
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "csv": "text/csv", "zip": "application/zip"}
-ALL_DEALER_ROLES = ("manager", "admin")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def export_all(db: Database, viewer: User, date_from: date, date_to: date, lang:
                now: datetime | None = None) -> Iterator[ExportFile]:
     """Every dealer's summary, one after the other (managers and administrators only). progress(done,
     total, dealer name) is called before each dealer and once at the end."""
-    if viewer.role not in ALL_DEALER_ROLES:
+    if not access.allowed(viewer, access.ALL_DEALERS):
         raise ExportError("export.error.all_dealers")
     dealers = dealer_options(db, viewer, lang)
     template = ExportRequest("", date_from, date_to, lang, fmt)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from audit import dashboard, scoring, settings
+from audit import access, dashboard, scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -23,7 +23,6 @@ from audit.settings import COMPONENTS, ScoringSettings
 from audit.stores import scope_clause, store_display_name
 
 FORMATS = ("pdf", "xlsx", "csv")
-EXPORT_ROLES = ("manager", "admin", "dealer")
 DEFAULT_DAYS = 90
 FINDING_KINDS = ("stock_out", "tag", "below_rrp", "pop")
 # Which photo of an audit proves a finding: the first section listed that the audit has a photo of.
@@ -101,7 +100,7 @@ def dealer_options(db: Database, viewer: User, lang: str) -> dict[str, str]:
     if viewer.role == "dealer":
         rows = db.cursor().execute(f"SELECT code, {names} FROM dealers WHERE code = ?",
                                    [viewer.dealer_code]).fetchall()
-    elif viewer.role in EXPORT_ROLES:
+    elif access.allowed(viewer, access.EXPORTS):
         rows = db.cursor().execute(f"SELECT code, {names} FROM dealers ORDER BY code").fetchall()
     else:
         rows = []
@@ -110,7 +109,7 @@ def dealer_options(db: Database, viewer: User, lang: str) -> dict[str, str]:
 
 def authorise(db: Database, viewer: User, request: ExportRequest) -> str:
     """Check the request; returns the dealer's name in the request's language, or raises ExportError."""
-    if viewer.role not in EXPORT_ROLES:
+    if not access.allowed(viewer, access.EXPORTS):
         raise ExportError("export.error.not_allowed")
     if viewer.role == "dealer" and request.dealer_code != viewer.dealer_code:
         raise ExportError("export.error.other_dealer", code=request.dealer_code)

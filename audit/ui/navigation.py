@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from audit import access
 from audit.auth import User
 from audit.ui.context import t
 
@@ -17,23 +18,19 @@ class PageSpec:
     roles: frozenset[str]
 
 
-ALL_ROLES = frozenset({"merchandiser", "manager", "dealer", "admin"})
-SCORE_ROLES = frozenset({"manager", "admin"})  # dashboards, plans, visit measures, scoring settings
-EXPORT_ROLES = frozenset({"manager", "admin", "dealer"})  # audit summaries (a dealer: their own stores)
-
 PAGES = (
     # First = the default page, served at "/" (its own path is not reachable by URL): the one page every
     # role has, so a link to "/?store=CODE" opens that store for anybody allowed to see it.
-    PageSpec("views/stores.py", "nav.stores", ":material/storefront:", ALL_ROLES),
-    PageSpec("views/overview.py", "nav.overview", ":material/monitoring:", SCORE_ROLES),
-    PageSpec("views/competitors.py", "nav.competitors", ":material/groups:", SCORE_ROLES),
-    PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", frozenset({"merchandiser", "admin"})),
-    PageSpec("views/audits.py", "nav.audits", ":material/history:", frozenset({"merchandiser", "manager", "admin"})),
-    PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", SCORE_ROLES),
-    PageSpec("views/visits.py", "nav.visits", ":material/insights:", SCORE_ROLES),
-    PageSpec("views/exports.py", "nav.exports", ":material/download:", EXPORT_ROLES),
-    PageSpec("views/settings.py", "nav.settings", ":material/tune:", SCORE_ROLES),
-    PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", frozenset({"admin"})),
+    PageSpec("views/stores.py", "nav.stores", ":material/storefront:", access.EVERYONE),
+    PageSpec("views/overview.py", "nav.overview", ":material/monitoring:", access.SCORES),
+    PageSpec("views/competitors.py", "nav.competitors", ":material/groups:", access.SCORES),
+    PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", access.CAPTURE),
+    PageSpec("views/audits.py", "nav.audits", ":material/history:", access.AUDIT_HISTORY),
+    PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", access.SCORES),
+    PageSpec("views/visits.py", "nav.visits", ":material/insights:", access.SCORES),
+    PageSpec("views/exports.py", "nav.exports", ":material/download:", access.EXPORTS),
+    PageSpec("views/settings.py", "nav.settings", ":material/tune:", access.SCORES),
+    PageSpec("views/admin.py", "nav.admin", ":material/admin_panel_settings:", access.ADMIN),
 )
 SIGN_IN = PageSpec("views/sign_in.py", "nav.sign_in", ":material/login:", frozenset())
 
