@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         db = Database(config.database_path())
-    except DatabaseLocked as exc:
-        print(exc, file=sys.stderr)
+    except DatabaseLocked as locked:
+        print(locked.message(args.lang), file=sys.stderr)
         return 2
     try:
         return args.run(db, args)

@@ -16,13 +16,17 @@ from typing import Iterator
 import duckdb
 
 from audit import config
+from audit.errors import UserFacingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.(sql|py)$")
 
 
-class DatabaseLocked(RuntimeError):
+class DatabaseLocked(UserFacingError):
     """Another process (usually the running app) holds the database file."""
+
+    def __init__(self, path: Path):
+        super().__init__("db.error.locked", path=str(path))
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -83,10 +87,7 @@ class Database:
             self._con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise DatabaseLocked(
-                    f"The database {self.path} is in use by another process (is the app running?). "
-                    "Stop it first, or do this from the app."
-                ) from exc
+                raise DatabaseLocked(self.path) from exc
             raise
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -114,15 +115,20 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Serialised write transaction: commits on success, rolls back on any error."""
-        with self._write_lock:
-            cur = self.cursor()
+        with self.writes_paused() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            cur.execute("COMMIT")  # outside the try: a failed commit has rolled back, a ROLLBACK would hide why
+
+    @contextmanager
+    def writes_paused(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The thread's cursor, with no other write in the process until the block ends (for a backup)."""
+        with self._write_lock:
+            yield self.cursor()
 
     def get_meta(self, key: str) -> str | None:
         row = self.query_one("SELECT value FROM app_meta WHERE key = ?", [key])

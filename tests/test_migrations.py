@@ -1,5 +1,6 @@
 """Numbered migrations: a fresh database gets them all; an older one upgrades without loss."""
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -86,9 +87,47 @@ def test_a_second_process_gets_a_clear_message(tmp_path):
     holder = Database(path)
     code = (
         "import sys\nfrom audit.db import Database, DatabaseLocked\n"
-        f"try:\n    Database({str(path)!r})\nexcept DatabaseLocked as e:\n    print(e); sys.exit(3)\n"
+        f"try:\n    Database({str(path)!r})\nexcept DatabaseLocked as e:\n    print(e.message('zh')); sys.exit(3)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     holder.close()
     assert result.returncode == 3
-    assert "in use by another process" in result.stdout
+    assert "正被另一个进程使用" in result.stdout
+
+
+def test_a_filled_first_version_database_upgrades_with_all_its_data(tmp_path, migrations_copy, demo_template):
+    """The demo's data, as far as schema version 1 holds it, in a version-1 database; then opened by this code."""
+    for number, path in migration_files():
+        if number > 1:
+            path.unlink()
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    dbmod.migrate(con)
+    assert schema_version(con) == 1
+    v1_tables = sorted(tables(con) - {"schema_migrations"})
+    con.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_template / "audit.duckdb")])
+    columns = {}
+    for table in v1_tables:
+        columns[table] = ", ".join(f'"{c}"' for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'v1' AND table_name = ?"
+            " ORDER BY ordinal_position", [table]).fetchall())
+        con.execute(f"INSERT INTO {table} ({columns[table]}) SELECT {columns[table]} FROM demo.{table}")
+    before = {t: con.execute(f"SELECT {columns[t]} FROM {t} ORDER BY ALL").fetchall() for t in v1_tables}
+    con.close()
+    shutil.copytree(Path(dbmod.__file__).parent / "migrations", migrations_copy, dirs_exist_ok=True)
+
+    upgraded = Database(path)
+    cur = upgraded.cursor()
+    assert schema_version(cur) == max(n for n, _ in migration_files())
+    assert EXPECTED_TABLES <= tables(cur)
+    for table in v1_tables:
+        assert cur.execute(f"SELECT {columns[table]} FROM {table} ORDER BY ALL").fetchall() == before[table], table
+    filled = ("stores", "users", "products", "audits", "audit_lines", "audit_pop", "competitor_observations",
+              "photos", "audit_photos")
+    assert all(before[table] for table in filled)  # the comparison above compared something
+    # The scores of the old audits are counted on opening, the same as the demo's own.
+    cur.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_template / "audit.duckdb")])
+    assert upgraded.query_one("SELECT count(*) FROM audit_metrics")[0] == len(before["audits"])
+    sku_counts = "SELECT * FROM {}audit_sku_metrics ORDER BY ALL"
+    assert cur.execute(sku_counts.format("")).fetchall() == cur.execute(sku_counts.format("demo.")).fetchall()
+    upgraded.close()
