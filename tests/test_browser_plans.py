@@ -73,8 +73,8 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     # The planning page: a past week with what was done and missed.
     page.goto(app_url + "/plans?week=2026-11-16&merch=merch01")
     page.get_by_text("王伟's week").wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)
-    assert page.get_by_text("done", exact=True).count() > 0
+    page.get_by_text("done", exact=True).first.wait_for(timeout=30_000)  # done visits are marked
+    page.wait_for_timeout(500)
     shot(page, "plans_en")
 
     # A week ahead with nothing planned: generate it.
