@@ -64,6 +64,9 @@ def _record_failure(db: Database, username: str, now: datetime) -> None:
     """Count the failure (a run older than the lock time starts again); lock the name after too many."""
     window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
     with db.write() as cur:
+        # Runs that ended long ago are forgotten, so guesses at made-up names cannot grow the table forever.
+        cur.execute("DELETE FROM signin_failures WHERE last_failure_at < ? AND coalesce(locked_until, ?) < ?",
+                    [now - window, now, now])
         failures = cur.execute(
             """INSERT INTO signin_failures VALUES (?, 1, ?, NULL)
                ON CONFLICT (username) DO UPDATE SET
