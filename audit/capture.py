@@ -30,6 +30,7 @@ REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ
 OLD_PHOTO_AGE = timedelta(days=1)
 COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
 POP_CONDITIONS = ("good", "worn", "damaged")
+COMPETITOR_PRICES = ("normal_price", "promo_price", "flash_price")
 
 
 class CaptureError(UserFacingError):
@@ -174,6 +175,14 @@ def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- validation
 
+# Bounds the form's widgets use too (audit/ui/capture_form.py), so submit refuses nothing the form allowed.
+MAX_FACINGS, MAX_COMPETITOR_FACINGS = 99, 999
+MAX_PRICE, MAX_ORDER_AMOUNT = 99_999, 10_000_000
+TEXT_LIMITS = {"notes": 10_000, "note": 2_000, "product": 120, "competitor_other": 80}  # characters
+SHELF_YES_NO = ("restocked", "fifo_ok", "near_expiry", "damaged")
+TAG_YES_NO = ("tag_placed_ok", "tag_matches", "tag_legible")
+
+
 @dataclass(frozen=True)
 class Problem:
     section: str
@@ -183,54 +192,93 @@ class Problem:
 
 def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
     """A possible unauthorised discount: the shelf price is more than `tolerance` under the RRP."""
-    return rrp is not None and shelf_price is not None and shelf_price < rrp * (1 - tolerance)
+    return rrp is not None and is_number(shelf_price, 0.01, MAX_PRICE) and shelf_price < rrp * (1 - tolerance)
 
 
-def _is_number(value, low: float, high: float, whole: bool = False) -> bool:
+def is_number(value, low: float, high: float, whole: bool = False) -> bool:
+    """A real number (not a bool, text or NaN) from low to high, whole when asked."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return False
     return low <= value <= high and (not whole or float(value).is_integer())
 
 
+def _optional_number(value, low: float, high: float, whole: bool = False) -> bool:
+    return value is None or is_number(value, low, high, whole)
+
+
+def _yes_no_or_blank(answers: dict, questions) -> bool:
+    return all(answers.get(q) is None or isinstance(answers.get(q), bool) for q in questions)
+
+
+def _text_fits(value, limit: int) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= limit)
+
+
+def _part(value, kind: type = dict):
+    """A part of the answers as the form writes it; anything else (a damaged draft) reads as unanswered."""
+    return value if isinstance(value, kind) else kind()
+
+
 def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[Problem]:
-    """Every question the visit must answer, in the order the steps ask them."""
+    """Every question the visit must answer, in the order the steps ask them. Each answer is checked for
+    its type and range too: whatever passes here can be stored without the database refusing it."""
     problems: list[Problem] = []
-    shelf, price = answers.get("shelf", {}), answers.get("price", {})
+    shelf, price = _part(answers.get("shelf")), _part(answers.get("price"))
     for sku in plan.skus.itertuples():
-        line = shelf.get(sku.code, {})
-        if line.get("in_stock") is None:
+        line = _part(shelf.get(sku.code))
+        if not isinstance(line.get("in_stock"), bool):
             problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}))
         elif line["in_stock"]:
-            if not _is_number(line.get("facings"), 1, 99, whole=True):
+            if not is_number(line.get("facings"), 1, MAX_FACINGS, whole=True):
                 problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name}))
-            if line.get("shelf_level") not in (1, 2, 3, 4):
+            if not is_number(line.get("shelf_level"), 1, 4, whole=True):
                 problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}))
+        if not _yes_no_or_blank(line, SHELF_YES_NO):
+            problems.append(Problem("shelf", "capture.error.yes_no", {"sku": sku.name}))
     for sku in plan.skus.itertuples():
-        tag = price.get(sku.code, {})
-        if tag.get("tag_present") is None:
+        tag = _part(price.get(sku.code))
+        if not isinstance(tag.get("tag_present"), bool):
             problems.append(Problem("price", "capture.error.tag_unanswered", {"sku": sku.name}))
-        if tag.get("shelf_price") is not None and not _is_number(tag["shelf_price"], 0.01, 99_999):
+        if not _yes_no_or_blank(tag, TAG_YES_NO):
+            problems.append(Problem("price", "capture.error.yes_no", {"sku": sku.name}))
+        if not _optional_number(tag.get("shelf_price"), 0.01, MAX_PRICE):
             problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}))
-    for pop in plan.pop_types.itertuples():
-        if answers.get("pop", {}).get(pop.code, {}).get("present") is None:
-            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop.name}))
-    for number, seen in enumerate(answers.get("competitors", []), start=1):
-        if not (seen.get("competitor_code") or (seen.get("competitor_other") or "").strip()):
-            problems.append(Problem("competitors", "capture.error.competitor_brand", {"n": number}))
+    pop = _part(answers.get("pop"))
+    for pop_type in plan.pop_types.itertuples():
+        answer = _part(pop.get(pop_type.code))
+        if not isinstance(answer.get("present"), bool):
+            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}))
+        elif answer.get("condition") not in (None, *POP_CONDITIONS):
+            problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}))
+    brands, skus = set(plan.competitors.code), set(plan.skus.code)
+    for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
+        seen, n = _part(item), {"n": number}
+        other = seen.get("competitor_other")
+        if not (seen.get("competitor_code") in brands
+                or (not seen.get("competitor_code") and isinstance(other, str) and other.strip())):
+            problems.append(Problem("competitors", "capture.error.competitor_brand", n))
         if seen.get("kind") not in COMPETITOR_KINDS:
-            problems.append(Problem("competitors", "capture.error.competitor_kind", {"n": number}))
-        for price_field in ("normal_price", "promo_price", "flash_price"):
-            if seen.get(price_field) is not None and not _is_number(seen[price_field], 0.01, 99_999):
-                problems.append(Problem("competitors", "capture.error.competitor_price", {"n": number}))
-                break
+            problems.append(Problem("competitors", "capture.error.competitor_kind", n))
+        if not all(_optional_number(seen.get(f), 0.01, MAX_PRICE) for f in COMPETITOR_PRICES):
+            problems.append(Problem("competitors", "capture.error.competitor_price", n))
+        if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
+            problems.append(Problem("competitors", "capture.error.competitor_facings",
+                                    {**n, "max": MAX_COMPETITOR_FACINGS}))
+        if seen.get("product_code") not in (None, *skus):
+            problems.append(Problem("competitors", "capture.error.competitor_sku", n))
+        if not all(_text_fits(seen.get(f), TEXT_LIMITS[f]) for f in ("competitor_other", "product", "note")):
+            problems.append(Problem("competitors", "capture.error.competitor_text",
+                                    {**n, "brand": TEXT_LIMITS["competitor_other"], "product": TEXT_LIMITS["product"],
+                                     "note": TEXT_LIMITS["note"]}))
     if "store" not in photo_sections:
         problems.append(Problem("photos", "capture.error.store_photo"))
-    visit = answers.get("visit", {})
-    if visit.get("order_placed") is None:
+    visit = _part(answers.get("visit"))
+    if not isinstance(visit.get("order_placed"), bool):
         problems.append(Problem("visit", "capture.error.order_unanswered"))
-    elif visit["order_placed"] and visit.get("order_amount") is not None and not _is_number(
-            visit["order_amount"], 0, 10_000_000):
+    elif visit["order_placed"] and not _optional_number(visit.get("order_amount"), 0, MAX_ORDER_AMOUNT):
         problems.append(Problem("visit", "capture.error.order_amount"))
+    if not _text_fits(visit.get("notes"), TEXT_LIMITS["notes"]):
+        problems.append(Problem("visit", "capture.error.notes", {"max": TEXT_LIMITS["notes"]}))
     return problems
 
 

@@ -25,6 +25,16 @@ PRICE_COLOURS = {"normal": "#334E68", "promo": "#F0B429", "flash": "#D64545"}
 _FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=13)
 
 
+def plain(text) -> str:
+    """Text people typed (store, brand, product and region names) as Plotly shows it literally: its labels
+    and hover texts render <b>, <br> and <a href> tags, but show entities as the characters they stand for."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain_all(values) -> list[str]:
+    return [plain(v) for v in values]
+
+
 def brand_colour(code: str) -> str:
     """Competitor codes in the catalogue are like C01, C02...: the number picks the colour."""
     if code == "ours":
@@ -74,7 +84,7 @@ def breakdown(frame: pd.DataFrame, text: Text, title: str, settings: ScoringSett
     """Horizontal bars of the score per group (label column), coloured by band, weakest at the top."""
     ordered = frame.sort_values("score", ascending=False, na_position="first")
     fig = go.Figure(go.Bar(
-        x=ordered["score"], y=ordered["label"], orientation="h",
+        x=ordered["score"], y=_plain_all(ordered["label"]), orientation="h",
         marker_color=[band_colour(settings, s) for s in ordered["score"]],
         text=[f"{s:.0f}" if pd.notna(s) else "—" for s in ordered["score"]], textposition="outside",
         customdata=ordered[["audits", "stores"]],
@@ -93,7 +103,7 @@ def heatmap(stores: pd.DataFrame, components: list[str], text: Text, title: str,
     scale = [[0, BAND_COLOURS["red"]], [amber, BAND_COLOURS["red"]], [amber, BAND_COLOURS["amber"]],
              [green, BAND_COLOURS["amber"]], [green, BAND_COLOURS["green"]], [1, BAND_COLOURS["green"]]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[text(f"measure.{c}") for c in components], y=stores["label"], zmin=0, zmax=100,
+        z=z, x=[text(f"measure.{c}") for c in components], y=_plain_all(stores["label"]), zmin=0, zmax=100,
         colorscale=scale, xgap=2, ygap=2, customdata=[[code] * len(components) for code in stores["code"]],
         text=[["—" if pd.isna(v) else f"{v:.0f}" for v in row] for row in z], texttemplate="%{text}",
         hovertemplate="%{y} · %{x}: %{z:.1f}<extra></extra>", colorbar=dict(title=text("measure.score")),
@@ -116,7 +126,7 @@ def store_map(stores: pd.DataFrame, text: Text, title: str, settings: ScoringSet
         fig.add_trace(go.Scatter(
             x=part["longitude"], y=part["latitude"], mode="markers", name=text(f"band.{band}"),
             marker=dict(color=BAND_COLOURS.get(band, NO_SCORE_COLOUR), size=11, line=dict(color="white", width=1)),
-            customdata=part[["code", "name", "score"]],
+            customdata=part[["code", "name", "score"]].assign(name=_plain_all(part["name"])),
             hovertemplate="%{customdata[1]} (%{customdata[0]})<br>" + text("measure.score")
                           + ": %{customdata[2]:.1f}<extra></extra>",
         ))
@@ -129,7 +139,7 @@ def sku_availability(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
     """SKU x week heatmap of availability at one store."""
     table = frame.pivot_table(index="product", columns="week", values="availability")
     fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(), x=[pd.Timestamp(w).strftime("%Y-%m-%d") for w in table.columns], y=table.index,
+        z=table.to_numpy(), x=[pd.Timestamp(w).strftime("%Y-%m-%d") for w in table.columns], y=_plain_all(table.index),
         zmin=0, zmax=100, colorscale=[[0, BAND_COLOURS["red"]], [0.5, BAND_COLOURS["amber"]], [1, BAND_COLOURS["green"]]],
         xgap=1, ygap=1, colorbar=dict(title=text("measure.availability")),
         hovertemplate="%{y} · %{x}: %{z:.0f}%<extra></extra>",
@@ -144,7 +154,7 @@ def competitor_activity(weekly: pd.DataFrame, text: Text, title: str) -> go.Figu
     totals = weekly.groupby(["week", "brand_code", "brand"], as_index=False, dropna=False)["observations"].sum()
     fig = go.Figure()
     for (code, brand), part in totals.groupby(["brand_code", "brand"], dropna=False, sort=True):
-        fig.add_trace(go.Bar(x=part["week"], y=part["observations"], name=str(brand), marker_color=brand_colour(code),
+        fig.add_trace(go.Bar(x=part["week"], y=part["observations"], name=plain(brand), marker_color=brand_colour(code),
                              hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=text("chart.observations"))
@@ -155,7 +165,7 @@ def brand_by_kind(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
     """Observations per brand (rows) and kind (columns) over the period."""
     table = weekly.pivot_table(index="brand", columns="kind", values="observations", aggfunc="sum", fill_value=0)
     fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(), x=[text(f"capture.kind.{k}") for k in table.columns], y=table.index,
+        z=table.to_numpy(), x=[text(f"capture.kind.{k}") for k in table.columns], y=_plain_all(table.index),
         colorscale="Blues", xgap=2, ygap=2, texttemplate="%{z}",
         hovertemplate="%{y} · %{x}: %{z}<extra></extra>", colorbar=dict(title=text("chart.observations")),
     ))
@@ -169,8 +179,8 @@ def activity_where(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
     fig = go.Figure()
     for (code, brand), part in frame.groupby(["brand_code", "brand"], dropna=False, sort=True):
         fig.add_trace(go.Bar(
-            x=[part["region"], part["channel"].map(lambda c: text(f"channel.{c}"))], y=part["observations"],
-            name=str(brand), marker_color=brand_colour(code),
+            x=[_plain_all(part["region"]), part["channel"].map(lambda c: text(f"channel.{c}"))], y=part["observations"],
+            name=plain(brand), marker_color=brand_colour(code),
             hovertemplate="%{x} · %{fullData.name}: %{y}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
@@ -184,7 +194,8 @@ def price_index(frame: pd.DataFrame, text: Text, title: str, base: str) -> go.Fi
     for kind in ("normal", "promo", "flash"):
         column = f"{kind}_vs_{base}"
         fig.add_trace(go.Bar(
-            x=frame["brand"], y=frame[column], name=text(f"chart.price_{kind}"), marker_color=PRICE_COLOURS[kind],
+            x=_plain_all(frame["brand"]), y=frame[column], name=text(f"chart.price_{kind}"),
+            marker_color=PRICE_COLOURS[kind],
             text=[f"{v:.0f}" if pd.notna(v) else "" for v in frame[column]], textposition="inside",
             insidetextanchor="end", hovertemplate="%{x} · %{fullData.name}: %{y:.1f}<extra></extra>",
         ))
@@ -199,7 +210,7 @@ def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
     """Weekly share of facings: ours and each competitor's, stacked to 100 %."""
     fig = go.Figure()
     for code, part in frame.groupby("brand_code", sort=False):
-        name = text("chart.ours") if code == "ours" else str(part["brand"].iloc[0])
+        name = text("chart.ours") if code == "ours" else plain(part["brand"].iloc[0])
         fig.add_trace(go.Scatter(
             x=part["week"], y=part["share"], name=name, stackgroup="share", mode="lines",
             line=dict(color=brand_colour(code), width=0.5),

@@ -213,18 +213,26 @@ def _number(low: int, high: int) -> Callable[[str], float]:
     return parse
 
 
-_CURRENCY = re.compile(r"rmb|cny|[¥$元,\s]", re.IGNORECASE)  # NFKC turns ￥ into ¥
+_CURRENCY = re.compile(r"rmb|cny|[¥$元\s]", re.IGNORECASE)  # NFKC turns ￥ into ¥
+# Commas only between groups of three digits: "12,5" (a decimal comma) is refused, not read as 125.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def _price(text: str) -> float:
-    """ "¥1,234.50", "RMB 12", "12元" -> 1234.5, 12.0: more than zero, at most two decimals kept."""
+    """ "¥1,234.50", "RMB 12", "12元" -> 1234.5, 12.0: more than zero once rounded to the two decimals kept."""
+    number = _CURRENCY.sub("", unicodedata.normalize("NFKC", text))
+    if "," in number:
+        if not _THOUSANDS.fullmatch(number):
+            raise Problem("price_separator", value=text)
+        number = number.replace(",", "")
     try:
-        value = Decimal(_CURRENCY.sub("", unicodedata.normalize("NFKC", text)))
-    except InvalidOperation:
-        raise Problem("not_price", value=text) from None
-    if not value.is_finite() or not 0 < value <= MAX_PRICE:
+        value = Decimal(number).quantize(Decimal("0.01"))  # before the range check: 0.004 is 0.00
+        in_range = 0 < value <= MAX_PRICE
+    except InvalidOperation:  # not a number, infinite, too many digits to round, or NaN (compared)
+        in_range = False
+    if not in_range:
         raise Problem("not_price", value=text)
-    return float(value.quantize(Decimal("0.01")))
+    return float(value)
 
 
 def _username(text: str) -> str:
@@ -487,7 +495,10 @@ def _sniff_delimiter(text: str) -> str:
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return enumerate(reader, start=1)  # the record number is the row a spreadsheet shows
+    try:
+        yield from enumerate(reader, start=1)  # the record number is the row a spreadsheet shows
+    except csv.Error as exc:  # not strict: the one error left is a cell over the field size limit
+        raise Problem("cell_too_long", line=reader.line_num, n=csv.field_size_limit()) from exc
 
 
 def _cell_text(value) -> str:
@@ -544,6 +555,8 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
                 cells[column] = values.get((source_row, column), "")
             values.update({(number, c): cells[c] for c in anchors.get(number, ()) if c < len(cells)})
             yield number, cells
+    except Exception as exc:  # damaged sheet XML surfaces only while the rows are read
+        raise Problem("unreadable") from exc
     finally:
         workbook.close()
 

@@ -80,10 +80,17 @@ def _open(data: bytes) -> Image.Image:
         raise PhotoError("photo.error.too_large") from exc
     except UnidentifiedImageError as exc:
         raise PhotoError("photo.error.not_image") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        key = "photo.error.truncated" if "truncat" in str(exc).lower() else "photo.error.not_image"
-        raise PhotoError(key) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:  # RuntimeError: pillow-heif's decoder
+        raise PhotoError(_decoding_failure(exc)) from exc
     return image
+
+
+def _decoding_failure(exc: Exception) -> str:
+    """The message key for a file the decoder gave up on, from what it said."""
+    said = str(exc).lower()
+    if "security limit" in said:  # libheif: the HEIC's header claims more pixels than it will allocate
+        return "photo.error.too_large"
+    return "photo.error.truncated" if "truncat" in said else "photo.error.not_image"
 
 
 def _flatten_on_white(image: Image.Image) -> Image.Image:

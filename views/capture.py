@@ -8,7 +8,7 @@ from audit import capture, plans
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
 from audit.ui.findings import findings_box
-from audit.ui.widgets import md_escape, show_user_error
+from audit.ui.widgets import error_text, md_escape, show_user_error
 
 db = context.db()
 user = context.current_user()
@@ -35,8 +35,8 @@ def store_card(store, number: int | None = None, leg_km=None, done: bool = False
             status = (f":green-badge[:material/check: {t('capture.done_today')}]" if done
                       else f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}]")
             leg = f" · {t('capture.leg', km=f'{leg_km:.1f}')}" if leg_km is not None and not pd.isna(leg_km) else ""
-            st.markdown(f"{prefix}**{md_escape(store.name)}** · {store.code} · {t('stores.grade')} {store.grade}  \n"
-                        f"{status} {since_text(store.days_since)}{leg}")
+            st.markdown(f"{prefix}**{md_escape(store.name)}** · {md_escape(store.code)} · "
+                        f"{t('stores.grade')} {store.grade}  \n{status} {since_text(store.days_since)}{leg}")
         with right:
             if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch",
                          type="primary" if highlight else "secondary"):
@@ -85,11 +85,11 @@ def store_intro(code: str) -> None:
     queue = capture.store_queue(db, user, lang)
     match = queue[queue.code == code]
     if match.empty:
-        st.warning(t("stores.not_found", code=code))
+        st.warning(t("stores.not_found", code=md_escape(code)))  # the code comes from the URL
         return
     store = match.iloc[0]
     st.header(md_escape(store["name"]), anchor=False)
-    st.caption(f"{code} · {t('stores.grade')} {store['grade']} · {store['city'] or ''}")
+    st.caption(f"{md_escape(code)} · {t('stores.grade')} {store['grade']} · {md_escape(store['city'] or '')}")
     findings_box(capture.last_findings(db, user, code, lang))
     if st.button(t("capture.start"), type="primary", icon=":material/play_arrow:", key="capture_start"):
         with show_user_error():
@@ -138,13 +138,13 @@ def submit(draft: capture.Draft) -> None:
     try:
         capture.submit(db, user, draft.submission_key, lang)
     except capture.SubmitRefused as refused:
-        st.error(refused.message(lang), icon=":material/error:")
+        st.error(error_text(refused), icon=":material/error:")
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
         st.markdown("\n".join(f"- {steps.get(p.section, p.section)}: {md_escape(t(p.key, **p.values))}"
                               for p in refused.problems))
         return
     except capture.CaptureError as error:
-        st.error(error.message(lang), icon=":material/error:")
+        st.error(error_text(error), icon=":material/error:")
         return
     st.session_state["capture_submitted"] = draft.store_code
     open_store(None)

@@ -37,8 +37,20 @@ def choose(label: str, options: dict, key: str, current, **kwargs):
 
 
 def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
-    return st.number_input(label, min_value=low, max_value=high, step=step, value=None,
-                           key=_start(key, current), **kwargs)
+    """A number field seeded from the draft. A value no field can show (text, out of range: a damaged or
+    hand-made draft) leaves it empty but stays in the answers, so submit names it, until one is typed."""
+    shown = capture.is_number(current, low, high)
+    value = st.number_input(label, min_value=low, max_value=high, step=step, value=None,
+                            key=_start(key, current if shown else None), **kwargs)
+    return current if value is None and current is not None and not shown else value
+
+
+def text(widget, label: str, key: str, current, field: str, **kwargs) -> str:
+    """A text field seeded from the draft. A text longer than the field allows (a hand-made draft) is shown
+    whole rather than cut, and submit names it."""
+    current = current if isinstance(current, str) else ""
+    return widget(label, max_chars=max(capture.TEXT_LIMITS[field], len(current)), key=_start(key, current),
+                  **kwargs)
 
 
 def shelf(draft: Draft, plan: Checklist) -> None:
@@ -56,7 +68,7 @@ def shelf(draft: Draft, plan: Checklist) -> None:
                 left, right = st.columns([1, 2])
                 with left:
                     line["facings"] = number(t("capture.facings"), f"{prefix}:s:{sku.code}:facings",
-                                             line.get("facings"), 0, 99)
+                                             line.get("facings"), 0, capture.MAX_FACINGS)
                 with right:
                     levels = {level: f"{LEVEL_ICONS[level]} {t(f'capture.level.{level}')}" for level in LEVELS}
                     line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{prefix}:s:{sku.code}:level",
@@ -102,7 +114,7 @@ def price(draft: Draft, plan: Checklist) -> None:
                         tag[question] = choose(t(f"capture.{question}"), _yes_no(), f"{prefix}:p:{sku.code}:{question}",
                                                tag.get(question))
             tag["shelf_price"] = number(t("capture.shelf_price"), f"{prefix}:p:{sku.code}:price", tag.get("shelf_price"),
-                                        0.0, 99_999.0, step=0.1, format="%.2f")
+                                        0.0, float(capture.MAX_PRICE), step=0.1, format="%.2f")
             if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
                 st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
                            icon=":material/sell:")
@@ -143,25 +155,25 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                            ("" if item.get("competitor_other") else None))
             item["competitor_code"] = brand or None
             if brand == "":
-                item["competitor_other"] = st.text_input(t("capture.other_brand_name"), max_chars=80,
-                                                         key=_start(f"{key}:other", item.get("competitor_other") or ""))
+                item["competitor_other"] = text(st.text_input, t("capture.other_brand_name"), f"{key}:other",
+                                                item.get("competitor_other"), "competitor_other")
             item["kind"] = st.pills(t("capture.kind"), list(kinds), format_func=kinds.get,
                                     key=_start(f"{key}:kind", item.get("kind")))
-            item["product"] = st.text_input(t("capture.product"), max_chars=120,
-                                            key=_start(f"{key}:product", item.get("product") or ""))
+            item["product"] = text(st.text_input, t("capture.product"), f"{key}:product", item.get("product"),
+                                   "product")
             item["product_code"] = st.selectbox(
                 t("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
                 placeholder=t("capture.comparable_sku_none"),
                 key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
             cols = st.columns(4)
-            for col, field in zip(cols, ("normal_price", "promo_price", "flash_price")):
+            for col, field in zip(cols, capture.COMPETITOR_PRICES):
                 with col:
-                    item[field] = number(t(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0, 99_999.0,
-                                         step=0.1, format="%.2f")
+                    item[field] = number(t(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
+                                         float(capture.MAX_PRICE), step=0.1, format="%.2f")
             with cols[3]:
-                item["facings"] = number(t("capture.their_facings"), f"{key}:facings", item.get("facings"), 0, 999)
-            item["note"] = st.text_area(t("capture.note"), max_chars=2000, height=80,
-                                        key=_start(f"{key}:note", item.get("note") or ""))
+                item["facings"] = number(t("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
+                                        capture.MAX_COMPETITOR_FACINGS)
+            item["note"] = text(st.text_area, t("capture.note"), f"{key}:note", item.get("note"), "note", height=80)
             if st.button(t("capture.remove_observation"), key=f"{key}:remove", icon=":material/delete:"):
                 seen.pop(index)
                 _save_and_rerun(draft)
@@ -206,6 +218,5 @@ def visit(draft: Draft) -> None:
                                      answers.get("order_placed"))
     if answers["order_placed"]:
         answers["order_amount"] = number(t("capture.order_amount"), f"{prefix}:v:amount", answers.get("order_amount"),
-                                         0.0, 10_000_000.0, step=10.0, format="%.2f")
-    answers["notes"] = st.text_area(t("capture.notes"), max_chars=10_000,
-                                    key=_start(f"{prefix}:v:notes", answers.get("notes") or ""))
+                                         0.0, float(capture.MAX_ORDER_AMOUNT), step=10.0, format="%.2f")
+    answers["notes"] = text(st.text_area, t("capture.notes"), f"{prefix}:v:notes", answers.get("notes"), "notes")

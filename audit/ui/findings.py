@@ -14,7 +14,8 @@ def findings_box(findings: capture.Findings | None, heading: str = "capture.last
         if findings is None:
             st.markdown(t("capture.no_previous"))
             return
-        st.markdown(f"**{t(heading, date=fmt_date(findings.visit_date, lang()), who=findings.merchandiser)}**")
+        who = md_escape(findings.merchandiser)
+        st.markdown(f"**{t(heading, date=fmt_date(findings.visit_date, lang()), who=who)}**")
         lines = [
             (t("capture.found.stock_outs"), ", ".join(findings.stock_outs)),
             (t("capture.found.price"), ", ".join(f"{name} ({t('capture.problem.' + p)})"
