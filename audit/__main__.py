@@ -1,4 +1,4 @@
-"""Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos, export} ..."""
+"""Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos, export, backup, restore} ..."""
 from __future__ import annotations
 
 import argparse
@@ -119,6 +119,33 @@ def cmd_export(db: Database, args) -> int:
     return 0
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f}"
+
+
+def cmd_backup(db: Database, args) -> int:
+    from audit import backup
+
+    done = backup.backup(db, args.dir)
+    print(i18n.t("backup.done", args.lang, path=str(done.path), version=done.schema_version, audits=done.audits,
+                 photos=done.photos, size=_megabytes(done.bytes), seconds=f"{done.seconds:.1f}"))
+    if done.missing:
+        print(i18n.t("backup.photos_missing", args.lang, n=len(done.missing), names=", ".join(done.missing)),
+              file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from audit import backup
+
+    done, aside = backup.restore(args.dir, replace=args.replace)
+    if aside:
+        print(i18n.t("backup.set_aside", args.lang, path=str(aside)))
+    print(i18n.t("backup.restored", args.lang, path=str(done.path), version=done.schema_version, audits=done.audits,
+                 photos=done.photos, seconds=f"{done.seconds:.1f}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en", help="language of messages")
@@ -166,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "(a dealer account: its own stores only)")
     export.set_defaults(run=cmd_export)
 
+    back = sub.add_parser("backup", help="copy the database and its photos into a new or empty folder")
+    back.add_argument("dir")
+    back.set_defaults(run=cmd_backup, in_app="backup.in_app")
+
+    restore = sub.add_parser("restore", help="restore a backup into the data folder (which holds no database or "
+                                             "photos yet)")
+    restore.add_argument("dir")
+    restore.add_argument("--replace", action="store_true",
+                         help="move the current database and photos aside into a before-restore-* folder first")
+    restore.set_defaults(run_without_database=cmd_restore)
+
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="add an account (asks for the password unless --password)")
     add.add_argument("username")
@@ -177,20 +215,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args) -> int:
+    if hasattr(args, "run_without_database"):
+        return args.run_without_database(args)
+    db = Database(config.database_path())
+    try:
+        return args.run(db, args)
+    finally:
+        db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        db = Database(config.database_path())
+        return _run(args)
     except DatabaseLocked as locked:
         print(locked.message(args.lang), file=sys.stderr)
+        if hasattr(args, "in_app"):
+            print(i18n.t(args.in_app, args.lang), file=sys.stderr)
         return 2
-    try:
-        return args.run(db, args)
     except UserFacingError as error:
         print(error.message(args.lang), file=sys.stderr)
         return 1
-    finally:
-        db.close()
 
 
 if __name__ == "__main__":

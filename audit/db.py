@@ -29,6 +29,16 @@ class DatabaseLocked(UserFacingError):
         super().__init__("db.error.locked", path=str(path))
 
 
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the file read-write; DatabaseLocked when another process has it open."""
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(path) from exc
+        raise
+
+
 def migration_files() -> list[tuple[int, Path]]:
     found = []
     for path in sorted(MIGRATIONS_DIR.iterdir()):
@@ -83,12 +93,7 @@ class Database:
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else config.database_path()
-        try:
-            self._con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise DatabaseLocked(self.path) from exc
-            raise
+        self._con = connect(self.path)
         self._write_lock = threading.RLock()
         self._local = threading.local()
         migrate(self._con)

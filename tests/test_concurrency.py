@@ -4,6 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import duckdb
 import pytest
 
 from audit import auth, capture, photos
@@ -151,3 +152,22 @@ def test_several_tablets_tapping_submit_at_once_through_the_app(demo_db, one_run
     keys = [d.submission_key for d in drafts]
     assert demo_db.query_one("SELECT count(DISTINCT submission_key) FROM audits WHERE list_contains(?, submission_key)",
                              [keys])[0] == len(pairs)
+
+
+def test_a_commit_that_fails_says_why_and_the_next_write_works(db):
+    """A writer that bypasses Database.write() commits the same key first: our COMMIT fails. The error must be
+    that failure (not a ROLLBACK error hiding it), and the thread's cursor must stay usable."""
+    def bypassing_writer():
+        cur = db.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("INSERT INTO app_meta VALUES ('k', 'other')")
+        cur.execute("COMMIT")
+
+    with pytest.raises(duckdb.TransactionException, match="Failed to commit: PRIMARY KEY or UNIQUE constraint"):
+        with db.write() as cur:
+            cur.execute("INSERT INTO app_meta VALUES ('k', 'ours')")
+            writer = threading.Thread(target=bypassing_writer)
+            writer.start()
+            writer.join()
+    db.set_meta("after", "yes")
+    assert (db.get_meta("k"), db.get_meta("after")) == ("other", "yes")

@@ -4,6 +4,7 @@ import streamlit as st
 from audit import users
 from audit.access import ROLES
 from audit.ui import context
+from audit.ui.backup_panel import backup_panel
 from audit.ui.context import t
 from audit.ui.import_panel import import_panel
 from audit.ui.widgets import show_user_error
@@ -12,7 +13,7 @@ db = context.db()
 lang = context.lang()
 
 st.title(t("nav.admin"), anchor=False)
-import_tab, users_tab = st.tabs([t("admin.tab_import"), t("admin.tab_users")])
+import_tab, users_tab, backup_tab = st.tabs([t("admin.tab_import"), t("admin.tab_users"), t("admin.tab_backup")])
 
 with import_tab:
     import_panel(db, lang)
@@ -63,3 +64,6 @@ with users_tab:
                 with show_user_error():
                     users.set_active(db, target, not is_active)
                     st.rerun()
+
+with backup_tab:
+    backup_panel(db)
