@@ -173,3 +173,23 @@ def test_an_administrator_makes_a_backup_in_the_running_app(demo_db, tmp_path):
     next(b for b in at.button if b.key == "backup_make").click().run()  # the same folder again
     assert shown(at.error) == [f"{tmp_path / 'from the app'} is not empty: make the backup into a new or "
                                            "empty folder."]
+
+
+def test_the_app_says_so_while_a_task_holds_the_database(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    path = data_dir / "audit.duckdb"
+    Database(path).close()
+    task = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom audit.db import Database\n"
+                             f"held = Database({str(path)!r}); print('holding', flush=True); time.sleep(60)"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert task.stdout.readline().strip() == "holding"
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    finally:
+        task.kill()
+        task.wait()
+    assert not at.exception, at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        f"The database {path} is in use by another process (is the app running?). Stop it first, or do this "
+        "from the app."]

@@ -13,7 +13,7 @@ import streamlit as st
 from audit import auth, i18n
 from audit.auth import User
 from audit.config import SESSION_DAYS
-from audit.db import Database, shared_database
+from audit.db import Database, DatabaseLocked, shared_database
 
 SESSION_COOKIE = "audit_session"
 LANG_COOKIE = "audit_lang"
@@ -21,7 +21,11 @@ _YEAR = 365 * 24 * 3600
 
 
 def db() -> Database:
-    return shared_database()
+    try:
+        return shared_database()
+    except DatabaseLocked as locked:  # a command-line task holds the file: say so; the next run tries again
+        st.error(locked.message(lang()), icon=":material/lock:")
+        st.stop()
 
 
 def _cookie(name: str) -> str | None:
