@@ -159,6 +159,10 @@ def add_draft_photo(db: Database, draft: Draft, photo, section: str, caption: st
 
     photos.save_files(photo)
     with db.write() as cur:
+        # Another tablet may have submitted or discarded this draft a moment ago: say so, attach nothing
+        # (the files are swept later if nothing else refers to them).
+        if cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ?", [draft.submission_key]).fetchone() is None:
+            raise CaptureError("capture.error.no_draft")
         photos.insert_photo_row(cur, photo)
         cur.execute("INSERT INTO draft_photos VALUES (?, ?, ?, ?, ?)",
                     [draft.submission_key, photo.sha256, section, caption, now or datetime.now()])

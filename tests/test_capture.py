@@ -180,3 +180,12 @@ def test_a_merchandiser_cannot_submit_someone_elses_draft(demo_db, ready_draft):
     with pytest.raises(CaptureError) as caught:
         capture.submit(demo_db, auth.get_user(demo_db, "merch02"), ready_draft.submission_key)
     assert caught.value.key == "capture.error.no_draft"
+
+
+def test_a_photo_added_to_a_draft_another_tablet_just_submitted_is_refused(demo_db, ready_draft):
+    capture.submit(demo_db, merch(demo_db), ready_draft.submission_key, now=datetime(2026, 11, 21, 9, 30))
+    rows_before = demo_db.query_one("SELECT count(*) FROM draft_photos")[0]
+    with pytest.raises(CaptureError) as refused:  # the stale draft still held by the other tablet
+        capture.add_draft_photo(demo_db, ready_draft, photos.process_photo(picture(5)), "shelf")
+    assert refused.value.message("en") == "This audit is no longer open: it was submitted or discarded."
+    assert demo_db.query_one("SELECT count(*) FROM draft_photos")[0] == rows_before
