@@ -269,3 +269,19 @@ def test_dealer_exports_only_their_own_stores_in_chinese(app_url, browser):
     page.get_by_text("您只能导出自己的门店；经销商 D04 不属于您。").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="生成文件").count() == 0
     context.close()
+
+
+def test_admin_makes_a_backup_while_the_app_runs(app_url, browser, demo_dir):
+    context, page = new_tablet_page(browser, "landscape")
+    sign_in(page, app_url, "admin")
+    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    page.goto(app_url + "/admin")
+    page.get_by_role("tab", name="Backup").click()
+    folder = demo_dir / "backups" / "from-browser"
+    page.get_by_label("Folder on the server (new or empty)").fill(str(folder))
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Make backup").click()
+    page.get_by_text(f"Backup written to {folder}").wait_for(timeout=60_000)
+    shot(page, "admin_backup_en")
+    assert (folder / "backup.json").is_file() and any((folder / "photos").rglob("*.jpg"))
+    context.close()
