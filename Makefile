@@ -17,7 +17,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: setup db run test run-deps system-deps demo clean
+.PHONY: setup db run test run-deps system-deps demo bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: db system-deps
 
 demo: db
 	$(BIN)/python -m audit demo
+
+# Field-scale benchmarks (5,000 stores × 104 weeks, about 15 minutes on 2 cores) into docs/benchmarks.md;
+# `make test` runs a tiny version of it (tests/test_bench.py).
+bench: setup
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
