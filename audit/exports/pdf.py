@@ -7,6 +7,7 @@ component scores, the problems found with the photo that proves each, competitor
 """
 from __future__ import annotations
 
+import unicodedata
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -47,6 +48,14 @@ class _Pdf(FPDF):
         self.set_creator("Store Audit")
         self.set_creation_date(summary.generated_at.astimezone())
         self.alias_nb_pages()
+
+    def normalize_text(self, text):
+        """Every text fpdf2 writes passes here. The PDF lays text out by width, one line per cell, and fpdf2
+        fails the whole export on a character the embedded font has no glyph for: a line break or tab
+        becomes a space, an invisible format mark (bidi override, joiner) is dropped, any other missing
+        character (emoji, Arabic, Hebrew) becomes "?"."""
+        cmap = self.current_font.cmap
+        return "".join(ch if ord(ch) in cmap else _stand_in(ch) for ch in super().normalize_text(text))
 
     @contextmanager
     def bold(self):
@@ -113,6 +122,12 @@ class _Pdf(FPDF):
         self.set_font_size(size)
         with self.bold():
             self.text(x + (w - self.get_string_width(label)) / 2, y + h / 2 + size * 0.13, label)
+
+
+def _stand_in(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    return "" if unicodedata.category(ch) == "Cf" else "?"
 
 
 def period_text(summary: DealerSummary) -> str:
