@@ -221,3 +221,15 @@ def test_repeated_wrong_passwords_lock_sign_in_with_a_message_in_chinese(demo_db
     at.button[0].click().run()
     assert at.title[0].value == "终端检查" and len(at.error) == 1  # still the sign-in page
     assert at.text_input(key="signin_username").value == "manager"
+
+
+def test_markup_put_in_the_url_is_shown_literally_in_the_refusal(demo_db):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "dealer01")
+    at.query_params["store"] = "**S1**[x](http://evil)"
+    at.run()
+    assert [w.value for w in at.warning] == [
+        "Store \\*\\*S1\\*\\*\\[x\\]\\(http\\:\u200b\\/\\/evil\\) does not exist or is not one of your stores."]  # no link
+    at.query_params["dealer"] = "_D9_"
+    at.switch_page("views/exports.py").run()
+    assert [e.value for e in at.error] == [r"You can export only your own stores; dealer \_D9\_ is not yours."]

@@ -27,7 +27,7 @@ if user.role == "dealer":
     # No picker: a dealer's own stores. A dealer code put in the URL by hand is refused, not ignored.
     dealer = asked or user.dealer_code
     if dealer != user.dealer_code:
-        st.error(t("export.error.other_dealer", code=dealer), icon=":material/block:")
+        st.error(t("export.error.other_dealer", code=md_escape(dealer)), icon=":material/block:")  # from the URL
         st.stop()
     if dealer not in dealers:
         st.warning(t("export.page.no_dealer"))

@@ -19,7 +19,7 @@ def show_card(code: str) -> None:
         url_state.set_value("store", None)
         st.rerun()
     if card is None:
-        st.warning(t("stores.not_found", code=code))
+        st.warning(t("stores.not_found", code=md_escape(code)))  # the code comes from the URL
         return
     title = card["name"] if lang == "zh" or not card["name_en"] else f"{card['name_en']} · {card['name']}"
     st.header(md_escape(title), anchor=False)
