@@ -823,7 +823,7 @@ class _Reporter:
 
 DEMO_TABLES = ("regions", "dealers", "users", "products", "competitors", "pop_types", "stores", "audits",
                "planned_visits", "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
-               "audit_sku_metrics", "audit_metrics")
+               "audit_sku_metrics", "audit_metrics", "audit_totals")
 DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
 

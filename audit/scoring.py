@@ -32,6 +32,10 @@ EYE_LEVEL = 2
 
 _UPLIFT_CASE = "CASE l.shelf_level " + " ".join(f"WHEN {k} THEN {v}" for k, v in SHELF_LEVEL_UPLIFT.items()) + " END"
 
+# The SKU-level counts of audit_sku_metrics that are summed per audit.
+SKU_TOTALS = ("must_audited", "must_in_stock", "level_rated", "level_uplift", "eye_level", "price_checked",
+               "price_ok", "fresh_checked", "fresh_ok")
+
 _SKU_COUNTS = f"""
     SELECT l.audit_id, a.visit_date, p.category, p.brand,
            count(*) FILTER (WHERE l.must_stock) AS must_audited,
@@ -75,12 +79,27 @@ _AUDIT_COUNTS = """
 """
 
 
+# Per audit: the SKU counts summed and the audit-level counts beside them, in date order, so a score
+# without a product filter reads one row per audit (scored_audits).
+_TOTALS = f"""
+    SELECT a.id, a.visit_date, a.store_code, a.merchandiser,
+           {", ".join(f"sum(k.{c})" for c in SKU_TOTALS)},
+           any_value(m.pop_required), any_value(m.pop_present), any_value(m.competitor_facings),
+           any_value(m.our_facings)
+    FROM audits a JOIN audit_metrics m ON m.audit_id = a.id JOIN audit_sku_metrics k ON k.audit_id = a.id
+    WHERE {{where}}
+    GROUP BY a.id, a.visit_date, a.store_code, a.merchandiser
+    ORDER BY a.visit_date, a.id
+"""
+
+
 def record(cur, audit_ids: list[int], tolerance: float) -> None:
     """Count what the given audits' answers hold; called in the transaction that stores them."""
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where='list_contains($ids, l.audit_id)')}",
                 {"ids": audit_ids, "tolerance": tolerance})
     cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='list_contains($ids, a.id)')}",
                 {"ids": audit_ids})
+    cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='list_contains($ids, a.id)')}", {"ids": audit_ids})
 
 
 def record_missing(cur, tolerance: float) -> int:
@@ -89,6 +108,7 @@ def record_missing(cur, tolerance: float) -> int:
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
     before = cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]
     cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}")
+    cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='a.id NOT IN (SELECT audit_id FROM audit_totals)')}")
     return cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0] - before
 
 
@@ -96,6 +116,7 @@ def recount(cur, tolerance: float) -> None:
     """Recount every audit, e.g. after the price tolerance changed."""
     cur.execute("DELETE FROM audit_sku_metrics")
     cur.execute("DELETE FROM audit_metrics")
+    cur.execute("DELETE FROM audit_totals")
     record_missing(cur, tolerance)
 
 
@@ -111,12 +132,30 @@ def fill_missing(db: Database) -> int:
         return record_missing(cur, tolerance)
 
 
+def _counted_audits(filters: DashboardFilters) -> tuple[str, list]:
+    """FROM clause of the audits (alias a) with their stores (s) and counts, whose columns are named as in
+    audit_totals; and its parameters. Without a product filter the per-audit totals serve; with one, the
+    SKU counts of the chosen categories and brands are summed per audit and take the totals' place."""
+    if not filters.narrows_products:
+        return "audit_totals a JOIN stores s ON s.code = a.store_code", []
+    sku_where, sku_params = filters.sku_where()
+    sums = ", ".join(f"sum({c}) AS {c}" for c in SKU_TOTALS)
+    # The period is applied to the counts before they are summed per audit (a 12-week view of two years
+    # reads an eighth of them).
+    return (f"""(SELECT a.* EXCLUDE ({", ".join(SKU_TOTALS)}), k.* EXCLUDE (audit_id)
+                 FROM audit_totals a
+                 JOIN (SELECT audit_id, {sums} FROM audit_sku_metrics k
+                       WHERE {sku_where} AND k.visit_date BETWEEN ? AND ? GROUP BY audit_id) k ON k.audit_id = a.audit_id) a
+                JOIN stores s ON s.code = a.store_code""",
+            [*sku_params, filters.date_from, filters.date_to])
+
+
 def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list]:
     """SQL (and parameters) of one row per audit the viewer may see within the filters: the audit's store
     attributes, each component and the score. Wrap it: WITH scored AS (...) SELECT ... FROM scored."""
     scope, scope_params = scope_clause(viewer)
     audit_where, audit_params = filters.audit_where()
-    sku_where, sku_params = filters.sku_where()
+    counted, counted_params = _counted_audits(filters)
     weights = settings.weight_list()
     measured = " + ".join(f"CASE WHEN {c} IS NULL THEN 0 ELSE ? END" for c in COMPONENTS)
     weighted = " + ".join(f"coalesce({c}, 0) * ?" for c in COMPONENTS)
@@ -125,30 +164,19 @@ def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSett
         FROM (
             SELECT *, {weighted} AS weight_sum, {measured} AS weight_measured
             FROM (
-                SELECT a.id AS audit_id, a.store_code, a.visit_date, a.merchandiser,
+                SELECT a.audit_id, a.store_code, a.visit_date, a.merchandiser,
                        s.region_code, s.channel, s.grade, s.dealer_code,
-                       100.0 * k.must_in_stock / nullif(k.must_audited, 0) AS availability,
-                       100.0 * k.level_uplift / nullif(k.level_rated, 0) / {SHELF_LEVEL_UPLIFT[EYE_LEVEL]} AS height,
-                       100.0 * k.eye_level / nullif(k.level_rated, 0) AS eye_level,
-                       100.0 * m.our_facings / nullif(m.our_facings + m.competitor_facings, 0) AS share_of_shelf,
-                       100.0 * k.price_ok / nullif(k.price_checked, 0) AS price,
-                       100.0 * m.pop_present / nullif(m.pop_required, 0) AS pop,
-                       100.0 * k.fresh_ok / nullif(k.fresh_checked, 0) AS freshness
-                FROM audits a
-                JOIN stores s ON s.code = a.store_code
-                JOIN audit_metrics m ON m.audit_id = a.id
-                JOIN (SELECT audit_id, sum(must_audited) AS must_audited, sum(must_in_stock) AS must_in_stock,
-                             sum(level_rated) AS level_rated, sum(level_uplift) AS level_uplift,
-                             sum(eye_level) AS eye_level, sum(price_checked) AS price_checked,
-                             sum(price_ok) AS price_ok, sum(fresh_checked) AS fresh_checked,
-                             sum(fresh_ok) AS fresh_ok
-                      FROM audit_sku_metrics k
-                      WHERE {sku_where} AND k.visit_date BETWEEN ? AND ?
-                      GROUP BY audit_id) k ON k.audit_id = a.id
+                       100.0 * a.must_in_stock / nullif(a.must_audited, 0) AS availability,
+                       100.0 * a.level_uplift / nullif(a.level_rated, 0) / {SHELF_LEVEL_UPLIFT[EYE_LEVEL]} AS height,
+                       100.0 * a.eye_level / nullif(a.level_rated, 0) AS eye_level,
+                       100.0 * a.our_facings / nullif(a.our_facings + a.competitor_facings, 0) AS share_of_shelf,
+                       100.0 * a.price_ok / nullif(a.price_checked, 0) AS price,
+                       100.0 * a.pop_present / nullif(a.pop_required, 0) AS pop,
+                       100.0 * a.fresh_ok / nullif(a.fresh_checked, 0) AS freshness
+                FROM {counted}
                 WHERE {scope} AND {audit_where}
             )
         )"""
-    # Placeholders in text order: weighted, measured, the SKU filter and period, scope, the audit filter.
-    # The period is applied to the counts before they are summed per audit (a 12-week view of two years
-    # reads an eighth of them).
-    return sql, [*weights, *weights, *sku_params, filters.date_from, filters.date_to, *scope_params, *audit_params]
+    # Placeholders in text order: weighted, measured, the counts' product filter and period, scope, the
+    # audit filter.
+    return sql, [*weights, *weights, *counted_params, *scope_params, *audit_params]

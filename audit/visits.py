@@ -94,8 +94,11 @@ def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[
             SELECT a.id, a.store_code, a.merchandiser, a.visit_date, a.order_placed,
                    date_diff('second', a.started_at, a.submitted_at) / 60.0 AS minutes,
                    row_number() OVER (PARTITION BY a.store_code, a.merchandiser, a.visit_date
-                                      ORDER BY a.submitted_at, a.id) AS nth
-            FROM audits a WHERE a.visit_date BETWEEN ? AND ?),
+                                      ORDER BY a.submitted_at, a.id) AS nth,
+                   pv.store_code IS NOT NULL AS on_plan
+            FROM audits a  -- joined, not NOT EXISTS per audit: one hash join (a store is planned once a day)
+            LEFT JOIN planned_visits pv ON {AUDIT_FULFILS_PLAN} AND pv.planned_date BETWEEN ? AND ?
+            WHERE a.visit_date BETWEEN ? AND ?),
         plan AS (
             SELECT pv.store_code, pv.merchandiser, pv.planned_date, a.id IS NOT NULL AS done,
                    coalesce(a.order_placed, FALSE) AS ordered
@@ -108,7 +111,7 @@ def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[
             WHERE {stores} AND {plan_people}
             UNION ALL
             SELECT {audit_key}, 0, 0, 0,
-                   (a.nth > 1 OR NOT EXISTS (SELECT 1 FROM planned_visits pv WHERE {AUDIT_FULFILS_PLAN}))::INT,
+                   (a.nth > 1 OR NOT a.on_plan)::INT,
                    a.minutes
             FROM aud a JOIN stores s ON s.code = a.store_code
             WHERE {stores} AND {audit_people})
@@ -116,7 +119,7 @@ def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[
                sum(unplanned)::BIGINT AS unplanned, count(minutes) AS visits, median(minutes) AS median_minutes,
                sum(done) / nullif(sum(planned), 0) AS completion, sum(ordered) / nullif(sum(done), 0) AS success
         FROM events GROUP BY key"""
-    params = [f.start, f.end, f.start, f.plan_end(today), *store_params, *plan_people_params,
+    params = [f.start, f.end, f.start, f.end, f.start, f.plan_end(today), *store_params, *plan_people_params,
               *store_params, *audit_people_params]
     return sql, params
 

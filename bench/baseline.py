@@ -18,13 +18,10 @@ from audit.capture import VISIT_INTERVAL_DAYS
 from audit.dashboard import TILE_MEASURES
 from audit.db import Database
 from audit.filters import DashboardFilters
-from audit.scoring import EYE_LEVEL, SHELF_LEVEL_UPLIFT
+from audit.scoring import EYE_LEVEL, SHELF_LEVEL_UPLIFT, SKU_TOTALS
 from audit.settings import COMPONENTS, ScoringSettings
 from audit.visits import MEASURE_COLUMNS, TARGET_PER_WEEK, VisitFilters
 
-SKU_COUNTS = ["must_audited", "must_in_stock", "level_rated", "level_uplift", "eye_level", "price_checked",
-              "price_ok", "fresh_checked", "fresh_ok"]
-GRADES = ("A", "B", "C")
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,7 @@ class Tables:
     stores: pd.DataFrame
     sku_metrics: pd.DataFrame
     audit_metrics: pd.DataFrame
+    audit_totals: pd.DataFrame
     lines: pd.DataFrame
     observations: pd.DataFrame
     planned: pd.DataFrame
@@ -51,7 +49,7 @@ class Tables:
             "audits": "id, store_code, merchandiser, visit_date, started_at, submitted_at, order_placed",
             "stores": "code, name, name_en, city, grade, channel, region_code, dealer_code, merchandiser,"
                       " latitude, longitude, active",
-            "sku_metrics": "*", "audit_metrics": "*",
+            "sku_metrics": "*", "audit_metrics": "*", "audit_totals": "*",
             "lines": "audit_id, product_code, must_stock, in_stock, shelf_price",
             "observations": "*", "planned": "store_code, merchandiser, planned_date",
             "audit_photos": "*", "photos": "sha256, thumb_sha256",
@@ -123,13 +121,15 @@ def _stores_in_view(t: Tables, viewer: User, f: DashboardFilters) -> pd.DataFram
     return t.stores[keep]
 
 
-def _audits_in_view(t: Tables, viewer: User, f: DashboardFilters) -> pd.DataFrame:
-    """The period's audits by the chosen merchandisers at the stores in view, with those stores' columns."""
-    keep = _between(t.audits.visit_date, f.date_from, f.date_to)
+def _audits_in_view(t: Tables, viewer: User, f: DashboardFilters, audits: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The period's audits (of t.audits, or of another frame with their date, merchandiser and store) by the
+    chosen merchandisers at the stores in view, with those stores' columns."""
+    audits = t.audits if audits is None else audits
+    keep = _between(audits.visit_date, f.date_from, f.date_to)
     if f.merchandisers:
-        keep &= t.audits.merchandiser.isin(f.merchandisers)
+        keep &= audits.merchandiser.isin(f.merchandisers)
     stores = _stores_in_view(t, viewer, f)[["code", "region_code", "channel", "grade", "dealer_code"]]
-    return t.audits[keep].merge(stores, left_on="store_code", right_on="code").drop(columns="code")
+    return audits[keep].merge(stores, left_on="store_code", right_on="code").drop(columns="code")
 
 
 def _products_in_view(t: Tables, f: DashboardFilters) -> pd.DataFrame:
@@ -143,15 +143,19 @@ def _products_in_view(t: Tables, f: DashboardFilters) -> pd.DataFrame:
 # ---------------------------------------------------------------- overview and one store
 
 def scored(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings) -> pd.DataFrame:
-    """One row per audit in view: its components and score (scoring.scored_audits)."""
-    sku = t.sku_metrics
-    keep = _between(sku.visit_date, f.date_from, f.date_to)
-    for column, values in (("category", f.categories), ("brand", f.brands)):
-        if values:
-            keep &= sku[column].isin(values)
-    counts = sku[keep].groupby("audit_id", as_index=False)[SKU_COUNTS].sum()
-    rows = (_audits_in_view(t, viewer, f).rename(columns={"id": "audit_id"})
-            .merge(t.audit_metrics, on="audit_id").merge(counts, on="audit_id"))
+    """One row per audit in view: its components and score (scoring.scored_audits). Like the SQL, it reads
+    the per-audit totals unless a product filter asks for the counts of some categories or brands."""
+    if f.narrows_products:
+        sku = t.sku_metrics
+        keep = _between(sku.visit_date, f.date_from, f.date_to)
+        for column, values in (("category", f.categories), ("brand", f.brands)):
+            if values:
+                keep &= sku[column].isin(values)
+        counts = sku[keep].groupby("audit_id", as_index=False)[list(SKU_TOTALS)].sum()
+        audits = t.audit_totals.drop(columns=list(SKU_TOTALS))
+        rows = _audits_in_view(t, viewer, f, audits).merge(counts, on="audit_id")
+    else:
+        rows = _audits_in_view(t, viewer, f, t.audit_totals)
     competitor = rows.competitor_facings.astype(float)
     components = pd.DataFrame({
         "availability": _percent(rows.must_in_stock, rows.must_audited),

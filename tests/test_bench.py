@@ -66,7 +66,7 @@ def test_recorded_statements_are_the_ones_the_call_ran(demo_db):
     result, statements = recording.record(
         lambda db: dashboard.store_scores(db, MANAGER, PERIOD, ScoringSettings(), "en"), demo_db)
     assert len(statements) == 1 and statements[0].fetch == "df"
-    assert "audit_sku_metrics" in statements[0].sql and PERIOD.date_from in statements[0].params
+    assert "audit_totals" in statements[0].sql and PERIOD.date_from in statements[0].params
     replayed = recording.replay(demo_db, statements)
     agreement.check("replayed", result, replayed[0], ["code"])
 
