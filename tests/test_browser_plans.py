@@ -73,7 +73,8 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     # The planning page: a past week with what was done and missed.
     page.goto(app_url + "/plans?week=2026-11-16&merch=merch01")
     page.get_by_text("王伟's week").wait_for(timeout=30_000)
-    page.get_by_text("done", exact=True).first.wait_for(timeout=30_000)  # done visits are marked
+    # done visits are marked (the grid's cells are an accessibility layer under its canvas: attached, not visible)
+    page.get_by_text("done", exact=True).first.wait_for(state="attached", timeout=30_000)
     page.wait_for_timeout(500)
     shot(page, "plans_en")
 
