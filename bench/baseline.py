@@ -64,20 +64,11 @@ class Tables:
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
-    """DATE and DECIMAL columns as pandas works with them: Timestamps and floats."""
+    """DATE columns as pandas works with them: Timestamps (DECIMAL columns already arrive as floats)."""
     for column in frame.columns:
         if column.endswith("_date"):
             frame[column] = pd.to_datetime(frame[column])
-        elif frame[column].dtype == object and len(frame) and _is_decimal(frame[column]):
-            frame[column] = frame[column].astype(float)
     return frame
-
-
-def _is_decimal(series: pd.Series) -> bool:
-    from decimal import Decimal
-
-    first = series.dropna()
-    return len(first) > 0 and isinstance(first.iloc[0], Decimal)
 
 
 # ---------------------------------------------------------------- helpers shared by the pages
