@@ -21,6 +21,8 @@ component is left out and the others re-normalised, never counted as perfect.
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from audit.auth import User
 from audit.db import Database
 from audit.filters import DashboardFilters
@@ -180,3 +182,18 @@ def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSett
     # Placeholders in text order: weighted, measured, the counts' product filter and period, scope, the
     # audit filter.
     return sql, [*weights, *weights, *counted_params, *scope_params, *audit_params]
+
+
+def audit_score(db: Database, viewer: User, audit_id: int, settings: ScoringSettings) -> dict | None:
+    """One audit's components and score with the weights in force (None when the viewer may not see it).
+    Components the audit could not measure are None, as on the dashboards."""
+    row = db.query_one("SELECT store_code, visit_date FROM audits WHERE id = ?", [audit_id])
+    if row is None:
+        return None
+    sql, params = scored_audits(viewer, DashboardFilters(row[1], row[1], store=row[0]), settings)
+    found = db.query_df(f"WITH scored AS ({sql}) SELECT score, {', '.join(COMPONENTS)} FROM scored WHERE audit_id = ?",
+                        [*params, audit_id])
+    if found.empty:
+        return None
+    return {k: (None if pd.isna(v) else float(v)) for k, v in found.iloc[0].to_dict().items()}
+

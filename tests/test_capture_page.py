@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from audit import auth, capture
+from audit import auth, capture, scoring, settings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -108,6 +108,13 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     next(b for b in at.button if b.key == "capture_submit").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Audit submitted."]
+    audit_id = demo_db.query_one("SELECT id FROM audits WHERE submission_key = ?", [draft.submission_key])[0]
+    rules = settings.load(demo_db)
+    score = scoring.audit_score(demo_db, user, audit_id, rules)
+    heading = f"**Compliance score of this audit: {score['score']:.1f}** "
+    assert any(m.value.startswith(heading) and f"[{rules.band(score['score']).capitalize()}]" in m.value
+               for m in at.markdown)
+    assert any(f"Availability {score['availability']:.0f}" in m.value for m in at.markdown)
     stored = demo_db.query_one("SELECT order_placed, order_amount FROM audits WHERE submission_key = ?",
                                [draft.submission_key])
     assert stored == (True, 500)

@@ -148,3 +148,15 @@ def scores_expected():
     height1, height2 = 100 * 2.78 / 2 / 1.78, 100 * 2.97 / 2 / 1.78
     return [(25 * 200 / 3 + 10 * height1 + 10 * 50 + 10 * 50 + 20 * 50 + 15 * 50 + 10 * 50) / 100,
             (25 * 100 + 10 * height2 + 20 * 50 + 10 * 100) / 75]
+
+
+def test_one_audits_score_for_the_summary_after_submit(scored_db):
+    from audit.auth import User
+
+    second = scoring.audit_score(scored_db, MANAGER, 2, ScoringSettings())
+    height = 100 * (1.34 + 1.63) / 2 / 1.78
+    assert second["score"] == pytest.approx((25 * 100 + 10 * height + 10 * 0 + 20 * 50 + 10 * 100) / 75)
+    assert second["share_of_shelf"] is None and second["pop"] is None  # not measured, left out
+    assert scoring.audit_score(scored_db, MANAGER, 99, ScoringSettings()) is None
+    stranger = User("m2", "Other", "merchandiser", None, "en")  # not the store's merchandiser
+    assert scoring.audit_score(scored_db, stranger, 2, ScoringSettings()) is None

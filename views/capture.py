@@ -4,10 +4,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from audit import capture, plans
+from audit import capture, plans, scoring, settings
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
 from audit.ui.findings import findings_box
+from audit.ui.scoring_widgets import audit_score_box
 from audit.ui.widgets import error_text, md_escape, show_user_error
 
 db = context.db()
@@ -136,7 +137,7 @@ def audit_form(draft: capture.Draft) -> None:
 
 def submit(draft: capture.Draft) -> None:
     try:
-        capture.submit(db, user, draft.submission_key, lang)
+        submitted = capture.submit(db, user, draft.submission_key, lang)
     except capture.SubmitRefused as refused:
         st.error(error_text(refused), icon=":material/error:")
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
@@ -146,12 +147,14 @@ def submit(draft: capture.Draft) -> None:
     except capture.CaptureError as error:
         st.error(error_text(error), icon=":material/error:")
         return
-    st.session_state["capture_submitted"] = draft.store_code
+    st.session_state["capture_submitted"] = (draft.store_code, submitted.audit_id)
     open_store(None)
 
 
-def summary(store_code: str) -> None:
+def summary(store_code: str, audit_id: int) -> None:
     st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
+    rules = settings.load(db)
+    audit_score_box(scoring.audit_score(db, user, audit_id, rules), rules)
     findings_box(capture.last_findings(db, user, store_code, lang), "capture.this_found")
     nxt = capture.store_queue(db, user, lang)
     planned = plans.today_plan(db, user, lang).stops
@@ -176,7 +179,7 @@ def summary(store_code: str) -> None:
 st.title(t("nav.capture"), anchor=False)
 store_code = url_state.get("store")
 if st.session_state.get("capture_submitted"):
-    summary(st.session_state["capture_submitted"])
+    summary(*st.session_state["capture_submitted"])
 elif not store_code:
     start_screen()
 else:

@@ -88,3 +88,20 @@ def open_store_on_select(event, frame: pd.DataFrame, from_chart: bool = False) -
         code = frame.iloc[event.selection.rows[0]]["code"]
     if code:
         links.open_store(str(code))
+
+
+def audit_score_box(score: dict | None, rules: ScoringSettings) -> None:
+    """One audit's score in its band and its components, with what it could not measure (left out, its
+    weight spread over the rest), with the weights in force."""
+    if score is None or score["score"] is None:
+        return
+    band = rules.band(score["score"])
+    measured = [c for c in COMPONENTS if score[c] is not None and rules.weights[c]]
+    missing = [t(f"measure.{c}") for c in COMPONENTS if score[c] is None and rules.weights[c]]
+    with st.container(border=True):
+        st.markdown(f"**{t('capture.score_heading')}: {score['score']:.1f}** "
+                    f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
+        st.markdown(" · ".join(f"{t(f'measure.{c}')} {score[c]:.0f}" for c in measured))
+        if missing:
+            st.caption(t("capture.not_measured", components=", ".join(missing)))
+
