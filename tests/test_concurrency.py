@@ -113,6 +113,18 @@ def one_runtime_for_all_sessions(monkeypatch):
         pass
 
     monkeypatch.setattr(app_test, "Runtime", SharedRuntime)
+    # A server compiles each page once, under its one ScriptCache's lock; AppTest makes a new cache for every
+    # run, so runs in threads compile at the same moment, and CPython 3.11's ast.parse is not thread-safe
+    # ("AST constructor recursion depth mismatch", python/cpython#106905). Compile one at a time, as served.
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compile_lock, get_bytecode = threading.Lock(), ScriptCache.get_bytecode
+
+    def get_bytecode_one_at_a_time(cache, script_path: str):
+        with compile_lock:
+            return get_bytecode(cache, script_path)
+
+    monkeypatch.setattr(ScriptCache, "get_bytecode", get_bytecode_one_at_a_time)
     monkeypatch.setattr(app_test, "patch_config_options", lambda overrides: contextlib.nullcontext())
     monkeypatch.setattr(config, "get_option", build_mock_config_get_option({"global.appTest": True}))
     yield
