@@ -96,9 +96,8 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
     if row is None or not password_matches(row[0], password):
         _record_failure(db, username, now)
         return None
-    if db.query_one("SELECT 1 FROM signin_failures WHERE username = ?", [username]):
-        with db.write() as cur:
-            clear_failures(cur, username)
+    with db.write() as cur:
+        clear_failures(cur, username)
     return get_user(db, username)
 
 

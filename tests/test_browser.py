@@ -80,11 +80,22 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def sign_in(page, url: str, username: str, password: str = "demo") -> None:
+SIGN_IN_LABELS = {"en": ("User name", "Password", "Sign in"), "zh": ("用户名", "密码", "登录")}
+STORE_LIST_HINT = {"en": "Tap a row to open the store card.", "zh": "点击一行打开门店资料卡。"}
+
+
+def sign_in(page, url: str, username: str, password: str = "demo", lang: str = "en") -> None:
+    name_label, password_label, button = SIGN_IN_LABELS[lang]
     page.goto(url)
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label(name_label).fill(username)
+    page.get_by_label(password_label, exact=True).fill(password)
+    page.get_by_role("button", name=button).click()
+
+
+def sign_in_to_stores(page, url: str, username: str, lang: str = "en") -> None:
+    """Sign in and wait for the store list, the page every role lands on."""
+    sign_in(page, url, username, lang=lang)
+    page.get_by_text(STORE_LIST_HINT[lang]).wait_for(timeout=30_000)
 
 
 @pytest.mark.parametrize("orientation", list(TABLETS))
@@ -114,9 +125,7 @@ def test_chinese_browser_gets_chinese_and_a_store_card(app_url, browser):
     context, page = new_tablet_page(browser, "landscape", locale="zh-CN")
     page.goto(app_url)
     page.get_by_text("演示账号").wait_for(timeout=30_000)
-    page.get_by_label("用户名").fill("manager")
-    page.get_by_label("密码", exact=True).fill("demo")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, app_url, "manager", lang="zh")
     page.get_by_text("共 40 家门店").wait_for(timeout=30_000)
     page.goto(app_url + "/?store=S00001")
     page.get_by_text("最近检查").wait_for(timeout=30_000)
@@ -130,8 +139,7 @@ def test_admin_page_is_out_of_reach_without_the_admin_role(app_url, browser):
     page.goto(app_url + "/admin")
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     assert page.get_by_text("Import master data").count() == 0
-    sign_in(page, app_url, "merch01")
-    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "merch01")
     assert page.get_by_role("link", name="Admin").count() == 0
     page.goto(app_url + "/admin")
     page.get_by_role("heading", name="Stores").wait_for(timeout=30_000)
@@ -176,8 +184,7 @@ def go_to_step(page, name: str) -> None:
 @pytest.mark.parametrize("orientation", list(TABLETS))
 def test_merchandiser_audits_a_store_with_camera_and_upload_surviving_a_reload(app_url, browser, orientation, tmp_path):
     context, page = new_tablet_page(browser, orientation)
-    sign_in(page, app_url, "merch01")
-    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "merch01")
     page.goto(app_url + "/capture")
     page.get_by_role("button", name="Open").first.wait_for(timeout=30_000)
     shot(page, f"capture_queue_{orientation}")
@@ -232,8 +239,7 @@ def test_merchandiser_audits_a_store_with_camera_and_upload_surviving_a_reload(a
 
 def test_manager_prepares_and_downloads_a_dealer_summary(app_url, browser, tmp_path):
     context, page = new_tablet_page(browser, "landscape")
-    sign_in(page, app_url, "manager")
-    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "manager")
     page.goto(app_url + "/exports?dealer=D04&from=2026-10-20&to=2026-11-20")
     page.get_by_role("button", name="Prepare the file").wait_for(timeout=30_000)
     page.get_by_role("button", name="Prepare the file").click()
@@ -252,11 +258,7 @@ def test_manager_prepares_and_downloads_a_dealer_summary(app_url, browser, tmp_p
 
 def test_dealer_exports_only_their_own_stores_in_chinese(app_url, browser):
     context, page = new_tablet_page(browser, "landscape", locale="zh-CN")
-    page.goto(app_url)
-    page.get_by_label("用户名").fill("dealer01")
-    page.get_by_label("密码", exact=True).fill("demo")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("点击一行打开门店资料卡。").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "dealer01", "zh")
     page.goto(app_url + "/exports?from=2026-10-20&to=2026-11-20")
     page.get_by_text("华美商贸有限公司 的门店。").wait_for(timeout=30_000)
     assert page.get_by_text("全部经销商（一个 ZIP 文件）").count() == 0
@@ -273,8 +275,7 @@ def test_dealer_exports_only_their_own_stores_in_chinese(app_url, browser):
 
 def test_admin_makes_a_backup_while_the_app_runs(app_url, browser, demo_dir):
     context, page = new_tablet_page(browser, "landscape")
-    sign_in(page, app_url, "admin")
-    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "admin")
     page.goto(app_url + "/admin")
     page.get_by_role("tab", name="Backup").click()
     folder = demo_dir / "backups" / "from-browser"

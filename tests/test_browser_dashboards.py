@@ -64,10 +64,7 @@ def test_manager_reads_the_dashboard_and_opens_the_weakest_store(app_url, browse
 @pytest.mark.parametrize("size", list(SCREENS))
 def test_competitors_page_in_chinese(app_url, browser, size):  # noqa: F811
     context, page = open_as_manager(browser, size, "zh-CN")
-    page.goto(app_url)
-    page.get_by_label("用户名").fill("manager")
-    page.get_by_label("密码", exact=True).fill("demo")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, app_url, "manager", lang="zh")
     page.get_by_text("共 40 家门店").wait_for(timeout=60_000)
     page.goto(f"{app_url}/competitors?{PERIOD}")
     page.get_by_role("heading", name="竞品", exact=True).wait_for(timeout=60_000)

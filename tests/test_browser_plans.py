@@ -8,7 +8,7 @@ import pytest
 
 from audit import plans
 from audit.db import Database
-from test_browser import app_url, browser, new_tablet_page, shot, sign_in  # noqa: F401  (fixtures)
+from test_browser import app_url, browser, new_tablet_page, shot, sign_in, sign_in_to_stores  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -96,8 +96,7 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
 def test_merchandiser_starts_from_todays_plan_and_cannot_reach_the_manager_pages(plan_for_today, app_url,  # noqa: F811
                                                                                browser):  # noqa: F811
     context, page = new_tablet_page(browser, "landscape")
-    sign_in(page, app_url, "merch03")
-    page.get_by_text("Tap a row to open the store card.").wait_for(timeout=30_000)
+    sign_in_to_stores(page, app_url, "merch03")
     assert page.get_by_role("link", name="Visits").count() == 0
     assert page.get_by_role("link", name="Visit plans").count() == 0
     page.goto(app_url + "/capture")
