@@ -41,16 +41,16 @@ def tiles(db: Database, viewer: User, filters: DashboardFilters, settings: Scori
     many audits measured it."""
     both = replace(filters, date_from=filters.previous().date_from)
     head, params = _scored(viewer, both, settings)
-    now = "visit_date >= ?"
-    parts = [f"avg({m}) FILTER (WHERE {now}) AS {m}_now, avg({m}) FILTER (WHERE NOT {now}) AS {m}_prev,"
-             f" count({m}) FILTER (WHERE {now}) AS {m}_n" for m in TILE_MEASURES]
-    row = db.query_df(
-        f"""{head} SELECT {', '.join(parts)}, count(*) FILTER (WHERE {now}) AS audits_now,
-                   count(*) FILTER (WHERE NOT {now}) AS audits_prev FROM scored""",
-        [*params, *[filters.date_from] * (3 * len(TILE_MEASURES) + 2)],
-    ).iloc[0]
-    rows = [(m, row[f"{m}_now"], row[f"{m}_prev"], row[f"{m}_n"]) for m in TILE_MEASURES]
-    rows.append(("audits", row["audits_now"], row["audits_prev"], row["audits_now"]))
+    # Grouped by period rather than FILTER clauses per measure: a third fewer expressions to plan, and
+    # planning is most of this statement's cost (docs/benchmarks.md).
+    averages = ", ".join(f"avg({m}) AS {m}, count({m}) AS {m}_n" for m in TILE_MEASURES)
+    periods = db.query_df(f"{head} SELECT visit_date >= ? AS now, {averages}, count(*) AS audits FROM scored GROUP BY 1",
+                          [*params, filters.date_from]).set_index("now").reindex([True, False])
+    counts = [*(f"{m}_n" for m in TILE_MEASURES), "audits"]
+    periods[counts] = periods[counts].fillna(0).astype(int)  # a period without audits has none of each
+    now, previous = periods.loc[True], periods.loc[False]
+    rows = [(m, now[m], previous[m], now[f"{m}_n"]) for m in TILE_MEASURES]
+    rows.append(("audits", now["audits"], previous["audits"], now["audits"]))
     frame = pd.DataFrame(rows, columns=["measure", "value", "previous", "measured"])
     return frame.assign(value=pd.to_numeric(frame.value), previous=pd.to_numeric(frame.previous))
 
