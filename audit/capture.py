@@ -23,7 +23,7 @@ from audit import access, scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
-from audit.i18n import name_column
+from audit.i18n import fmt_money, name_column
 from audit.stores import scope_clause
 
 REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
@@ -163,9 +163,23 @@ def add_draft_photo(db: Database, draft: Draft, photo, section: str, caption: st
         # (the files are swept later if nothing else refers to them).
         if cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ?", [draft.submission_key]).fetchone() is None:
             raise CaptureError("capture.error.no_draft")
+        if cur.execute("SELECT 1 FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
+                       [draft.submission_key, photo.sha256, section]).fetchone() is not None:
+            raise CaptureError("capture.error.photo_already_attached")
         photos.insert_photo_row(cur, photo)
         cur.execute("INSERT INTO draft_photos VALUES (?, ?, ?, ?, ?)",
                     [draft.submission_key, photo.sha256, section, caption, now or datetime.now()])
+
+
+def remove_draft_photo(db: Database, user: User, submission_key: str, photo_sha256: str, section: str) -> None:
+    """Take a photo off the user's open draft. Only the link goes: the content-addressed file may be shared
+    with other drafts and audits, and the orphan sweep removes it once nothing refers to it."""
+    with db.write() as cur:
+        if cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ? AND username = ?",
+                       [submission_key, user.username]).fetchone() is None:
+            raise CaptureError("capture.error.no_draft")
+        cur.execute("DELETE FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
+                    [submission_key, photo_sha256, section])
 
 
 def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
@@ -180,7 +194,11 @@ def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
 # ---------------------------------------------------------------- validation
 
 # Bounds the form's widgets use too (audit/ui/capture_form.py), so submit refuses nothing the form allowed.
-MAX_FACINGS, MAX_COMPETITOR_FACINGS = 99, 999
+# A product in stock has at least one facing (DOMAIN.md); the field, its help and submit's message all use these.
+MIN_FACINGS, MAX_FACINGS, MAX_COMPETITOR_FACINGS = 1, 99, 999
+FACINGS_LIMITS = {"min": MIN_FACINGS, "max": MAX_FACINGS}
+# A price more than this many times the RRP is a typing slip, most often a decimal comma ("12,50" read as 1250).
+PLAUSIBLE_PRICE_FACTOR = 5
 MAX_PRICE, MAX_ORDER_AMOUNT = 99_999, 10_000_000
 TEXT_LIMITS = {"notes": 10_000, "note": 2_000, "product": 120, "competitor_other": 80}  # characters
 SHELF_YES_NO = ("restocked", "fifo_ok", "near_expiry", "damaged")
@@ -197,6 +215,34 @@ class Problem:
 def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
     """A possible unauthorised discount: the shelf price is more than `tolerance` under the RRP."""
     return rrp is not None and is_number(shelf_price, 0.01, MAX_PRICE) and shelf_price < rrp * (1 - tolerance)
+
+
+def price_implausible(rrp: float | None, price_value: float | None) -> bool:
+    """More than PLAUSIBLE_PRICE_FACTOR times the RRP: almost surely a slipped decimal point."""
+    return (is_number(rrp, 0.01, MAX_PRICE) and is_number(price_value, 0.01, MAX_PRICE)
+            and price_value > rrp * PLAUSIBLE_PRICE_FACTOR)
+
+
+def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> Problem | None:
+    """The one plausibility rule for a shelf price: the form shows it under the field, submit refuses it."""
+    if not price_implausible(rrp, shelf_price):
+        return None
+    return Problem("price", "capture.error.price_implausible",
+                   {"sku": sku_name, "price": fmt_money(shelf_price), "rrp": fmt_money(rrp),
+                    "factor": PLAUSIBLE_PRICE_FACTOR})
+
+
+def competitor_price_problem(number: int, sku_name: str | None, rrp: float | None, price_value) -> Problem | None:
+    """The same rule for a competitor's price, against the RRP of our product it is compared with (if any)."""
+    if sku_name is None or not price_implausible(rrp, price_value):
+        return None
+    return Problem("competitors", "capture.error.competitor_price_implausible",
+                   {"n": number, "sku": sku_name, "price": fmt_money(price_value), "rrp": fmt_money(rrp),
+                    "factor": PLAUSIBLE_PRICE_FACTOR})
+
+
+def facings_ok(value) -> bool:
+    return is_number(value, MIN_FACINGS, MAX_FACINGS, whole=True)
 
 
 def is_number(value, low: float, high: float, whole: bool = False) -> bool:
@@ -233,8 +279,8 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         if not isinstance(line.get("in_stock"), bool):
             problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}))
         elif line["in_stock"]:
-            if not is_number(line.get("facings"), 1, MAX_FACINGS, whole=True):
-                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name}))
+            if not facings_ok(line.get("facings")):
+                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}))
             if not is_number(line.get("shelf_level"), 1, 4, whole=True):
                 problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}))
         if not _yes_no_or_blank(line, SHELF_YES_NO):
@@ -247,6 +293,8 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
             problems.append(Problem("price", "capture.error.yes_no", {"sku": sku.name}))
         if not _optional_number(tag.get("shelf_price"), 0.01, MAX_PRICE):
             problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}))
+        elif implausible := shelf_price_problem(sku.name, sku.rrp, tag.get("shelf_price")):
+            problems.append(implausible)
     pop = _part(answers.get("pop"))
     for pop_type in plan.pop_types.itertuples():
         answer = _part(pop.get(pop_type.code))
@@ -255,6 +303,7 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         elif answer.get("condition") not in (None, *POP_CONDITIONS):
             problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}))
     brands, skus = set(plan.competitors.code), set(plan.skus.code)
+    ours = {sku.code: sku for sku in plan.skus.itertuples()}
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
         other = seen.get("competitor_other")
@@ -265,6 +314,10 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
             problems.append(Problem("competitors", "capture.error.competitor_kind", n))
         if not all(_optional_number(seen.get(f), 0.01, MAX_PRICE) for f in COMPETITOR_PRICES):
             problems.append(Problem("competitors", "capture.error.competitor_price", n))
+        elif isinstance(seen.get("product_code"), str) and seen["product_code"] in ours:
+            compared = ours[seen["product_code"]]
+            problems.extend(p for f in COMPETITOR_PRICES
+                            if (p := competitor_price_problem(number, compared.name, compared.rrp, seen.get(f))))
         if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
             problems.append(Problem("competitors", "capture.error.competitor_facings",
                                     {**n, "max": MAX_COMPETITOR_FACINGS}))

@@ -24,11 +24,29 @@ def language_from_locale(locale: str | None) -> str:
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
-    """The text for key in lang; a missing key shows itself rather than failing the page."""
+    """The text for key in lang; a missing key shows itself rather than failing the page. A text counting
+    n may have a singular form, key + ".one", used when n is 1 (Chinese needs none)."""
+    if values.get("n") == 1 and f"{key}.one" in catalog(DEFAULT_LANGUAGE):
+        key = f"{key}.one"
     text = catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(key)
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
     return text.format(**values) if values else text
+
+
+def join_list(items, lang: str) -> str:
+    """Items in a sentence: "a, b" in English, "a、b" in Chinese."""
+    return t("fmt.list_separator", lang).join(str(item) for item in items)
+
+
+def labelled(name: str, value: str, lang: str) -> str:
+    """"name: value", with the full-width colon in Chinese."""
+    return t("fmt.label_value", lang, label=name, value=value)
+
+
+def aside(text: str, note: str, lang: str) -> str:
+    """"text (note)", with full-width brackets in Chinese."""
+    return t("fmt.aside", lang, text=text, note=note)
 
 
 def label(prefix: str, value: str | None, lang: str) -> str:

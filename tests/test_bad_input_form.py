@@ -109,7 +109,8 @@ def test_a_bad_value_is_named_and_the_draft_is_kept_with_nothing_written(demo_db
         assert problem.key in i18n.catalog("en") and problem.key in i18n.catalog("zh") and english != chinese
         assert "{" not in english + chinese  # every placeholder filled
     n = len(problems)
-    assert caught.value.message("en") == f"{n} answer(s) missing or invalid: the audit is kept as a draft."
+    answers = "1 answer" if n == 1 else f"{n} answers"
+    assert caught.value.message("en") == f"{answers} missing or invalid: the audit is kept as a draft."
     assert caught.value.message("zh") == f"有 {n} 项未填写或无效：检查已保存为草稿。"
     assert row_counts(demo_db) == before  # no partial write
     kept = capture.get_draft(demo_db, merch(demo_db), draft.store_code)
@@ -144,9 +145,10 @@ def test_the_audit_page_names_bad_values_in_the_users_language_and_keeps_them(de
     sku = names[next(code for code, line in draft.answers["shelf"].items() if line["in_stock"])]
     step = lambda name: i18n.t(f"capture.step.{name}", lang)  # noqa: E731
     shown = "\n".join(m.value for m in at.markdown).replace("\\", "").replace("\u200b", "")  # as rendered
-    assert f"- {step('shelf')}: {i18n.t('capture.error.facings', lang, sku=sku)}" in shown
-    assert f"- {step('visit')}: {i18n.t('capture.error.order_amount', lang)}" in shown
-    assert f"- {step('visit')}: {i18n.t('capture.error.notes', lang, max=10000)}" in shown
+    item = lambda section, text: f"- {i18n.labelled(step(section), text, lang)}"  # noqa: E731  "- 陈列与库存：…"
+    assert item("shelf", i18n.t("capture.error.facings", lang, sku=sku, **capture.FACINGS_LIMITS)) in shown
+    assert item("visit", i18n.t("capture.error.order_amount", lang)) in shown
+    assert item("visit", i18n.t("capture.error.notes", lang, max=10000)) in shown
     assert row_counts(demo_db) == before
     assert capture.get_draft(demo_db, merch(demo_db), draft.store_code).answers["visit"]["notes"] == TOO_LONG_NOTE
 

@@ -142,7 +142,7 @@ def test_an_incomplete_submit_keeps_the_draft(demo_db, ready_draft):
     with pytest.raises(SubmitRefused) as caught:
         capture.submit(demo_db, merch(demo_db), ready_draft.submission_key)
     assert [p.key for p in caught.value.problems] == ["capture.error.order_unanswered"]
-    assert caught.value.message("en") == "1 answer(s) missing or invalid: the audit is kept as a draft."
+    assert caught.value.message("en") == "1 answer missing or invalid: the audit is kept as a draft."
     assert capture.get_draft(demo_db, merch(demo_db), ready_draft.store_code).answers == ready_draft.answers
 
 
@@ -189,3 +189,104 @@ def test_a_photo_added_to_a_draft_another_tablet_just_submitted_is_refused(demo_
         capture.add_draft_photo(demo_db, ready_draft, photos.process_photo(picture(5)), "shelf")
     assert refused.value.message("en") == "This audit is no longer open: it was submitted or discarded."
     assert demo_db.query_one("SELECT count(*) FROM draft_photos")[0] == rows_before
+
+
+def test_a_price_more_than_five_times_the_rrp_is_implausible():
+    assert capture.price_implausible(7.9, 1250.0)       # "12,50" read as 1250
+    assert capture.price_implausible(7.9, 79.0)         # "7,9" read as 79
+    assert not capture.price_implausible(7.9, 7.9 * 5)  # exactly 5 × is still possible
+    assert not capture.price_implausible(7.9, 15.8)
+    assert not capture.price_implausible(7.9, None)
+    assert not capture.price_implausible(None, 1250.0)  # no RRP to compare with
+    problem = capture.shelf_price_problem("Jasmine Tea", 7.9, 1250.0)
+    assert i18n.t(problem.key, "en", **problem.values) == (
+        "Jasmine Tea: ¥1,250.00 is more than 5 × the RRP ¥7.90 — check the decimal point.")
+    assert i18n.t(problem.key, "zh", **problem.values) == "Jasmine Tea：¥1,250.00 超过建议零售价 ¥7.90 的 5 倍，请检查小数点。"
+    assert capture.shelf_price_problem("Jasmine Tea", 7.9, 15.8) is None
+
+
+def _sku_with_rrp(demo_db, draft) -> tuple:
+    plan = capture.checklist(demo_db, merch(demo_db), draft.store_code, "en")
+    sku = plan.skus[plan.skus.rrp > 0].iloc[0]
+    return sku.code, sku["name"], float(sku.rrp)
+
+
+def test_a_shelf_price_typed_with_a_decimal_comma_is_refused_and_the_draft_kept(demo_db, ready_draft):
+    user = merch(demo_db)
+    code, name, rrp = _sku_with_rrp(demo_db, ready_draft)
+    ready_draft.answers["price"][code]["shelf_price"] = round(rrp * 100, 2)  # "7,90" read as 790
+    capture.save_draft(demo_db, ready_draft)
+    with pytest.raises(SubmitRefused) as caught:
+        capture.submit(demo_db, user, ready_draft.submission_key)
+    [problem] = caught.value.problems
+    assert (problem.section, problem.key) == ("price", "capture.error.price_implausible")
+    assert i18n.t(problem.key, "en", **problem.values) == (
+        f"{name}: {i18n.fmt_money(rrp * 100)} is more than 5 × the RRP {i18n.fmt_money(rrp)} — check the decimal point.")
+    assert capture.get_draft(demo_db, user, ready_draft.store_code).answers == ready_draft.answers
+    ready_draft.answers["price"][code]["shelf_price"] = round(rrp * 2, 2)  # dear, but a price a store may ask
+    capture.save_draft(demo_db, ready_draft)
+    assert capture.submit(demo_db, user, ready_draft.submission_key).created
+
+
+def test_a_competitor_price_is_checked_against_the_rrp_of_the_product_it_is_compared_with(demo_db, ready_draft):
+    user = merch(demo_db)
+    code, name, rrp = _sku_with_rrp(demo_db, ready_draft)
+    seen = ready_draft.answers["competitors"][0]
+    seen.update(normal_price=1250.0, promo_price=rrp * 2, flash_price=None, product_code=None)
+    plan = capture.checklist(demo_db, user, ready_draft.store_code, "en")
+    assert capture.validate(plan, ready_draft.answers, ["store"]) == []  # no product named: nothing to compare
+    seen["product_code"] = code
+    capture.save_draft(demo_db, ready_draft)
+    with pytest.raises(SubmitRefused) as caught:
+        capture.submit(demo_db, user, ready_draft.submission_key)
+    [problem] = caught.value.problems
+    assert problem.key == "capture.error.competitor_price_implausible"
+    assert i18n.t(problem.key, "en", **problem.values) == (
+        f"Competitor observation 1: ¥1,250.00 is more than 5 × the RRP {i18n.fmt_money(rrp)} of {name}"
+        " — check the decimal point.")
+    assert i18n.t(problem.key, "zh", **problem.values).startswith("竞品记录 1：¥1,250.00 超过")
+    seen["normal_price"] = rrp * 2
+    capture.save_draft(demo_db, ready_draft)
+    assert capture.submit(demo_db, user, ready_draft.submission_key).created
+
+
+def test_facings_agree_between_the_field_and_submit(demo_db, ready_draft):
+    """A product in stock has at least one facing: 0 is refused, with the limits the field uses."""
+    plan = capture.checklist(demo_db, merch(demo_db), ready_draft.store_code, "en")
+    line = next(line for line in ready_draft.answers["shelf"].values() if line["in_stock"])
+    line["facings"] = 0
+    [problem] = capture.validate(plan, ready_draft.answers, ["store"])
+    assert problem.values["min"] == capture.MIN_FACINGS == 1
+    assert problem.values["max"] == capture.MAX_FACINGS == 99
+    assert i18n.t(problem.key, "en", **problem.values).endswith("facings must be a whole number from 1 to 99.")
+    line["facings"] = 1
+    assert capture.validate(plan, ready_draft.answers, ["store"]) == []
+
+
+def test_the_same_photo_is_attached_once_per_section_and_can_be_removed(demo_db, ready_draft):
+    user = merch(demo_db)
+    again = photos.process_photo(picture(1))  # the store photo ready_draft already holds
+    with pytest.raises(CaptureError) as refused:
+        capture.add_draft_photo(demo_db, ready_draft, again, "store")
+    assert refused.value.message("en") == "This photo is already attached to this section of the audit."
+    assert refused.value.message("zh") == "这张照片已添加到本次检查的该类别中。"
+    capture.add_draft_photo(demo_db, ready_draft, again, "shelf")  # the same picture may prove another section
+    assert sorted(capture.draft_photos(demo_db, ready_draft).section) == ["shelf", "store"]
+
+    capture.remove_draft_photo(demo_db, user, ready_draft.submission_key, again.sha256, "store")
+    assert capture.draft_photos(demo_db, ready_draft).section.tolist() == ["shelf"]
+    assert photos.photo_path(again.sha256).exists()  # the file stays: content-addressed, it may be shared
+    assert demo_db.query_one("SELECT count(*) FROM photos WHERE sha256 = ?", [again.sha256])[0] == 1
+    capture.add_draft_photo(demo_db, ready_draft, again, "store")  # removed, it can be attached again
+
+
+def test_a_photo_is_removed_only_from_the_users_own_open_draft(demo_db, ready_draft):
+    sha = capture.draft_photos(demo_db, ready_draft).photo_sha256.iloc[0]
+    with pytest.raises(CaptureError) as refused:
+        capture.remove_draft_photo(demo_db, auth.get_user(demo_db, "merch02"), ready_draft.submission_key, sha, "store")
+    assert refused.value.key == "capture.error.no_draft"
+    done = capture.submit(demo_db, merch(demo_db), ready_draft.submission_key)
+    with pytest.raises(CaptureError) as refused:  # submitted meanwhile on another tablet
+        capture.remove_draft_photo(demo_db, merch(demo_db), ready_draft.submission_key, sha, "store")
+    assert refused.value.key == "capture.error.no_draft"
+    assert demo_db.query_one("SELECT count(*) FROM audit_photos WHERE audit_id = ?", [done.audit_id])[0] == 1

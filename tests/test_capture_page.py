@@ -95,7 +95,7 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     group(at, f"{prefix}:v:order").set_value(True).run()
     at.number_input(key=f"{prefix}:v:amount").set_value(500.0)
     next(b for b in at.button if b.key == "capture_submit").click().run()
-    assert [e.value for e in at.error] == ["1 answer(s) missing or invalid: the audit is kept as a draft."]
+    assert [e.value for e in at.error] == ["1 answer missing or invalid: the audit is kept as a draft."]
     shown = "\n".join(m.value for m in at.markdown).replace("\\", "")  # as rendered: escapes removed
     assert "- Photos: Add at least one photo of the store." in shown
 
@@ -181,3 +181,27 @@ def test_my_audits_are_scoped_and_open_read_only_with_photo_flags(demo_db):
     refused = audits_page(demo_db, me, other)
     assert [w.value for w in refused.warning] == [f"Audit {other} does not exist or is not one you may see."]
     assert not audits_page(demo_db, "manager", other).warning
+
+
+def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_submits_message(demo_db):
+    from audit import i18n
+
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    draft = capture.open_draft(demo_db, user, store)
+    plan = capture.checklist(demo_db, user, store, "en")
+    first = plan.skus.iloc[0]
+    draft.answers = {"shelf": {first.code: {"in_stock": True, "facings": 0}}}  # saved before the limits agreed
+    capture.save_draft(demo_db, draft)
+    at = session(demo_db, store=store)
+    prefix = draft.submission_key[:8]
+    facings = i18n.t("capture.error.facings", "en", sku=first["name"], **capture.FACINGS_LIMITS)
+    assert facings in [e.value for e in at.error]
+    assert at.number_input(key=f"{prefix}:s:{first.code}:facings").proto.min == capture.MIN_FACINGS
+
+    group(at, f"{prefix}:step").set_value(1).run()
+    at.number_input(key=f"{prefix}:p:{first.code}:price").set_value(float(first.rrp) * 100).run()
+    [problem] = [p for p in capture.validate(plan, capture.get_draft(demo_db, user, store).answers, [])
+                 if p.key == "capture.error.price_implausible"]
+    assert i18n.t(problem.key, "en", **problem.values) in [w.value for w in at.warning]
+    assert capture.get_draft(demo_db, user, store).answers["price"][first.code]["shelf_price"] == float(first.rrp) * 100

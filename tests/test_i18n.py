@@ -50,3 +50,22 @@ def test_translation_and_formatting():
     assert i18n.fmt_date(date(2026, 3, 5), "en") == "05 Mar 2026"
     assert i18n.fmt_date(None, "en") == "—"
     assert i18n.fmt_money(1234.5) == "¥1,234.50"
+
+
+def test_a_count_of_one_reads_in_the_singular_in_english_and_chinese_is_unchanged():
+    assert i18n.t("import.nothing_written", "en", n=1) == "1 problem found; nothing was imported."
+    assert i18n.t("import.nothing_written", "en", n=3) == "3 problems found; nothing was imported."
+    assert i18n.t("import.nothing_written", "zh", n=1) == "发现 1 个问题，未导入任何数据。"
+    assert i18n.t("capture.days_since", "en", n=1) == "last visit yesterday"
+    assert i18n.t("capture.days_since", "en", n=4) == "last visit 4 days ago"
+    english = i18n.catalog("en")
+    assert [k for k in english if "(s)" in english[k] and "{n}" in english[k]] == []  # counted by n: real plurals
+
+
+def test_lists_labels_and_asides_use_each_languages_punctuation():
+    assert i18n.join_list(["茉莉花茶", "脆乐蛋卷"], "zh") == "茉莉花茶、脆乐蛋卷"
+    assert i18n.join_list(["Jasmine Tea", "Crisp Rolls"], "en") == "Jasmine Tea, Crisp Rolls"
+    assert i18n.labelled("缺货", "茉莉花茶", "zh") == "缺货：茉莉花茶"
+    assert i18n.labelled("Stock-outs", "Jasmine Tea", "en") == "Stock-outs: Jasmine Tea"
+    assert i18n.aside("茉莉花茶", "价格牌有误", "zh") == "茉莉花茶（价格牌有误）"
+    assert i18n.aside("Jasmine Tea", "wrong tag", "en") == "Jasmine Tea (wrong tag)"

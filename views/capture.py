@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from audit import capture, plans, scoring, settings
+from audit.i18n import labelled
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
 from audit.ui.findings import findings_box
@@ -141,7 +142,7 @@ def submit(draft: capture.Draft) -> None:
     except capture.SubmitRefused as refused:
         st.error(error_text(refused), icon=":material/error:")
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
-        st.markdown("\n".join(f"- {steps.get(p.section, p.section)}: {md_escape(t(p.key, **p.values))}"
+        st.markdown("\n".join(f"- {labelled(steps.get(p.section, p.section), md_escape(t(p.key, **p.values)), lang)}"
                               for p in refused.problems))
         return
     except capture.CaptureError as error:

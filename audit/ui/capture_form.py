@@ -7,7 +7,7 @@ import streamlit as st
 from audit import capture, photos, settings
 from audit.capture import Checklist, Draft
 from audit.i18n import fmt_money
-from audit.ui.context import db, lang, t
+from audit.ui.context import current_user, db, lang, t
 from audit.ui.widgets import md_escape, show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
@@ -65,14 +65,18 @@ def shelf(draft: Draft, plan: Checklist) -> None:
             line["in_stock"] = choose(t("capture.in_stock"), _yes_no(), f"{prefix}:s:{sku.code}:stock",
                                       line.get("in_stock"))
             if line["in_stock"]:
-                left, right = st.columns([1, 2])
+                rule = t("capture.error.facings", sku=sku.name, **capture.FACINGS_LIMITS)
+                left, _ = st.columns([1, 2])
                 with left:
                     line["facings"] = number(t("capture.facings"), f"{prefix}:s:{sku.code}:facings",
-                                             line.get("facings"), 0, capture.MAX_FACINGS)
-                with right:
-                    levels = {level: f"{LEVEL_ICONS[level]} {t(f'capture.level.{level}')}" for level in LEVELS}
-                    line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{prefix}:s:{sku.code}:level",
-                                                 line.get("shelf_level"))
+                                             line.get("facings"), capture.MIN_FACINGS, capture.MAX_FACINGS,
+                                             help=rule)
+                if line["facings"] is not None and not capture.facings_ok(line["facings"]):
+                    st.error(rule, icon=":material/error:")  # a draft saved before the limits agreed (0)
+                # Its own full-width row: the four levels do not fit beside the facings on a tablet.
+                levels = {level: f"{LEVEL_ICONS[level]} {t(f'capture.level.{level}')}" for level in LEVELS}
+                line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{prefix}:s:{sku.code}:level",
+                                             line.get("shelf_level"))
                 cols = st.columns(3)
                 for col, question in zip(cols, ("fifo_ok", "near_expiry", "damaged")):
                     with col:
@@ -118,6 +122,13 @@ def price(draft: Draft, plan: Checklist) -> None:
             if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
                 st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
                            icon=":material/sell:")
+            _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
+
+
+def _problem_flag(problem: capture.Problem | None) -> None:
+    """On the spot, under the field, what submit would refuse (the same rule and message)."""
+    if problem is not None:
+        st.warning(t(problem.key, **problem.values), icon=":material/warning:")
 
 
 def pop(draft: Draft, plan: Checklist) -> None:
@@ -165,11 +176,16 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                 t("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
                 placeholder=t("capture.comparable_sku_none"),
                 key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
-            cols = st.columns(4)
+            compared = plan.skus[plan.skus.code == item["product_code"]].head(1)
+            # 2 × 2, not 4 across: at 1024 px a quarter column cut the values ("650.00" showed "65") and steppers.
+            cols = st.columns(2) + st.columns(2)
             for col, field in zip(cols, capture.COMPETITOR_PRICES):
                 with col:
                     item[field] = number(t(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
                                          float(capture.MAX_PRICE), step=0.1, format="%.2f")
+                    if not compared.empty:
+                        _problem_flag(capture.competitor_price_problem(index + 1, compared["name"].iloc[0],
+                                                                       compared.rrp.iloc[0], item[field]))
             with cols[3]:
                 item["facings"] = number(t("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
                                         capture.MAX_COMPETITOR_FACINGS)
@@ -186,6 +202,8 @@ def photo_step(draft: Draft, attached) -> None:
     prefix = draft.submission_key[:8]
     sections = {s: t(f"capture.section.{s}") for s in ("store", "shelf", "price", "pop", "competitor")}
     st.caption(t("capture.photos.hint"))
+    if st.session_state.pop(f"{prefix}:photo_removed", False):
+        st.toast(t("capture.photo_removed"), icon=":material/delete:")
     section = choose(t("capture.photo_section"), sections, f"{prefix}:photo_section", "store")
     camera, upload = st.tabs([t("capture.camera"), t("capture.upload")])
     with camera:
@@ -208,6 +226,13 @@ def photo_step(draft: Draft, attached) -> None:
     for i, photo in enumerate(attached.itertuples()):
         with cols[i % 4]:
             st.image(str(photos.photo_path(photo.thumb_sha256)), caption=sections.get(photo.section, photo.section))
+            if st.button(t("capture.remove_photo"), key=f"{prefix}:photo:{i}:{photo.photo_sha256[:16]}:remove",
+                         icon=":material/delete:", width="stretch"):
+                with show_user_error():
+                    capture.remove_draft_photo(db(), current_user(), draft.submission_key, photo.photo_sha256,
+                                               photo.section)
+                    st.session_state[f"{prefix}:photo_removed"] = True
+                    st.rerun()
 
 
 def visit(draft: Draft) -> None:

@@ -21,7 +21,9 @@ def show_user_error():
 
 def error_text(error: UserFacingError) -> str:
     """The message in the user's language; its values (a code from the URL, a file's text) shown literally."""
-    return t(error.key, **{name: md_escape(value) for name, value in error.values.items()})
+    # Numbers stay numbers (they cannot carry markup, and a count of 1 picks the singular text).
+    return t(error.key, **{name: value if isinstance(value, (int, float)) else md_escape(value)
+                           for name, value in error.values.items()})
 
 
 def md_escape(value) -> str:
