@@ -5,6 +5,7 @@ brand keeps its colour whichever brands a filter leaves), and our brand in the a
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import pandas as pd
@@ -23,6 +24,8 @@ COMPONENT_COLOURS = {"score": "#1F2933", "availability": "#0F766E", "height": "#
                      "share_of_shelf": "#DB2777", "price": "#EA580C", "pop": "#65A30D", "freshness": "#0891B2"}
 PRICE_COLOURS = {"normal": "#334E68", "promo": "#F0B429", "flash": "#D64545"}
 _FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=13)
+TOOLBAR_HEIGHT = 34  # the chart's toolbar (Plotly's mode bar) over the top right corner: titles sit below it
+STORE_LABEL_LIMIT = 16  # characters of a store name on a chart's axis; the full name is in the hover
 
 
 def plain(text) -> str:
@@ -45,15 +48,33 @@ def brand_colour(code: str) -> str:
     return _BRAND_PALETTE[(int(digits) - 1) % len(_BRAND_PALETTE)]
 
 
+def store_label(name, code, limit: int = STORE_LABEL_LIMIT) -> str:
+    """A store as a chart labels it on an axis: its name cut short (with an ellipsis) and its code, which
+    keeps two stores of the same name apart."""
+    name = " ".join(str(name).split())
+    short = name if len(name) <= limit else name[:limit - 1].rstrip() + "…"
+    return f"{short} · {code}"
+
+
+def _text_width(text: str, size: float = _FONT["size"]) -> float:
+    """Roughly how wide a label is drawn, in pixels: Chinese characters take a full em, Latin about half."""
+    return sum(size if ord(ch) > 0x2E80 else 0.55 * size for ch in str(text))
+
+
 def band_colour(settings: ScoringSettings, score: float | None) -> str:
     band = settings.band(score)
     return BAND_COLOURS[band] if band else NO_SCORE_COLOUR
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340, **kwargs) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=_FONT,
-                      margin=dict(l=10, r=10, t=48, b=10), plot_bgcolor="white", paper_bgcolor="white",
-                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0), **kwargs)
+def _layout(fig: go.Figure, title: str, height: int = 340, top: int = 0, **kwargs) -> go.Figure:
+    """The house style. The title sits under the toolbar; `top` is room under the title (for labels on a
+    top axis). The legend is a row at the bottom of the figure, below the axis and its tick labels, which
+    push the plot up (automargin) rather than run into the legend."""
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", yref="container", y=1, yanchor="top",
+                                 pad=dict(t=TOOLBAR_HEIGHT)),
+                      height=height, font=_FONT, margin=dict(l=10, r=10, t=TOOLBAR_HEIGHT + 36 + top, b=10),
+                      plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0), **kwargs)
     fig.update_xaxes(showgrid=False, linecolor="#CBD2D9")
     fig.update_yaxes(gridcolor="#E4E7EB", zeroline=False)
     return fig
@@ -77,6 +98,7 @@ def trend(weekly: pd.DataFrame, measures: list[str], text: Text, title: str, set
         ))
     _band_backdrop(fig, settings)
     fig.update_yaxes(title_text=text("chart.percent_or_score"), range=[0, 100])
+    fig.update_xaxes(tickformat=text("chart.date_format"))
     return _layout(fig, title)
 
 
@@ -97,20 +119,36 @@ def breakdown(frame: pd.DataFrame, text: Text, title: str, settings: ScoringSett
 
 def heatmap(stores: pd.DataFrame, components: list[str], text: Text, title: str,
             settings: ScoringSettings) -> go.Figure:
-    """Store x component matrix (rows: stores, labelled by name), coloured red-amber-green."""
+    """Store x component matrix (rows: stores, labelled by the label column, e.g. store_label(); the hover
+    names the store in full when a name column is given), coloured red-amber-green. Every component
+    heads its column, angled so that seven fit on a tablet; the cells carry their numbers, so no colour
+    bar takes the width."""
     z = stores[components].to_numpy(dtype=float)
     amber, green = settings.amber_min / 100, settings.green_min / 100
     scale = [[0, BAND_COLOURS["red"]], [amber, BAND_COLOURS["red"]], [amber, BAND_COLOURS["amber"]],
              [green, BAND_COLOURS["amber"]], [green, BAND_COLOURS["green"]], [1, BAND_COLOURS["green"]]]
+    columns = [text(f"measure.{c}") for c in components]
+    names = _plain_all(stores["name"] if "name" in stores else stores["label"])
     fig = go.Figure(go.Heatmap(
-        z=z, x=[text(f"measure.{c}") for c in components], y=_plain_all(stores["label"]), zmin=0, zmax=100,
-        colorscale=scale, xgap=2, ygap=2, customdata=[[code] * len(components) for code in stores["code"]],
+        z=z, x=columns, y=_plain_all(stores["label"]), zmin=0, zmax=100, showscale=False,
+        colorscale=scale, xgap=2, ygap=2,
+        customdata=[[[code, name]] * len(components) for code, name in zip(stores["code"], names)],
         text=[["—" if pd.isna(v) else f"{v:.0f}" for v in row] for row in z], texttemplate="%{text}",
-        hovertemplate="%{y} · %{x}: %{z:.1f}<extra></extra>", colorbar=dict(title=text("measure.score")),
+        textfont=dict(size=12),
+        hovertemplate="%{customdata[1]} (%{customdata[0]})<br>%{x}: %{z:.1f}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(side="top", type="category")
-    return _layout(fig, title, height=max(260, 90 + 26 * len(stores)))
+    fig.update_yaxes(autorange="reversed", type="category", ticksuffix=" ")
+    angle = 40
+    fig.update_xaxes(side="top", type="category", tickmode="array", tickvals=columns, tickangle=-angle)
+    headers = int(max(map(_text_width, columns), default=0) * math.sin(math.radians(angle))) + 12
+    return _layout(fig, title, height=max(300, 100 + headers + 26 * len(stores)), top=headers)
+
+
+MAP_DRAW_ORDER = ("none", "green", "amber", "red")
+MAP_OPACITY = 0.8  # stores in one city sit almost on one point: those underneath show through
+# ... and each band is drawn a little smaller than the one under it, so a city with stores of several bands
+# shows them as rings round a red centre rather than one dot of the top band.
+MAP_SIZES = {"none": 17, "green": 15, "amber": 12.5, "red": 10}
 
 
 def store_map(stores: pd.DataFrame, text: Text, title: str, settings: ScoringSettings) -> go.Figure:
@@ -119,19 +157,21 @@ def store_map(stores: pd.DataFrame, text: Text, title: str, settings: ScoringSet
     located = stores.dropna(subset=["latitude", "longitude"])
     fig = go.Figure()
     bands = located["score"].map(settings.band).fillna("none")
-    for band in ("red", "amber", "green", "none"):
+    for band in MAP_DRAW_ORDER:  # a later trace is drawn over an earlier one: the weakest stores on top
         part = located[bands == band]
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
             x=part["longitude"], y=part["latitude"], mode="markers", name=text(f"band.{band}"),
-            marker=dict(color=BAND_COLOURS.get(band, NO_SCORE_COLOUR), size=11, line=dict(color="white", width=1)),
+            marker=dict(color=BAND_COLOURS.get(band, NO_SCORE_COLOUR), size=MAP_SIZES[band], opacity=MAP_OPACITY,
+                        line=dict(color="white", width=1)),
             customdata=part[["code", "name", "score"]].assign(name=_plain_all(part["name"])),
             hovertemplate="%{customdata[1]} (%{customdata[0]})<br>" + text("measure.score")
                           + ": %{customdata[2]:.1f}<extra></extra>",
         ))
     fig.update_xaxes(title_text=text("chart.longitude"))
     fig.update_yaxes(title_text=text("chart.latitude"), scaleanchor="x", scaleratio=1)
+    fig.update_layout(legend=dict(traceorder="reversed", itemsizing="constant"))  # red, amber, green, no score
     return _layout(fig, title, height=460)
 
 
@@ -158,6 +198,7 @@ def competitor_activity(weekly: pd.DataFrame, text: Text, title: str) -> go.Figu
                              hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=text("chart.observations"))
+    fig.update_xaxes(tickformat=text("chart.date_format"))
     return _layout(fig, title)
 
 
@@ -175,17 +216,20 @@ def brand_by_kind(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
 
 
 def activity_where(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
-    """Observations per region, stacked by brand, one group of bars per channel."""
+    """Observations per region and channel, stacked by brand: one bar per region and channel, lying down,
+    so the channel names read across at any width (standing bars turned them sideways, under the legend)."""
+    rows = len(frame[["region", "channel"]].drop_duplicates())
     fig = go.Figure()
     for (code, brand), part in frame.groupby(["brand_code", "brand"], dropna=False, sort=True):
         fig.add_trace(go.Bar(
-            x=[_plain_all(part["region"]), part["channel"].map(lambda c: text(f"channel.{c}"))], y=part["observations"],
-            name=plain(brand), marker_color=brand_colour(code),
-            hovertemplate="%{x} · %{fullData.name}: %{y}<extra></extra>",
+            y=[_plain_all(part["region"]), part["channel"].map(lambda c: text(f"channel.{c}"))],
+            x=part["observations"], orientation="h", name=plain(brand), marker_color=brand_colour(code),
+            hovertemplate="%{y} · %{fullData.name}: %{x}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text=text("chart.observations"))
-    return _layout(fig, title, height=380)
+    fig.update_xaxes(title_text=text("chart.observations"), showgrid=True, gridcolor="#E4E7EB")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return _layout(fig, title, height=max(300, 150 + 26 * rows))
 
 
 def price_index(frame: pd.DataFrame, text: Text, title: str, base: str) -> go.Figure:
@@ -217,4 +261,5 @@ def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
             hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y:.1f}%<extra></extra>",
         ))
     fig.update_yaxes(title_text=text("measure.share_of_shelf"), range=[0, 100], ticksuffix="%")
+    fig.update_xaxes(tickformat=text("chart.date_format"))
     return _layout(fig, title)

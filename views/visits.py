@@ -17,7 +17,8 @@ user = context.current_user()
 lang = context.lang()
 today = date.today()
 DEFAULT_WEEKS = 8
-DATE_FORMAT = "%m月%d日" if lang == "zh" else "%d %b"
+RATE_FORMAT = "%.1f%%"  # a rate in per cent (0-100), one decimal, as percent() writes it on the tiles
+DATE_FORMAT = t("chart.date_format")  # as the dashboards' trend charts write dates
 
 
 def percent(value) -> str:
@@ -108,15 +109,16 @@ def league(f: visits.VisitFilters) -> None:
         st.info(t("visits.nothing"))
         return
     small = dict(width=64)
+    rates = dict(completion=table.completion * 100, success=table.success * 100)  # shown as 87.2%, like the tiles
     st.dataframe(
-        table[["name", "planned", "completion", "success", "unplanned", "median_minutes", "overdue"]],
+        table.assign(**rates)[["name", "planned", "completion", "success", "unplanned", "median_minutes", "overdue"]],
         hide_index=True, width="stretch", key="league_table", height=min(35 * (len(table) + 1) + 3, 460),
         column_config={
             "name": groupings[by],
             "planned": st.column_config.NumberColumn(t("visits.col.planned"), width=60),
-            "completion": st.column_config.ProgressColumn(t("visits.col.completion"), format="percent",
-                                                          min_value=0, max_value=1, width=116),
-            "success": st.column_config.NumberColumn(t("visits.col.success"), format="percent", **small),
+            "completion": st.column_config.ProgressColumn(t("visits.col.completion"), format=RATE_FORMAT,
+                                                          min_value=0, max_value=100, width=116),
+            "success": st.column_config.NumberColumn(t("visits.col.success"), format=RATE_FORMAT, **small),
             "unplanned": st.column_config.NumberColumn(t("visits.col.unplanned"), width=76),
             "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f", width=80),
             "overdue": st.column_config.NumberColumn(t("visits.col.overdue"), **small),

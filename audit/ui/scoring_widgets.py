@@ -8,7 +8,7 @@ from audit import dashboard, settings
 from audit.auth import User
 from audit.db import Database
 from audit.filters import DashboardFilters
-from audit.i18n import fmt_date
+from audit.i18n import fmt_date, join_list, labelled
 from audit.settings import COMPONENTS, ScoringSettings
 from audit.ui import links
 from audit.ui.cached import cached
@@ -29,14 +29,33 @@ def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules
     measured = cached(dashboard.coverage, db, viewer, filters, rules)
     partial = measured[(measured.measured < measured.audits) & measured.component.map(lambda c: rules.weights[c] > 0)]
     if len(partial) and measured.audits.iloc[0]:
-        st.caption(t("dash.partly_measured", components=", ".join(
-            t("dash.measured_of", component=t(f"measure.{r.component}"), n=f"{r.measured:,}", total=f"{r.audits:,}")
-            for r in partial.itertuples())))
+        st.caption(t("dash.partly_measured", components=join_list(
+            (t("dash.measured_of", component=t(f"measure.{r.component}"), n=f"{r.measured:,}", total=f"{r.audits:,}")
+             for r in partial.itertuples()), lang())))
     if filters.narrows_products:
         st.caption(t("dash.product_filter_note"))
 
 
 BAND_BADGE = {"green": "green", "amber": "orange", "red": "red"}  # Streamlit's badge colours
+
+
+def change_text(value, before, decimals: int = 1) -> str | None:
+    """The change from before to value as a tile shows it: signed ("+2.5", "-1.0"), but a change that
+    rounds to zero is "0.0", never "-0.0" or "+0.0"; None when either side is unknown."""
+    if pd.isna(value) or pd.isna(before):
+        return None
+    change = round(float(value) - float(before), decimals)
+    if change == 0:
+        return f"{0:.{decimals}f}"
+    return f"{change:+,.{decimals}f}"
+
+
+def _delta(value, before, decimals: int = 1) -> dict:
+    """st.metric's delta arguments: no arrow and no colour for no change."""
+    change = change_text(value, before, decimals)
+    if change is not None and float(change.replace(",", "")) == 0:
+        return dict(delta=change, delta_color="off", delta_arrow="off")
+    return dict(delta=change)
 
 
 def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
@@ -48,11 +67,10 @@ def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
         value, before = tiles.loc[measure, "value"], tiles.loc[measure, "previous"]
         with column, st.container(border=True):
             if measure == "audits":
-                st.metric(t("dash.audits_done"), f"{int(value):,}",
-                          delta=f"{int(value - before):+,}" if before == before else None)
+                st.metric(t("dash.audits_done"), f"{int(value):,}", **_delta(value, before, 0))
                 continue
             st.metric(t(f"measure.{measure}"), "—" if value != value else f"{value:.1f}",
-                      delta=None if before != before or value != value else f"{value - before:+.1f}")
+                      **_delta(value, before))
             band = rules.band(value) if measure == "score" else None
             if band:
                 st.markdown(f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
@@ -99,9 +117,10 @@ def audit_score_box(score: dict | None, rules: ScoringSettings) -> None:
     measured = [c for c in COMPONENTS if score[c] is not None and rules.weights[c]]
     missing = [t(f"measure.{c}") for c in COMPONENTS if score[c] is None and rules.weights[c]]
     with st.container(border=True):
-        st.markdown(f"**{t('capture.score_heading')}: {score['score']:.1f}** "
+        heading = labelled(t("capture.score_heading"), f"{score['score']:.1f}", lang())
+        st.markdown(f"**{heading}** "
                     f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
         st.markdown(" · ".join(f"{t(f'measure.{c}')} {score[c]:.0f}" for c in measured))
         if missing:
-            st.caption(t("capture.not_measured", components=", ".join(missing)))
+            st.caption(t("capture.not_measured", components=join_list(missing, lang())))
 
