@@ -80,6 +80,14 @@ def _record_failure(db: Database, username: str, now: datetime) -> None:
         _check_not_locked(db, username, now)
 
 
+def tries_left(db: Database, username: str, now: datetime | None = None) -> int:
+    """Wrong passwords this user name may still have before it is locked (for the warning at sign-in)."""
+    now = now or datetime.now()
+    row = db.query_one("SELECT failures FROM signin_failures WHERE username = ? AND last_failure_at >= ?",
+                       [username.strip().lower(), now - timedelta(minutes=config.SIGNIN_LOCK_MINUTES)])
+    return max(config.SIGNIN_MAX_FAILURES - (row[0] if row else 0), 0)
+
+
 def clear_failures(cur, username: str) -> None:
     cur.execute("DELETE FROM signin_failures WHERE username = ?", [username])
 

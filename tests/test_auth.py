@@ -82,8 +82,10 @@ def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(db):
     users.create_user(db, "admin", "Admin", "admin", "first password")
     users.create_user(db, "m1", "王伟", "merchandiser", "right password")
     start = datetime(2026, 12, 1, 9, 0)
+    assert auth.tries_left(db, "m1", now=start) == config.SIGNIN_MAX_FAILURES
     for attempt in range(config.SIGNIN_MAX_FAILURES - 1):
         assert auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=attempt)) is None
+    assert auth.tries_left(db, "M1 ", now=start + timedelta(seconds=5)) == 1  # as typed at sign-in
     with pytest.raises(auth.SignInLocked) as caught:  # the failure that locks says so at once
         auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=10))
     assert caught.value.message("en").startswith("Too many wrong passwords")

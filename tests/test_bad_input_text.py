@@ -54,7 +54,7 @@ def test_an_audits_notes_show_as_literal_text(demo_db, case):
     assert demo_db.query_one("SELECT notes FROM audits WHERE id = ?", [audit_id])[0] == text  # stored whole
     for lang in ("en", "zh"):
         at = open_page(demo_db, "merch01", "views/audits.py", lang, audit=str(audit_id))
-        prefix = i18n.t("capture.notes", lang) + ": "
+        prefix = i18n.labelled(i18n.t("capture.notes", lang), "", lang)  # "Notes: " / "备注："
         notes = [m.value[len(prefix):] for m in at.markdown if m.value.startswith(prefix)]
         assert len(notes) == 1 and is_literal(notes[0]), notes
         assert as_shown(notes[0]) == text

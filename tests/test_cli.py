@@ -51,7 +51,7 @@ def test_import_with_bad_rows_exits_non_zero_and_lists_them(data_dir, tmp_path, 
     assert main(["import", "stores", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "Row 2, column “grade”: “Q” is not one of: A, B, C." in out
-    assert "1 problem(s) found; nothing was imported." in out
+    assert "1 problem found; nothing was imported." in out
 
 
 def test_plan_a_week_from_the_command_line_and_a_bad_date_in_chinese(data_dir, capsys):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from audit import auth
+from audit import auth, i18n, masterdata
 from audit.db import Database
 from audit.masterdata import (SPECS, accepted_columns, apply_import, format_problem, prepare_import, read_table,
                               result_lines, run_import_cli)
@@ -433,7 +433,7 @@ def test_command_line_import_reports_in_the_chosen_language(db, tmp_path, capsys
     assert capsys.readouterr().out.splitlines() == [
         "Columns not recognised (ignored): “wechat”",
         "Row 2, column “grade”: “Q” is not one of: A, B, C.",
-        "1 problem(s) found; nothing was imported.",
+        "1 problem found; nothing was imported.",
     ]
     assert run_import_cli(db, "stores", tmp_path / "missing.csv", "zh") == 1
     assert capsys.readouterr().out.strip() == f"找不到文件：{tmp_path / 'missing.csv'}"
@@ -450,3 +450,12 @@ def test_a_hundred_thousand_stores_import_in_bulk(seeded):
     assert (result.created, count(seeded, "stores")) == (100_000, 100_000)
     assert one(seeded, "SELECT channel, grade, region_code FROM stores WHERE code = 'S099999'") == (
         "modern", "A", "S")
+
+
+def test_the_import_preview_names_every_column_in_the_users_language():
+    from audit.ui.import_panel import preview_headers
+
+    for kind in masterdata.KINDS:
+        headers = preview_headers(kind, "zh")
+        assert headers["_action"] == "操作" and headers["_row"] == i18n.t("import.row", "zh")
+        assert all(field.label_zh in headers[field.name] for field in masterdata.SPECS[kind].fields)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import auth
+from audit import auth, i18n
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ROLE_USERS = {"admin": "admin", "manager": "manager", "merchandiser": "merch01", "dealer": "dealer01"}
@@ -104,6 +104,26 @@ def test_admin_adds_a_user_and_sees_a_clear_error_for_a_short_password(demo_db):
     at.text_input(key="new_password").input("long enough now")
     next(b for b in at.button if b.label == "Add user").click().run()
     assert auth.authenticate(demo_db, "zhang.wei", "long enough now").role == "merchandiser"
+    # The new account is in the list and the reset picker at once, and the form is empty for the next one.
+    assert [s.value for s in at.success] == [i18n.t("users.added", "en", username="zhang.wei")]
+    assert "zhang.wei" in set(at.dataframe[-1].value["username"])
+    assert "zhang.wei" in at.selectbox(key="manage_user").options
+    assert at.text_input(key="new_username").value == "" and at.text_input(key="new_password").value == ""
+
+
+def test_admin_resets_a_password_and_the_field_is_emptied_after_it(demo_db):
+    at = app_as(demo_db, "admin")
+    at.switch_page("views/admin.py").run()
+    at.selectbox(key="manage_user").set_value("merch01").run()
+    at.text_input(key="reset_password").input("short")
+    at.button(key="do_reset").click().run()
+    assert [e.value for e in at.error] == ["The password must have at least 8 characters."]
+    assert at.text_input(key="reset_password").value == "short"  # refused: kept to correct
+    at.text_input(key="reset_password").input("a new long one")
+    at.button(key="do_reset").click().run()
+    assert [s.value for s in at.success] == [i18n.t("users.password_reset", "en", username="merch01")]
+    assert at.text_input(key="reset_password").value == ""
+    assert auth.authenticate(demo_db, "merch01", "a new long one").role == "merchandiser"
 
 
 def test_search_and_filters_narrow_the_list_and_live_in_the_url(demo_db):
@@ -208,10 +228,12 @@ def test_repeated_wrong_passwords_lock_sign_in_with_a_message_in_chinese(demo_db
 
     at = app_as(demo_db, None, "zh")
     at.text_input(key="signin_username").input("manager")
-    for _ in range(config.SIGNIN_MAX_FAILURES - 1):
+    for attempt in range(1, config.SIGNIN_MAX_FAILURES):
         at.text_input(key="signin_password").input("wrong")
         at.button[0].click().run()
-        assert [e.value for e in at.error] == ["用户名或密码错误。"]
+        left = config.SIGNIN_MAX_FAILURES - attempt  # the last two tries before the lock are announced
+        warning = f"再输错 {left} 次，此用户名将被锁定 {config.SIGNIN_LOCK_MINUTES} 分钟。" if left <= 2 else ""
+        assert [e.value for e in at.error] == ["用户名或密码错误。" + warning]
     at.text_input(key="signin_password").input("wrong")
     at.button[0].click().run()
     assert not at.exception

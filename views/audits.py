@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from audit import capture
-from audit.i18n import fmt_date, fmt_money
+from audit.i18n import fmt_date, fmt_money, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.photo_grid import photo_grid
@@ -72,7 +72,7 @@ def record(audit_id: int) -> None:
                   start=f"{head['started_at']:%H:%M}", minutes=minutes,
                   order=fmt_money(head["order_amount"]) if head["order_placed"] else t("common.no")))
     if head["notes"]:
-        st.markdown(f"{t('capture.notes')}: {md_escape(head['notes'])}")
+        st.markdown(labelled(t("capture.notes"), md_escape(head["notes"]), lang))
     st.subheader(t("capture.step.photos"), anchor=False)
     photo_grid(found.photos)
     st.subheader(t("capture.step.shelf"), anchor=False)

@@ -1,7 +1,7 @@
 """Sign-in; on an empty database also the first-run choices (demo data or a first administrator)."""
 import streamlit as st
 
-from audit import users
+from audit import auth, config, users
 from audit.ui import context
 from audit.ui.context import t
 from audit.ui.widgets import show_user_error
@@ -45,7 +45,11 @@ with st.form("sign_in", border=True):
 if submitted:
     with show_user_error():  # a name locked after too many wrong passwords says for how long
         if context.sign_in(username, password) is None:
-            st.error(t("signin.failed"), icon=":material/error:")
+            message, left = t("signin.failed"), auth.tries_left(db, username)
+            if left <= 2:  # warned before the lock, not only by it (unknown names count alike: it tells nothing)
+                message = t("fmt.sentences", first=message,
+                            second=t("signin.tries_left", n=left, minutes=config.SIGNIN_LOCK_MINUTES))
+            st.error(message, icon=":material/error:")
         else:
             st.rerun()
 

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from audit import access, stores
-from audit.i18n import fmt_date, fmt_money, label
+from audit.i18n import fmt_date, fmt_money, label, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.store_dashboard import store_dashboard
@@ -89,7 +89,7 @@ def show_card(code: str) -> None:
 
 def _facts(rows: list[tuple[str, str | None]]) -> str:
     # Two spaces + newline is a Markdown line break; values are escaped so store text is never markup.
-    return "  \n".join(f"{name}: {md_escape(value) if value else '—'}" for name, value in rows)
+    return "  \n".join(labelled(name, md_escape(value) if value else "—", lang) for name, value in rows)
 
 
 def show_list() -> None:

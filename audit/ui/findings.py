@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import capture
-from audit.i18n import fmt_date
+from audit.i18n import aside, fmt_date, join_list, labelled
 from audit.ui.context import lang, t
 from audit.ui.widgets import md_escape
 
@@ -16,13 +16,13 @@ def findings_box(findings: capture.Findings | None, heading: str = "capture.last
             return
         who = md_escape(findings.merchandiser)
         st.markdown(f"**{t(heading, date=fmt_date(findings.visit_date, lang()), who=who)}**")
+        here = lang()
         lines = [
-            (t("capture.found.stock_outs"), ", ".join(findings.stock_outs)),
-            (t("capture.found.price"), ", ".join(f"{name} ({t('capture.problem.' + p)})"
-                                                for name, p in findings.price_problems)),
-            (t("capture.found.pop"), ", ".join(findings.missing_pop)),
-            (t("capture.found.competitors"), ", ".join(f"{brand} ({t('capture.kind.' + kind)})"
-                                                      for brand, kind in findings.competitor_activity)),
+            (t("capture.found.stock_outs"), findings.stock_outs),
+            (t("capture.found.price"), [aside(name, t("capture.problem." + p), here) for name, p in findings.price_problems]),
+            (t("capture.found.pop"), findings.missing_pop),
+            (t("capture.found.competitors"), [aside(brand, t("capture.kind." + kind), here)
+                                              for brand, kind in findings.competitor_activity]),
         ]
-        st.markdown("  \n".join(f"{name}: {md_escape(value) if value else t('capture.none_found')}"
-                                for name, value in lines))
+        st.markdown("  \n".join(labelled(name, md_escape(join_list(values, here)) if values else t("capture.none_found"),
+                                         here) for name, values in lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from audit import masterdata
+from audit import i18n, masterdata
 from audit.db import Database
 from audit.ui.context import t
 
@@ -19,6 +19,12 @@ def _column_guide(kind: masterdata.Kind) -> pd.DataFrame:
         }
         for f in kind.fields
     ])
+
+
+def preview_headers(kind_name: str, lang: str) -> dict[str, str]:
+    """The preview's column headers in the user's language (the file's fields, its row, the action)."""
+    fields = {f.name: f.display(lang) for f in masterdata.SPECS[kind_name].fields}
+    return {"_row": i18n.t("import.row", lang), "_action": i18n.t("import.action", lang), **fields}
 
 
 def import_panel(db: Database, lang: str) -> None:
@@ -46,7 +52,7 @@ def import_panel(db: Database, lang: str) -> None:
         )
     if plan.rows:
         st.markdown(f"**{t('import.preview', rows=len(plan.rows), create=plan.to_create, update=plan.to_update)}**")
-        st.dataframe(plan.preview(), hide_index=True, width="stretch", column_config={"_row": t("import.row")})
+        st.dataframe(plan.preview(lang), hide_index=True, width="stretch", column_config=preview_headers(plan.kind, lang))
     if plan.ok and st.button(t("import.confirm", rows=len(plan.rows)), type="primary", key="import_confirm"):
         result = masterdata.apply_import(db, plan)
         st.success(t("import.done", created=result.created, updated=result.updated), icon=":material/check:")
