@@ -225,7 +225,7 @@ def _merchandisers() -> list[tuple[str, str, str]]:
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
     password_hash = auth.hash_password("demo")  # hashing is slow: once, shared by every demo account
-    rows = [("admin", "陈静", "admin", None), ("manager", "刘洋", "manager", None)]
+    rows = [("admin", "陈静", "admin", None), ("manager", "郑丽", "manager", None)]
     rows += [(username, name, "merchandiser", None) for username, name, _ in merchandisers]
     rows += [(f"dealer{code[1:]}", f"{zh} ({en})", "dealer", code) for code, en, zh, _ in DEALERS]
     frame = pd.DataFrame(rows, columns=["username", "display_name", "role", "dealer_code"])

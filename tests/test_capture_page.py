@@ -205,3 +205,24 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
                  if p.key == "capture.error.price_implausible"]
     assert i18n.t(problem.key, "en", **problem.values) in [w.value for w in at.warning]
     assert capture.get_draft(demo_db, user, store).answers["price"][first.code]["shelf_price"] == float(first.rrp) * 100
+
+
+def test_a_store_audited_today_says_so_before_a_second_audit(demo_db):
+    from tests.test_capture import complete_answers, picture
+    from audit import photos
+
+    user = auth.get_user(demo_db, "merch01")
+    queue = capture.store_queue(demo_db, user, "en")
+    audited, other = queue[queue.days_since != 0].code.iloc[:2]
+    draft = capture.open_draft(demo_db, user, audited)
+    draft.answers = complete_answers(capture.checklist(demo_db, user, audited, "en"))
+    capture.save_draft(demo_db, draft)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(7)), "store")
+    capture.submit(demo_db, user, draft.submission_key)
+
+    notice = "This store was already audited today. Another audit now counts as an unplanned visit."
+    for code, expected in ((audited, [notice]), (other, [])):
+        at = session(demo_db)
+        next(b for b in at.button if b.key == f"open_{code}").click().run()
+        assert [i.value for i in at.info] == expected
+        assert [b for b in at.button if b.key == "capture_start"]  # warned, not prevented

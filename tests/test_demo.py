@@ -197,6 +197,11 @@ def test_master_data_sizes(wide):
                                                                                "堆头", "横幅"])
 
 
+def test_every_demo_account_has_its_own_name(wide):
+    # Two people of one name read, in the Visits league, as if the brand manager made visits.
+    assert value(wide, "SELECT count(DISTINCT display_name) = count(*) FROM users")
+
+
 def test_each_channel_has_20_to_28_must_stock_skus(wide):
     counts = dict(rows(wide, "SELECT c, count(*) FROM products, unnest(must_stock_channels) u(c) GROUP BY c"))
     assert set(counts) == {"traditional", "modern", "special"}

@@ -93,6 +93,8 @@ def store_intro(code: str) -> None:
     st.header(md_escape(store["name"]), anchor=False)
     st.caption(f"{md_escape(code)} · {t('stores.grade')} {store['grade']} · {md_escape(store['city'] or '')}")
     findings_box(capture.last_findings(db, user, code, lang))
+    if store["days_since"] == 0:  # allowed (a second visit the same day), but rarely meant
+        st.info(t("capture.again_today"), icon=":material/info:")
     if st.button(t("capture.start"), type="primary", icon=":material/play_arrow:", key="capture_start"):
         with show_user_error():
             capture.open_draft(db, user, code, lang)
