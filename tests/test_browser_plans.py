@@ -63,8 +63,8 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     # A filter narrows the figures and lives in the URL.
     page.get_by_text("Filters", exact=True).click()
     page.get_by_label("Region").first.click()
-    page.keyboard.type("East")
-    page.keyboard.press("Enter")
+    # Pick the option once the list shows it (typing then Enter raced the list under load, once in CI-like runs).
+    page.get_by_role("option", name="East").click()
     page.keyboard.press("Escape")
     page.wait_for_url("**region=E**", timeout=15_000)
     page.wait_for_timeout(1500)
