@@ -232,13 +232,16 @@ def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> Proble
                     "factor": PLAUSIBLE_PRICE_FACTOR})
 
 
-def competitor_price_problem(number: int, sku_name: str | None, rrp: float | None, price_value) -> Problem | None:
-    """The same rule for a competitor's price, against the RRP of our product it is compared with (if any)."""
-    if sku_name is None or not price_implausible(rrp, price_value):
+def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: str) -> Problem | None:
+    """The same rule for a competitor's price (field of observation number `seen`), against the RRP of our
+    product it is compared with; None when it names none of the checklist's products."""
+    code = seen.get("product_code")
+    compared = plan.skus[plan.skus.code == code] if isinstance(code, str) else plan.skus.iloc[:0]
+    if compared.empty or not price_implausible(compared.rrp.iloc[0], seen.get(field)):
         return None
     return Problem("competitors", "capture.error.competitor_price_implausible",
-                   {"n": number, "sku": sku_name, "price": fmt_money(price_value), "rrp": fmt_money(rrp),
-                    "factor": PLAUSIBLE_PRICE_FACTOR})
+                   {"n": number, "sku": compared["name"].iloc[0], "price": fmt_money(seen[field]),
+                    "rrp": fmt_money(compared.rrp.iloc[0]), "factor": PLAUSIBLE_PRICE_FACTOR})
 
 
 def facings_ok(value) -> bool:
@@ -303,7 +306,6 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         elif answer.get("condition") not in (None, *POP_CONDITIONS):
             problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}))
     brands, skus = set(plan.competitors.code), set(plan.skus.code)
-    ours = {sku.code: sku for sku in plan.skus.itertuples()}
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
         other = seen.get("competitor_other")
@@ -314,10 +316,8 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
             problems.append(Problem("competitors", "capture.error.competitor_kind", n))
         if not all(_optional_number(seen.get(f), 0.01, MAX_PRICE) for f in COMPETITOR_PRICES):
             problems.append(Problem("competitors", "capture.error.competitor_price", n))
-        elif isinstance(seen.get("product_code"), str) and seen["product_code"] in ours:
-            compared = ours[seen["product_code"]]
-            problems.extend(p for f in COMPETITOR_PRICES
-                            if (p := competitor_price_problem(number, compared.name, compared.rrp, seen.get(f))))
+        else:
+            problems.extend(p for f in COMPETITOR_PRICES if (p := competitor_price_problem(plan, number, seen, f)))
         if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
             problems.append(Problem("competitors", "capture.error.competitor_facings",
                                     {**n, "max": MAX_COMPETITOR_FACINGS}))

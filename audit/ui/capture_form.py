@@ -176,16 +176,13 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                 t("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
                 placeholder=t("capture.comparable_sku_none"),
                 key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
-            compared = plan.skus[plan.skus.code == item["product_code"]].head(1)
             # 2 × 2, not 4 across: at 1024 px a quarter column cut the values ("650.00" showed "65") and steppers.
             cols = st.columns(2) + st.columns(2)
             for col, field in zip(cols, capture.COMPETITOR_PRICES):
                 with col:
                     item[field] = number(t(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
                                          float(capture.MAX_PRICE), step=0.1, format="%.2f")
-                    if not compared.empty:
-                        _problem_flag(capture.competitor_price_problem(index + 1, compared["name"].iloc[0],
-                                                                       compared.rrp.iloc[0], item[field]))
+                    _problem_flag(capture.competitor_price_problem(plan, index + 1, item, field))
             with cols[3]:
                 item["facings"] = number(t("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
                                         capture.MAX_COMPETITOR_FACINGS)

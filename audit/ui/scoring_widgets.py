@@ -39,23 +39,25 @@ def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules
 BAND_BADGE = {"green": "green", "amber": "orange", "red": "red"}  # Streamlit's badge colours
 
 
+def _rounded_change(value, before, decimals: int) -> float | None:
+    if pd.isna(value) or pd.isna(before):
+        return None
+    return round(float(value) - float(before), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 def change_text(value, before, decimals: int = 1) -> str | None:
     """The change from before to value as a tile shows it: signed ("+2.5", "-1.0"), but a change that
     rounds to zero is "0.0", never "-0.0" or "+0.0"; None when either side is unknown."""
-    if pd.isna(value) or pd.isna(before):
+    change = _rounded_change(value, before, decimals)
+    if change is None:
         return None
-    change = round(float(value) - float(before), decimals)
-    if change == 0:
-        return f"{0:.{decimals}f}"
-    return f"{change:+,.{decimals}f}"
+    return f"{change:.{decimals}f}" if change == 0 else f"{change:+,.{decimals}f}"
 
 
 def _delta(value, before, decimals: int = 1) -> dict:
     """st.metric's delta arguments: no arrow and no colour for no change."""
-    change = change_text(value, before, decimals)
-    if change is not None and float(change.replace(",", "")) == 0:
-        return dict(delta=change, delta_color="off", delta_arrow="off")
-    return dict(delta=change)
+    quiet = dict(delta_color="off", delta_arrow="off") if _rounded_change(value, before, decimals) == 0 else {}
+    return dict(delta=change_text(value, before, decimals), **quiet)
 
 
 def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
