@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +61,6 @@ def app_url(demo_dir):
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
@@ -82,6 +82,28 @@ def shot(page, name: str) -> None:
 
 SIGN_IN_LABELS = {"en": ("User name", "Password", "Sign in"), "zh": ("用户名", "密码", "登录")}
 STORE_LIST_HINT = {"en": "Tap a row to open the store card.", "zh": "点击一行打开门店资料卡。"}
+
+
+def choose_option(page, label: str, option: str, tries: int = 3) -> None:
+    """Pick `option` in the multiselect labelled `label` from the keyboard, as a tablet with a keyboard
+    would: type it, wait until the list holds that option alone, then Enter. Clicking the option raced
+    reruns that re-created the list under load (detached, or under a label), and Enter before the
+    list had narrowed picked nothing; a list re-created while typing is opened and typed into again."""
+    narrowed = ("([text]) => { const o = [...document.querySelectorAll('[role=option]')];"
+                " return o.length === 1 && o[0].innerText.trim() === text; }")
+    for attempt in range(tries):
+        page.get_by_label(label).first.click()
+        page.keyboard.type(option)
+        try:
+            page.wait_for_function(narrowed, arg=[option], timeout=10_000)
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        return
 
 
 def sign_in(page, url: str, username: str, password: str = "demo", lang: str = "en") -> None:

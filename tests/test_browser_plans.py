@@ -8,7 +8,7 @@ import pytest
 
 from audit import plans
 from audit.db import Database
-from test_browser import app_url, browser, new_tablet_page, shot, sign_in, sign_in_to_stores  # noqa: F401  (fixtures)
+from test_browser import app_url, browser, choose_option, new_tablet_page, shot, sign_in, sign_in_to_stores  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -62,10 +62,7 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
 
     # A filter narrows the figures and lives in the URL.
     page.get_by_text("Filters", exact=True).click()
-    page.get_by_label("Region").first.click()
-    # Pick the option once the list shows it (typing then Enter raced the list under load, once in CI-like runs).
-    page.get_by_role("option", name="East").click()
-    page.keyboard.press("Escape")
+    choose_option(page, "Region", "East")
     page.wait_for_url("**region=E**", timeout=15_000)
     page.wait_for_timeout(1500)
     shot(page, "visits_filtered_en")
