@@ -35,14 +35,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def app_url(demo_dir):
+def app_url(demo_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "AUDIT_DATA_DIR": str(demo_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server mid-test.
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -53,10 +56,11 @@ def app_url(demo_dir):
             time.sleep(0.3)
     else:
         server.kill()
-        pytest.fail("the app did not start: " + server.stdout.read().decode(errors="replace")[-2000:])
+        pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
     yield url
     server.terminate()
     server.wait(timeout=20)
+    print(f"server log ({log_path.stat().st_size} bytes): " + log_path.read_text(errors="replace")[-3000:])
 
 
 @pytest.fixture
@@ -86,22 +90,28 @@ STORE_LIST_HINT = {"en": "Tap a row to open the store card.", "zh": "点击一�
 
 def choose_option(page, label: str, option: str, tries: int = 3) -> None:
     """Pick `option` in the multiselect labelled `label` from the keyboard, as a tablet with a keyboard
-    would: type it, wait until the list holds that option alone, then Enter. Clicking the option raced
-    reruns that re-created the list under load (detached, or under a label), and Enter before the
-    list had narrowed picked nothing; a list re-created while typing is opened and typed into again."""
+    would: type it, wait until the list holds that option alone, Enter, and see its tag in the field.
+    The list closes when the page scrolls (the expander around it still opening, or a click scrolling
+    an option into view), which took a click or an Enter meant for it in loaded runs: a try whose tag
+    does not appear opens the list and types again."""
     narrowed = ("([text]) => { const o = [...document.querySelectorAll('[role=option]')];"
                 " return o.length === 1 && o[0].innerText.trim() === text; }")
+    field = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_label(label, exact=True))
+    tag = field.locator(f'[data-testid="stMultiSelectTagsContainer"] [data-tag][aria-label="{option}"]').first
     for attempt in range(tries):
-        page.get_by_label(label).first.click()
+        page.get_by_label(label, exact=True).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # let an opening expander come to rest before the list opens
+        page.get_by_label(label, exact=True).first.click()
         page.keyboard.type(option)
         try:
             page.wait_for_function(narrowed, arg=[option], timeout=10_000)
+            page.keyboard.press("Enter")
+            tag.wait_for(state="attached", timeout=5_000)
         except PlaywrightTimeout:
             if attempt == tries - 1:
                 raise
             page.keyboard.press("Escape")
             continue
-        page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         return
 
