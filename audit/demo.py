@@ -38,11 +38,10 @@ STREAMS = ("master", "stores", "audits", "lines", "competitors", "photos", "plan
 # region code, English, Chinese, cities (English, Chinese, latitude, longitude)
 REGIONS = [
     ("E", "East", "华东", [("Shanghai", "上海", 31.23, 121.47), ("Hangzhou", "杭州", 30.27, 120.15),
-                          ("Nanjing", "南京", 32.06, 118.80), ("Suzhou", "苏州", 31.30, 120.62)]),
+                          ("Nanjing", "南京", 32.06, 118.80)]),
     ("S", "South", "华南", [("Guangzhou", "广州", 23.13, 113.26), ("Shenzhen", "深圳", 22.54, 114.06),
                            ("Xiamen", "厦门", 24.48, 118.09)]),
-    ("N", "North", "华北", [("Beijing", "北京", 39.90, 116.40), ("Tianjin", "天津", 39.13, 117.20),
-                           ("Shijiazhuang", "石家庄", 38.04, 114.51)]),
+    ("N", "North", "华北", [("Beijing", "北京", 39.90, 116.40), ("Shijiazhuang", "石家庄", 38.04, 114.51)]),
     ("SW", "Southwest", "西南", [("Chengdu", "成都", 30.57, 104.07), ("Chongqing", "重庆", 29.56, 106.55)]),
     ("C", "Central", "华中", [("Wuhan", "武汉", 30.59, 114.31), ("Changsha", "长沙", 28.23, 112.94)]),
 ]
@@ -104,7 +103,6 @@ DEALERS = [  # code, English, Chinese, regions served (the first is its home reg
     ("D05", "Jingjin Distribution", "京津分销有限公司", ["N"]), ("D06", "Yanzhao Trading", "燕赵商贸有限公司", ["N"]),
     ("D07", "Bashu Trading", "巴蜀商贸有限公司", ["SW"]), ("D08", "Chuchu Supply", "楚楚供应链有限公司", ["C", "SW"]),
 ]
-MERCHANDISERS_PER_REGION = {"E": 3, "S": 3, "N": 2, "SW": 2, "C": 2}
 MERCHANDISER_NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈杰", "杨静", "赵磊", "黄艳", "周强", "吴芳", "徐勇", "孙军"]
 TABLETS = ["iPad (9th generation)", "HUAWEI MatePad 11", "Xiaomi Pad 6"]
 
@@ -218,9 +216,16 @@ def _dealers(rng: np.random.Generator, stamp: datetime) -> pd.DataFrame:
 
 
 def _merchandisers() -> list[tuple[str, str, str]]:
-    """(username, Chinese display name, region) for the twelve merchandisers."""
-    regions = [region for region, count in MERCHANDISERS_PER_REGION.items() for _ in range(count)]
+    """(username, Chinese display name, region) for the twelve merchandisers, one per city in region
+    order: a merchandiser's day stays within one city, as a real territory does."""
+    regions = [code for code, _, _, cities in REGIONS for _ in cities]
     return [(f"merch{n + 1:02d}", MERCHANDISER_NAMES[n], region) for n, region in enumerate(regions)]
+
+
+def _merchandiser_by_city() -> dict[str, str]:
+    """City (Chinese) -> the merchandiser who works it, in the order _merchandisers() numbers them."""
+    cities = [city_zh for *_, cities in REGIONS for _, city_zh, _, _ in cities]
+    return {city: username for city, (username, _, _) in zip(cities, _merchandisers())}
 
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
@@ -268,7 +273,7 @@ def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, 
 
 
 def _store_row(rng: np.random.Generator, number: int, region_index: int, channel: str, grade: str,
-               merch_by_region, dealers_by_region) -> tuple:
+               merchandiser_by_city, dealers_by_region) -> tuple:
     region_code, _, _, cities = REGIONS[region_index]
     _, city_zh, lat, lon = _pick(rng, cities)
     subs = SUB_CHANNELS[channel]
@@ -288,7 +293,7 @@ def _store_row(rng: np.random.Generator, number: int, region_index: int, channel
         _pick(rng, ownerships, ownership_weights), _pick(rng, categories, category_weights),
         channel, sub, grade, region_code, city_zh,
         round(lat + rng.normal(0, 0.06), 5), round(lon + rng.normal(0, 0.06), 5),
-        _pick(rng, dealers_by_region[region_code]), _pick(rng, merch_by_region[region_code]),
+        _pick(rng, dealers_by_region[region_code]), merchandiser_by_city[city_zh],
         "、".join(OUR_BRANDS_ZH[: int(rng.integers(2, 5))] + competitor_brands),
         _pick(rng, CREDIT_NOTES),
     )
@@ -299,16 +304,16 @@ STORE_COLUMNS = ["code", "name", "name_en", "address", "phone", "contact_name", 
                  "merchandiser", "brands_carried", "credit_notes"]
 
 
-def _stores(rng: np.random.Generator, n: int, merchandisers, stamp: datetime) -> pd.DataFrame:
+def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:
     region_index = _quota(rng, n, REGION_WEIGHTS)
     channel = _quota(rng, n, CHANNEL_WEIGHTS)
     grade = np.empty(n, dtype=np.int64)
     for c, name in enumerate(CHANNELS):
         in_channel = np.flatnonzero(channel == c)
         grade[in_channel] = _quota(rng, len(in_channel), GRADE_WEIGHTS_BY_CHANNEL[name])
-    merch_by_region = {code: [u for u, _, r in merchandisers if r == code] for code, *_ in REGIONS}
+    merchandiser_by_city = _merchandiser_by_city()
     dealers_by_region = {code: [d for d, _, _, served in DEALERS if code in served] for code, *_ in REGIONS}
-    rows = [_store_row(rng, i + 1, int(region_index[i]), CHANNELS[channel[i]], GRADES[grade[i]], merch_by_region,
+    rows = [_store_row(rng, i + 1, int(region_index[i]), CHANNELS[channel[i]], GRADES[grade[i]], merchandiser_by_city,
                        dealers_by_region) for i in range(n)]
     return pd.DataFrame(rows, columns=STORE_COLUMNS).assign(updated_at=stamp)
 
@@ -866,7 +871,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     dealers = _dealers(rng["master"], stamp)
     products, catalog = _products(rng["master"], stamp)
     campaigns = _campaigns(rng["master"], weeks)
-    store_frame = _stores(rng["stores"], stores, merchandisers, stamp)
+    store_frame = _stores(rng["stores"], stores, stamp)
     plan = _plan_visits(rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame,
                                                                                   merchandisers), campaigns)
     visit_plans = _visit_plans(rng["plans"], plan.audits, store_frame, merchandisers, today, stamp)

@@ -83,10 +83,11 @@ def same_answers(a: dict, b: dict) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)  # NaN is not equal to itself
 
 
-def draft_with(db, change) -> capture.Draft:
-    """A complete draft with its store photo, then one bad answer put in."""
+def draft_with(db, change, store: str | None = None) -> capture.Draft:
+    """A complete draft with its store photo, then one bad answer put in; at the top store of the queue
+    unless `store` is given."""
     user = merch(db)
-    store = capture.store_queue(db, user, "en").code.iloc[0]
+    store = store or capture.store_queue(db, user, "en").code.iloc[0]
     draft = capture.open_draft(db, user, store, now=VISIT_DAY)
     draft.answers = complete_answers(capture.checklist(db, user, store, "en"))
     change(draft.answers)

@@ -37,14 +37,14 @@ def is_literal(markdown: str) -> bool:
     return not _PUNCTUATION.search(_ESCAPE.sub("", markdown))
 
 
-def submit_with(db, text: str) -> int:
+def submit_with(db, text: str, store: str | None = None) -> int:
     """An audit whose notes, competitor brand, product and note are the text (cut to each field's limit)."""
     def put(answers):
         answers["visit"]["notes"] = text
         answers["competitors"][0].update(competitor_code=None, competitor_other=text[:80], product=text[:120],
                                          note=text[:2000])
 
-    return capture.submit(db, merch(db), draft_with(db, put).submission_key).audit_id
+    return capture.submit(db, merch(db), draft_with(db, put, store).submission_key).audit_id
 
 
 @pytest.mark.parametrize("case", list(HOSTILE_TEXTS))
@@ -86,11 +86,11 @@ PDF_TEXTS = ("<script>alert(1)</script>", "**bold** [x](y)", "'; DROP TABLE audi
 
 
 def test_exports_hold_hostile_text_as_text(demo_db):
+    store = capture.store_queue(demo_db, merch(demo_db), "en").code.iloc[0]  # one store: one dealer's export
     for text in HOSTILE_TEXTS.values():
-        submit_with(demo_db, text)
+        submit_with(demo_db, text, store)
     for brand in PDF_TEXTS:  # short enough for the PDF's brand column
-        submit_with(demo_db, brand)
-    store = demo_db.query_one("SELECT store_code FROM audits ORDER BY id DESC LIMIT 1")[0]
+        submit_with(demo_db, brand, store)
     store_name = "<b>店</b> **x** =1+1 '; --"
     rename_store_by_import(demo_db, store, store_name)
     dealer = demo_db.query_one("SELECT dealer_code FROM stores WHERE code = ?", [store])[0]

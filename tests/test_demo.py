@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import auth, demo, photos
+from audit import auth, demo, photos, plans
 from audit.db import Database
 from audit.demo import DemoError, generate_demo
 
@@ -208,12 +208,23 @@ def test_each_channel_has_20_to_28_must_stock_skus(wide):
     assert all(20 <= n <= 28 for n in counts.values())
 
 
-def test_twelve_merchandisers_each_cover_one_region(wide):
+def test_twelve_merchandisers_each_work_one_city(wide):
     per_merchandiser = rows(wide, """
-        SELECT u.username, count(DISTINCT s.region_code) FROM users u LEFT JOIN stores s ON s.merchandiser = u.username
+        SELECT u.username, count(DISTINCT s.region_code), count(DISTINCT s.city), count(s.code)
+        FROM users u LEFT JOIN stores s ON s.merchandiser = u.username
         WHERE u.role = 'merchandiser' GROUP BY u.username ORDER BY u.username""")
-    assert [name for name, _ in per_merchandiser] == [f"merch{i:02d}" for i in range(1, 13)]
-    assert {regions for _, regions in per_merchandiser} == {1}
+    assert [name for name, *_ in per_merchandiser] == [f"merch{i:02d}" for i in range(1, 13)]
+    assert {(regions, cities) for _, regions, cities, _ in per_merchandiser} == {(1, 1)}
+    assert min(stores for *_, stores in per_merchandiser) >= 5  # nobody is left without a territory
+
+
+def test_a_merchandisers_planned_day_is_a_round_trip_within_a_city(wide):
+    days = rows(wide, """
+        SELECT list((s.latitude, s.longitude)) FROM planned_visits p JOIN stores s ON s.code = p.store_code
+        GROUP BY p.merchandiser, p.planned_date HAVING count(*) > 1""")
+    assert len(days) > 500
+    longest = max(plans.visiting_order(points)[1] for (points,) in days)
+    assert longest < 150  # km; drawn across a region's cities they ran to 1,000 km and more
 
 
 def test_dealers_serve_one_or_two_regions(wide):

@@ -159,10 +159,10 @@ def planned(db, merchandiser: str, monday: date) -> list[tuple]:
 
 
 def test_the_manager_generates_a_week_and_edits_it(demo_db):
-    at = page(demo_db, "manager", "views/plans.py", week=AHEAD.isoformat(), merch="merch03")
-    assert any("Nothing is planned for 张敏 this week yet" in i.value for i in at.info)
+    at = page(demo_db, "manager", "views/plans.py", week=AHEAD.isoformat(), merch="merch07")
+    assert any("Nothing is planned for 赵磊 this week yet" in i.value for i in at.info)
     button(at, "plan_generate").click().run()
-    generated = planned(demo_db, "merch03", AHEAD)
+    generated = planned(demo_db, "merch07", AHEAD)
     assert generated and {d.weekday() for _, d in generated} <= {0, 1, 2, 3, 4}
     assert [s.value for s in at.success] == [f"Planned {len(generated)} visits for 1 merchandiser(s)."]
     assert len(at.dataframe[0].value) == len(generated)  # the week's visits, in the board table
@@ -186,15 +186,15 @@ def test_the_manager_generates_a_week_and_edits_it(demo_db):
     at.selectbox(key="add_store").set_value(store)
     at.date_input(key="add_day").set_value(free).run()
     button(at, "add_visit").click().run()
-    assert (store, free) in planned(demo_db, "merch03", AHEAD)
+    assert (store, free) in planned(demo_db, "merch07", AHEAD)
     assert at.success[0].value == f"Planned {store} on {en_day(free)}."
 
 
 def test_bad_edits_get_a_translated_message_and_change_nothing(demo_db):
-    at = page(demo_db, "manager", "views/plans.py", "zh", week=AHEAD.isoformat(), merch="merch03")
-    before = planned(demo_db, "merch03", AHEAD)
+    at = page(demo_db, "manager", "views/plans.py", "zh", week=AHEAD.isoformat(), merch="merch07")
+    before = planned(demo_db, "merch07", AHEAD)
     saturday = AHEAD + timedelta(days=5)
-    store = demo_db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch03' ORDER BY code")[0]
+    store = demo_db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code")[0]
     at.selectbox(key="add_store").set_value(store)
     at.date_input(key="add_day").set_value(saturday).run()
     button(at, "add_visit").click().run()
@@ -204,7 +204,7 @@ def test_bad_edits_get_a_translated_message_and_change_nothing(demo_db):
     at.date_input(key="add_day").set_value(past)
     button(at, "add_visit").click().run()
     assert [shown(e.value) for e in at.error] == [f"{past.isoformat()} 已经过去：只能安排今天及以后的拜访。"]
-    assert planned(demo_db, "merch03", AHEAD) == before
+    assert planned(demo_db, "merch07", AHEAD) == before
 
     over = AHEAD - timedelta(weeks=8)  # a week that is over
     old = page(demo_db, "manager", "views/plans.py", week=over.isoformat())
@@ -215,9 +215,9 @@ def test_bad_edits_get_a_translated_message_and_change_nothing(demo_db):
 
 
 def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
-    plans.generate_week(demo_db, auth.get_user(demo_db, "manager"), AHEAD, merchandisers=["merch03"])
+    plans.generate_week(demo_db, auth.get_user(demo_db, "manager"), AHEAD, merchandisers=["merch07"])
     codes = [r[0] for r in demo_db.cursor().execute(
-        "SELECT code FROM stores WHERE merchandiser = 'merch03' ORDER BY code LIMIT 2").fetchall()]
+        "SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code LIMIT 2").fetchall()]
     at = page(demo_db, "manager", "views/plans.py", view="assign")
     button(at, "assign_go").click().run()
     assert [e.value for e in at.error] == ["Choose at least one store to reassign."]
@@ -251,13 +251,13 @@ def plan_today(db, username: str, count: int) -> list[str]:
 
 
 def test_the_start_screen_follows_todays_plan_and_keeps_the_rest_as_unplanned(demo_db):
-    codes = plan_today(demo_db, "merch03", 3)
-    at = page(demo_db, "merch03", "views/capture.py")
+    codes = plan_today(demo_db, "merch07", 3)
+    at = page(demo_db, "merch07", "views/capture.py")
     headings = [s.value for s in at.subheader]
     assert headings == ["Today's plan · 0 of 3 done", "Other stores"]
     assert any(c.value.startswith("Suggested order: round trip ") for c in at.caption)
     opens = [b.key for b in at.button if b.key and b.key.startswith("open_")]
-    user = auth.get_user(demo_db, "merch03")
+    user = auth.get_user(demo_db, "merch07")
     suggested = plans.today_plan(demo_db, user, "en").stops.code.tolist()
     assert sorted(suggested) == sorted(codes)
     assert opens[:3] == [f"open_{code}" for code in suggested]  # the plan first, in the suggested order
@@ -271,7 +271,7 @@ def test_the_start_screen_follows_todays_plan_and_keeps_the_rest_as_unplanned(de
 def test_without_a_plan_today_the_start_screen_is_the_queue(demo_db):
     with demo_db.write() as cur:
         cur.execute("DELETE FROM planned_visits WHERE planned_date = ?", [date.today()])
-    at = page(demo_db, "merch03", "views/capture.py")
+    at = page(demo_db, "merch07", "views/capture.py")
     assert not at.subheader
     assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == \
-        demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch03' AND active")[0]
+        demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch07' AND active")[0]
