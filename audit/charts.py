@@ -80,6 +80,16 @@ def _layout(fig: go.Figure, title: str, height: int = 340, top: int = 0, **kwarg
     return fig
 
 
+def weekly_ticks(fig: go.Figure, weeks) -> go.Figure:
+    """Date ticks on the weeks' Mondays, where the points are (every k-th week when there are many), not
+    on the Sundays plotly picks for a weekly axis."""
+    mondays = pd.Series(weeks).dropna().drop_duplicates().sort_values().tolist()
+    if mondays:
+        step = max(1, -(-len(mondays) // 8))
+        fig.update_xaxes(tickmode="array", tickvals=mondays[::step])
+    return fig
+
+
 def _band_backdrop(fig: go.Figure, settings: ScoringSettings) -> None:
     """Faint horizontal bands behind a 0-100 score axis, in the band colours."""
     for low, high, band in ((settings.green_min, 100, "green"), (settings.amber_min, settings.green_min, "amber"),
@@ -99,7 +109,7 @@ def trend(weekly: pd.DataFrame, measures: list[str], text: Text, title: str, set
     _band_backdrop(fig, settings)
     fig.update_yaxes(title_text=text("chart.percent_or_score"), range=[0, 100])
     fig.update_xaxes(tickformat=text("chart.date_format"))
-    return _layout(fig, title)
+    return weekly_ticks(_layout(fig, title), weekly["week"])
 
 
 def breakdown(frame: pd.DataFrame, text: Text, title: str, settings: ScoringSettings) -> go.Figure:
@@ -199,7 +209,7 @@ def competitor_activity(weekly: pd.DataFrame, text: Text, title: str) -> go.Figu
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=text("chart.observations"))
     fig.update_xaxes(tickformat=text("chart.date_format"))
-    return _layout(fig, title)
+    return weekly_ticks(_layout(fig, title), totals["week"])
 
 
 def brand_by_kind(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
@@ -262,4 +272,4 @@ def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
         ))
     fig.update_yaxes(title_text=text("measure.share_of_shelf"), range=[0, 100], ticksuffix="%")
     fig.update_xaxes(tickformat=text("chart.date_format"))
-    return _layout(fig, title)
+    return weekly_ticks(_layout(fig, title), frame["week"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from audit.charts import weekly_ticks
+
 TEAL, AMBER, RED, SLATE, GREY = "#0F766E", "#D97706", "#DC2626", "#475569", "#CBD5E1"
 HEIGHT = 300
 
@@ -21,14 +23,6 @@ def _layout(fig: go.Figure, y_title: str | None, percent: bool = False, date_for
     return fig
 
 
-def _weekly_ticks(fig: go.Figure, weeks: pd.Series) -> go.Figure:
-    """Ticks on the weeks' Mondays (every k-th week when there are many), not on plotly's Sundays."""
-    if len(weeks):
-        step = max(1, -(-len(weeks) // 8))
-        fig.update_xaxes(tickmode="array", tickvals=list(weeks)[::step])
-    return fig
-
-
 def rates_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
     """Completion and success rate per week (columns week, completion, success) as two lines."""
     fig = go.Figure()
@@ -38,7 +32,7 @@ def rates_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str =
                                  hovertemplate="%{y:.1%}<extra>" + labels[column] + "</extra>"))
     _layout(fig, None, percent=True, date_format=date_format)
     fig.update_yaxes(range=[0, 1.05])
-    return _weekly_ticks(fig, weekly.week)
+    return weekly_ticks(fig, weekly.week)
 
 
 def visits_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
@@ -51,7 +45,7 @@ def visits_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str 
         fig.add_trace(go.Bar(x=weekly.week, y=values, name=labels[key], marker_color=colour,
                              hovertemplate="%{y}<extra>" + labels[key] + "</extra>"))
     fig.update_layout(barmode="stack", bargap=0.25)
-    return _weekly_ticks(_layout(fig, labels["visits"], date_format=date_format), weekly.week)
+    return weekly_ticks(_layout(fig, labels["visits"], date_format=date_format), weekly.week)
 
 
 def frequency_chart(frequency: pd.DataFrame, labels: dict[str, str]) -> go.Figure:

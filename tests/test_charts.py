@@ -185,3 +185,22 @@ def test_other_changes_keep_their_sign():
     assert change_text(72.26, 71.0) == "+1.3"
     assert change_text(1300, 100, 0) == "+1,200"
     assert change_text(float("nan"), 70.0) is None and change_text(70.0, float("nan")) is None
+
+
+def test_weekly_charts_put_their_date_ticks_on_the_weeks_mondays():
+    weeks = weekly().week
+    activity = pd.DataFrame({"week": list(weeks) * 2, "brand_code": ["C01"] * 12 + ["C02"] * 12,
+                             "brand": ["Orchid"] * 12 + ["Lotus"] * 12, "observations": 3})
+    shares = pd.DataFrame({"week": weeks, "brand_code": "ours", "brand": "", "share": 40.0})
+    for fig in (charts.trend(weekly(), ["score"], english, "Trend", RULES),
+                charts.competitor_activity(activity, english, "x"), charts.share_of_shelf(shares, english, "x")):
+        ticks = [pd.Timestamp(v) for v in fig.layout.xaxis.tickvals]
+        assert ticks == list(weeks[::2])  # 12 weeks: every second Monday, 8 ticks at most
+        assert {tick.day_name() for tick in ticks} == {"Monday"}
+
+
+def test_a_long_period_keeps_to_eight_monday_ticks_or_fewer():
+    long = pd.DataFrame({"week": pd.to_datetime([date(2025, 1, 6) + pd.Timedelta(weeks=i) for i in range(52)]),
+                         "score": 70.0})
+    ticks = [pd.Timestamp(v) for v in charts.trend(long, ["score"], english, "x", RULES).layout.xaxis.tickvals]
+    assert 6 <= len(ticks) <= 8 and {tick.day_name() for tick in ticks} == {"Monday"}
