@@ -275,3 +275,23 @@ def test_without_a_plan_today_the_start_screen_is_the_queue(demo_db):
     assert not at.subheader
     assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == \
         demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch07' AND active")[0]
+
+
+def test_each_day_card_shows_its_visits_and_round_trip_on_a_line_of_its_own(demo_db):
+    week = plans.week_start(DEMO_WEEKS.end) - timedelta(weeks=1)
+    at = page(demo_db, "manager", "views/plans.py", week=week.isoformat(), merch="merch07")
+    stops = plans.week_plan(demo_db, auth.get_user(demo_db, "manager"), week, "merch07", "en")
+    cards = {m.value.split("**")[1]: m.value for m in at.markdown if m.value.startswith("**") and "Visits: " in m.value}
+    assert len(cards) == plans.WORKING_DAYS
+    trips = 0
+    for day in plans.week_days(week):
+        today = stops[stops.planned_date.dt.date == day]
+        lines = cards[f"{i18n.t(f'plans.weekday.{day.weekday()}', 'en')} {day.day}"].split("  \n")
+        assert lines[1] == f":small[Visits: {len(today)}]"
+        if len(today) >= 2:
+            km = plans.visiting_order(list(zip(today.latitude, today.longitude)))[1]
+            assert lines[2:] == [f":small[{km:.0f} km]"]
+            trips += 1
+        else:
+            assert lines[2:] == []
+    assert trips  # the week has a day with a round trip to show

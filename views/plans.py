@@ -111,10 +111,11 @@ def board(monday: date, week: pd.DataFrame) -> None:
         placed = stops[stops.latitude.notna() & stops.longitude.notna()]
         order, km = plans.visiting_order(list(zip(placed.latitude, placed.longitude)))
         ordered = pd.concat([placed.iloc[order], stops[~stops.index.isin(placed.index)]])
-        route = f" · {t('plans.km', km=f'{km:.0f}')}" if len(placed) >= 2 else ""
+        # the round trip on a line of its own: "Visits: 2 · 14 km" wrapped inside a fifth of 1024 px
+        route = f"  \n:small[{t('plans.km', km=f'{km:.0f}')}]" if len(placed) >= 2 else ""
         with column, st.container(border=True):
             st.markdown(f"**{t(f'plans.weekday.{day.weekday()}')} {day.day}**  \n"
-                        f":small[{t('plans.day_count', n=len(stops))}{route}]")
+                        f":small[{t('plans.day_count', n=len(stops))}]{route}")
         for number, stop in enumerate(ordered.itertuples(), start=1):
             rows.append({"day": day_label(day), "number": number, "code": links.store_url(stop.store_code),
                          "name": stop.name, "grade": stop.grade, "state": t("plans.status." + stop.status),
