@@ -57,7 +57,7 @@ def _check_not_locked(db: Database, username: str, now: datetime) -> None:
     row = db.query_one("SELECT locked_until FROM signin_failures WHERE username = ? AND locked_until > ?",
                        [username, now])
     if row:
-        raise SignInLocked("signin.locked", minutes=math.ceil((row[0] - now).total_seconds() / 60))
+        raise SignInLocked("signin.locked", n=math.ceil((row[0] - now).total_seconds() / 60))
 
 
 def _record_failure(db: Database, username: str, now: datetime) -> None:

@@ -93,7 +93,7 @@ def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(db):
     # While locked even the right password is refused, without checking it.
     with pytest.raises(auth.SignInLocked) as caught:
         auth.authenticate(db, "m1", "right password", now=start + timedelta(minutes=5, seconds=10))
-    assert caught.value.values["minutes"] == config.SIGNIN_LOCK_MINUTES - 5
+    assert caught.value.values["n"] == config.SIGNIN_LOCK_MINUTES - 5
     # Other names are not affected, and the lock ends by itself.
     assert auth.authenticate(db, "admin", "first password", now=start + timedelta(minutes=5)) is not None
     after = start + timedelta(minutes=config.SIGNIN_LOCK_MINUTES, seconds=11)

@@ -83,7 +83,7 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     page.get_by_text("Nothing is planned for 王伟 this week yet").wait_for(timeout=30_000)
     page.get_by_role("button", name="Generate plan for the week of").click()
     expected = sum(plans.visits_in_week(grade, code, ahead, "high") for code, grade in plan_for_today["merch01_stores"])
-    page.get_by_text(f"Planned {expected} visits for 1 merchandiser(s).").wait_for(timeout=30_000)
+    page.get_by_text(f"Planned {expected} visits for 1 merchandiser.").wait_for(timeout=30_000)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     shown = sum(int(text.split(":")[1]) for text in page.get_by_text("Visits: ").all_inner_texts())

@@ -68,7 +68,7 @@ def test_plan_a_week_from_the_command_line_and_a_bad_date_in_chinese(data_dir, c
     out = capsys.readouterr().out
     database = Database(data_dir / "audit.duckdb")
     count = database.query_one("SELECT count(*) FROM planned_visits WHERE merchandiser = 'm1'")[0]
-    assert count > 0 and f"Week of {week.isoformat()}: planned {count} visits for 1 merchandiser(s)." in out
+    assert count > 0 and f"Week of {week.isoformat()}: planned {count} visits for 1 merchandiser." in out
     database.close()
     assert main(["plan", "--week", week.isoformat()]) == 0
     assert "Left as they were (already planned; use --replace): m1" in capsys.readouterr().out

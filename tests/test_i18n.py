@@ -59,7 +59,20 @@ def test_a_count_of_one_reads_in_the_singular_in_english_and_chinese_is_unchange
     assert i18n.t("capture.days_since", "en", n=1) == "last visit yesterday"
     assert i18n.t("capture.days_since", "en", n=4) == "last visit 4 days ago"
     english = i18n.catalog("en")
-    assert [k for k in english if "(s)" in english[k] and "{n}" in english[k]] == []  # counted by n: real plurals
+    assert [k for k in english if "(s)" in english[k]] == []  # every count reads as a real singular or plural
+
+
+def test_messages_with_two_counts_put_each_in_its_own_number():
+    def generated(lang, visits, people):
+        return i18n.t("plans.generated", lang, visits=i18n.t("count.visits", lang, n=visits),
+                      people=i18n.t("count.merchandisers", lang, n=people))
+
+    assert generated("en", 1, 1) == "Planned 1 visit for 1 merchandiser."
+    assert generated("en", 12, 3) == "Planned 12 visits for 3 merchandisers."
+    assert generated("zh", 12, 1) == "已为 1 名业务员安排 12 次拜访。"
+    assert "locked for 1 more minute." in i18n.t("signin.locked", "en", n=1)
+    assert "locked for 15 more minutes." in i18n.t("signin.locked", "en", n=15)
+    assert "请 15 分钟后再试" in i18n.t("signin.locked", "zh", n=15)
 
 
 def test_lists_labels_and_asides_use_each_languages_punctuation():

@@ -164,7 +164,7 @@ def test_the_manager_generates_a_week_and_edits_it(demo_db):
     button(at, "plan_generate").click().run()
     generated = planned(demo_db, "merch07", AHEAD)
     assert generated and {d.weekday() for _, d in generated} <= {0, 1, 2, 3, 4}
-    assert [s.value for s in at.success] == [f"Planned {len(generated)} visits for 1 merchandiser(s)."]
+    assert [s.value for s in at.success] == [f"Planned {len(generated)} visits for 1 merchandiser."]
     assert len(at.dataframe[0].value) == len(generated)  # the week's visits, in the board table
 
     # Move the first visit to a day its store is free, remove it, then add one on that day.
@@ -234,7 +234,8 @@ def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
     moved = demo_db.query_one("SELECT count(*) FROM planned_visits WHERE list_contains(?, store_code)"
                               " AND planned_date >= ? AND merchandiser <> 'merch08'", [codes, AHEAD])[0]
     assert moved == 0
-    assert at.success[0].value.startswith("2 store(s) now with 黄艳")
+    said = re.fullmatch(r"2 stores now with 黄艳; (\d+) planned (visits?) moved along\.", at.success[0].value)
+    assert said and (said[2] == "visit") == (said[1] == "1")
 
 
 # ---------------------------------------------------------------- the merchandiser's start screen

@@ -91,7 +91,8 @@ def generate_panel(monday: date, merchandiser: str, name: str, has_plan: bool) -
             with show_user_error():
                 result = plans.generate_week(db, user, monday, level=level or "high", replace=replace,
                                              merchandisers=None if who == "all" else [merchandiser], today=today)
-                message = t("plans.generated", visits=result.visits, people=result.merchandisers)
+                message = t("plans.generated", visits=t("count.visits", n=result.visits),
+                            people=t("count.merchandisers", n=result.merchandisers))
                 if result.skipped:
                     message += " " + t("plans.skipped", n=len(result.skipped))
                 done(message)
@@ -220,7 +221,8 @@ def assignment_view() -> None:
             with show_user_error():
                 result = plans.reassign_stores(db, user, chosen, target or "", today=today)
                 st.session_state.pop("assign_stores", None)
-                done(t("plans.reassigned", stores=result.stores, name=people[target], visits=result.visits))
+                done(t("plans.reassigned", stores=t("count.stores", n=result.stores), name=people[target],
+                       visits=t("count.planned_visits", n=result.visits)))
 
 
 st.title(t("nav.plans"), anchor=False)
