@@ -63,8 +63,7 @@ def cmd_plan(db: Database, args) -> int:
     week = plans.week_start(plans.parse_day(args.week))
     result = plans.generate_week(db, None, week, level=args.level, merchandisers=args.merchandiser or None,
                                  replace=args.replace)
-    print(i18n.t("plans.cli_done", args.lang, week=week.isoformat(), visits=i18n.t("count.visits", args.lang, n=result.visits),
-                 people=i18n.t("count.merchandisers", args.lang, n=result.merchandisers)))
+    print(i18n.t("plans.cli_done", args.lang, week=week.isoformat(), **result.counts(args.lang)))
     if result.skipped:
         print(i18n.t("plans.cli_skipped", args.lang, names=", ".join(result.skipped)))
     return 0

@@ -215,17 +215,19 @@ def _dealers(rng: np.random.Generator, stamp: datetime) -> pd.DataFrame:
                                        "updated_at"])
 
 
+# One merchandiser per city, numbered in region order: a merchandiser's day stays within one city, as a
+# real territory does.
+TERRITORIES = [(code, city_zh) for code, _, _, cities in REGIONS for _, city_zh, _, _ in cities]
+
+
 def _merchandisers() -> list[tuple[str, str, str]]:
-    """(username, Chinese display name, region) for the twelve merchandisers, one per city in region
-    order: a merchandiser's day stays within one city, as a real territory does."""
-    regions = [code for code, _, _, cities in REGIONS for _ in cities]
-    return [(f"merch{n + 1:02d}", MERCHANDISER_NAMES[n], region) for n, region in enumerate(regions)]
+    """(username, Chinese display name, region) for the twelve merchandisers, one per territory."""
+    return [(f"merch{n + 1:02d}", MERCHANDISER_NAMES[n], region) for n, (region, _) in enumerate(TERRITORIES)]
 
 
 def _merchandiser_by_city() -> dict[str, str]:
-    """City (Chinese) -> the merchandiser who works it, in the order _merchandisers() numbers them."""
-    cities = [city_zh for *_, cities in REGIONS for _, city_zh, _, _ in cities]
-    return {city: username for city, (username, _, _) in zip(cities, _merchandisers())}
+    """City (Chinese) -> the merchandiser who works it."""
+    return {city: username for (_, city), (username, _, _) in zip(TERRITORIES, _merchandisers())}
 
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from audit import access
+from audit import access, i18n
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS
 from audit.db import Database
@@ -195,6 +195,11 @@ class Generated:
     visits: int                 # planned visits created
     merchandisers: int          # merchandisers who got a plan
     skipped: tuple[str, ...]    # merchandisers left as they were: they had a plan for these days already
+
+    def counts(self, lang: str) -> dict[str, str]:
+        """The counts as the "generated" messages word them: {visits} and {people}, singular or plural."""
+        return {"visits": i18n.t("count.visits", lang, n=self.visits),
+                "people": i18n.t("count.merchandisers", lang, n=self.merchandisers)}
 
 
 def generate_week(db: Database, viewer: User | None, week: date, *, level: str = "high",

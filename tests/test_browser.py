@@ -98,10 +98,11 @@ def choose_option(page, label: str, option: str, tries: int = 3) -> None:
                 " return o.length === 1 && o[0].innerText.trim() === text; }")
     field = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_label(label, exact=True))
     tag = field.locator(f'[data-testid="stMultiSelectTagsContainer"] [data-tag][aria-label="{option}"]').first
+    box = page.get_by_label(label, exact=True).first
     for attempt in range(tries):
-        page.get_by_label(label, exact=True).first.scroll_into_view_if_needed()
+        box.scroll_into_view_if_needed()
         page.wait_for_timeout(300)  # let an opening expander come to rest before the list opens
-        page.get_by_label(label, exact=True).first.click()
+        box.click()
         page.keyboard.type(option)
         try:
             page.wait_for_function(narrowed, arg=[option], timeout=10_000)
@@ -110,10 +111,10 @@ def choose_option(page, label: str, option: str, tries: int = 3) -> None:
         except PlaywrightTimeout:
             if attempt == tries - 1:
                 raise
+        else:
+            break
+        finally:
             page.keyboard.press("Escape")
-            continue
-        page.keyboard.press("Escape")
-        return
 
 
 def sign_in(page, url: str, username: str, password: str = "demo", lang: str = "en") -> None:

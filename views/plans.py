@@ -91,8 +91,7 @@ def generate_panel(monday: date, merchandiser: str, name: str, has_plan: bool) -
             with show_user_error():
                 result = plans.generate_week(db, user, monday, level=level or "high", replace=replace,
                                              merchandisers=None if who == "all" else [merchandiser], today=today)
-                message = t("plans.generated", visits=t("count.visits", n=result.visits),
-                            people=t("count.merchandisers", n=result.merchandisers))
+                message = t("plans.generated", **result.counts(lang))
                 if result.skipped:
                     message += " " + t("plans.skipped", n=len(result.skipped))
                 done(message)
