@@ -6,6 +6,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from audit.values import is_missing
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -51,17 +53,13 @@ def aside(text: str, note: str, lang: str) -> str:
 
 def label(prefix: str, value: str | None, lang: str) -> str:
     """The translated name of a coded value (channel, sub-channel, ...); free text shows as entered."""
-    if _missing(value) or value == "":
+    if is_missing(value) or value == "":
         return "—"
     return catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).get(f"{prefix}.{value}", str(value))
 
 
-def _missing(value) -> bool:
-    return value is None or value != value  # NaN and NaT are not equal to themselves
-
-
 def fmt_date(value: date | datetime | None, lang: str) -> str:
-    if _missing(value):
+    if is_missing(value):
         return "—"
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
@@ -69,7 +67,7 @@ def fmt_date(value: date | datetime | None, lang: str) -> str:
 
 
 def fmt_money(value: float | None) -> str:
-    return "—" if _missing(value) else f"¥{value:,.2f}"
+    return "—" if is_missing(value) else f"¥{value:,.2f}"
 
 
 def name_column(lang: str) -> str:

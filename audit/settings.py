@@ -8,6 +8,7 @@ from datetime import datetime
 
 from audit.db import Database
 from audit.errors import UserFacingError
+from audit.values import is_missing
 
 COMPONENTS = ("availability", "height", "eye_level", "share_of_shelf", "price", "pop", "freshness")
 DEFAULT_WEIGHTS = {"availability": 25, "height": 10, "eye_level": 10, "share_of_shelf": 10, "price": 20,
@@ -28,7 +29,7 @@ class ScoringSettings:
     price_tolerance: float = 0.05    # a shelf price more than this fraction under the RRP fails
 
     def band(self, score: float | None) -> str | None:
-        if score is None or (isinstance(score, float) and math.isnan(score)):
+        if is_missing(score):
             return None
         return "green" if score >= self.green_min else "amber" if score >= self.amber_min else "red"
 

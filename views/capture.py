@@ -1,7 +1,6 @@
 """Audit: the merchandiser's stores (due first), the last audit's findings, the visit form, history."""
 import json
 
-import pandas as pd
 import streamlit as st
 
 from audit import capture, plans, scoring, settings
@@ -11,6 +10,7 @@ from audit.ui.context import t
 from audit.ui.findings import findings_box
 from audit.ui.scoring_widgets import audit_score_box
 from audit.ui.widgets import error_text, md_escape, show_user_error
+from audit.values import is_missing
 
 db = context.db()
 user = context.current_user()
@@ -24,7 +24,7 @@ def open_store(code: str | None) -> None:
 
 
 def since_text(days_since) -> str:
-    if days_since != days_since:  # NaN: never visited
+    if is_missing(days_since):  # never visited
         return t("capture.never_visited")
     return t("capture.visited_today") if days_since == 0 else t("capture.days_since", n=int(days_since))
 
@@ -36,7 +36,7 @@ def store_card(store, number: int | None = None, leg_km=None, done: bool = False
             prefix = f"**{number}\\.** " if number else ""
             status = (f":green-badge[:material/check: {t('capture.done_today')}]" if done
                       else f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}]")
-            leg = f" · {t('capture.leg', km=f'{leg_km:.1f}')}" if leg_km is not None and not pd.isna(leg_km) else ""
+            leg = f" · {t('capture.leg', km=f'{leg_km:.1f}')}" if not is_missing(leg_km) else ""
             st.markdown(f"{prefix}**{md_escape(store.name)}** · {md_escape(store.code)} · "
                         f"{t('stores.grade')} {store.grade}  \n{status} {since_text(store.days_since)}{leg}")
         with right:
@@ -93,7 +93,7 @@ def store_intro(code: str) -> None:
     st.header(md_escape(store["name"]), anchor=False)
     st.caption(f"{md_escape(code)} · {t('stores.grade')} {store['grade']} · {md_escape(store['city'] or '')}")
     findings_box(capture.last_findings(db, user, code, lang))
-    if store["days_since"] == 0:  # allowed (a second visit the same day), but rarely meant
+    if not is_missing(store["days_since"]) and store["days_since"] == 0:  # allowed (a second visit the same day), but rarely meant
         st.info(t("capture.again_today"), icon=":material/info:")
     if st.button(t("capture.start"), type="primary", icon=":material/play_arrow:", key="capture_start"):
         with show_user_error():
