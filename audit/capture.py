@@ -441,17 +441,27 @@ def _insert_observations(cur, audit_id: int, answers: dict) -> None:
 
 
 def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
-    """Link the draft's photos, flagging near-identical pictures of other audits and pictures taken
-    more than a day before the visit started."""
+    """Link the draft's photos and flag them (flag_photos)."""
     cur.execute(
-        """INSERT INTO audit_photos (audit_id, photo_sha256, section, caption, flag_reused, flag_old)
-           SELECT ?, d.photo_sha256, d.section, d.caption,
-                  EXISTS (SELECT 1 FROM audit_photos o JOIN photos q ON q.sha256 = o.photo_sha256
-                          WHERE o.audit_id <> ? AND bit_count(xor(q.phash, p.phash)) <= ?),
-                  coalesce(p.taken_at < ?, FALSE)
-           FROM draft_photos d JOIN photos p ON p.sha256 = d.photo_sha256
-           WHERE d.submission_key = ?""",
-        [audit_id, audit_id, REUSED_PHOTO_DISTANCE, draft.started_at - OLD_PHOTO_AGE, draft.submission_key],
+        """INSERT INTO audit_photos (audit_id, photo_sha256, section, caption)
+           SELECT ?, d.photo_sha256, d.section, d.caption FROM draft_photos d WHERE d.submission_key = ?""",
+        [audit_id, draft.submission_key],
+    )
+    flag_photos(cur, [audit_id])
+
+
+def flag_photos(cur, audit_ids: list[int]) -> None:
+    """The one rule for the photo flags (a submit and the demo's history use it): a picture near-identical to
+    one of an earlier audit is possibly reused; one taken more than OLD_PHOTO_AGE before the visit started
+    is old. Audit ids grow with time, so "earlier" is a smaller id."""
+    cur.execute(
+        """UPDATE audit_photos ap
+           SET flag_reused = EXISTS (SELECT 1 FROM audit_photos o JOIN photos q ON q.sha256 = o.photo_sha256
+                                     WHERE o.audit_id < ap.audit_id AND bit_count(xor(q.phash, p.phash)) <= ?),
+               flag_old = coalesce(p.taken_at < a.started_at - ?, FALSE)
+           FROM photos p, audits a
+           WHERE p.sha256 = ap.photo_sha256 AND a.id = ap.audit_id AND list_contains(?, ap.audit_id)""",
+        [REUSED_PHOTO_DISTANCE, OLD_PHOTO_AGE, list(audit_ids)],
     )
 
 

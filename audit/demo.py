@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Callable
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from audit import auth, i18n, plans, scoring
+from audit import auth, capture, i18n, plans, scoring
 from audit import photos as photo_store
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -680,20 +680,42 @@ def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, 
 
 def draw_storefront(rng: np.random.Generator, sign: str, caption: str,
                     size: tuple[int, int] = (800, 600)) -> Image.Image:
-    """A shop front: wall, a sign with the store's name, a door and two windows."""
+    """A shop front between its neighbours: wall, a sign with the store's name, a door and windows. The
+    street, the shop's height and width, the door and the windows differ from shop to shop, so two shops'
+    pictures differ as real ones do (the reused-photo check compares them: capture.flag_photos)."""
     width, height = size
-    image = Image.new("RGB", size, (150, 190, 225))  # sky
+    sx, sy = width / 800, height / 600
+    shade = lambda low, high: tuple(int(v) for v in rng.integers(low, high, 3))  # noqa: E731
+    image = Image.new("RGB", size, tuple(int(v) for v in rng.integers((110, 150, 200), (200, 225, 250))))  # sky
     draw = ImageDraw.Draw(image)
-    wall = tuple(int(v) for v in rng.integers(170, 235, 3))
-    draw.rectangle([40, 120, width - 40, height - 40], fill=wall)
-    draw.rectangle([40, 120, width - 40, 200], fill=PRODUCT_COLOURS[int(rng.integers(len(PRODUCT_COLOURS)))])
-    draw.text((60, 142), sign[:48], fill="white", font=_font(30))
-    door_left = int(rng.integers(300, 420))
-    draw.rectangle([door_left, 300, door_left + 120, height - 40], fill=(80, 60, 40))
-    for left in (80, width - 260):
-        draw.rectangle([left, 260, left + 180, 420], fill=(200, 230, 240), outline=(60, 60, 60), width=4)
-    draw.rectangle([0, height - 40, width, height], fill=(90, 90, 90))
-    draw.text((12, height - 32), caption, fill="white", font=_font(18))
+    street = height - int(40 * sy)
+    x = 0
+    while x < width:  # the neighbouring buildings, each with a row of dark or lit windows
+        wide, top = int(rng.integers(70, 260) * sx), int(rng.integers(10, 330) * sy)
+        draw.rectangle([x, top, x + wide, street], fill=shade(30, 230))
+        draw.rectangle([x + wide // 5, top + int(30 * sy), x + wide * 4 // 5, top + int(70 * sy)],
+                       fill=shade(20, 250))
+        x += wide
+    left = int(rng.integers(0, 200) * sx)
+    right = min(width, left + int(rng.integers(580, 700) * sx))
+    top = int(rng.integers(90, 230) * sy)
+    draw.rectangle([left, top, right, street], fill=shade(150, 240))
+    band = PRODUCT_COLOURS[int(rng.integers(len(PRODUCT_COLOURS)))]
+    draw.rectangle([left, top, right, top + int(80 * sy)], fill=band)
+    draw.text((left + int(20 * sx), top + int(22 * sy)), sign[:48], fill="white", font=_font(int(26 * sy)))
+    door_left = int(rng.integers(left + 20 * sx, max(left + 21 * sx, right - 140 * sx)))
+    draw.rectangle([door_left, top + int(170 * sy), door_left + int(110 * sx), street], fill=shade(40, 120))
+    taken = [door_left]  # left edges of the door and the windows, kept apart
+    for _ in range(int(rng.integers(1, 4))):
+        window = int(rng.integers(left, max(left + 1, right - 170 * sx)))
+        if any(abs(window - other) < 180 * sx for other in taken):
+            continue
+        taken.append(window)
+        drop = int(rng.integers(110, 170) * sy)
+        draw.rectangle([window, top + drop, window + int(160 * sx), top + drop + int(140 * sy)],
+                       fill=shade(170, 250), outline=(60, 60, 60), width=4)
+    draw.rectangle([0, street, width, height], fill=(90, 90, 90))
+    draw.text((12, street + 8), caption, fill="white", font=_font(int(18 * sy)))
     return image
 
 
@@ -761,7 +783,41 @@ def _photo_orders(rng: np.random.Generator, plan: VisitPlan, observations: pd.Da
                 latitude=float(store.latitude + rng.normal(0, 0.0003)),
                 longitude=float(store.longitude + rng.normal(0, 0.0003)),
             ))
-    return orders
+    return _with_flagged_photos(orders, recent)
+
+
+FLAGGED_EVERY = 40   # about one visit in 40 gets an old photo, and another one a reused photo
+OLD_PHOTO_DAYS = 23  # the old photo's age at the visit: weeks, far past capture.OLD_PHOTO_AGE
+
+
+def _with_flagged_photos(orders: list[PhotoOrder], recent: pd.DataFrame) -> list[PhotoOrder]:
+    """A few photos that the capture flow's flags catch (capture.flag_photos computes them), so the feature
+    shows in the demo: a store front taken weeks before the visit (old), and the very photo of an earlier
+    visit to another store attached again (reused: the same picture, so the same content hash)."""
+    visits = list(recent.itertuples(index=False))
+    if len(visits) < 2:
+        return orders
+    count = max(1, len(visits) // FLAGGED_EVERY)
+    old = {visits[int((j + 0.25) * len(visits) / count)].id for j in range(count)}
+    reused = {visits[int((j + 0.75) * len(visits) / count)].id for j in range(count)}
+    store_of = {int(v.id): v.store_code for v in visits}
+    changed = []
+    for order in orders:
+        if order.audit_id in old and order.section == "store":
+            taken_at = order.taken_at - timedelta(days=OLD_PHOTO_DAYS)
+            order = replace(order, taken_at=taken_at, caption=f"{order.caption.split()[0]}  {taken_at:%Y-%m-%d}  store")
+            old.discard(order.audit_id)
+        changed.append(order)
+    for visit in visits:
+        if visit.id not in reused:
+            continue
+        earlier = [o for o in changed[:len(orders)] if o.audit_id < visit.id
+                   and store_of[o.audit_id] != visit.store_code]
+        source = next((o for o in reversed(earlier) if o.section == "shelf"), earlier[-1] if earlier else None)
+        if source is not None:
+            changed.append(replace(source, audit_id=int(visit.id), observation_id=None,
+                                   created_at=visit.submitted_at.to_pydatetime()))
+    return changed
 
 
 def _draw_and_store(order: PhotoOrder) -> photo_store.ProcessedPhoto:
@@ -915,6 +971,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
             if len(photo_frame):
                 _insert(cur, "photos", photo_frame)
                 _insert(cur, "audit_photos", links)
+                capture.flag_photos(cur, links.audit_id.unique().tolist())  # the app's rule, not flags set by hand
             _insert(cur, "users", users)
             db.set_meta("demo_seed", str(seed), cur)
             db.set_meta("demo_today", today.isoformat(), cur)

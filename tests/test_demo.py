@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import auth, demo, photos, plans
+from audit import auth, capture, demo, photos, plans
 from audit.db import Database
 from audit.demo import DemoError, generate_demo
 
@@ -399,9 +399,33 @@ def test_competitor_photos_point_at_an_observation_of_their_visit(small_db):
 
 
 def test_photos_carry_capture_facts_from_their_exif(small_db):
+    """Taken during the visit at the store, except the few the capture flow's flags are there to catch."""
     facts = rows(small_db, """
         SELECT bool_and(p.taken_at BETWEEN a.started_at AND a.submitted_at), bool_and(p.camera_model IS NOT NULL),
                max(abs(p.gps_latitude - s.latitude)) < 0.01, bool_and(p.width = 800 AND p.height = 600)
         FROM photos p JOIN audit_photos ap ON ap.photo_sha256 = p.sha256 JOIN audits a ON a.id = ap.audit_id
-        JOIN stores s ON s.code = a.store_code""")
+        JOIN stores s ON s.code = a.store_code WHERE NOT (ap.flag_reused OR ap.flag_old)""")
     assert facts == [(True, True, True, True)]
+
+
+def test_a_few_demo_photos_are_reused_or_old_by_the_capture_rule(small_db):
+    """The demo shows the photo flags: a store front taken weeks before the visit (old), and the very photo of an
+    earlier visit to another store (reused: same content hash). capture.flag_photos set them, not the demo."""
+    flagged = rows(small_db, """
+        SELECT ap.audit_id, ap.flag_reused, ap.flag_old, p.taken_at < a.started_at - INTERVAL 1 DAY AS taken_before,
+               (SELECT min(o.audit_id) FROM audit_photos o JOIN audits b ON b.id = o.audit_id
+                WHERE o.photo_sha256 = ap.photo_sha256 AND o.audit_id < ap.audit_id
+                  AND b.store_code <> a.store_code) AS earlier_audit
+        FROM audit_photos ap JOIN audits a ON a.id = ap.audit_id JOIN photos p ON p.sha256 = ap.photo_sha256
+        WHERE ap.flag_reused OR ap.flag_old ORDER BY 1""")
+    reused = [row for row in flagged if row[1]]
+    old = [row for row in flagged if row[2]]
+    assert 1 <= len(reused) <= 3 and 1 <= len(old) <= 3  # a few, among the photos of SMALL["photos"] visits
+    assert all(earlier is not None for *_, earlier in reused)  # the same picture, from another store, earlier
+    assert all(taken_before for _, _, _, taken_before, _ in old)
+    # Nothing else trips the rule: the demo's drawings of different shops are different pictures.
+    with small_db.write() as cur:
+        cur.execute("UPDATE audit_photos SET flag_reused = FALSE, flag_old = FALSE")
+        capture.flag_photos(cur, [r[0] for r in rows(small_db, "SELECT DISTINCT audit_id FROM audit_photos")])
+    assert rows(small_db, "SELECT audit_id, flag_reused, flag_old FROM audit_photos WHERE flag_reused OR flag_old"
+                          " ORDER BY 1") == [row[:3] for row in flagged]
