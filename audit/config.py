@@ -8,9 +8,9 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def data_dir() -> Path:
-    """AUDIT_DATA_DIR, default ./data next to the code; created on first use."""
+    """AUDIT_DATA_DIR, default ./data next to the code; created on first use, for its owner alone (0700)."""
     path = Path(os.environ.get("AUDIT_DATA_DIR") or DEFAULT_DATA_DIR)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

@@ -7,6 +7,7 @@ cursor, and every write goes through `Database.write()`, which holds one lock an
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -29,14 +30,77 @@ class DatabaseLocked(UserFacingError):
         super().__init__("db.error.locked", path=str(path))
 
 
+class DatabaseDamaged(UserFacingError):
+    """The file cannot be read as this app's database (cut short, overwritten, not a database): nothing is changed."""
+
+    def __init__(self, path: Path, detail: str):
+        super().__init__("db.error.damaged", path=str(path), detail=detail)
+
+
+class DatabaseWriteFailed(UserFacingError):
+    """The disk refused a write (full, quota, file size limit): the transaction rolled back, nothing of it stored."""
+
+    def __init__(self, path: Path):
+        super().__init__("db.error.write_failed", path=str(path))
+
+
+class DatabaseStopped(UserFacingError):
+    """DuckDB stopped the open database after a failed write to disk (it must be reopened: a restart of the app)."""
+
+    def __init__(self, path: Path):
+        super().__init__("db.error.stopped", path=str(path))
+
+
+_LOCKED = "could not set lock on file"
+# A DuckDB file is three 4 KiB headers followed by its blocks (block n at FILE_HEADERS + n * block size).
+_FILE_HEADERS = 3 * 4096
+
+
+def keep_files_private() -> None:
+    """Files this process creates from now on are its owner's alone (0600, folders 0700), as PostgreSQL does.
+    DuckDB creates its write-ahead log anew after every checkpoint, with no mode of its own to ask for."""
+    os.umask(0o077)
+
+
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the file read-write; DatabaseLocked when another process has it open."""
+    """Open the file read-write, private to its owner. DatabaseLocked when another process has it open,
+    DatabaseDamaged when it is not a whole database file."""
+    keep_files_private()
     try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        if _LOCKED in str(exc).lower():
             raise DatabaseLocked(path) from exc
+        if isinstance(exc, duckdb.IOException) and path.exists():
+            raise DatabaseDamaged(path, str(exc)) from exc
         raise
+    try:
+        if path.stat().st_mode & 0o077:  # a file from before files were private
+            path.chmod(0o600)
+        _check_whole(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """DuckDB reads a table's blocks only when a query needs them, so a file cut short opens; it is found
+    here, from the block numbers every stored column segment lies in (metadata only, no data read)."""
+    block_size = con.execute("SELECT block_size FROM pragma_database_size() "
+                             "WHERE database_name = current_database()").fetchone()[0]
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                         "WHERE database_name = current_database()").fetchall()
+    last = -1
+    for schema, table in tables:
+        row = con.execute("SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+                          "FROM pragma_storage_info(?) WHERE persistent",
+                          [f'"{schema}"."{table}"']).fetchone()
+        last = max(last, row[0] if row[0] is not None else -1)
+    needed = _FILE_HEADERS + (last + 1) * block_size
+    size = path.stat().st_size
+    if last >= 0 and size < needed:
+        raise DatabaseDamaged(path, f"the file holds {size:,} bytes of the {needed:,} its tables need")
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -96,10 +160,17 @@ class Database:
         self._con = connect(self.path)
         self._write_lock = threading.RLock()
         self._local = threading.local()
-        migrate(self._con)
-        from audit import scoring  # scoring builds on this module
+        try:
+            migrate(self._con)
+            from audit import scoring  # scoring builds on this module
 
-        scoring.fill_missing(self)
+            scoring.fill_missing(self)
+        except duckdb.IOException as exc:  # a damaged block met while reading (DuckDB checks each block's checksum)
+            self._con.close()
+            raise DatabaseDamaged(self.path, str(exc)) from exc
+        except BaseException:
+            self._con.close()
+            raise
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for the calling thread (DuckDB connections must not be shared across threads)."""
@@ -120,7 +191,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Serialised write transaction: commits on success, rolls back on any error."""
-        with self.writes_paused() as cur:
+        with self.writes_paused() as cur, _disk_failures_explained(self.path):
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -149,6 +220,23 @@ class Database:
 
     def close(self) -> None:
         self._con.close()
+
+
+_DISK_REFUSED = ("could not write", "no space left", "disk quota", "file too large")
+
+
+@contextmanager
+def _disk_failures_explained(path: Path) -> Iterator[None]:
+    """A write the disk refused becomes a message for the user; DuckDB has rolled the transaction back, so a
+    draft and its answers are as they were. Any other error passes unchanged."""
+    try:
+        yield
+    except duckdb.FatalException as exc:  # the commit may be durable, but the open database is unusable
+        raise DatabaseStopped(path) from exc
+    except (duckdb.IOException, duckdb.TransactionException) as exc:
+        if any(words in str(exc).lower() for words in _DISK_REFUSED):
+            raise DatabaseWriteFailed(path) from exc
+        raise
 
 
 _open_databases: dict[Path, Database] = {}

@@ -96,7 +96,7 @@ def test_backups_never_overwrite_and_a_broken_backup_is_never_restored(demo_dir,
     victim = next((damaged / "photos").glob("*/*.jpg"))
     victim.write_bytes(victim.read_bytes()[:-10])
     assert main(["restore", str(damaged)]) == 1
-    assert f"is damaged ({victim.name}): nothing was restored." in capsys.readouterr().err
+    assert f"is damaged ({victim.relative_to(damaged)}): nothing was restored." in capsys.readouterr().err
     assert not (empty_data_dir / "audit.duckdb").exists() and not photo_files(empty_data_dir)
 
 

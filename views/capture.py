@@ -4,6 +4,7 @@ import json
 import streamlit as st
 
 from audit import capture, plans, scoring, settings
+from audit.errors import UserFacingError
 from audit.i18n import labelled
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
@@ -147,7 +148,7 @@ def submit(draft: capture.Draft) -> None:
         st.markdown("\n".join(f"- {labelled(steps.get(p.section, p.section), md_escape(t(p.key, **p.values)), lang)}"
                               for p in refused.problems))
         return
-    except capture.CaptureError as error:
+    except UserFacingError as error:  # a refused capture, or a write the server's disk refused: the draft stays
         st.error(error_text(error), icon=":material/error:")
         return
     st.session_state["capture_submitted"] = (draft.store_code, submitted.audit_id)

@@ -14,6 +14,7 @@ from audit import auth, i18n
 from audit.auth import User
 from audit.config import SESSION_DAYS
 from audit.db import Database, DatabaseLocked, shared_database
+from audit.errors import UserFacingError
 
 SESSION_COOKIE = "audit_session"
 LANG_COOKIE = "audit_lang"
@@ -21,10 +22,14 @@ _YEAR = 365 * 24 * 3600
 
 
 def db() -> Database:
+    """The app's database; when it cannot be opened (a task holds it, the file is damaged) the page says why
+    in the user's language and stops. Nothing is changed, and the next run tries again."""
     try:
         return shared_database()
-    except DatabaseLocked as locked:  # a command-line task holds the file: say so; the next run tries again
-        st.error(locked.message(lang()), icon=":material/lock:")
+    except UserFacingError as error:
+        from audit.ui.widgets import error_text  # widgets builds on this module
+
+        st.error(error_text(error), icon=":material/lock:" if isinstance(error, DatabaseLocked) else ":material/error:")
         st.stop()
 
 

@@ -58,11 +58,22 @@ def pills(label: str, options: dict[str, str], param: str, scope: str = "", **kw
     return values
 
 
-def _date(text: str | None) -> date | None:
+# The dates an address may ask for. Python's dates run from year 1 to 9999, but a period's previous period or
+# its week ticks step past those ends: 0001-01-01 or 9999-12-31 would stop the page.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _parse(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _date(text: str | None) -> date | None:
+    """A YYYY-MM-DD date from the address between FIRST_DAY and LAST_DAY, else None."""
+    day = _parse(text)
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "",
@@ -71,12 +82,14 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
     first day of a new range is picked, the last whole one). Dates in the address that cannot be used give
     the default, and a warning that says so."""
     key = _key(f"{param_from}_{param_to}", scope)
-    unreadable = False
+    refused = None
     if key not in st.session_state:
         raw = (st.query_params.get(param_from), st.query_params.get(param_to))
         start, end = _date(raw[0]), _date(raw[1])
         usable = start is not None and end is not None and start <= end
-        unreadable = any(raw) and not usable
+        if any(raw) and not usable:
+            out_of_range = any(_parse(text) is not None and _date(text) is None for text in raw)
+            refused = "url.period_out_of_range" if out_of_range else "visits.bad_period"
         st.session_state[key] = (start, end) if usable else default
     picked = st.date_input(label, key=key, **kwargs)
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
@@ -84,9 +97,9 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
     start, end = st.session_state.get(f"{key}_whole", default)
     _write(param_from, start.isoformat())
     _write(param_to, end.isoformat())
-    if unreadable:
-        st.warning(t("visits.bad_period", start=default[0].isoformat(), end=default[1].isoformat()),
-                   icon=":material/event_busy:")
+    if refused:
+        st.warning(t(refused, start=default[0].isoformat(), end=default[1].isoformat(), first=FIRST_DAY.isoformat(),
+                     last=LAST_DAY.isoformat()), icon=":material/event_busy:")
     return start, end
 
 
