@@ -62,10 +62,16 @@ def cmd_plan(db: Database, args) -> int:
 
     week = plans.week_start(plans.parse_day(args.week))
     result = plans.generate_week(db, None, week, level=args.level, merchandisers=args.merchandiser or None,
-                                 replace=args.replace)
+                                 replace=args.replace, hours=args.hours)
     print(i18n.t("plans.cli_done", args.lang, week=week.isoformat(), **result.counts(args.lang)))
     if result.skipped:
         print(i18n.t("plans.cli_skipped", args.lang, names=", ".join(result.skipped)))
+    if result.unplaced:  # what the grades ask for but found no room: the manager decides what gives
+        visits = i18n.t("count.visits", args.lang, n=result.unplaced_visits)
+        print(i18n.t("plans.cli_unplaced", args.lang, visits=visits))
+        for left in result.unplaced:
+            reason = result.unplaced_reason(left.reason, args.lang)
+            print(f"  {left.merchandiser}  {left.store_code}  {left.visits}  {reason}")
     return 0
 
 
@@ -171,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--level", choices=("high", "low"), default="high",
                       help="upper (A 3, B 2 a week, C ~3 a month) or lower end (A 2, B 1, C ~2 a month)")
     plan.add_argument("--replace", action="store_true", help="plan afresh what is already planned from today on")
+    plan.add_argument("--hours", type=float, help="hours in a working day: no day is planned with more visit and "
+                                                  "travel time than this (default: audit.plans.WORKDAY_HOURS, 8)")
     plan.set_defaults(run=cmd_plan)
 
     sweep = sub.add_parser("sweep-photos", help="remove photos no audit or draft refers to")

@@ -507,13 +507,19 @@ def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.Data
     history = pd.concat([done, missed], ignore_index=True)
     history["planned_date"] = history.planned_date.dt.date
 
-    # The days still ahead: the rest of this week and the next, from the grade frequencies.
+    # The days still ahead: the rest of this week and the next, from the grade frequencies, each day within a
+    # working day of visits (each merchandiser's own median length) and travel, as the generator plans them.
     monday = plans.week_start(today)
-    assigned = list(stores[["code", "grade", "merchandiser"]].itertuples(index=False, name=None))
+    assigned = list(stores[["code", "grade", "merchandiser", "latitude", "longitude"]].itertuples(index=False,
+                                                                                                   name=None))
+    took = (audits.submitted_at - audits.started_at).dt.total_seconds() / 60
+    minutes = {m: plans.visit_minutes(len(d), d.median()) for m, d in took.groupby(audits.merchandiser)}
     this_week = history[history.planned_date >= monday]
     ahead = plans.plan_week(assigned, monday, "high", [d for d in plans.week_days(monday) if d > today],
-                            this_week[["store_code", "merchandiser", "planned_date"]].itertuples(index=False, name=None))
-    ahead += plans.plan_week(assigned, monday + timedelta(weeks=1), "high", plans.week_days(monday + timedelta(weeks=1)))
+                            this_week[["store_code", "merchandiser", "planned_date"]].itertuples(index=False, name=None),
+                            minutes_per_visit=minutes).visits
+    ahead += plans.plan_week(assigned, monday + timedelta(weeks=1), "high", plans.week_days(monday + timedelta(weeks=1)),
+                             minutes_per_visit=minutes).visits
     future = pd.DataFrame(ahead, columns=["store_code", "merchandiser", "planned_date"])
 
     frame = pd.concat([history.assign(source="demo"), future.assign(source="generated")], ignore_index=True)

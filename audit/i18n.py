@@ -66,6 +66,14 @@ def fmt_date(value: date | datetime | None, lang: str) -> str:
     return value.strftime("%d %b %Y")
 
 
+def fmt_day(value: date | datetime | None, lang: str) -> str:
+    """A day in a week the reader has in view, as the plan page shows it: "Fri 18 Dec", "周五 12月18日"."""
+    if is_missing(value):
+        return "—"
+    weekday = t(f"plans.weekday.{value.weekday()}", lang)
+    return f"{weekday} {value.month}月{value.day}日" if lang == "zh" else f"{weekday} {value.day} {value:%b}"
+
+
 def fmt_money(value: float | None) -> str:
     return "—" if is_missing(value) else f"¥{value:,.2f}"
 

@@ -1,7 +1,8 @@
 """Visit plans: which merchandiser visits which store on which working day.
 
     generate_week(db, viewer, week, level=...)    a week's plan from the grade frequencies, spread over
-                                                  the working days; one transaction
+                                                  the working days, each day within a working day's
+                                                  capacity; says which visits found no room; one transaction
     add_visit / move_visit / remove_visit         a manager's edits, each checked and refused with a
                                                   message in the user's language (PlanError)
     reassign_stores                               stores to another merchandiser, with their future visits
@@ -20,7 +21,7 @@ import math
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ from audit.capture import VISIT_INTERVAL_DAYS
 from audit.db import Database
 from audit.errors import UserFacingError
 from audit.stores import scope_clause, store_display_name
+from audit.values import is_missing
 
 WORKING_DAYS = 5                      # Monday to Friday
 EPOCH_MONDAY = date(2001, 1, 1)       # week numbers count from here, so they never restart with the year
@@ -43,6 +45,18 @@ PLAN_CYCLES = {
 }
 EARTH_RADIUS_KM = 6371.0088
 
+# A working day's capacity: the day's visits plus the travel between its stops must fit in it.
+WORKDAY_HOURS = 8.0               # the default; the plan page and `python -m audit plan --hours` change it
+WORKDAY_HOURS_RANGE = (1.0, 14.0)  # what a person may ask for
+TRAVEL_KMH = 25.0                 # city driving with parking: a planned day's round trip at this speed
+DEFAULT_VISIT_MINUTES = 40.0      # a visit's length for a merchandiser without enough audits of their own
+MIN_AUDITS_FOR_MEDIAN = 10        # audits before a merchandiser's own median duration is used
+UNLOCATED_TRAVEL_MINUTES = 15.0   # travel for a stop without coordinates: about one 6 km leg at TRAVEL_KMH
+# A day carries at most half as many visits again as the merchandiser's usual day (the week's visits / 5):
+# a full week spread over its least-loaded days stays well inside it; a week planned from Thursday does not
+# pile the visits Monday to Wednesday did not make onto Thursday and Friday (issue 13: 15 visits on a Friday).
+BUSY_DAY_FACTOR = 1.5
+
 # An audit fulfils a planned visit pv: same store, same merchandiser, same day. Shared with audit/visits.py.
 AUDIT_FULFILS_PLAN = ("a.store_code = pv.store_code AND a.merchandiser = pv.merchandiser"
                       " AND a.visit_date = pv.planned_date")
@@ -53,7 +67,19 @@ PLAN_STATUS_SQL = f"""CASE WHEN EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULF
 
 
 class PlanError(UserFacingError):
-    """A plan change that cannot be made as asked."""
+    """A plan change that cannot be made as asked. Days are kept as dates and worded as the plan page
+    shows them ("Fri 18 Dec", i18n.fmt_day) in the reader's language."""
+
+    def message(self, lang: str) -> str:
+        return i18n.t(self.key, lang, **self.values_in(lang))
+
+    def values_in(self, lang: str) -> dict:
+        return {name: i18n.fmt_day(value, lang) if isinstance(value, date) else value
+                for name, value in self.values.items()}
+
+    def in_language(self, lang: str) -> "PlanError":
+        """The same refusal with its days already worded for `lang` (for a screen that shows the values)."""
+        return PlanError(self.key, **self.values_in(lang))
 
 
 # ---------------------------------------------------------------- weeks and frequencies
@@ -102,34 +128,122 @@ def spread(k: int, free: Sequence[int], load: dict[int, int], allowed_gap: float
                                           sum(load.get(d, 0) for d in days), _max_gap(days), days))
 
 
-def plan_week(stores: Iterable[tuple[str, str, str]], monday: date, level: str, days: Sequence[date],
-              existing: Iterable[tuple[str, str, date]] = ()) -> list[tuple[str, str, date]]:
-    """(store, merchandiser, day) visits for one week.
+class PlanStore(NamedTuple):
+    """A store as the generator sees it; imported stores may have no coordinates."""
+    code: str
+    grade: str
+    merchandiser: str
+    latitude: float | None = None
+    longitude: float | None = None
 
-    stores: (code, grade, merchandiser); days: the working days that may still be planned; existing:
-    visits already planned this week, which count towards a store's visits and a day's load. No store
-    should wait longer than its grade allows before it is overdue (audit.capture's rule); within that,
-    the merchandiser's days are balanced. Stores are placed A first, so an A or B store lands on the
-    same weekdays every week."""
+    @property
+    def point(self) -> tuple[float, float] | None:
+        if is_missing(self.latitude) or is_missing(self.longitude):
+            return None
+        return float(self.latitude), float(self.longitude)
+
+
+UNPLACED_REASONS = ("day_full", "days_left")
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """Visits a store's grade asks for this week that the generator could not place."""
+    store_code: str
+    merchandiser: str
+    visits: int
+    reason: str  # day_full: no open day had room for it; days_left: fewer working days left than visits
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    visits: list[tuple[str, str, date]]     # (store, merchandiser, day)
+    unplaced: list[Unplaced]
+
+
+def visit_minutes(audits: int, median_minutes: float | None) -> float:
+    """How long a merchandiser's visit is planned to take: their own median audit once they have made
+    MIN_AUDITS_FOR_MEDIAN audits, else DEFAULT_VISIT_MINUTES."""
+    if audits >= MIN_AUDITS_FOR_MEDIAN and not is_missing(median_minutes) and median_minutes > 0:
+        return float(median_minutes)
+    return DEFAULT_VISIT_MINUTES
+
+
+def route(points: Sequence[tuple[float, float]]) -> tuple[list[int], float]:
+    """The day's suggested visiting order and round-trip km, the same whatever order the stops come in
+    (visiting_order's result depends a little on its starting order; the page, the generator and the
+    tests must agree on a day's length)."""
+    canonical = sorted(range(len(points)), key=lambda i: points[i])
+    order, km = visiting_order([points[i] for i in canonical])
+    return [canonical[i] for i in order], km
+
+
+def day_minutes(points: Sequence[tuple[float, float] | None], minutes_per_visit: float) -> float:
+    """A working day's length: each visit, the round trip through the stops with coordinates at
+    TRAVEL_KMH, and UNLOCATED_TRAVEL_MINUTES for each stop without (None)."""
+    located = [p for p in points if p is not None]
+    travel_km = route(located)[1]
+    return (len(points) * minutes_per_visit + travel_km / TRAVEL_KMH * 60
+            + (len(points) - len(located)) * UNLOCATED_TRAVEL_MINUTES)
+
+
+def plan_week(stores: Iterable[Sequence], monday: date, level: str, days: Sequence[date],
+              existing: Iterable[tuple[str, str, date]] = (), *,
+              minutes_per_visit: Mapping[str, float] | None = None,
+              day_limit_minutes: float = WORKDAY_HOURS * 60) -> WeekPlan:
+    """(store, merchandiser, day) visits for one week, and the visits that found no room.
+
+    stores: PlanStore fields (code, grade, merchandiser[, latitude, longitude]); days: the working days
+    that may still be planned; existing: visits already planned this week, which count towards a store's
+    visits and a day's load. No store should wait longer than its grade allows before it is overdue
+    (audit.capture's rule); within that, the merchandiser's days are balanced, and no day is filled past
+    `day_limit_minutes` of visits (minutes_per_visit per merchandiser, else DEFAULT_VISIT_MINUTES) and
+    travel (day_minutes), nor past BUSY_DAY_FACTOR times the merchandiser's usual day. So the visits a
+    week planned from Thursday still asks for are not crammed onto Thursday and Friday: what does not fit
+    is reported. Stores are placed A first (C stores are the first left out of a full week), so an A or
+    B store lands on the same weekdays every week."""
     monday = week_start(monday)
     open_days = {(d - monday).days for d in days if d.weekday() < WORKING_DAYS}
+    stores = [PlanStore(*s) for s in stores]
+    where = {s.code: s.point for s in stores}
+    minutes_per_visit = minutes_per_visit or {}
     already: dict[str, int] = {}
     taken: dict[str, set[int]] = {}
     load: dict[str, dict[int, int]] = {}
+    stops: dict[tuple[str, int], list] = {}
     for code, merchandiser, day in existing:
+        weekday = (day - monday).days
         already[code] = already.get(code, 0) + 1
-        taken.setdefault(code, set()).add((day - monday).days)
+        taken.setdefault(code, set()).add(weekday)
         per_day = load.setdefault(merchandiser, {})
-        per_day[(day - monday).days] = per_day.get((day - monday).days, 0) + 1
-    planned = []
-    for code, grade, merchandiser in sorted(stores, key=lambda s: (s[2], s[1], s[0])):
-        k = visits_in_week(grade, code, monday, level) - already.get(code, 0)
+        per_day[weekday] = per_day.get(weekday, 0) + 1
+        stops.setdefault((merchandiser, weekday), []).append(where.get(code))
+    usual: dict[str, float] = {}
+    for store in stores:
+        usual[store.merchandiser] = usual.get(store.merchandiser, 0) + visits_in_week(
+            store.grade, store.code, monday, level) / WORKING_DAYS
+    planned, unplaced = [], []
+    for store in sorted(stores, key=lambda s: (s.merchandiser, s.grade, s.code)):
+        code, merchandiser = store.code, store.merchandiser
+        k = visits_in_week(store.grade, code, monday, level) - already.get(code, 0)
+        if k <= 0:
+            continue
         per_day = load.setdefault(merchandiser, {})
         free = sorted(open_days - taken.get(code, set()))
-        for weekday in spread(k, free, per_day, VISIT_INTERVAL_DAYS[grade][1]):
+        minutes = minutes_per_visit.get(merchandiser, DEFAULT_VISIT_MINUTES)
+        most = max(1, math.ceil(BUSY_DAY_FACTOR * usual[merchandiser] - 1e-9))
+        room = [d for d in free if per_day.get(d, 0) < most
+                and day_minutes([*stops.get((merchandiser, d), []), store.point], minutes) <= day_limit_minutes]
+        chosen = spread(k, room, per_day, VISIT_INTERVAL_DAYS[store.grade][1])
+        for weekday in chosen:
             per_day[weekday] = per_day.get(weekday, 0) + 1
+            stops.setdefault((merchandiser, weekday), []).append(store.point)
             planned.append((code, merchandiser, monday + timedelta(days=weekday)))
-    return planned
+        if k > len(free):
+            unplaced.append(Unplaced(code, merchandiser, k - len(free), "days_left"))
+        if min(k, len(free)) > len(chosen):
+            unplaced.append(Unplaced(code, merchandiser, min(k, len(free)) - len(chosen), "day_full"))
+    return WeekPlan(planned, unplaced)
 
 
 # ---------------------------------------------------------------- checks shared by the edits
@@ -142,9 +256,9 @@ def _require_planner(viewer: User | None) -> None:
 
 def _check_day(day: date, today: date) -> None:
     if day.weekday() >= WORKING_DAYS:
-        raise PlanError("plans.error.weekend", day=day.isoformat())
+        raise PlanError("plans.error.weekend", day=day)
     if day < today:
-        raise PlanError("plans.error.past", day=day.isoformat())
+        raise PlanError("plans.error.past", day=day)
 
 
 def _check_merchandiser(cur, username: str | None) -> str:
@@ -178,14 +292,14 @@ def _check_editable(visit: tuple, today: date) -> None:
     if visit[4]:
         raise PlanError("plans.error.done", store=visit[1])
     if visit[3] < today:
-        raise PlanError("plans.error.past_visit", store=visit[1], day=visit[3].isoformat())
+        raise PlanError("plans.error.past_visit", store=visit[1], day=visit[3])
 
 
 def _check_free(cur, store_code: str, day: date, except_id: int | None = None) -> None:
     clash = _one(cur, "SELECT 1 FROM planned_visits WHERE store_code = ? AND planned_date = ? AND id <> ?",
                  [store_code, day, except_id or -1])
     if clash:
-        raise PlanError("plans.error.duplicate", store=store_code, day=day.isoformat())
+        raise PlanError("plans.error.duplicate", store=store_code, day=day)
 
 
 # ---------------------------------------------------------------- generating and editing
@@ -195,27 +309,55 @@ class Generated:
     visits: int                 # planned visits created
     merchandisers: int          # merchandisers who got a plan
     skipped: tuple[str, ...]    # merchandisers left as they were: they had a plan for these days already
+    unplaced: tuple[Unplaced, ...] = ()   # visits the grades ask for that found no room, and why
+    hours: float = WORKDAY_HOURS          # the working day the plan was filled to
 
     def counts(self, lang: str) -> dict[str, str]:
         """The counts as the "generated" messages word them: {visits} and {people}, singular or plural."""
         return {"visits": i18n.t("count.visits", lang, n=self.visits),
                 "people": i18n.t("count.merchandisers", lang, n=self.merchandisers)}
 
+    @property
+    def unplaced_visits(self) -> int:
+        return sum(u.visits for u in self.unplaced)
+
+    def unplaced_reason(self, reason: str, lang: str) -> str:
+        return i18n.t(f"plans.unplaced.{reason}", lang, hours=f"{self.hours:g}")
+
+
+def check_hours(hours: float) -> float:
+    low, high = WORKDAY_HOURS_RANGE
+    if is_missing(hours) or not low <= float(hours) <= high:
+        raise PlanError("plans.error.hours", hours=str(hours), low=f"{low:g}", high=f"{high:g}")
+    return float(hours)
+
+
+def visit_minutes_of(cur, people: Sequence[str]) -> dict[str, float]:
+    """Each merchandiser's planned visit length (visit_minutes) from their own audits' durations."""
+    history = {m: (n, median) for m, n, median in cur.execute(
+        """SELECT merchandiser, count(*), median(epoch(submitted_at - started_at) / 60)
+           FROM audits WHERE list_contains(?, merchandiser) AND submitted_at > started_at
+           GROUP BY ALL""", [list(people)]).fetchall()}
+    return {m: visit_minutes(*history.get(m, (0, None))) for m in people}
+
 
 def generate_week(db: Database, viewer: User | None, week: date, *, level: str = "high",
                   merchandisers: Sequence[str] | None = None, replace: bool = False, today: date | None = None,
-                  source: str = "generated") -> Generated:
+                  source: str = "generated", hours: float | None = None) -> Generated:
     """Plan a week (the one holding `week`) for the given merchandisers (None: all) from their stores'
-    grades, on the working days from today on. A merchandiser who already has visits planned on those
-    days keeps them, unless `replace`: then those not done yet are planned afresh."""
+    grades, on the working days from today on, no day longer than `hours` (None: WORKDAY_HOURS) of visits
+    and travel. A
+    merchandiser who already has visits planned on those days keeps them, unless `replace`: then those
+    not done yet are planned afresh."""
     _require_planner(viewer)
     if level not in PLAN_LEVELS:
         raise PlanError("plans.error.level", level=str(level))
+    hours = check_hours(WORKDAY_HOURS if hours is None else hours)
     today = today or date.today()
     monday = week_start(week)
     days = [d for d in week_days(monday) if d >= today]
     if not days:
-        raise PlanError("plans.error.week_over", week=monday.isoformat())
+        raise PlanError("plans.error.week_over", week=monday)
     who = "TRUE" if merchandisers is None else "list_contains(?, s.merchandiser)"
     who_params = [] if merchandisers is None else [list(merchandisers)]
     with db.write() as cur:
@@ -223,19 +365,19 @@ def generate_week(db: Database, viewer: User | None, week: date, *, level: str =
             for username in merchandisers:
                 _check_merchandiser(cur, username)
         stores = cur.execute(
-            f"""SELECT s.code, s.grade, s.merchandiser FROM stores s
+            f"""SELECT s.code, s.grade, s.merchandiser, s.latitude, s.longitude FROM stores s
                 JOIN users u ON u.username = s.merchandiser AND u.role = 'merchandiser' AND u.active
                 WHERE s.active AND {who}""", who_params).fetchall()
-        people = sorted({m for _, _, m in stores} | set(merchandisers or ()))
+        people = sorted({s[2] for s in stores} | set(merchandisers or ()))
         if not people:
-            return Generated(0, 0, ())
+            return Generated(0, 0, (), hours=hours)
         busy = {r[0] for r in cur.execute(
             "SELECT DISTINCT merchandiser FROM planned_visits WHERE list_contains(?, merchandiser)"
             " AND planned_date BETWEEN ? AND ?", [people, days[0], days[-1]]).fetchall()}
         skipped = () if replace else tuple(sorted(busy))
         chosen = [m for m in people if m not in skipped]
         if not chosen:
-            return Generated(0, 0, skipped)
+            return Generated(0, 0, skipped, hours=hours)
         if replace:
             cur.execute(
                 f"""DELETE FROM planned_visits pv WHERE list_contains(?, pv.merchandiser)
@@ -247,7 +389,9 @@ def generate_week(db: Database, viewer: User | None, week: date, *, level: str =
             " WHERE planned_date BETWEEN ? AND ? AND (list_contains(?, merchandiser)"
             "  OR store_code IN (SELECT code FROM stores WHERE list_contains(?, merchandiser)))",
             [monday, monday + timedelta(days=6), chosen, chosen]).fetchall()
-        visits = plan_week([s for s in stores if s[2] in chosen], monday, level, days, existing)
+        week = plan_week([s for s in stores if s[2] in chosen], monday, level, days, existing,
+                         minutes_per_visit=visit_minutes_of(cur, chosen), day_limit_minutes=hours * 60)
+        visits = week.visits
         if visits:
             first, now = _next_id(cur), datetime.now()
             frame = pd.DataFrame(visits, columns=["store_code", "merchandiser", "planned_date"]).assign(
@@ -260,7 +404,8 @@ def generate_week(db: Database, viewer: User | None, week: date, *, level: str =
                             " planned_date, source, created_by, created_at, updated_at FROM new_plan")
             finally:
                 cur.unregister("new_plan")
-    return Generated(len(visits), len({m for _, m, _ in visits}), skipped)
+    unplaced = tuple(sorted(week.unplaced, key=lambda u: (u.merchandiser, u.reason, u.store_code)))
+    return Generated(len(visits), len({m for _, m, _ in visits}), skipped, unplaced, hours)
 
 
 def add_visit(db: Database, viewer: User | None, store_code: str, day: date,

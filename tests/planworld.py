@@ -60,3 +60,16 @@ def add_plan(db: Database, store: str, merchandiser: str, day: date) -> int:
 
 def user(db: Database, username: str):
     return auth.get_user(db, username)
+
+
+def crowd(db: Database, count: int, grade: str = "A", merchandiser: str = "m1", prefix: str = "X") -> list[str]:
+    """`count` more stores of one grade for a merchandiser, on a grid about a kilometre apart in their
+    city: more visits than a week of working days holds."""
+    codes = [f"{prefix}{i:02d}" for i in range(count)]
+    with db.write() as cur:
+        cur.executemany(
+            "INSERT INTO stores (code, name, name_en, channel, grade, region_code, dealer_code, merchandiser,"
+            " latitude, longitude) VALUES (?, ?, ?, 'traditional', ?, 'E', 'D1', ?, ?, ?)",
+            [(code, f"店{code}", f"Store {code}", grade, merchandiser, 31.2 + 0.01 * (i % 6), 121.4 + 0.01 * (i // 6))
+             for i, code in enumerate(codes)])
+    return codes

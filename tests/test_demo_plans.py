@@ -2,6 +2,7 @@
 unplanned visits, the rest of this week and the next planned by the generator)."""
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -78,3 +79,66 @@ def test_the_days_ahead_are_planned_by_the_generator(demo_db):
     never_before = demo_db.query_one(
         "SELECT count(*) FROM planned_visits WHERE source = 'demo' AND created_at > planned_date")[0]
     assert never_before == 0
+
+
+def generated_days(database: Database, after=TODAY) -> dict[str, dict]:
+    """Per merchandiser: each day the generator planned (the rest of this week and next week), with its stops."""
+    days: dict[str, dict] = {}
+    for merchandiser, day, lat, lon in database.cursor().execute(
+            """SELECT p.merchandiser, p.planned_date, s.latitude, s.longitude
+               FROM planned_visits p JOIN stores s ON s.code = p.store_code
+               WHERE p.planned_date > ? ORDER BY ALL""", [after]).fetchall():
+        days.setdefault(merchandiser, {}).setdefault(day, []).append((lat, lon))
+    return days
+
+
+@pytest.fixture(scope="module")
+def thursday_demo(tmp_path_factory):
+    """The demo made on a Thursday, as in issue 13: only Friday is left of the week to plan."""
+    mp = pytest.MonkeyPatch()
+    database = build(tmp_path_factory.mktemp("plans_thursday"), mp, **{**SIZE, "today": TODAY + timedelta(days=1)})
+    yield database
+    database.close()
+    mp.undo()
+
+
+@pytest.mark.parametrize("made", ["demo_db", "thursday_demo"])
+def test_no_day_the_demo_plans_is_longer_than_a_working_day(made, request):
+    database = request.getfixturevalue(made)
+    days = generated_days(database)
+    minutes = plans.visit_minutes_of(database.cursor(), list(days))
+    assert len(days) == 12 and len(set(minutes.values())) > 3  # each merchandiser's own median
+    for merchandiser, per_day in days.items():
+        for day, points in per_day.items():
+            assert plans.day_minutes(points, minutes[merchandiser]) <= plans.WORKDAY_HOURS * 60, (merchandiser, day)
+
+
+@pytest.mark.parametrize("made", ["demo_db", "thursday_demo"])
+def test_the_days_the_demo_plans_are_balanced(made, request):
+    """No day the generator planned carries more than 1.5 times the merchandiser's usual day (the week's
+    visits / 5; before, the days left of a week took every visit its earlier days had not made: 11 on the
+    Friday of a 6-a-day merchandiser). In a fully planned week, for a merchandiser with at least four
+    visits a day, the busiest day is at most twice the quietest: least-loaded spreading keeps the days
+    within a visit or two of each other, and the grades' spacing (an A store's three visits a week) may
+    need one more."""
+    database = request.getfixturevalue(made)
+    for merchandiser, per_day in generated_days(database).items():
+        grades = database.cursor().execute("SELECT code, grade FROM stores WHERE merchandiser = ? AND active",
+                                           [merchandiser]).fetchall()
+        for monday in sorted({plans.week_start(day) for day in per_day}):
+            usual = sum(plans.visits_in_week(grade, code, monday) for code, grade in grades) / plans.WORKING_DAYS
+            counts = [len(points) for day, points in per_day.items() if plans.week_start(day) == monday]
+            assert max(counts) <= math.ceil(plans.BUSY_DAY_FACTOR * usual), (merchandiser, monday, counts)
+            if len(counts) == plans.WORKING_DAYS and usual >= 4:
+                assert max(counts) <= 2 * min(counts), (merchandiser, counts)
+
+
+def test_planning_the_demo_from_thursday_lists_what_the_week_has_no_room_for(demo_db):
+    thursday = TODAY + timedelta(days=1)
+    result = plans.generate_week(demo_db, None, thursday, replace=True, today=thursday, hours=4)
+    assert result.unplaced and {u.reason for u in result.unplaced} <= set(plans.UNPLACED_REASONS)
+    minutes = plans.visit_minutes_of(demo_db.cursor(), list(generated_days(demo_db)))
+    for merchandiser, per_day in generated_days(demo_db).items():
+        for day, points in per_day.items():
+            if day <= thursday + timedelta(days=1):
+                assert plans.day_minutes(points, minutes[merchandiser]) <= 4 * 60

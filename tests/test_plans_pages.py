@@ -152,6 +152,10 @@ def en_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
+def zh_day(day: date) -> str:
+    return f"{'一二三四五六日'[day.weekday()].join(['周', ''])} {day.month}月{day.day}日"
+
+
 def planned(db, merchandiser: str, monday: date) -> list[tuple]:
     return db.cursor().execute(
         "SELECT store_code, planned_date FROM planned_visits WHERE merchandiser = ? AND planned_date BETWEEN ? AND ?"
@@ -177,7 +181,7 @@ def test_the_manager_generates_a_week_and_edits_it(demo_db):
     button(at, "edit_move").click().run()
     assert demo_db.query_one("SELECT planned_date FROM planned_visits WHERE id = ?", [visit_id])[0] == free
     name = demo_db.query_one("SELECT coalesce(name_en, name) FROM stores WHERE code = ?", [store])[0]
-    assert at.success[0].value == f"Moved {en_day(day)} · {store} · {name} to {en_day(free)}."
+    assert shown(at.success[0].value) == f"Moved {en_day(day)} · {store} · {name} to {en_day(free)}."
     at.selectbox(key="edit_visit").set_value(visit_id).run()
     button(at, "edit_remove").click().run()
     assert demo_db.query_one("SELECT count(*) FROM planned_visits WHERE id = ?", [visit_id])[0] == 0
@@ -199,19 +203,58 @@ def test_bad_edits_get_a_translated_message_and_change_nothing(demo_db):
     at.date_input(key="add_day").set_value(saturday).run()
     button(at, "add_visit").click().run()
     assert not at.exception
-    assert [shown(e.value) for e in at.error] == [f"{saturday.isoformat()} 不是工作日：拜访只安排在周一至周五。"]
+    assert [shown(e.value) for e in at.error] == [f"{zh_day(saturday)} 不是工作日：拜访只安排在周一至周五。"]
     past = date.today() - timedelta(days=1)
     at.date_input(key="add_day").set_value(past)
     button(at, "add_visit").click().run()
-    assert [shown(e.value) for e in at.error] == [f"{past.isoformat()} 已经过去：只能安排今天及以后的拜访。"]
+    assert [shown(e.value) for e in at.error] == [f"{zh_day(past)} 已经过去：只能安排今天及以后的拜访。"]
     assert planned(demo_db, "merch07", AHEAD) == before
 
     over = AHEAD - timedelta(weeks=8)  # a week that is over
     old = page(demo_db, "manager", "views/plans.py", week=over.isoformat())
     button(old, "plan_generate").click().run()
-    assert [shown(e.value) for e in old.error] == [f"The week of {over.isoformat()} has no working days left to plan."]
+    assert [shown(e.value) for e in old.error] == [f"The week of {en_day(over)} has no working days left to plan."]
     bad_week = page(demo_db, "manager", "views/plans.py", week="next tuesday")
     assert any("could not be read" in w.value for w in bad_week.warning)
+
+
+def test_a_refused_move_names_its_days_as_the_page_shows_them(demo_db):
+    """The day in a plan message reads like the board ("Fri 18 Dec", "周五 12月18日"), not 2026-12-18."""
+    plans.generate_week(demo_db, auth.get_user(demo_db, "manager"), AHEAD, merchandisers=["merch07"])
+    generated = planned(demo_db, "merch07", AHEAD)
+    (store, day), clash = next(((s, d), other) for s, d in generated for t_, other in generated
+                               if t_ == s and other != d)
+    visit_id = demo_db.query_one("SELECT id FROM planned_visits WHERE store_code = ? AND planned_date = ?",
+                                 [store, day])[0]
+    saturday = AHEAD + timedelta(days=5)
+    for lang, word, duplicate, weekend in (
+            ("en", en_day, "{store} is already planned on {day}.", "{day} is not a working day: visits are planned Monday to Friday."),
+            ("zh", zh_day, "{store} 在 {day} 已有计划拜访。", "{day} 不是工作日：拜访只安排在周一至周五。")):
+        at = page(demo_db, "manager", "views/plans.py", lang, week=AHEAD.isoformat(), merch="merch07")
+        at.selectbox(key="edit_visit").set_value(visit_id)
+        at.date_input(key="edit_day").set_value(clash).run()
+        button(at, "edit_move").click().run()
+        assert [shown(e.value) for e in at.error] == [duplicate.format(store=store, day=word(clash))]
+        at.selectbox(key="edit_visit").set_value(visit_id)
+        at.date_input(key="edit_day").set_value(saturday).run()
+        button(at, "edit_move").click().run()
+        assert [shown(e.value) for e in at.error] == [weekend.format(day=word(saturday))]
+        assert clash.isoformat() not in at.error[0].value and planned(demo_db, "merch07", AHEAD) == generated
+
+
+def test_generating_a_week_with_more_visits_than_room_lists_the_stores_left_out(demo_db):
+    at = page(demo_db, "manager", "views/plans.py", "zh", week=AHEAD.isoformat(), merch="merch07")
+    at.number_input(key="plan_hours").set_value(2.0).run()
+    button(at, "plan_generate").click().run()
+    placed = planned(demo_db, "merch07", AHEAD)
+    asked = sum(plans.visits_in_week(grade, code, AHEAD) for code, grade in demo_db.cursor().execute(
+        "SELECT code, grade FROM stores WHERE merchandiser = 'merch07' AND active").fetchall())
+    assert 0 < len(placed) < asked
+    assert [shown(s.value) for s in at.success] == [f"已为 1 名业务员安排 {len(placed)} 次拜访。"]
+    assert [shown(w.value) for w in at.warning] == [f"本周有 {asked - len(placed)} 次拜访未能安排"]
+    left = at.dataframe[0].value
+    assert left.visits.sum() == asked - len(placed) and set(left.merchandiser) == {"赵磊"}
+    assert set(left.reason) == {"剩下的每一天都已排满：达到 2 小时的工作日，或已比平常一天多出一半的拜访"}
 
 
 def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
@@ -278,10 +321,12 @@ def test_without_a_plan_today_the_start_screen_is_the_queue(demo_db):
         demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch07' AND active")[0]
 
 
-def test_each_day_card_shows_its_visits_and_round_trip_on_a_line_of_its_own(demo_db):
+def test_each_day_card_shows_its_visits_working_time_and_round_trip_on_lines_of_their_own(demo_db):
     week = plans.week_start(DEMO_WEEKS.end) - timedelta(weeks=1)
     at = page(demo_db, "manager", "views/plans.py", week=week.isoformat(), merch="merch07")
     stops = plans.week_plan(demo_db, auth.get_user(demo_db, "manager"), week, "merch07", "en")
+    per_visit = plans.visit_minutes_of(demo_db.cursor(), ["merch07"])["merch07"]
+    assert per_visit != plans.DEFAULT_VISIT_MINUTES  # the demo merchandiser's own median
     cards = {m.value.split("**")[1]: m.value for m in at.markdown if m.value.startswith("**") and "Visits: " in m.value}
     assert len(cards) == plans.WORKING_DAYS
     trips = 0
@@ -289,10 +334,12 @@ def test_each_day_card_shows_its_visits_and_round_trip_on_a_line_of_its_own(demo
         today = stops[stops.planned_date.dt.date == day]
         lines = cards[f"{i18n.t(f'plans.weekday.{day.weekday()}', 'en')} {day.day}"].split("  \n")
         assert lines[1] == f":small[Visits: {len(today)}]"
+        points = list(zip(today.latitude, today.longitude))
+        minutes = round(len(today) * per_visit + plans.route(points)[1] / plans.TRAVEL_KMH * 60)
+        assert lines[2] == f":small[{minutes // 60} h {minutes % 60:02d} min]"
         if len(today) >= 2:
-            km = plans.visiting_order(list(zip(today.latitude, today.longitude)))[1]
-            assert lines[2:] == [f":small[{km:.0f} km]"]
+            assert lines[3:] == [f":small[{plans.route(points)[1]:.0f} km]"]
             trips += 1
         else:
-            assert lines[2:] == []
+            assert lines[3:] == []
     assert trips  # the week has a day with a round trip to show

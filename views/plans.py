@@ -1,12 +1,13 @@
 """Visit plans: a week's plan per merchandiser, generated from the grade frequencies and edited by
 hand (move, add, remove); stores reassigned between merchandisers."""
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from audit import plans, stores
-from audit.i18n import fmt_date
+from audit.i18n import fmt_date, fmt_day
 from audit.ui import context, links, url_state
 from audit.ui.context import t
 from audit.ui.widgets import show_user_error
@@ -18,19 +19,47 @@ today = date.today()
 STATUS_BADGE = {"done": ":green-badge", "missed": ":red-badge", "today": ":orange-badge", "planned": ":gray-badge"}
 
 
-def short_day(day: date) -> str:
-    return f"{day.month}月{day.day}日" if lang == "zh" else day.strftime("%d %b").lstrip("0")
-
-
 def day_label(day: date) -> str:
-    return f"{t(f'plans.weekday.{day.weekday()}')} {short_day(day)}"
+    return fmt_day(day, lang)
+
+
+@contextmanager
+def plan_errors():
+    """A refused plan change, shown like any other, its days worded as this page shows them."""
+    with show_user_error():
+        try:
+            yield
+        except plans.PlanError as refused:
+            raise refused.in_language(lang) from None
 
 
 def notice() -> None:
-    """What the last action did, shown once after the rerun that follows it."""
+    """What the last action did, shown once after the rerun that follows it; after a generated plan,
+    the visits that found no room, store by store."""
     message = st.session_state.pop("plan_notice", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+    left = st.session_state.pop("plan_unplaced", None)
+    if left:
+        unplaced_table(*left)
+
+
+def unplaced_table(result: plans.Generated, people: dict[str, str]) -> None:
+    st.warning(t("plans.unplaced_heading", visits=t("count.visits", n=result.unplaced_visits)),
+               icon=":material/event_busy:")
+    stores_shown = plans.assigned_stores(db, user, lang)
+    names = dict(zip(stores_shown.code, stores_shown.name))
+    table = pd.DataFrame([{"merchandiser": people.get(u.merchandiser, u.merchandiser),
+                           "code": links.store_url(u.store_code), "name": names.get(u.store_code, ""),
+                           "visits": u.visits, "reason": result.unplaced_reason(u.reason, lang)}
+                          for u in result.unplaced])
+    st.dataframe(table, hide_index=True, width="stretch", key="plan_unplaced_table",
+                 height=min(35 * (len(table) + 1) + 3, 320),
+                 column_config={"merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=90),
+                                "code": links.store_link_column(t("stores.code"), width=76),
+                                "name": t("stores.name"),
+                                "visits": st.column_config.NumberColumn(t("plans.col.visits"), width=56),
+                                "reason": st.column_config.TextColumn(t("plans.col.reason"), width="large")})
 
 
 def done(message: str) -> None:
@@ -76,46 +105,68 @@ def overview(monday: date) -> None:
     )
 
 
-def generate_panel(monday: date, merchandiser: str, name: str, has_plan: bool) -> None:
+def generate_panel(monday: date, merchandiser: str, people: dict[str, str], has_plan: bool) -> float:
+    """Generates the week; returns the working day's hours, which the day cards are measured against."""
     with st.expander(t("plans.generate_heading"), icon=":material/auto_awesome:", expanded=not has_plan):
         levels = {"high": t("plans.level.high"), "low": t("plans.level.low")}
         level = st.segmented_control(t("plans.level"), list(levels), format_func=levels.get, key="plan_level",
                                      default="high", required=True)
         st.caption(t("plans.level_help"))
-        scope = {"one": name, "all": t("plans.for_all")}
-        who = st.segmented_control(t("plans.for_whom"), list(scope), format_func=scope.get, key="plan_who",
-                                   default="one", required=True)
+        scope = {"one": people[merchandiser], "all": t("plans.for_all")}
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        with left:
+            who = st.segmented_control(t("plans.for_whom"), list(scope), format_func=scope.get, key="plan_who",
+                                       default="one", required=True)
+        low, high = plans.WORKDAY_HOURS_RANGE
+        hours = right.number_input(t("plans.hours"), min_value=low, max_value=high, value=plans.WORKDAY_HOURS,
+                                   step=0.5, format="%g", key="plan_hours",
+                                   help=t("plans.hours_help", minutes=f"{plans.DEFAULT_VISIT_MINUTES:g}",
+                                          audits=plans.MIN_AUDITS_FOR_MEDIAN, speed=f"{plans.TRAVEL_KMH:g}"))
         replace = st.checkbox(t("plans.replace"), key="plan_replace", help=t("plans.replace_help"))
         if st.button(t("plans.generate", week=day_label(monday)), type="primary", key="plan_generate",
                      icon=":material/event_available:"):
-            with show_user_error():
-                result = plans.generate_week(db, user, monday, level=level or "high", replace=replace,
+            with plan_errors():
+                result = plans.generate_week(db, user, monday, level=level or "high", replace=replace, hours=hours,
                                              merchandisers=None if who == "all" else [merchandiser], today=today)
                 message = t("plans.generated", **result.counts(lang))
                 if result.skipped:
                     message += " " + t("plans.skipped", n=len(result.skipped))
+                if result.unplaced:
+                    st.session_state["plan_unplaced"] = (result, people)
                 done(message)
+    return hours if hours is not None else plans.WORKDAY_HOURS
 
 
 STATUS_STYLE = {"done": "color: #166534; background-color: #DCFCE7", "missed": "color: #991B1B; background-color: #FEE2E2",
                 "today": "color: #9A3412; background-color: #FFEDD5", "planned": "color: #334155"}
 
 
-def board(monday: date, week: pd.DataFrame) -> None:
-    """The week day by day: a strip with each day's visits and round trip, then every visit in its
-    day's suggested visiting order."""
+def day_time(minutes: float, hours: float) -> str:
+    """The day's visits and travel, "6 h 40 min"; red past the working day."""
+    whole = round(minutes)
+    text = t("plans.day_time", hours=whole // 60, minutes=f"{whole % 60:02d}")
+    return f":red[{text}]" if minutes > hours * 60 else text
+
+
+def board(monday: date, merchandiser: str, week: pd.DataFrame, hours: float) -> None:
+    """The week day by day: a strip with each day's visits, working time and round trip, then every visit
+    in its day's suggested visiting order."""
     rows = []
+    minutes = plans.visit_minutes_of(db.cursor(), [merchandiser])[merchandiser]
     strip = st.columns(plans.WORKING_DAYS, gap="small")
     for column, day in zip(strip, plans.week_days(monday)):
         stops = week[week.planned_date.dt.date == day].reset_index(drop=True)
         placed = stops[stops.latitude.notna() & stops.longitude.notna()]
-        order, km = plans.visiting_order(list(zip(placed.latitude, placed.longitude)))
+        points = list(zip(placed.latitude, placed.longitude))
+        order, km = plans.route(points)
         ordered = pd.concat([placed.iloc[order], stops[~stops.index.isin(placed.index)]])
-        # the round trip on a line of its own: "Visits: 2 · 14 km" wrapped inside a fifth of 1024 px
+        # time and round trip on lines of their own: "Visits: 2 · 14 km" wrapped inside a fifth of 1024 px
+        length = plans.day_minutes([*points, *[None] * (len(stops) - len(points))], minutes)
+        time = f"  \n:small[{day_time(length, hours)}]" if len(stops) else ""
         route = f"  \n:small[{t('plans.km', km=f'{km:.0f}')}]" if len(placed) >= 2 else ""
         with column, st.container(border=True):
             st.markdown(f"**{t(f'plans.weekday.{day.weekday()}')} {day.day}**  \n"
-                        f":small[{t('plans.day_count', n=len(stops))}]{route}")
+                        f":small[{t('plans.day_count', n=len(stops))}]{time}{route}")
         for number, stop in enumerate(ordered.itertuples(), start=1):
             rows.append({"day": day_label(day), "number": number, "code": links.store_url(stop.store_code),
                          "name": stop.name, "grade": stop.grade, "state": t("plans.status." + stop.status),
@@ -148,13 +199,13 @@ def edit_panel(monday: date, merchandiser: str, week: pd.DataFrame) -> None:
         left, right = st.columns(2)
         if left.button(t("plans.move"), key="edit_move", icon=":material/event_repeat:", width="stretch",
                        disabled=visit is None):
-            with show_user_error():
+            with plan_errors():
                 plans.move_visit(db, user, visit, target, today=today)
                 st.session_state.pop("edit_visit", None)
                 done(t("plans.moved", visit=options[visit], day=day_label(target)))
         if right.button(t("plans.remove"), key="edit_remove", icon=":material/event_busy:", width="stretch",
                         disabled=visit is None):
-            with show_user_error():
+            with plan_errors():
                 plans.remove_visit(db, user, visit, today=today)
                 st.session_state.pop("edit_visit", None)
                 done(t("plans.removed", visit=options[visit]))
@@ -166,7 +217,7 @@ def edit_panel(monday: date, merchandiser: str, week: pd.DataFrame) -> None:
                              placeholder=t("common.choose"))
         day = st.date_input(t("plans.day"), value=max(today, monday), key="add_day", format="YYYY-MM-DD")
         if st.button(t("plans.add"), key="add_visit", icon=":material/add:", width="stretch", disabled=store is None):
-            with show_user_error():
+            with plan_errors():
                 plans.add_visit(db, user, store, day, merchandiser, today=today)
                 st.session_state.pop("add_store", None)
                 done(t("plans.added", store=store, day=day_label(day)))
@@ -181,12 +232,12 @@ def week_view() -> None:
     st.caption(t("plans.week_caption", start=fmt_date(monday, lang), end=fmt_date(monday + timedelta(days=4), lang)))
     week = plans.week_plan(db, user, monday, merchandiser, lang, today)
     name = people[merchandiser]
-    generate_panel(monday, merchandiser, name, not week.empty)
+    hours = generate_panel(monday, merchandiser, people, not week.empty)
     st.subheader(t("plans.board_heading", name=name), anchor=False)
     if week.empty:
         st.info(t("plans.week_empty", name=name))
     else:
-        board(monday, week)
+        board(monday, merchandiser, week, hours)
     edit_panel(monday, merchandiser, week)
     overview(monday)
 
@@ -217,7 +268,7 @@ def assignment_view() -> None:
         st.caption(t("plans.reassign_help"))
         if st.button(t("plans.reassign", n=len(chosen)), type="primary", key="assign_go",
                      icon=":material/swap_horiz:"):
-            with show_user_error():
+            with plan_errors():
                 result = plans.reassign_stores(db, user, chosen, target or "", today=today)
                 st.session_state.pop("assign_stores", None)
                 done(t("plans.reassigned", stores=t("count.stores", n=result.stores), name=people[target],
