@@ -6,6 +6,7 @@ to them commit; `sweep_orphans` removes files no row refers to (left by a submit
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import math
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.WebPImagePlugin import _get_size as _webp_header_size  # a test pins it
 
 from audit import config
 from audit.errors import UserFacingError
@@ -25,9 +27,19 @@ from audit.errors import UserFacingError
 MAX_SIDE = 1920
 THUMB_SIDE = 400
 JPEG_QUALITY = 82
-MAX_BYTES = 25 * 1024 * 1024  # issue 3: a larger upload is refused before decoding
-MAX_PIXELS = 80_000_000  # issue 3: over 80 megapixels is refused as a possible decompression bomb
+MB = 1024 * 1024
+MAX_BYTES = 25 * MB  # issue 3: a larger upload is refused before decoding (= server.maxUploadSize, a test checks)
+MAX_PIXELS = 80_000_000  # issue 3: over 80 megapixels is refused from the header as a possible decompression bomb
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Issue 13: a 79-megapixel PNG of 331 KB peaked at 1.65 GB. Now the one full-size decode must fit this budget
+# (refused from the header otherwise) and everything after it works on bands of rows and a small copy.
+DECODE_BUDGET = 200 * MB
+# What phones and tablets produce; other formats Pillow knows (TIFF, PSD, ...) are refused unread.
+FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "GIF")  # JPEG covers MPO (multi-picture JPEGs from phones)
+# How many copies of each pixel a decoder holds at its peak (measured, tests/test_photo_memory.py): libheif
+# hands Pillow its own buffer; libwebp's canvas, its frame, Pillow's raw read and the image make four.
+_DECODER_COPIES = {"HEIF": 2, "WEBP": 4}
+_BAND_ROWS = 256  # rows converted and reduced at a time: a band of a 16000-px-wide photo is about 16 MB
 DEFAULT_SWEEP_GRACE_SECONDS = 3600  # a submit in flight writes its files minutes, not hours, before commit
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
@@ -63,32 +75,58 @@ class ProcessedPhoto:
 
 # ---------------------------------------------------------------- decoding and conversion
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, name: str) -> Image.Image:
     if not data:
-        raise PhotoError("photo.error.empty")
+        raise PhotoError("photo.error.empty", name=name)
     if len(data) > MAX_BYTES:
-        raise PhotoError("photo.error.too_big")
+        raise PhotoError("photo.error.too_big", name=name, limit=MAX_BYTES // MB)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, don't just warn
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise PhotoError("photo.error.too_large")
+            _refuse_costly_webp(data, name)  # libwebp allocates its canvas when the file is opened
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            full_size = image.size
+            if full_size[0] * full_size[1] > MAX_PIXELS:
+                raise PhotoError("photo.error.too_large", name=name)
             # A JPEG can decode straight at 1/2, 1/4 or 1/8 scale: a 12 MP photo decodes in a fraction of the
-            # time, still at least MAX_SIDE on its long side (other formats ignore this).
+            # time and memory, still at least MAX_SIDE on its long side (other formats ignore this).
             shrink = MAX_SIDE / max(image.size)
             if shrink < 1:
                 image.draft(None, (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
+            if decode_cost(image, full_size) > DECODE_BUDGET:
+                raise PhotoError("photo.error.too_large", name=name)
             image.load()  # decodes the first frame of an animation, which is the one we keep
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoError("photo.error.too_large") from exc
+        raise PhotoError("photo.error.too_large", name=name) from exc
     except UnidentifiedImageError as exc:
-        raise PhotoError("photo.error.not_image") from exc
+        raise PhotoError("photo.error.not_image", name=name) from exc
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:  # RuntimeError: pillow-heif's decoder
-        raise PhotoError(_decoding_failure(exc)) from exc
+        raise PhotoError(_decoding_failure(exc), name=name) from exc
     return image
+
+
+def _pixel_bytes(mode: str) -> int:
+    """Bytes Pillow keeps per pixel: one for 1/L/P, two for 16-bit grey, four for the rest (RGB too)."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+
+
+def decode_cost(image: Image.Image, full_size: tuple[int, int]) -> int:
+    """Bytes the decoder will hold to load this opened image at its (drafted) size; full_size is the file's."""
+    cost = image.width * image.height * _pixel_bytes(image.mode) * _DECODER_COPIES.get(image.format, 1)
+    if image.format in ("JPEG", "MPO") and image.info.get("progressive"):
+        # libjpeg keeps every DCT coefficient of a progressive JPEG (2 bytes a sample, full size, any draft).
+        cost += full_size[0] * full_size[1] * len(image.getbands()) * 2
+    return cost
+
+
+def _refuse_costly_webp(data: bytes, name: str) -> None:
+    if data[8:12] != b"WEBP":
+        return
+    size = _webp_header_size(data[:30])  # the canvas size from the header, read without decoding
+    if size and size[0] * size[1] * 4 * _DECODER_COPIES["WEBP"] > DECODE_BUDGET:
+        raise PhotoError("photo.error.too_large", name=name)
 
 
 def _decoding_failure(exc: Exception) -> str:
@@ -111,27 +149,50 @@ def _has_alpha(image: Image.Image) -> bool:
         image.mode == "P" and "transparency" in image.info)
 
 
-def _high_depth_to_grey(image: Image.Image) -> Image.Image:
-    """16/32-bit greyscale: scale into 8 bits; a plain convert would clip nearly everything to white."""
+def _rgb_converter(image: Image.Image):
+    """How to turn the image, or any band of its rows, into RGB: decided once from the whole image."""
+    if image.mode == "RGB":
+        return lambda piece: piece
+    if _has_alpha(image):
+        return _flatten_on_white
+    # 16/32-bit greyscale: scaled into 8 bits when it uses them; a plain convert would clip nearly all to white.
     if image.mode.startswith("I;16") or (image.mode == "I" and image.getextrema()[1] > 255):
-        image = image.point(lambda v: v / 256)
-    return image.convert("L")
+        return lambda piece: piece.point(lambda v: v / 256).convert("L").convert("RGB")
+    if image.mode.startswith("I") or image.mode == "F":
+        return lambda piece: piece.convert("L").convert("RGB")
+    return lambda piece: piece.convert("RGB")  # CMYK, P, L, 1, YCbCr, LAB ...
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode == "RGB":
-        return image
-    if _has_alpha(image):
-        return _flatten_on_white(image)
-    if image.mode.startswith("I") or image.mode == "F":
-        return _high_depth_to_grey(image).convert("RGB")
-    return image.convert("RGB")  # CMYK, P, L, 1, YCbCr, LAB ...
+    return _rgb_converter(image)(image)
+
+
+def _reduced_rgb(image: Image.Image, side: int) -> Image.Image:
+    """The image in RGB, box-reduced by a whole factor to no less than `side` on its long side.
+
+    Converted and reduced one band of rows at a time: a full-size converted or premultiplied copy of a large
+    photo (RGBA, palette, 16-bit) would cost as much memory again as its decode.
+    """
+    convert, factor = _rgb_converter(image), max(1, max(image.size) // side)
+    band = factor * math.ceil(_BAND_ROWS / factor)  # whole factors, so the bands' reductions meet exactly
+    reduced = Image.new("RGB", (math.ceil(image.width / factor), math.ceil(image.height / factor)))
+    for top in range(0, image.height, band):
+        piece = convert(image.crop((0, top, image.width, min(top + band, image.height))))
+        reduced.paste(piece.reduce(factor), (0, top // factor))
+    reduced.info = dict(image.info)  # the EXIF orientation, for exif_transpose
+    return reduced
 
 
 def _encode_jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)  # no exif= : nothing of the original leaks
     return out.getvalue()
+
+
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """A size within side × side in the original's proportions (a reduced copy's may be a pixel off)."""
+    scale = min(1.0, side / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
@@ -207,18 +268,23 @@ def _exif_facts(image: Image.Image) -> tuple[datetime | None, str | None, float 
 
 # ---------------------------------------------------------------- the pipeline
 
-def process_photo(data: bytes) -> ProcessedPhoto:
+def process_photo(data: bytes, name: str = "photo") -> ProcessedPhoto:
     """Decode any common photo (JPEG, PNG, HEIC, ...), normalise it and encode what we store.
 
-    Raises PhotoError with a message key when the bytes are not a usable photo.
+    Raises PhotoError with a message key naming the file (`name`) when the bytes are not a usable photo.
     """
-    original = _open(data)
+    original = _open(data, name)
     taken_at, model, latitude, longitude = _exif_facts(original)
+    size = original.size
     try:
-        image = to_rgb(ImageOps.exif_transpose(original))
+        image = _reduced_rgb(original, MAX_SIDE)
+        original.close()  # the full-size decode goes now, before the small copies below
+        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, ValueError) as exc:
-        raise PhotoError("photo.error.not_image") from exc
-    image = _fit(image, MAX_SIDE)
+        raise PhotoError("photo.error.not_image", name=name) from exc
+    if (image.width > image.height) != (size[0] > size[1]):  # turned upright
+        size = size[::-1]
+    image = image.resize(_fitted(size, MAX_SIDE), Image.Resampling.LANCZOS)
     jpeg = _encode_jpeg(image)
     thumb = _encode_jpeg(_fit(image, THUMB_SIDE))
     return ProcessedPhoto(
@@ -239,11 +305,12 @@ def photo_path(sha256: str, root: Path | None = None) -> Path:
 def _write_once(path: Path, data: bytes) -> bool:
     """Atomic write: a reader sees the whole file or none; an existing file is never rewritten.
 
-    Returns whether the file was written.
+    The file is its owner's alone (0600, from mkstemp), in a folder that is too (0700). Returns whether
+    the file was written.
     """
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -258,9 +325,18 @@ def _write_once(path: Path, data: bytes) -> bool:
 
 
 def save_files(photo: ProcessedPhoto, root: Path | None = None) -> None:
-    """Write the photo and its thumbnail; call before committing the rows that refer to them."""
-    _write_once(photo_path(photo.sha256, root), photo.jpeg)
-    _write_once(photo_path(photo.thumb_sha256, root), photo.thumb)
+    """Write the photo and its thumbnail; call before committing the rows that refer to them.
+
+    A full disk is a PhotoError (photo.error.disk_full): no half-written file stays, and the draft's
+    answers, saved before, are untouched. A photo written before its thumbnail failed is swept later.
+    """
+    try:
+        _write_once(photo_path(photo.sha256, root), photo.jpeg)
+        _write_once(photo_path(photo.thumb_sha256, root), photo.thumb)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise PhotoError("photo.error.disk_full") from exc
+        raise
 
 
 PHOTO_COLUMNS = ("sha256", "thumb_sha256", "width", "height", "bytes", "phash", "taken_at", "camera_model",

@@ -3,6 +3,7 @@ and the Audit page's upload. Refused ones say why in both languages and leave th
 the photo store as they were; odd but valid ones are stored as upright RGB JPEGs."""
 from __future__ import annotations
 
+import errno
 import io
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from PIL import Image
 from audit import auth, capture, i18n, photos
 from audit.photos import PhotoError
 from tests.badinput import ACCEPTED_PHOTOS, REFUSED_PHOTOS
-from tests.test_capture import complete_answers
+from tests.test_capture import complete_answers, picture
 from tests.test_capture_page import session
 
 PHOTO_STEP = 4
@@ -24,6 +25,11 @@ def stored_files(data_dir) -> set[str]:
 
 def photo_rows(db) -> int:
     return db.query_one("SELECT (SELECT count(*) FROM photos) + (SELECT count(*) FROM draft_photos)")[0]
+
+
+def refusal(key: str, name: str, lang: str) -> str:
+    """The message for a refused file, naming it."""
+    return i18n.t(key, lang, name=name, limit=photos.MAX_BYTES // photos.MB)
 
 
 @pytest.fixture
@@ -39,14 +45,15 @@ def draft(demo_db):
 
 @pytest.mark.parametrize("case", list(REFUSED_PHOTOS))
 def test_a_refused_photo_says_why_and_changes_nothing(demo_db, demo_dir, draft, tmp_path, case):
-    build, _, key = REFUSED_PHOTOS[case]
+    build, name, key = REFUSED_PHOTOS[case]
     data = build(tmp_path)
     files, rows = stored_files(demo_dir), photo_rows(demo_db)
     with pytest.raises(PhotoError) as caught:
-        capture.add_draft_photo(demo_db, draft, photos.process_photo(data), "store")
+        capture.add_draft_photo(demo_db, draft, photos.process_photo(data, name), "store")
     assert caught.value.key == key
     english, chinese = caught.value.message("en"), caught.value.message("zh")
-    assert english == i18n.catalog("en")[key] and chinese == i18n.catalog("zh")[key]
+    assert english == i18n.t(key, "en", **caught.value.values) and chinese == i18n.t(key, "zh", **caught.value.values)
+    assert f"“{name}”" in english and f"“{name}”" in chinese  # which of the files chosen together it was
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese) and "Traceback" not in english
     again = capture.get_draft(demo_db, auth.get_user(demo_db, "merch01"), draft.store_code)
     assert again.answers == draft.answers and again.step == PHOTO_STEP
@@ -80,8 +87,30 @@ def test_uploading_every_refused_photo_on_the_audit_page_shows_each_message_and_
     at.session_state["lang"] = lang
     at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(uploads).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [i18n.t(key, lang) for _, _, key in REFUSED_PHOTOS.values()]
+    # The page escapes the file name's "." and "-" as Markdown: compare the text as it reads.
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        refusal(key, name, lang) for _, name, key in REFUSED_PHOTOS.values()]
     assert at.info[0].value == i18n.t("capture.error.store_photo", lang)  # still no photo attached
     again = capture.get_draft(demo_db, auth.get_user(demo_db, "merch01"), draft.store_code)
     assert again.answers == draft.answers
     assert (stored_files(demo_dir), photo_rows(demo_db)) == (files, rows)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_full_disk_while_attaching_a_photo_says_so_and_keeps_the_draft(
+        demo_db, demo_dir, draft, monkeypatch, lang):
+    files, rows = stored_files(demo_dir), photo_rows(demo_db)
+
+    def no_space_left(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(photos.os, "fsync", no_space_left)
+    at = session(demo_db, store=draft.store_code)
+    at.session_state["lang"] = lang
+    at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(
+        [("shelf.jpg", picture(11), "image/jpeg")]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [i18n.t("photo.error.disk_full", lang)]
+    again = capture.get_draft(demo_db, auth.get_user(demo_db, "merch01"), draft.store_code)
+    assert again.answers == draft.answers and again.step == PHOTO_STEP
+    assert (stored_files(demo_dir), photo_rows(demo_db)) == (files, rows)  # nothing half-written

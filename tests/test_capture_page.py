@@ -140,7 +140,8 @@ def test_an_unreadable_photo_gets_a_message_and_the_draft_stays(demo_db):
     at = session(demo_db, store=store)
     at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(("x.jpg", b"not a photo", "image/jpeg")).run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["This file is not a photo that can be read (JPEG, PNG, HEIC or WEBP)."]
+    # The message names the file (its "." escaped: the page renders Markdown).
+    assert [e.value for e in at.error] == ["“x\\.jpg” is not a photo that can be read (JPEG, PNG, HEIC or WEBP)."]
     assert capture.get_draft(demo_db, user, store) is not None
 
 

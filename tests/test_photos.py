@@ -1,6 +1,7 @@
 """The photo pipeline: conversions, metadata, content-addressed files, near-duplicates, the orphan sweep."""
 from __future__ import annotations
 
+import errno
 import io
 import os
 import time
@@ -260,9 +261,10 @@ def test_sweep_removes_orphans_and_keeps_referenced_and_young_files(db, data_dir
 
 def test_an_upload_over_25_mb_is_refused_before_decoding():
     with pytest.raises(PhotoError) as caught:
-        process_photo(b"\xff\xd8" + b"\x00" * (25 * 1024 * 1024))
+        process_photo(b"\xff\xd8" + b"\x00" * (25 * 1024 * 1024), "货架.jpg")
     assert caught.value.key == "photo.error.too_big"
-    assert caught.value.message("zh") == "照片超过 25 MB。"
+    assert caught.value.message("zh") == "“货架.jpg”超过 25 MB。"
+    assert caught.value.message("en") == "“货架.jpg” is larger than 25 MB."
 
 
 def test_rows_of_discarded_drafts_are_forgotten_then_their_files_swept(db, data_dir):
@@ -279,3 +281,52 @@ def test_rows_of_discarded_drafts_are_forgotten_then_their_files_swept(db, data_
     assert forget_unused_rows(db) == 1
     assert sweep_orphans(db) == 2
     assert not photo_path(photo.sha256).exists()
+
+
+def test_photo_files_and_their_folders_are_for_the_owner_alone(tmp_path):
+    photo = process_photo(encode(scene(), "JPEG"))
+    photos.save_files(photo, tmp_path)
+    for sha in (photo.sha256, photo.thumb_sha256):
+        path = photos.photo_path(sha, tmp_path)
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def no_space_left(*_):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_a_clear_message_and_leaves_no_file(tmp_path, monkeypatch):
+    photo = process_photo(encode(scene(), "JPEG"))
+    monkeypatch.setattr(photos.os, "fsync", no_space_left)  # the write fails where a full disk says so
+    with pytest.raises(PhotoError) as caught:
+        photos.save_files(photo, tmp_path)
+    assert caught.value.key == "photo.error.disk_full"
+    assert "disk is full" in caught.value.message("en") and "磁盘已满" in caught.value.message("zh")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # neither the photo nor a temp file
+
+
+def test_another_write_failure_is_not_called_a_full_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(photos.os, "fsync", lambda *_: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    with pytest.raises(OSError) as caught:
+        photos.save_files(process_photo(encode(scene(), "JPEG")), tmp_path)
+    assert not isinstance(caught.value, PhotoError)
+
+
+@pytest.mark.parametrize("fmt", ["BMP", "TIFF", "PPM"])
+def test_formats_no_camera_makes_are_refused_unread(fmt):
+    with pytest.raises(PhotoError) as caught:
+        process_photo(encode(scene(), fmt), f"scan.{fmt.lower()}")
+    assert caught.value.key == "photo.error.not_image"
+    assert f"scan.{fmt.lower()}" in caught.value.message("en")
+
+
+def test_a_large_photo_is_reduced_in_bands_to_the_same_picture():
+    """The band-by-band reduction meets exactly: no seam, no shifted rows (a gradient top to bottom)."""
+    ramp = np.repeat(np.linspace(0, 255, 6000).astype(np.uint8)[:, None], 4000, axis=1)
+    rgba = Image.fromarray(np.stack([ramp, ramp, ramp, np.full_like(ramp, 255)], axis=-1), "RGBA")
+    photo = process_photo(encode(rgba, "PNG"))
+    column = np.asarray(stored(photo).convert("L"))[:, 640].astype(int)
+    assert (photo.width, photo.height) == (1280, 1920)
+    assert np.all(np.diff(column) >= -2)  # rises steadily from top to bottom, JPEG noise aside
+    assert column[0] < 5 and column[-1] > 250

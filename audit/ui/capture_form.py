@@ -214,7 +214,7 @@ def photo_step(draft: Draft, attached) -> None:
             continue
         done.add(item.file_id)
         with show_user_error():
-            capture.add_draft_photo(db(), draft, photos.process_photo(item.getvalue()), section or "store")
+            capture.add_draft_photo(db(), draft, photos.process_photo(item.getvalue(), item.name), section or "store")
             st.rerun()
     if attached.empty:
         st.info(t("capture.error.store_photo"))
