@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from audit import plans, stores
-from audit.i18n import fmt_date, fmt_day
+from audit.i18n import fmt_date, fmt_day, labelled
 from audit.ui import context, links, url_state
 from audit.ui.context import t
 from audit.ui.widgets import show_user_error
@@ -47,19 +47,23 @@ def notice() -> None:
 def unplaced_table(result: plans.Generated, people: dict[str, str]) -> None:
     st.warning(t("plans.unplaced_heading", visits=t("count.visits", n=result.unplaced_visits)),
                icon=":material/event_busy:")
+    for reason in sorted({u.reason for u in result.unplaced}):  # the short label in the table, explained once here
+        st.caption(labelled(t(f"plans.unplaced_short.{reason}"), result.unplaced_reason(reason, lang), lang))
     stores_shown = plans.assigned_stores(db, user, lang)
     names = dict(zip(stores_shown.code, stores_shown.name))
     table = pd.DataFrame([{"merchandiser": people.get(u.merchandiser, u.merchandiser),
                            "code": links.store_url(u.store_code), "name": names.get(u.store_code, ""),
-                           "visits": u.visits, "reason": result.unplaced_reason(u.reason, lang)}
+                           "visits": u.visits, "reason": t(f"plans.unplaced_short.{u.reason}")}
                           for u in result.unplaced])
+    if table.merchandiser.nunique() == 1:  # one merchandiser's week: the name is in the heading, the reason needs the room
+        table = table.drop(columns="merchandiser")
     st.dataframe(table, hide_index=True, width="stretch", key="plan_unplaced_table",
                  height=min(35 * (len(table) + 1) + 3, 320),
                  column_config={"merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=90),
                                 "code": links.store_link_column(t("stores.code"), width=76),
-                                "name": t("stores.name"),
+                                "name": st.column_config.TextColumn(t("stores.name"), width="medium"),
                                 "visits": st.column_config.NumberColumn(t("plans.col.visits"), width=56),
-                                "reason": st.column_config.TextColumn(t("plans.col.reason"), width="large")})
+                                "reason": st.column_config.TextColumn(t("plans.col.reason"))})
 
 
 def done(message: str) -> None:
