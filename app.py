@@ -1,9 +1,10 @@
 """Entry point: page setup, language, sign-in gate and the role-aware page list."""
 import streamlit as st
 
-from audit.ui import context, shell
+from audit.ui import context, shell, upload_guard
 from audit.ui.navigation import navigation
 
+upload_guard.install()  # issue 13: no upload before sign-in, a budget per session (once per server)
 st.set_page_config(page_title="Store Audit", page_icon=":material/fact_check:", layout="wide")
 
 shell.tablet_layout()
