@@ -10,13 +10,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from audit import auth, dashboard, settings
+from audit import auth, dashboard, i18n, settings
+from audit import photos as photo_store
 from audit.__main__ import main
 from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, zip_files
+from audit.exports import pdf as pdf_module
+from audit.exports import pdf_charts
 from audit.exports.cells import neutralise
 from audit.exports.summary import audit_lines, default_period
 from audit.filters import DashboardFilters
@@ -111,16 +115,142 @@ def test_pdf_pages_render_to_png(demo_db, lang):
     assert cover.getpixel((30, 20)) == (15, 118, 110)  # the cover band in the app's colour (#0F766E)
 
 
-def test_pdf_places_photo_thumbnails_next_to_findings(demo_db):
-    """D04's latest audits have shelf and store photos: the findings they prove carry a thumbnail."""
+def _outline(reader: PdfReader) -> list[tuple[int, str, int, float]]:
+    """(level, title, page index, top in points) of every bookmark, in order."""
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item), float(item.top)))
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pdf_outline_has_the_overview_sections_and_every_store(demo_db, lang):
+    summary = build_summary(demo_db, manager(demo_db), request("D04", lang), NOW)
+    reader = PdfReader(io.BytesIO(export(demo_db, manager(demo_db), request("D04", lang), NOW).data))
+    marks = _outline(reader)
+    text = lambda key: i18n.t(key, lang)  # noqa: E731
+    assert [title for level, title, *_ in marks if level == 0] == [
+        text("export.outline.overview"), text("export.trends"), text("export.competitors"),
+        text("export.outline.stores")]
+    stores = [(title, page) for level, title, page, _ in marks if level == 1]
+    assert [title for title, _ in stores] == [f"{s.name} · {s.code}" for s in summary.stores.itertuples()]
+    assert len(stores) == len(summary.stores) >= 5
+    for (title, page), store in zip(stores, summary.stores.itertuples()):
+        assert store.name in reader.pages[page].extract_text(), title  # the mark opens the store's own page
+    assert marks[0][2] == 0  # the overview is the cover
+
+
+def _placements(reader: PdfReader):
+    """Every image drawn: (page index, top in points, XObject name, width mm, height mm)."""
+    for index, page in enumerate(reader.pages):
+        for w, h, _x, y, name in re.findall(rb"q ([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm /(I\d+) Do",
+                                            page.get_contents().get_data()):
+            yield index, float(y) + float(h), name.decode(), float(w) / 72 * 25.4, float(h) / 72 * 25.4
+
+
+def test_each_proof_photo_is_shown_once_per_store_large_and_named_by_its_problems(demo_db):
+    """D04's latest audits have shelf and store photos: each photo that proves a problem appears once in its
+    store's section, at half the page's width, and the problems name it ("Photo 2") instead of repeating it."""
     summary = build_summary(demo_db, manager(demo_db), request("D04"), NOW)
     proved = summary.store_findings.dropna(subset=["thumb_sha256"])
-    assert len(proved) > 0
+    photos_per_store = proved.groupby("store_code").thumb_sha256.nunique()
+    assert len(proved) > photos_per_store.sum() > 0  # several problems share a photo
     data = export(demo_db, manager(demo_db), request("D04"), NOW).data
-    pages = PdfReader(io.BytesIO(data)).pages
-    assert sum(len(page.images) for page in pages) >= proved.thumb_sha256.nunique()  # each picture stored once
-    placed = sum(len(re.findall(rb"/I\d+ Do", page.get_contents().get_data())) for page in pages)
-    assert placed == len(proved)  # ... and drawn next to every finding it proves
+    reader = PdfReader(io.BytesIO(data))
+    starts = [(page, top, title) for level, title, page, top in _outline(reader) if level == 1]
+    code_of = {f"{s.name} · {s.code}": s.code for s in summary.stores.itertuples()}
+
+    def store_at(page: int, top: float) -> str:
+        """The store whose section holds this point: the last store started at or above it."""
+        before = [title for start_page, start_top, title in starts
+                  if (start_page, -start_top) <= (page, -top)]
+        return code_of[before[-1]]
+
+    drawn = list(_placements(reader))
+    assert drawn and all(width >= 85 and height >= 60 for *_, width, height in drawn)  # ~half the page wide
+    placed: dict[str, list[str]] = {}
+    for page, top, name, _, _ in drawn:
+        placed.setdefault(store_at(page, top), []).append(name)
+    for code, count in photos_per_store.items():
+        names = placed.get(code, [])
+        assert len(names) == len(set(names)) == count, code  # each photo once in its store, none missing
+    assert set(placed) <= set(photos_per_store.index)  # no pictures anywhere else
+    text = pdf_text(data)
+    for number in range(1, photos_per_store.max() + 1):
+        assert f"Photo {number}" in text  # the problems name their photo
+
+
+def test_price_index_labels_stay_clear_of_the_100_line(demo_db):
+    """Values around 100 (the dashed line of our recommended price) put their labels above or below it, never
+    across it: every label's glyph box is checked against the drawn line."""
+    summary = build_summary(demo_db, manager(demo_db), request("D04"), NOW)
+    text = lambda key, **values: i18n.t(key, "en", **values)  # noqa: E731
+    document = pdf_module._Pdf(summary, text)
+    document.add_page()
+    values = [90 + 0.5 * i for i in range(42)]  # 90 ... 110.5, three bars a brand
+    prices = pd.DataFrame({"brand_code": [f"B{i}" for i in range(14)], "brand": [f"Brand {i}" for i in range(14)],
+                           "normal_vs_rrp": values[0::3], "promo_vs_rrp": values[1::3], "flash_vs_rrp": values[2::3]})
+    pdf_charts.price_index(document, (15, 30, 180, 90), prices, text, "Price index")
+    data = bytes(document.output())
+    line = re.search(rb"\[[\d. ]+\] [\d.]+ d\n([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l S",
+                     PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
+    left, line_y, right = float(line[1]), float(line[2]), float(line[3])
+    page = pypdfium2.PdfDocument(data)[0].get_textpage()
+    labels = 0
+    for index in range(page.count_chars()):
+        if not page.get_text_range(index, 1).isdigit():
+            continue
+        x0, bottom, x1, top = page.get_charbox(index)
+        if left <= (x0 + x1) / 2 <= right and bottom < line_y + 40 and top > line_y - 40:
+            labels += 1
+            assert not (bottom - 0.5 < line_y < top + 0.5), (page.get_text_range(index, 1), bottom, top, line_y)
+    assert labels >= 42  # every bar's label near the line was looked at
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_table_header_is_whole_and_fits_its_column(demo_db, lang, monkeypatch):
+    """Every table's header (the store list, the problems, brand x kind of activity) is drawn by column_heads;
+    what it draws in a column is the whole header (wrapped onto lines, never cut), and each line fits the
+    cell it is drawn in and its column, measured with fpdf2's get_string_width."""
+    tables: list[dict] = []  # per header row: its columns and the cells drawn (x, cell width, text, text width)
+    original_heads, original_cell = pdf_module._Pdf.column_heads, pdf_module._Pdf.cell
+
+    def column_heads(self, columns, size, *args):
+        record = {"columns": [(c.label, c.width) if hasattr(c, "label") else tuple(c) for c in columns],
+                  "left": self.l_margin, "cells": [], "open": True}
+        tables.append(record)
+        try:
+            return original_heads(self, columns, size, *args)
+        finally:
+            record["open"] = False
+
+    def cell(self, w=None, h=None, text="", *args, **kwargs):
+        if tables and tables[-1]["open"]:
+            tables[-1]["cells"].append((self.x, w, text, self.get_string_width(text)))
+        return original_cell(self, w, h, text, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_module._Pdf, "column_heads", column_heads)
+    monkeypatch.setattr(pdf_module._Pdf, "cell", cell)
+    summary = build_summary(demo_db, manager(demo_db), request("D04", lang), NOW)
+    export(demo_db, manager(demo_db), request("D04", lang), NOW)
+    labels = {label for table in tables for label, _ in table["columns"]}
+    t = lambda key: i18n.t(key, lang)  # noqa: E731
+    kinds = {t(f"capture.kind.{kind}") for kind in summary.competitor_weekly.kind.unique()}
+    assert len(kinds) >= 4 and kinds <= labels  # brand x kind of activity
+    assert {t("stores.last_visit"), t("export.col.found_in"), t("capture.brand")} <= labels  # stores, problems
+    for table in tables:
+        start = table["left"]
+        for label, width in table["columns"]:
+            lines = [(w, text, used) for x, w, text, used in table["cells"] if start <= x < start + width]
+            assert "".join(text for _, text, _ in lines).replace(" ", "") == label.replace(" ", ""), label
+            assert all(used <= min(w, width) + 1e-6 for w, _, used in lines), (label, width, lines)
+            start += width
 
 
 def test_the_cover_shows_audits_done_against_planned_by_the_visits_rule(demo_db):
@@ -181,11 +311,66 @@ def test_xlsx_reads_back_with_typed_columns_frozen_headers_filters_and_photos(de
     assert summary_sheet["Audits done"].value == summary.audits_done
     photos = book["Photos"]
     assert len(photos._images) == len(summary.photos)
-    reference = {h.value: c.value for h, c in zip(photos[1], photos[2])}
-    assert reference["Photo file"] == f"photos/{reference['Photo reference'][:2]}/{reference['Photo reference']}.jpg"
     # Every store in the sheet is one of the dealer's.
     codes = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D04'").fetchall()}
     assert {row[0].value for row in book["Stores"].iter_rows(min_row=2)} == codes
+
+
+def test_xlsx_holds_the_photos_themselves_and_findings_link_to_them_without_server_paths(demo_db, demo_dir):
+    """A dealer opens the file on a laptop: the photos are in it, large enough to see, and a finding's photo
+    is a link to its row; nothing names a file on the server."""
+    summary = build_summary(demo_db, manager(demo_db), request("D04"), NOW)
+    book = openpyxl.load_workbook(io.BytesIO(export(demo_db, manager(demo_db), request("D04", fmt="xlsx"), NOW).data))
+    photos = book["Photos"]
+    header = [c.value for c in photos[1]]
+    images = sorted(photos._images, key=lambda image: image.anchor._from.row)
+    assert [image.anchor._from.row for image in images] == list(range(1, len(summary.photos) + 1))  # one a row
+    assert all(image.width >= 300 and image.height >= 200 for image in images)  # pixels shown, not a stamp
+    stored = {photo_store.photo_path(sha).read_bytes() for sha in summary.photos.thumb_sha256}
+    assert {image._data() for image in images} == stored  # the photos themselves
+    number_of = {row[header.index("Photo no.")].value: row[header.index("Audit no.")].value
+                 for row in photos.iter_rows(min_row=2)}
+    findings = book["Findings"]
+    columns = [c.value for c in findings[1]]
+    linked = 0
+    for row in findings.iter_rows(min_row=2):
+        cell = row[columns.index("Photo")]
+        if cell.value is None:
+            continue
+        linked += 1
+        number = int(cell.value.removeprefix("Photo "))
+        assert cell.hyperlink.location == f"'Photos'!A{number + 1}"
+        assert number_of[number] == row[columns.index("Audit no.")].value  # a photo of that very audit
+    assert linked == summary.findings.photo_sha256.notna().sum() > 0
+    server = [str(demo_dir), "photos/", ".jpg", *summary.photos.photo_sha256, *summary.photos.thumb_sha256]
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert not (isinstance(cell.value, str) and any(s in cell.value for s in server)), cell.value
+
+
+def test_the_demo_shows_reused_and_old_photos_where_the_app_shows_flags(demo_db):
+    """The demo's flagged photos (capture.flag_photos over its history) show on the audit's record, as the
+    photo grid's badges, and in the dealer's exports (PDF captions, the XLSX photos sheet)."""
+    flagged = demo_db.query_df("""SELECT ap.audit_id, s.dealer_code, ap.flag_reused, ap.flag_old
+                                  FROM audit_photos ap JOIN audits a ON a.id = ap.audit_id
+                                  JOIN stores s ON s.code = a.store_code
+                                  WHERE ap.flag_reused OR ap.flag_old ORDER BY ap.audit_id""")
+    assert flagged.flag_reused.any() and flagged.flag_old.any()
+    for flag, badge in (("flag_reused", "Possible reused photo"), ("flag_old", "Old photo")):
+        audit_id = int(flagged[flagged[flag]].audit_id.iloc[0])
+        at = open_page(demo_db, "manager", "views/audits.py", audit=str(audit_id))
+        assert any(badge in m.value for m in at.markdown), (badge, audit_id)
+    dealers = flagged.dealer_code.unique()
+    reused = old = 0
+    for dealer in dealers:
+        book = openpyxl.load_workbook(io.BytesIO(export(demo_db, manager(demo_db), ExportRequest(
+            dealer, START, END, "en", "xlsx"), NOW).data))
+        sheet = book["Photos"]
+        header = [c.value for c in sheet[1]]
+        reused += sum(row[header.index("Possible reused photo")].value is True for row in sheet.iter_rows(min_row=2))
+        old += sum(row[header.index("Old photo")].value is True for row in sheet.iter_rows(min_row=2))
+    assert reused >= 1 and old >= 1
 
 
 def _rename_a_store(db, name: str) -> str:

@@ -3,14 +3,18 @@
 Cover (dealer, period, language, when it was made, stores covered, audits done and, once visits are
 planned, against planned; the dealer's score with its band and change, component scores, every store at a
 glance), trends, competitor activity, then one section per store: score with band colour and change,
-component scores, the problems found with the photo that proves each, competitor activity seen there.
+component scores, the problems found (each naming the photo that proves it), competitor activity seen
+there, and the proof photos, each once, large enough to see the shelf. The outline (bookmarks) lists the
+overview, trends, competitor activity and every store.
 """
 from __future__ import annotations
 
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from itertools import groupby
 
 import pandas as pd
 from fpdf import FPDF
@@ -28,9 +32,22 @@ MARGIN = 15
 PAGE_W = 210
 BODY_W = PAGE_W - 2 * MARGIN
 TREND_MEASURES = ["score", "availability", "eye_level", "price", "pop"]  # the dashboard's default lines
-THUMB_W, THUMB_H = 16.0, 12.0
+# Proof photos two to a row: 88 x 66 mm shows a 400 px thumbnail at about 115 dpi, enough to see a shelf.
+PHOTO_GAP = 4.0
+PHOTO_W = (BODY_W - PHOTO_GAP) / 2
+PHOTO_H = PHOTO_W * 3 / 4
+CAPTION_LINE = 4.0
+GUTTER = 1.5  # mm kept free between a table's columns
 PANEL = "#F5F7FA"
 LINE = "#D9DEE3"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: header text, width in mm, alignment of header and cells (L or R)."""
+    label: str
+    width: float
+    align: str = "L"
 
 
 class _Pdf(FPDF):
@@ -48,6 +65,7 @@ class _Pdf(FPDF):
         self.set_creator("Store Audit")
         self.set_creation_date(summary.generated_at.astimezone())
         self.alias_nb_pages()
+        self._header_lines: dict[tuple, list[str]] = {}
 
     def normalize_text(self, text):
         """Every text fpdf2 writes passes here. The PDF lays text out by width, one line per cell, and fpdf2
@@ -99,13 +117,30 @@ class _Pdf(FPDF):
             return True
         return False
 
-    def column_heads(self, columns: list[tuple[str, float]], size: float, height: float) -> None:
-        """A table's header row in muted text: (label, width) per column."""
+    def column_heads(self, columns: list[Column], size: float, line_height: float) -> float:
+        """A table's header row in muted text; a header wider than its column wraps onto more lines (never
+        cut). Every table's header goes through here. Returns the row's height."""
         self.set_font_size(size)
         self.set_text_color(*rgb(MUTED))
-        for label, width in columns:
-            self.cell(width, height, self.fit(label, width - 1))
-        self.ln(height)
+        wrapped = [self.header_lines(column) for column in columns]
+        top, x = self.get_y(), self.l_margin
+        for column, lines in zip(columns, wrapped):
+            for number, line in enumerate(lines):
+                self.set_xy(x + (GUTTER if column.align == "R" else 0), top + number * line_height)
+                self.cell(column.width - GUTTER, line_height, line, align=column.align)
+            x += column.width
+        height = line_height * max(len(lines) for lines in wrapped)
+        self.set_xy(self.l_margin, top + height)
+        return height
+
+    def header_lines(self, column: Column) -> list[str]:
+        """The header's text broken into lines that fit the column (less the gutter) at the current size;
+        worked out once per export (a header repeats on every page its table runs over)."""
+        key = (column.label, column.width, self.font_size_pt)
+        if key not in self._header_lines:
+            self._header_lines[key] = self.multi_cell(column.width - GUTTER, 1, column.label, dry_run=True,
+                                                      output="LINES")
+        return self._header_lines[key]
 
     def heading(self, title: str, size: float = 14) -> None:
         self.need(size * 0.9 + 10)
@@ -153,13 +188,13 @@ def _when(value: datetime, lang: str) -> str:
 def render(summary: DealerSummary) -> bytes:
     text = partial(_t, summary.lang)
     pdf = _Pdf(summary, text)
-    thumbs = Thumbnails(side=200, quality=78)
+    thumbs = Thumbnails()
     store_links = {code: pdf.add_link(page=1) for code in summary.stores.code}  # set at each store
     _cover(pdf, summary, store_links)
     _trends(pdf, summary)
     _competitors(pdf, summary)
-    for store in summary.stores.itertuples():
-        _store(pdf, summary, store, store_links[store.code], thumbs)
+    for number, store in enumerate(summary.stores.itertuples()):
+        _store(pdf, summary, store, store_links[store.code], thumbs, first=number == 0)
     return bytes(pdf.output())
 
 
@@ -172,6 +207,7 @@ def _t(lang: str, key: str, **values) -> str:
 def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     t, lang = pdf.t, s.lang
     pdf.add_page()
+    pdf.start_section(t("export.outline.overview"))
     pdf.set_fill_color(*rgb(charts.OURS_COLOUR))
     pdf.rect(0, 0, PAGE_W, 36, style="F")
     pdf.set_text_color(255, 255, 255)
@@ -271,11 +307,14 @@ def _score_panel(pdf: _Pdf, s: DealerSummary) -> None:
 def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     t, lang = pdf.t, s.lang
     pdf.heading(t("export.stores_heading"), 12)
-    columns = [(t("stores.name"), 60), (t("stores.code"), 17), (t("stores.grade"), 11), (t("chart.audits"), 13),
-               (t("measure.score"), 26), (t("export.col.change"), 17), (t("stores.last_visit"), 36)]
+    columns = [Column(t("stores.name"), 60), Column(t("stores.code"), 17), Column(t("stores.grade"), 11),
+               Column(t("chart.audits"), 13), Column(t("measure.score"), 26), Column(t("export.col.change"), 17),
+               Column(t("stores.last_visit"), 36)]
+    name, code, grade, audits, score, change, last = (column.width for column in columns)
 
     def head():
-        pdf.column_heads(columns, 7.5, 5)
+        pdf.column_heads(columns, 7.5, 4)
+        pdf.ln(1)
         pdf.set_draw_color(*rgb(LINE))
         pdf.set_line_width(0.2)
         pdf.line(MARGIN, pdf.get_y(), PAGE_W - MARGIN, pdf.get_y())
@@ -287,21 +326,21 @@ def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
         y = pdf.get_y()
         pdf.set_font_size(8)
         pdf.set_text_color(*rgb(charts.OURS_COLOUR))
-        pdf.cell(columns[0][1], 6, pdf.fit(store.name, columns[0][1] - 1), link=links[store.code])
+        pdf.cell(name, 6, pdf.fit(store.name, name - GUTTER), link=links[store.code])
         pdf.set_text_color(*rgb(INK))
-        pdf.cell(columns[1][1], 6, store.code)
-        pdf.cell(columns[2][1], 6, store.grade)
-        pdf.cell(columns[3][1], 6, f"{store.audits}")
+        pdf.cell(code, 6, pdf.fit(store.code, code - GUTTER))
+        pdf.cell(grade, 6, store.grade)
+        pdf.cell(audits, 6, f"{store.audits}")
         if pd.notna(store.score):
             pdf.chip(pdf.get_x(), y + 0.8, 14, 4.4, charts.band_colour(s.rules, store.score), _score(store.score), 7.5)
         else:
             pdf.set_text_color(*rgb(MUTED))
             pdf.text(pdf.get_x() + 5, y + 4.2, "—")
-        pdf.set_x(pdf.get_x() + columns[4][1])
+        pdf.set_x(pdf.get_x() + score)
         pdf.set_font_size(8)
         pdf.set_text_color(*rgb(INK))
-        pdf.cell(columns[5][1], 6, _change(store.change))
-        pdf.cell(columns[6][1], 6, i18n.fmt_date(store.last_visit, lang) if store.audits else t("export.not_audited"),
+        pdf.cell(change, 6, _change(store.change))
+        pdf.cell(last, 6, i18n.fmt_date(store.last_visit, lang) if store.audits else t("export.not_audited"),
                  new_x="LMARGIN", new_y="NEXT")
 
 
@@ -312,6 +351,7 @@ def _trends(pdf: _Pdf, s: DealerSummary) -> None:
     if s.weekly.empty:
         return
     pdf.add_page()
+    pdf.start_section(t("export.trends"))
     pdf.heading(t("export.trends"))
     y = pdf_charts.trend(pdf, (MARGIN, pdf.get_y(), BODY_W, 86), s.weekly, TREND_MEASURES, t,
                          t("dash.trend_title"), s.rules, s.lang)
@@ -333,6 +373,7 @@ def _trends(pdf: _Pdf, s: DealerSummary) -> None:
 def _competitors(pdf: _Pdf, s: DealerSummary) -> None:
     t = pdf.t
     pdf.add_page()
+    pdf.start_section(t("export.competitors"))
     pdf.heading(t("export.competitors"))
     if s.competitor_weekly.empty:
         pdf.set_font_size(9)
@@ -358,12 +399,10 @@ def _brand_kind_table(pdf: _Pdf, s: DealerSummary) -> None:
     pdf.heading(t("comp.kind_title"), 10.5)
     brand_w = 40
     width = (BODY_W - brand_w) / max(len(kinds), 1)
-    pdf.set_font_size(7.5)
-    pdf.set_text_color(*rgb(MUTED))
-    pdf.cell(brand_w, 5, t("capture.brand"))
-    for kind in kinds:
-        pdf.cell(width, 5, pdf.fit(t(f"capture.kind.{kind}"), width - 1), align="R")
-    pdf.ln(5)
+    pdf.need(8 + 5.5 * min(len(table), 3))  # the header and a few rows together
+    pdf.column_heads([Column(t("capture.brand"), brand_w),
+                      *[Column(t(f"capture.kind.{kind}"), width, "R") for kind in kinds]], 7.5, 3.6)
+    pdf.ln(1)
     for (code, brand), counts in table.iterrows():
         pdf.need(5.5)
         pdf.set_fill_color(*rgb(charts.brand_colour(code)))
@@ -379,20 +418,27 @@ def _brand_kind_table(pdf: _Pdf, s: DealerSummary) -> None:
 
 # ---------------------------------------------------------------- one store
 
-def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails) -> None:
-    t, lang = pdf.t, s.lang
+def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails, first: bool) -> None:
+    t = pdf.t
     found = s.store_findings[s.store_findings.store_code == store.code]
+    proofs = s.store_photos[s.store_photos.store_code == store.code]
     pdf.need(100)  # a store starts on a new page unless its header, scores and a good part of its problems fit
     if pdf.get_y() > MARGIN + 10:
         pdf.ln(4)
+    if first:
+        pdf.start_section(t("export.outline.stores"))
+    pdf.start_section(f"{store.name} · {store.code}", level=1)
     pdf.set_link(link, page=pdf.page_no(), y=pdf.get_y())
     _store_header(pdf, s, store)
     if store.audits:
+        photo_links = {sha: pdf.add_link() for sha in proofs.photo_sha256}  # set where each photo is drawn
         _store_scores(pdf, s, store)
-        _store_findings(pdf, s, store, found, thumbs)
+        _store_findings(pdf, s, store, found, dict(zip(proofs.photo_sha256, proofs.number)), photo_links)
         seen = s.store_competitors[s.store_competitors.store_code == store.code]
         if not seen.empty:
             _store_competitors(pdf, s, seen)
+        if not proofs.empty:
+            _store_photos(pdf, s, store, proofs, photo_links, thumbs)
     else:
         pdf.set_font_size(9)
         pdf.set_text_color(*rgb(MUTED))
@@ -447,7 +493,16 @@ def _store_scores(pdf: _Pdf, s: DealerSummary, store) -> None:
     pdf.set_y(top + 16)
 
 
-def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, thumbs: Thumbnails) -> None:
+def _finding_columns(t) -> list[Column]:
+    """The problems table; the competitor activity seen at the store lines up under it."""
+    return [Column(t("export.col.item"), 60), Column(t("export.col.found_in"), 26),
+            Column(t("export.col.last_found"), 25), Column(t("export.col.detail"), BODY_W - 129),
+            Column(t("export.col.photo"), 18)]
+
+
+def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, photo_numbers: dict,
+                    photo_links: dict) -> None:
+    """The problems found, by kind; each names the photo that proves it ("Photo 2", a link to it below)."""
     t, lang = pdf.t, s.lang
     pdf.set_font_size(10)
     pdf.set_text_color(*rgb(INK))
@@ -458,28 +513,28 @@ def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, thu
         pdf.set_text_color(*rgb(MUTED))
         pdf.cell(BODY_W, 5.5, t("export.no_problems"), new_x="LMARGIN", new_y="NEXT")
         return
-    columns = [(t("export.col.photo"), THUMB_W + 2), (t("export.col.item"), 54), (t("export.col.found_in"), 26),
-               (t("export.col.last_found"), 25), (t("export.col.detail"), BODY_W - THUMB_W - 2 - 105)]
+    columns = _finding_columns(t)
+    item_w, found_w, last_w, detail_w, photo_w = (column.width for column in columns)
 
     def head():
-        pdf.column_heads(columns, 7, 4.5)
+        pdf.column_heads(columns, 7, 3.4)
+        pdf.ln(1)
 
     head()
-    for kind, rows in found.groupby("kind_order", sort=True):
-        if pdf.need(6 + THUMB_H):
+    for kind, rows in groupby(found.itertuples(), key=lambda row: row.kind):  # found is in list order, by kind
+        rows = list(rows)
+        if pdf.need(12):
             _store_header(pdf, s, store, continued=True)
             head()
         pdf.set_font_size(8.5)
         pdf.set_text_color(*rgb(charts.OURS_COLOUR))
         with pdf.bold():
-            pdf.cell(BODY_W, 5.5, f"{t('export.kind.' + rows.kind.iloc[0])} ({len(rows)})", new_x="LMARGIN",
-                     new_y="NEXT")
-        for row in rows.itertuples():
-            image = thumbs.get(row.thumb_sha256)
+            pdf.cell(BODY_W, 5.5, f"{t('export.kind.' + kind)} ({len(rows)})", new_x="LMARGIN", new_y="NEXT")
+        for row in rows:
             detail = _detail(t, row)
             pdf.set_font_size(7.5)
-            detail_lines = pdf.multi_cell(columns[4][1], 3.6, detail, dry_run=True, output="LINES") if detail else []
-            height = max(THUMB_H + 1.5 if image else 5.2, 3.6 * len(detail_lines) + 1.6)
+            detail_lines = pdf.multi_cell(detail_w - GUTTER, 3.6, detail, dry_run=True, output="LINES") if detail else []
+            height = max(5.2, 3.6 * len(detail_lines) + 1.6)
             if pdf.need(height):
                 _store_header(pdf, s, store, continued=True)
                 head()
@@ -487,20 +542,79 @@ def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, thu
             pdf.set_draw_color(*rgb(LINE))
             pdf.set_line_width(0.15)
             pdf.line(MARGIN, y, PAGE_W - MARGIN, y)
-            if image:
-                pdf.image(image, x=MARGIN, y=y + 0.75, w=THUMB_W, h=THUMB_H)
-            pdf.set_xy(MARGIN + columns[0][1], y)
             pdf.set_font_size(8)
             pdf.set_text_color(*rgb(INK))
             item = row.item if row.kind == "pop" else f"{row.item} ({row.item_code})"
-            pdf.cell(columns[1][1], 5.2, pdf.fit(item, columns[1][1] - 1))
-            pdf.cell(columns[2][1], 5.2, t("export.found_in", n=row.times, total=store.audits))
-            pdf.cell(columns[3][1], 5.2, i18n.fmt_date(row.last_found, lang))
+            pdf.cell(item_w, 5.2, pdf.fit(item, item_w - GUTTER))
+            pdf.cell(found_w, 5.2, t("export.found_in", n=row.times, total=store.audits))
+            pdf.cell(last_w, 5.2, i18n.fmt_date(row.last_found, lang))
+            number = photo_numbers.get(row.photo_sha256)
+            if number is not None:
+                pdf.set_x(MARGIN + BODY_W - photo_w)
+                pdf.set_text_color(*rgb(charts.OURS_COLOUR))
+                pdf.cell(photo_w, 5.2, t("export.photo_no", n=number), link=photo_links[row.photo_sha256])
             pdf.set_text_color(*rgb(MUTED))
             pdf.set_font_size(7.5)
-            for number, line in enumerate(detail_lines):
-                pdf.text(pdf.get_x(), y + 3.7 + 3.6 * number, line)
+            for line_number, line in enumerate(detail_lines):
+                pdf.text(MARGIN + item_w + found_w + last_w, y + 3.7 + 3.6 * line_number, line)
             pdf.set_y(y + height)
+
+
+def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, links: dict,
+                  thumbs: Thumbnails) -> None:
+    """The photos the problems refer to, each once, two to a row, numbered as the problems name them, with
+    what was photographed, when, and the reused / old flags."""
+    t, lang = pdf.t, s.lang
+    row_h = PHOTO_H + 1.5 + 2 * CAPTION_LINE + 3
+    if pdf.need(9 + row_h):
+        _store_header(pdf, s, store, continued=True)
+    pdf.ln(2)
+    pdf.set_font_size(9)
+    pdf.set_text_color(*rgb(INK))
+    with pdf.bold():
+        pdf.cell(BODY_W, 5.5, t("export.photos", n=len(proofs)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    listed = list(proofs.itertuples())
+    for pair in (listed[i:i + 2] for i in range(0, len(listed), 2)):
+        if pdf.need(row_h):
+            _store_header(pdf, s, store, continued=True)
+        top = pdf.get_y()
+        for column, photo in enumerate(pair):
+            x = MARGIN + column * (PHOTO_W + PHOTO_GAP)
+            pdf.set_link(links[photo.photo_sha256], page=pdf.page_no(), y=top)
+            image = thumbs.get(photo.thumb_sha256)
+            if image:
+                pdf.image(image, x=x, y=top, w=PHOTO_W, h=PHOTO_H, keep_aspect_ratio=True)
+            else:  # the file is gone: the caption still says what it was
+                pdf.set_fill_color(*rgb(PANEL))
+                pdf.rect(x, top, PHOTO_W, PHOTO_H, style="F")
+            _photo_caption(pdf, t, lang, photo, x, top + PHOTO_H + 1.5)
+        pdf.set_y(top + row_h)
+
+
+def _photo_caption(pdf: _Pdf, t, lang: str, photo, x: float, y: float) -> None:
+    """Photo n · section · visit day; below it, in colour, the flags a manager would look for."""
+    pdf.set_font_size(8)
+    pdf.set_text_color(*rgb(INK))
+    label = t("export.photo_no", n=photo.number)
+    with pdf.bold():
+        pdf.text(x, y + 3, label)
+    pdf.set_text_color(*rgb(MUTED))
+    rest = f" · {t(f'capture.section.{photo.section}')} · {i18n.fmt_date(photo.visit_date, lang)}"
+    offset = pdf.get_string_width(label)
+    pdf.text(x + offset, y + 3, pdf.fit(rest, PHOTO_W - offset))
+    flags = []
+    if photo.flag_reused:
+        flags.append((t("audits.flag_reused"), charts.BAND_COLOURS["red"]))
+    if photo.flag_old:
+        taken = f" ({t('export.taken_on', date=i18n.fmt_date(photo.taken_at, lang))})" if pd.notna(photo.taken_at) else ""
+        flags.append((t("audits.flag_old") + taken, charts.BAND_COLOURS["amber"]))
+    cx = x
+    for text, colour in flags:
+        pdf.set_text_color(*rgb(colour))
+        with pdf.bold():
+            pdf.text(cx, y + 3 + CAPTION_LINE, pdf.fit(text, PHOTO_W - (cx - x)))
+        cx += pdf.get_string_width(text) + 4
 
 
 def problem_label(t, problem: str) -> str:
@@ -522,7 +636,9 @@ def _detail(t, row) -> str:
 
 
 def _store_competitors(pdf: _Pdf, s: DealerSummary, seen: pd.DataFrame) -> None:
+    """Competitor activity seen at the store: brand, how often, last seen, what, under the problems' columns."""
     t, lang = pdf.t, s.lang
+    brand_w, times_w, last_w, kind_w, _ = (column.width for column in _finding_columns(t))
     pdf.need(12)
     pdf.ln(1.5)
     pdf.set_font_size(9)
@@ -533,13 +649,12 @@ def _store_competitors(pdf: _Pdf, s: DealerSummary, seen: pd.DataFrame) -> None:
         pdf.need(5)
         y = pdf.get_y()
         pdf.set_fill_color(*rgb(charts.brand_colour(row.brand_code)))
-        pdf.rect(MARGIN + THUMB_W + 2, y + 1.3, 2.6, 2.6, style="F")
-        pdf.set_x(MARGIN + THUMB_W + 6)
+        pdf.rect(MARGIN, y + 1.3, 2.6, 2.6, style="F")
+        pdf.set_x(MARGIN + 4)
         pdf.set_font_size(8)
         pdf.set_text_color(*rgb(INK))
-        pdf.cell(50, 5, pdf.fit(row.brand, 49))  # the columns of the problems table above
-        pdf.cell(26, 5, t("export.times", n=row.times))
-        pdf.cell(25, 5, i18n.fmt_date(row.last_seen, lang))
+        pdf.cell(brand_w - 4, 5, pdf.fit(row.brand, brand_w - 4 - GUTTER))
+        pdf.cell(times_w, 5, t("export.times", n=row.times))
+        pdf.cell(last_w, 5, i18n.fmt_date(row.last_seen, lang))
         pdf.set_text_color(*rgb(MUTED))
-        pdf.cell(BODY_W - THUMB_W - 2 - 105, 5, pdf.fit(t(f"capture.kind.{row.kind}"), BODY_W - THUMB_W - 2 - 105),
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(kind_w, 5, pdf.fit(t(f"capture.kind.{row.kind}"), kind_w - GUTTER), new_x="LMARGIN", new_y="NEXT")

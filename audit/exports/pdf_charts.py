@@ -177,6 +177,14 @@ def competitor_activity(pdf, box, weekly: pd.DataFrame, text: Text, title: str, 
     return _legend(pdf, left, y + plot_h + 6, plot_w, brands)
 
 
+def _clear_of(baseline: float, line_y: float, text_height: float, gap: float = 0.8) -> float:
+    """A label's baseline moved just above a horizontal line when the label (digits: from baseline up to
+    text_height) would touch it; a bar just under 100 then has its value above the 100 line, not across it."""
+    if baseline - text_height - gap < line_y < baseline + gap:
+        return line_y - gap
+    return baseline
+
+
 def price_index(pdf, box, prices: pd.DataFrame, text: Text, title: str) -> float:
     """Their normal / promotion / flash price as % of our recommended price, per brand, with the 100 line
     (charts.price_index, base 'rrp')."""
@@ -206,7 +214,8 @@ def price_index(pdf, box, prices: pd.DataFrame, text: Text, title: str) -> float
             pdf.rect(bx, y + plot_h - plot_h * value / top, bar * 0.92, plot_h * value / top, style="F")
             pdf.set_text_color(*rgb(MUTED))
             label = f"{value:.0f}"
-            pdf.text(bx + bar * 0.46 - pdf.get_string_width(label) / 2, y + plot_h - plot_h * value / top - 0.8, label)
+            pdf.text(bx + bar * 0.46 - pdf.get_string_width(label) / 2,
+                     _clear_of(y + plot_h - plot_h * value / top - 0.8, hundred, pdf.font_size), label)
         pdf.set_text_color(*rgb(INK))
         name = pdf.fit(str(row.brand), group - 1)
         pdf.text(left + group * (i + 0.5) - pdf.get_string_width(name) / 2, y + plot_h + 3.5, name)

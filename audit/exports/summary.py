@@ -68,6 +68,7 @@ class DealerSummary:
     audits: pd.DataFrame               # one row per audit: score, components, counts of findings, photos
     findings: pd.DataFrame             # one row per problem found per audit, with the photo that proves it
     store_findings: pd.DataFrame       # the same per store and item: how often, last seen, latest proof
+    store_photos: pd.DataFrame         # each proof photo of store_findings once per store, numbered in list order
     competitor_weekly: pd.DataFrame    # dashboard.competitor_weekly
     competitor_prices: pd.DataFrame    # dashboard.competitor_prices
     observations: pd.DataFrame         # every competitor observation, newest first, with the store's name
@@ -152,17 +153,20 @@ def build_summary(db: Database, viewer: User, request: ExportRequest, now: datet
     try:
         audits = _audits(db, viewer, filters, rules, lang)
         store_findings = db.query_df(_STORE_FINDINGS)
+        cur.register("export_store_findings", store_findings)
+        store_photos = db.query_df(_STORE_PHOTOS)
         store_competitors = db.query_df(_STORE_COMPETITORS)
     finally:
         cur.unregister("export_findings")
         cur.unregister("export_observations")
+        cur.unregister("export_store_findings")
     return DealerSummary(
         request=request, dealer_name=dealer_name, generated_at=now or datetime.now().replace(microsecond=0),
         rules=rules, stores_supplied=int((stores.active).sum()), overall=overall,
         overall_previous=before, audits_previous=int(before["audits"]) if before is not None else 0,
         planned=planned_visits(db, viewer, request), stores=stores,
         weekly=dashboard.weekly(db, viewer, filters, rules), audits=audits, findings=findings,
-        store_findings=store_findings, competitor_weekly=dashboard.competitor_weekly(db, viewer, filters, lang),
+        store_findings=store_findings, store_photos=store_photos, competitor_weekly=dashboard.competitor_weekly(db, viewer, filters, lang),
         competitor_prices=dashboard.competitor_prices(db, viewer, filters, lang), observations=observations,
         store_competitors=store_competitors,
         photos=_photos(db, viewer, filters, lang),
@@ -279,7 +283,8 @@ def _findings(db: Database, viewer: User, request: ExportRequest, rules: Scoring
 
 # Per store and item: in how many audits, last seen, the lowest shelf price, how often restocked on the spot,
 # what was wrong with the tag (each problem and in how many audits), and the proof photo of the latest audit
-# that has one. Runs over the registered findings frame.
+# that has one (photo, thumbnail and audit picked by one key, so they belong together); `line` is the item's
+# place in the store's list. Runs over the registered findings frame.
 _STORE_FINDINGS = """
     WITH tag_problems AS (
         SELECT store_code, item_code, problem, count(DISTINCT audit_id) AS n
@@ -291,13 +296,38 @@ _STORE_FINDINGS = """
            count(DISTINCT f.audit_id) AS times, max(f.visit_date) AS last_found,
            min(f.shelf_price) AS lowest_price, any_value(f.rrp) AS rrp,
            count(*) FILTER (WHERE f.problem = 'restocked') AS restocked,
-           arg_max(f.photo_sha256, f.visit_date) FILTER (WHERE f.photo_sha256 IS NOT NULL) AS photo_sha256,
-           arg_max(f.thumb_sha256, f.visit_date) FILTER (WHERE f.thumb_sha256 IS NOT NULL) AS thumb_sha256,
-           any_value(l.problems) AS problems
+           arg_max(f.photo_sha256, {'day': f.visit_date, 'audit': f.audit_id})
+               FILTER (WHERE f.photo_sha256 IS NOT NULL) AS photo_sha256,
+           arg_max(f.thumb_sha256, {'day': f.visit_date, 'audit': f.audit_id})
+               FILTER (WHERE f.photo_sha256 IS NOT NULL) AS thumb_sha256,
+           arg_max(f.audit_id, {'day': f.visit_date, 'audit': f.audit_id})
+               FILTER (WHERE f.photo_sha256 IS NOT NULL) AS photo_audit_id,
+           any_value(l.problems) AS problems,
+           row_number() OVER (PARTITION BY f.store_code ORDER BY any_value(f.kind_order), count(DISTINCT f.audit_id) DESC,
+                              f.item_code) AS line
     FROM export_findings f
     LEFT JOIN tag_lists l ON f.kind = 'tag' AND l.store_code = f.store_code AND l.item_code = f.item_code
     GROUP BY f.store_code, f.kind, f.item_code
-    ORDER BY f.store_code, kind_order, times DESC, f.item_code
+    ORDER BY f.store_code, line
+"""
+
+# Each photo that proves a finding, once per store, numbered in the order the store's list first refers to
+# it, with what the PDF's caption says: section, visit, when taken, the reused / old flags. Runs over the
+# registered per-store findings.
+_STORE_PHOTOS = """
+    WITH proofs AS (
+        SELECT store_code, photo_sha256, any_value(thumb_sha256) AS thumb_sha256,
+               arg_min(photo_audit_id, line) AS audit_id, min(line) AS first_line
+        FROM export_store_findings WHERE photo_sha256 IS NOT NULL GROUP BY ALL),
+    described AS (
+        SELECT pr.store_code, pr.first_line, pr.photo_sha256, pr.thumb_sha256, pr.audit_id, a.visit_date, p.taken_at,
+               min(ap.section) AS section, bool_or(ap.flag_reused) AS flag_reused, bool_or(ap.flag_old) AS flag_old
+        FROM proofs pr JOIN audits a ON a.id = pr.audit_id JOIN photos p ON p.sha256 = pr.photo_sha256
+        JOIN audit_photos ap ON ap.audit_id = pr.audit_id AND ap.photo_sha256 = pr.photo_sha256
+        GROUP BY ALL)
+    SELECT store_code, row_number() OVER (PARTITION BY store_code ORDER BY first_line) AS number, photo_sha256,
+           thumb_sha256, audit_id, visit_date, taken_at, section, flag_reused, flag_old
+    FROM described ORDER BY store_code, number
 """
 
 _STORE_COMPETITORS = """
@@ -311,7 +341,8 @@ def _photos(db: Database, viewer: User, filters: DashboardFilters, lang: str) ->
     where, params = filters.audit_where()
     return db.query_df(
         f"""SELECT a.visit_date, a.store_code, {store_display_name(lang)} AS store, a.id AS audit_id, ap.section,
-                   ap.caption, ap.flag_reused, ap.flag_old, p.taken_at, ap.photo_sha256, p.thumb_sha256
+                   ap.caption, ap.flag_reused, ap.flag_old, p.taken_at, ap.photo_sha256, p.thumb_sha256, p.width,
+                   p.height
             FROM audit_photos ap JOIN audits a ON a.id = ap.audit_id JOIN stores s ON s.code = a.store_code
             JOIN photos p ON p.sha256 = ap.photo_sha256
             WHERE {scope} AND {where}

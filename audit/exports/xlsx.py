@@ -1,7 +1,8 @@
 """The dealer summary as a workbook to work with: summary, stores, audits, findings, competitor activity
-and photos (thumbnails embedded, with each photo's reference). Every column has one type (dates are
-dates, numbers numbers, yes/no booleans), the header row is frozen and filters are on. Text goes through
-cells.neutralise, so nothing a merchandiser or an import typed can become a formula.
+and photos (the photos themselves, numbered; each finding links to its photo's row). Every column has one
+type (dates are dates, numbers numbers, yes/no booleans), the header row is frozen and filters are on. Text
+goes through cells.neutralise, so nothing a merchandiser or an import typed can become a formula. Nothing
+in the file points at the server (no file paths): it is read on the dealer's own laptop.
 """
 from __future__ import annotations
 
@@ -13,20 +14,22 @@ from typing import Iterable
 import pandas as pd
 import xlsxwriter
 
-from audit import i18n, photos
+from audit import i18n
 from audit.exports.cells import neutralise
 from audit.exports.summary import DealerSummary
-from audit.exports.thumbs import Thumbnails
+from audit.exports.thumbs import Thumbnails, thumb_size
 from audit.settings import COMPONENTS
 
-THUMB_SIDE = 96          # px; the photos sheet's rows are as tall as a thumbnail
-PHOTO_ROW_HEIGHT = 75    # points (= 100 px)
+PHOTO_SIDE = 320         # px the photos sheet shows of a photo's long side (the 400 px thumbnail, scaled)
+PHOTO_ROW_HEIGHT = 186   # points (= 248 px): a landscape photo at 320 x 240 px and a margin
+PHOTO_COLUMN_WIDTH = 46.5  # characters (= 330 px)
+MAX_LINKS = 65_530       # Excel's limit of links per sheet; past it a finding names its photo without a link
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str            # text, int, number, money, date, datetime, bool
+    kind: str            # text, int, number, money, date, datetime, bool, link ((text, target) pairs)
     width: float = 14
 
 
@@ -79,6 +82,17 @@ class _Book:
             return lambda r, c, v: ws.write_boolean(r, c, bool(v))
         if kind in ("date", "datetime"):
             return lambda r, c, v: ws.write_datetime(r, c, _as_datetime(v, kind), fmt)
+        if kind == "link":
+            written = [0]
+
+            def link(r, c, v):
+                text, target = v
+                if written[0] < MAX_LINKS:
+                    written[0] += 1
+                    ws.write_url(r, c, target, string=neutralise(text))
+                else:  # past Excel's limit the text stays, without the link
+                    ws.write_string(r, c, neutralise(text))
+            return link
         return lambda r, c, v: ws.write_number(r, c, float(v), fmt)
 
     def close(self) -> bytes:
@@ -102,7 +116,7 @@ def render(summary: DealerSummary) -> bytes:
     _summary_sheet(book, summary, t)
     _stores_sheet(book, summary, t)
     _audits_sheet(book, summary, t)
-    _findings_sheet(book, summary, t)
+    _findings_sheet(book, summary, t, photo_numbers(summary.photos))
     _competitor_sheet(book, summary, t)
     _photos_sheet(book, summary, t)
     return book.close()
@@ -191,13 +205,6 @@ def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.audits"), columns, rows)
 
 
-def photo_file(sha256) -> str | None:
-    """The photo's place in the photo store, relative to the data folder (photos/ab/abcdef….jpg)."""
-    if not isinstance(sha256, str):
-        return None
-    return photos.photo_path(sha256, root="photos").as_posix()
-
-
 def finding_problem(t, kind: str, problem) -> str | None:
     if kind == "tag":
         return t(f"capture.problem.{problem}") if problem in ("no_tag", "wrong_tag") else t("export.problem.illegible")
@@ -208,17 +215,25 @@ def finding_problem(t, kind: str, problem) -> str | None:
     return None
 
 
-def _findings_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
     columns = [Column(t("stores.visit_date"), "date", 11), Column(t("export.col.audit_id"), "int", 9),
                Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 28),
                Column(t("export.col.kind"), "text", 16), Column(t("export.col.item_code"), "text", 10),
                Column(t("export.col.item"), "text", 22), Column(t("export.col.problem"), "text", 16),
                Column(t("export.col.shelf_price"), "money", 10), Column(t("capture.rrp"), "money", 10),
-               Column(t("export.col.photo_ref"), "text", 20), Column(t("export.col.photo_file"), "text", 30)]
+               Column(t("export.col.photo"), "link", 11)]
     f = s.findings
+    photos_sheet = t("export.sheet.photos")[:31].replace("'", "''")
+
+    def photo(audit_id, sha):
+        row = photo_rows.get((audit_id, sha))
+        if row is None:
+            return None
+        return t("export.photo_no", n=row), f"internal:'{photos_sheet}'!A{row + 1}"
+
     rows = zip(f.visit_date, f.audit_id, f.store_code, f.store, f.kind.map(lambda k: t(f"export.kind.{k}")),
                f.item_code, f.item, [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem)], f.shelf_price,
-               f.rrp, f.photo_sha256, f.photo_sha256.map(photo_file))
+               f.rrp, [photo(a, p) for a, p in zip(f.audit_id, f.photo_sha256)])
     book.sheet(t("export.sheet.findings"), columns, rows)
 
 
@@ -235,21 +250,31 @@ def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.competitors"), columns, rows)
 
 
+def photo_numbers(photos) -> dict:
+    """(audit, photo) -> the photo's number: its row in the photos sheet (a photo filed under two sections
+    of one audit keeps its first)."""
+    numbers: dict = {}
+    for number, key in enumerate(zip(photos.audit_id, photos.photo_sha256), start=1):
+        numbers.setdefault(key, number)
+    return numbers
+
+
 def _photos_sheet(book: _Book, s: DealerSummary, t) -> None:
-    columns = [Column(t("export.col.thumbnail"), "text", 15), Column(t("stores.visit_date"), "date", 11),
-               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 26),
-               Column(t("export.col.audit_id"), "int", 9), Column(t("capture.photo_section"), "text", 10),
-               Column(t("export.col.caption"), "text", 18), Column(t("export.col.taken_at"), "datetime", 16),
-               Column(t("audits.flag_reused"), "bool", 10), Column(t("audits.flag_old"), "bool", 9),
-               Column(t("export.col.photo_ref"), "text", 20), Column(t("export.col.photo_file"), "text", 30)]
+    columns = [Column(t("export.col.photo"), "text", PHOTO_COLUMN_WIDTH), Column(t("export.col.photo_no"), "int", 8),
+               Column(t("stores.visit_date"), "date", 11), Column(t("stores.code"), "text", 10),
+               Column(t("stores.name"), "text", 26), Column(t("export.col.audit_id"), "int", 9),
+               Column(t("capture.photo_section"), "text", 10), Column(t("export.col.caption"), "text", 18),
+               Column(t("export.col.taken_at"), "datetime", 16), Column(t("audits.flag_reused"), "bool", 10),
+               Column(t("audits.flag_old"), "bool", 9)]
     p = s.photos
-    rows = zip([None] * len(p), p.visit_date, p.store_code, p.store, p.audit_id,
-               p.section.map(lambda v: t(f"capture.section.{v}")), p.caption, p.taken_at, p.flag_reused, p.flag_old,
-               p.photo_sha256, p.photo_sha256.map(photo_file))
+    rows = zip([None] * len(p), range(1, len(p) + 1), p.visit_date, p.store_code, p.store, p.audit_id,
+               p.section.map(lambda v: t(f"capture.section.{v}")), p.caption, p.taken_at, p.flag_reused, p.flag_old)
     ws, count = book.sheet(t("export.sheet.photos"), columns, rows, row_height=PHOTO_ROW_HEIGHT)
-    thumbs = Thumbnails(side=THUMB_SIDE, quality=75)
-    for row, thumb_sha in enumerate(p.thumb_sha256, start=1):
+    thumbs = Thumbnails()
+    for row, (thumb_sha, width, height) in enumerate(zip(p.thumb_sha256, p.width, p.height), start=1):
         image = thumbs.get(thumb_sha)
         if image:
+            scale = min(1.0, PHOTO_SIDE / max(thumb_size(width, height)))
             ws.insert_image(row, 0, f"{thumb_sha}.jpg", {"image_data": io.BytesIO(image), "x_offset": 4,
-                                                         "y_offset": 4, "object_position": 1})
+                                                         "y_offset": 4, "x_scale": scale, "y_scale": scale,
+                                                         "object_position": 1})
