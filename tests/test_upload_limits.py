@@ -203,3 +203,29 @@ def test_the_server_stores_uploads_in_the_manager_the_guard_wraps():
 
 def test_app_py_installs_the_guard():
     assert "upload_guard.install()" in (ROOT / "app.py").read_text(encoding="utf-8")
+
+
+def test_install_guards_a_running_server_once(monkeypatch, demo_db):
+    from streamlit import runtime
+
+    server = FakeRuntime()
+    server.sessions["signed-out"] = FakeSession(None)
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(runtime, "get_instance", lambda: server)
+    upload_guard.install()
+    upload_guard.install()  # the next page view: nothing more
+    assert server.is_active_session("signed-out") is False
+    guarded = server.uploaded_file_mgr.add_file
+    assert guarded.__self__.__class__ is upload_guard.UploadGuard
+    assert guarded.__self__._add_file.__self__ is server.uploaded_file_mgr  # wrapped once, not twice
+
+
+def test_install_refuses_a_server_that_keeps_uploads_another_way(monkeypatch):
+    from streamlit import runtime
+
+    server = FakeRuntime()
+    server.uploaded_file_mgr = object()
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(runtime, "get_instance", lambda: server)
+    with pytest.raises(RuntimeError, match="review audit/ui/upload_guard.py"):
+        upload_guard.install()

@@ -30,23 +30,31 @@ STREAMLIT_VERSION = "1.67.0"  # the version these hooks were written and tested 
 UPLOAD_BUDGET = int(float(os.environ.get("AUDIT_UPLOAD_BUDGET_MB", "60")) * 1024 * 1024)
 RECENT_SECONDS = 60
 _INSTALLED = "_audit_upload_guard"
+_INSTALL_LOCK = threading.Lock()
 _LOG = logging.getLogger(__name__)
 
 
 def install() -> None:
-    """Install the hooks on the running server once (later calls do nothing); without a server
-    (AppTest, bare mode) there is nothing to guard."""
-    from streamlit import runtime
+    """Install the hooks on the running server once (later calls do nothing). Without a server (bare
+    mode) or under AppTest (a mock Runtime; its script runner keeps its own files) there is nothing to guard.
+    A server that keeps uploads some other way stops every page here rather than run unguarded."""
+    from unittest import mock
 
-    if not runtime.exists():
+    from streamlit import runtime
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    if not runtime.exists() or isinstance(runtime.get_instance(), mock.Mock):
         return
     instance = runtime.get_instance()
-    if getattr(instance, _INSTALLED, False):
-        return
-    guard = UploadGuard(instance)
-    instance.is_active_session = guard.is_active_and_signed_in
-    instance.uploaded_file_mgr.add_file = guard.add_file
-    setattr(instance, _INSTALLED, True)
+    with _INSTALL_LOCK:  # two first page views at once must not wrap twice
+        if getattr(instance, _INSTALLED, False):
+            return
+        if not isinstance(instance.uploaded_file_mgr, MemoryUploadedFileManager):
+            raise RuntimeError(f"Streamlit keeps uploads unlike {STREAMLIT_VERSION}: review audit/ui/upload_guard.py")
+        guard = UploadGuard(instance)
+        instance.is_active_session = guard.is_active_and_signed_in
+        instance.uploaded_file_mgr.add_file = guard.add_file
+        setattr(instance, _INSTALLED, True)
 
 
 class UploadGuard:
