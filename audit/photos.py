@@ -112,9 +112,13 @@ def _pixel_bytes(mode: str) -> int:
     return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
 
 
+def _decoded_bytes(size: tuple[int, int], mode: str, fmt: str | None) -> int:
+    return size[0] * size[1] * _pixel_bytes(mode) * _DECODER_COPIES.get(fmt, 1)
+
+
 def decode_cost(image: Image.Image, full_size: tuple[int, int]) -> int:
     """Bytes the decoder will hold to load this opened image at its (drafted) size; full_size is the file's."""
-    cost = image.width * image.height * _pixel_bytes(image.mode) * _DECODER_COPIES.get(image.format, 1)
+    cost = _decoded_bytes(image.size, image.mode, image.format)
     if image.format in ("JPEG", "MPO") and image.info.get("progressive"):
         # libjpeg keeps every DCT coefficient of a progressive JPEG (2 bytes a sample, full size, any draft).
         cost += full_size[0] * full_size[1] * len(image.getbands()) * 2
@@ -125,7 +129,7 @@ def _refuse_costly_webp(data: bytes, name: str) -> None:
     if data[8:12] != b"WEBP":
         return
     size = _webp_header_size(data[:30])  # the canvas size from the header, read without decoding
-    if size and size[0] * size[1] * 4 * _DECODER_COPIES["WEBP"] > DECODE_BUDGET:
+    if size and _decoded_bytes(size, "RGBA", "WEBP") > DECODE_BUDGET:
         raise PhotoError("photo.error.too_large", name=name)
 
 
