@@ -50,62 +50,91 @@ def get_user(db: Database, username: str) -> User | None:
 
 
 class SignInLocked(UserFacingError):
-    """Too many wrong passwords in a row for this user name: sign-in refused until the lock ends."""
+    """Too many wrong passwords in a row for this user name or from this client: refused until the lock ends."""
 
 
-def _check_not_locked(db: Database, username: str, now: datetime) -> None:
-    row = db.query_one("SELECT locked_until FROM signin_failures WHERE username = ? AND locked_until > ?",
-                       [username, now])
-    if row:
-        raise SignInLocked("signin.locked", n=math.ceil((row[0] - now).total_seconds() / 60))
+@dataclass(frozen=True)
+class _FailureCount:
+    """Wrong passwords counted per key (a user name, or the client they come from); after `limit` within
+    config.SIGNIN_LOCK_MINUTES of the run's first failure, the key is locked for that long. Later failures
+    start a new run."""
+    table: str     # a constant below, never user input
+    column: str
+    limit: int
+    locked_key: str  # the message while locked
 
+    def check(self, db: Database, key: str, now: datetime) -> None:
+        row = db.query_one(f"SELECT locked_until FROM {self.table} WHERE {self.column} = ? AND locked_until > ?",
+                           [key, now])
+        if row:
+            raise SignInLocked(self.locked_key, n=math.ceil((row[0] - now).total_seconds() / 60))
 
-def _record_failure(db: Database, username: str, now: datetime) -> None:
-    """Count the failure (a run older than the lock time starts again); lock the name after too many."""
-    window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
-    with db.write() as cur:
+    def record(self, cur, key: str, now: datetime) -> bool:
+        """Count one failure; True when it locks the key."""
+        window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
         # Runs that ended long ago are forgotten, so guesses at made-up names cannot grow the table forever.
-        cur.execute("DELETE FROM signin_failures WHERE last_failure_at < ? AND coalesce(locked_until, ?) < ?",
+        cur.execute(f"DELETE FROM {self.table} WHERE first_failure_at < ? AND coalesce(locked_until, ?) < ?",
                     [now - window, now, now])
         failures = cur.execute(
-            """INSERT INTO signin_failures VALUES (?, 1, ?, NULL)
-               ON CONFLICT (username) DO UPDATE SET
-                   failures = CASE WHEN signin_failures.last_failure_at < excluded.last_failure_at - ?
-                                   THEN 1 ELSE signin_failures.failures + 1 END,
-                   last_failure_at = excluded.last_failure_at
-               RETURNING failures""", [username, now, window]).fetchone()[0]
-        if failures >= config.SIGNIN_MAX_FAILURES:
-            cur.execute("UPDATE signin_failures SET locked_until = ? WHERE username = ?", [now + window, username])
-    if failures >= config.SIGNIN_MAX_FAILURES:
-        _check_not_locked(db, username, now)
+            f"""INSERT INTO {self.table} ({self.column}, failures, last_failure_at, first_failure_at)
+                VALUES (?, 1, ?, ?)
+                ON CONFLICT ({self.column}) DO UPDATE SET
+                    failures = CASE WHEN {self.table}.first_failure_at <= excluded.last_failure_at - ?
+                                    THEN 1 ELSE {self.table}.failures + 1 END,
+                    first_failure_at = CASE WHEN {self.table}.first_failure_at <= excluded.last_failure_at - ?
+                                            THEN excluded.last_failure_at ELSE {self.table}.first_failure_at END,
+                    last_failure_at = excluded.last_failure_at
+                RETURNING failures""", [key, now, now, window, window]).fetchone()[0]
+        if failures >= self.limit:
+            cur.execute(f"UPDATE {self.table} SET locked_until = ? WHERE {self.column} = ?", [now + window, key])
+        return failures >= self.limit
+
+    def left(self, db: Database, key: str, now: datetime) -> int:
+        row = db.query_one(f"SELECT failures FROM {self.table} WHERE {self.column} = ? AND first_failure_at > ?",
+                           [key, now - timedelta(minutes=config.SIGNIN_LOCK_MINUTES)])
+        return max(self.limit - (row[0] if row else 0), 0)
+
+    def clear(self, cur, key: str) -> None:
+        cur.execute(f"DELETE FROM {self.table} WHERE {self.column} = ?", [key])
 
 
-def tries_left(db: Database, username: str, now: datetime | None = None) -> int:
-    """Wrong passwords this user name may still have before it is locked (for the warning at sign-in)."""
+# One client (a browser's address) is paused after a few wrong passwords, whatever names it tries; a name is
+# locked only after more failures than one client can make, so nobody can lock an account from one place,
+# while guessing one name from many places is still stopped (config checks the order of the two limits).
+BY_CLIENT = _FailureCount("signin_client_failures", "client", config.SIGNIN_CLIENT_MAX_FAILURES, "signin.client_locked")
+BY_NAME = _FailureCount("signin_failures", "username", config.SIGNIN_MAX_FAILURES, "signin.locked")
+
+
+def tries_left(db: Database, username: str, client: str = "", now: datetime | None = None) -> int:
+    """Wrong passwords still allowed before this name or this client is locked (for the warning at sign-in)."""
     now = now or datetime.now()
-    row = db.query_one("SELECT failures FROM signin_failures WHERE username = ? AND last_failure_at >= ?",
-                       [username.strip().lower(), now - timedelta(minutes=config.SIGNIN_LOCK_MINUTES)])
-    return max(config.SIGNIN_MAX_FAILURES - (row[0] if row else 0), 0)
+    return min(BY_NAME.left(db, username.strip().lower(), now), BY_CLIENT.left(db, client, now))
 
 
 def clear_failures(cur, username: str) -> None:
-    cur.execute("DELETE FROM signin_failures WHERE username = ?", [username])
+    BY_NAME.clear(cur, username)
 
 
-def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> User | None:
-    """The account for this name and password, or None. Raises SignInLocked while the name is locked
-    after config.SIGNIN_MAX_FAILURES wrong passwords in a row (unknown names are counted the same way)."""
+def authenticate(db: Database, username: str, password: str, client: str = "",
+                 now: datetime | None = None) -> User | None:
+    """The account for this name and password, or None. Raises SignInLocked while the client or the name
+    is locked (unknown names are counted like real ones, so a lock tells nothing about which exist)."""
     now = now or datetime.now()
     username = username.strip().lower()
-    _check_not_locked(db, username, now)
+    BY_CLIENT.check(db, client, now)
+    BY_NAME.check(db, username, now)
     row = db.query_one("SELECT password_hash FROM users WHERE username = ? AND active", [username])
     if row is None:
         _hasher.hash(password)  # same cost whether or not the name exists
     if row is None or not password_matches(row[0], password):
-        _record_failure(db, username, now)
+        with db.write() as cur:
+            locked = [count for count, key in ((BY_CLIENT, client), (BY_NAME, username)) if count.record(cur, key, now)]
+        for count in locked:  # the failure that locks says so at once
+            count.check(db, client if count is BY_CLIENT else username, now)
         return None
     with db.write() as cur:
-        clear_failures(cur, username)
+        BY_NAME.clear(cur, username)
+        BY_CLIENT.clear(cur, client)
     return get_user(db, username)
 
 

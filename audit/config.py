@@ -25,6 +25,12 @@ def photo_dir() -> Path:
 
 
 SESSION_DAYS = int(os.environ.get("AUDIT_SESSION_DAYS", "7"))
-# A user name is locked for SIGNIN_LOCK_MINUTES after SIGNIN_MAX_FAILURES wrong passwords in a row.
-SIGNIN_MAX_FAILURES = int(os.environ.get("AUDIT_SIGNIN_MAX_FAILURES", "5"))
+# Sign-in is paused for SIGNIN_LOCK_MINUTES for a client (browser address) after SIGNIN_CLIENT_MAX_FAILURES
+# wrong passwords in a row, and for a user name after SIGNIN_MAX_FAILURES (from any clients). The name's limit
+# must be higher: then one client alone can never lock somebody else's name.
+SIGNIN_CLIENT_MAX_FAILURES = int(os.environ.get("AUDIT_SIGNIN_CLIENT_MAX_FAILURES", "5"))
+SIGNIN_MAX_FAILURES = max(int(os.environ.get("AUDIT_SIGNIN_MAX_FAILURES", "20")), SIGNIN_CLIENT_MAX_FAILURES + 1)
 SIGNIN_LOCK_MINUTES = int(os.environ.get("AUDIT_SIGNIN_LOCK_MINUTES", "15"))
+# Behind the shipped reverse proxy (deploy/), the client's address is the X-Real-IP header it sets; trusted
+# only when this is set, since anyone can send that header straight to the app.
+TRUST_PROXY_HEADER = os.environ.get("AUDIT_TRUST_PROXY", "") == "1"

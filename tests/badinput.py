@@ -7,6 +7,7 @@ refused, or what is kept for what is accepted.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -183,3 +184,20 @@ HOSTILE_TEXTS = {
     "10000-characters": ("备注 note <b>x</b> **y** " * 500)[:10_000],
 }
 TOO_LONG_NOTE = "长" * 10_001
+
+
+# ---------------------------------------------------------------- Markdown as shown
+
+# CommonMark: a backslash before ASCII punctuation shows the character, before a line break makes a hard break.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~\n])")
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def as_shown(markdown: str) -> str:
+    """The text a Markdown source made only of literal characters displays."""
+    return _ESCAPE.sub(r"\1", markdown).replace("\u200b", "").replace("\u00a0", " ")
+
+
+def is_literal(markdown: str) -> bool:
+    """Every punctuation character is escaped: nothing is left for Markdown to read as syntax."""
+    return not _PUNCTUATION.search(_ESCAPE.sub("", markdown))

@@ -76,31 +76,61 @@ def test_account_rules(db, dealer):
     assert caught.value.key == "users.error.last_admin"
 
 
-def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(db):
+def test_wrong_passwords_from_many_places_lock_the_name_for_a_while(db):
     from audit import config
 
     users.create_user(db, "admin", "Admin", "admin", "first password")
     users.create_user(db, "m1", "王伟", "merchandiser", "right password")
     start = datetime(2026, 12, 1, 9, 0)
-    assert auth.tries_left(db, "m1", now=start) == config.SIGNIN_MAX_FAILURES
-    for attempt in range(config.SIGNIN_MAX_FAILURES - 1):
-        assert auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=attempt)) is None
-    assert auth.tries_left(db, "M1 ", now=start + timedelta(seconds=5)) == 1  # as typed at sign-in
+    assert auth.tries_left(db, "m1", "10.0.0.1", now=start) == config.SIGNIN_CLIENT_MAX_FAILURES
+    for attempt in range(config.SIGNIN_MAX_FAILURES - 1):  # each guess from another address
+        assert auth.authenticate(db, "m1", "guess", f"10.0.1.{attempt}", now=start + timedelta(seconds=attempt)) is None
+    assert auth.tries_left(db, "M1 ", "10.0.0.1", now=start + timedelta(seconds=50)) == 1  # as typed at sign-in
     with pytest.raises(auth.SignInLocked) as caught:  # the failure that locks says so at once
-        auth.authenticate(db, "m1", "guess", now=start + timedelta(seconds=10))
-    assert caught.value.message("en").startswith("Too many wrong passwords")
+        auth.authenticate(db, "m1", "guess", "10.0.2.1", now=start + timedelta(seconds=60))
+    assert caught.value.message("en").startswith("Too many wrong passwords for this user name")
     assert f"{config.SIGNIN_LOCK_MINUTES} 分钟" in caught.value.message("zh")
     # While locked even the right password is refused, without checking it.
     with pytest.raises(auth.SignInLocked) as caught:
-        auth.authenticate(db, "m1", "right password", now=start + timedelta(minutes=5, seconds=10))
+        auth.authenticate(db, "m1", "right password", "10.0.0.1", now=start + timedelta(minutes=5, seconds=60))
     assert caught.value.values["n"] == config.SIGNIN_LOCK_MINUTES - 5
     # Other names are not affected, and the lock ends by itself.
-    assert auth.authenticate(db, "admin", "first password", now=start + timedelta(minutes=5)) is not None
-    after = start + timedelta(minutes=config.SIGNIN_LOCK_MINUTES, seconds=11)
-    assert auth.authenticate(db, "m1", "right password", now=after).username == "m1"
+    assert auth.authenticate(db, "admin", "first password", "10.0.0.1", now=start + timedelta(minutes=5)) is not None
+    after = start + timedelta(minutes=config.SIGNIN_LOCK_MINUTES, seconds=61)
+    assert auth.authenticate(db, "m1", "right password", "10.0.0.1", now=after).username == "m1"
     # A success starts the count again: one more wrong password does not lock.
-    assert auth.authenticate(db, "m1", "guess", now=after + timedelta(seconds=1)) is None
-    assert auth.authenticate(db, "m1", "right password", now=after + timedelta(seconds=2)) is not None
+    assert auth.authenticate(db, "m1", "guess", "10.0.3.1", now=after + timedelta(seconds=1)) is None
+    assert auth.authenticate(db, "m1", "right password", "10.0.0.1", now=after + timedelta(seconds=2)) is not None
+
+
+def test_one_client_cannot_lock_an_account_it_does_not_own(db):
+    """A stranger hammering the admin's name from one address is paused; the admin elsewhere signs in."""
+    from audit import config
+
+    users.create_user(db, "admin", "Admin", "admin", "admin password")
+    users.create_user(db, "m1", "王伟", "merchandiser", "right password")
+    start = datetime(2026, 12, 1, 9, 0)
+    attacker, office = "203.0.113.9", "10.0.0.7"
+    guesses, hours = 0, 3
+    for second in range(0, hours * 3600, 10):  # a try every 10 s for three hours
+        now = start + timedelta(seconds=second)
+        try:
+            auth.BY_CLIENT.check(db, attacker, now)
+        except auth.SignInLocked:
+            continue  # paused: refused before any password is checked
+        guesses += 1
+        try:
+            assert auth.authenticate(db, "admin", f"guess {guesses}", attacker, now=now) is None
+        except auth.SignInLocked as locked:
+            assert locked.key == "signin.client_locked"  # the client is paused, never the name
+    assert guesses > config.SIGNIN_MAX_FAILURES  # more wrong guesses at the name than would lock it at once
+    end = start + timedelta(hours=hours)
+    assert auth.authenticate(db, "admin", "admin password", office, now=end).username == "admin"
+    # The paused client is refused even with a right password for any name, and says so in Chinese too.
+    with pytest.raises(auth.SignInLocked) as caught:
+        auth.authenticate(db, "m1", "right password", attacker, now=end)
+    assert "此设备" in caught.value.message("zh")
+    assert auth.tries_left(db, "admin", office, now=end) == config.SIGNIN_CLIENT_MAX_FAILURES
 
 
 def test_unknown_names_lock_like_real_ones_and_a_password_reset_unlocks(db):
@@ -109,12 +139,12 @@ def test_unknown_names_lock_like_real_ones_and_a_password_reset_unlocks(db):
     users.create_user(db, "m1", "王伟", "merchandiser", "right password")
     now = datetime(2026, 12, 1, 9, 0)
     for name in ("nobody", "m1"):
-        for _ in range(config.SIGNIN_MAX_FAILURES - 1):
-            assert auth.authenticate(db, name, "guess", now=now) is None
+        for attempt in range(config.SIGNIN_MAX_FAILURES - 1):
+            assert auth.authenticate(db, name, "guess", f"10.0.{attempt}.1", now=now) is None
         with pytest.raises(auth.SignInLocked):
-            auth.authenticate(db, name, "guess", now=now)
+            auth.authenticate(db, name, "guess", "10.9.9.9", now=now)
     users.reset_password(db, "m1", "new password")
-    assert auth.authenticate(db, "m1", "new password", now=now) is not None
+    assert auth.authenticate(db, "m1", "new password", "10.0.0.1", now=now) is not None
 
 
 def test_failures_spread_over_more_than_the_lock_time_do_not_lock(db):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import openpyxl
 import pytest
@@ -16,27 +15,12 @@ from audit import auth, capture, charts, i18n
 from audit.exports import ExportRequest, export
 from audit.exports.cells import neutralise
 from audit.masterdata import apply_import, prepare_import
-from tests.badinput import HOSTILE_TEXTS, STORE_HEADER
+from tests.badinput import HOSTILE_TEXTS, STORE_HEADER, as_shown, is_literal
 from tests.test_bad_input_form import draft_with, merch
 from tests.test_dashboard_pages import open_page
 from tests.test_exports import END, NOW, START
 
 SHORT = {name: text for name, text in HOSTILE_TEXTS.items() if len(text) <= 200}
-# CommonMark: a backslash before ASCII punctuation shows the character, before a line break makes a hard break.
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~\n])")
-_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
-
-
-def as_shown(markdown: str) -> str:
-    """The text a Markdown source made only of literal characters displays."""
-    return _ESCAPE.sub(r"\1", markdown).replace("\u200b", "").replace("\u00a0", " ")
-
-
-def is_literal(markdown: str) -> bool:
-    """Every punctuation character is escaped: nothing is left for Markdown to read as syntax."""
-    return not _PUNCTUATION.search(_ESCAPE.sub("", markdown))
-
-
 def submit_with(db, text: str, store: str | None = None) -> int:
     """An audit whose notes, competitor brand, product and note are the text (cut to each field's limit)."""
     def put(answers):

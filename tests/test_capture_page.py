@@ -7,6 +7,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from audit import auth, capture, scoring, settings
+from tests.badinput import as_shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -204,7 +205,7 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
     at.number_input(key=f"{prefix}:p:{first.code}:price").set_value(float(first.rrp) * 100).run()
     [problem] = [p for p in capture.validate(plan, capture.get_draft(demo_db, user, store).answers, [])
                  if p.key == "capture.error.price_implausible"]
-    assert i18n.t(problem.key, "en", **problem.values) in [w.value for w in at.warning]
+    assert i18n.t(problem.key, "en", **problem.values) in [as_shown(w.value) for w in at.warning]
     assert capture.get_draft(demo_db, user, store).answers["price"][first.code]["shelf_price"] == float(first.rrp) * 100
 
 

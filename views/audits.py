@@ -8,7 +8,7 @@ from audit.i18n import fmt_date, fmt_money, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.photo_grid import photo_grid
-from audit.ui.widgets import md_escape
+from audit.ui.markdown import md_escape
 
 db = context.db()
 user = context.current_user()

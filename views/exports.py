@@ -9,7 +9,8 @@ from audit.i18n import LANGUAGES, fmt_date
 from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.shell import LANGUAGE_NAMES
-from audit.ui.widgets import md_escape, show_user_error
+from audit.ui.markdown import md_escape
+from audit.ui.widgets import show_user_error
 
 ALL = "all"
 READY = "export_ready"

@@ -45,7 +45,7 @@ with st.form("sign_in", border=True):
 if submitted:
     with show_user_error():  # a name locked after too many wrong passwords says for how long
         if context.sign_in(username, password) is None:
-            message, left = t("signin.failed"), auth.tries_left(db, username)
+            message, left = t("signin.failed"), auth.tries_left(db, username, context.client_address())
             if left <= 2:  # warned before the lock, not only by it (unknown names count alike: it tells nothing)
                 message = t("fmt.sentences", first=message,
                             second=t("signin.tries_left", n=left, minutes=config.SIGNIN_LOCK_MINUTES))
@@ -67,7 +67,7 @@ if not demo_accounts.empty:
             demo_accounts.assign(
                 role=demo_accounts.role.map(lambda r: t("role." + r)),
                 username=[
-                    name if others == 0 else t("signin.demo_and_more", name=name, n=others)
+                    name if others == 0 else context.plain_t("signin.demo_and_more", name=name, n=others)
                     for name, others in zip(demo_accounts.username, demo_accounts.others)
                 ],
                 password="demo",

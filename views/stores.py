@@ -6,7 +6,7 @@ from audit.i18n import fmt_date, fmt_money, label, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.store_dashboard import store_dashboard
-from audit.ui.widgets import md_escape
+from audit.ui.markdown import md_escape
 
 db = context.db()
 user = context.current_user()

@@ -9,7 +9,8 @@ import streamlit as st
 from audit import backup, config
 from audit.db import Database
 from audit.ui.context import t
-from audit.ui.widgets import md_escape, show_user_error
+from audit.ui.markdown import md_escape
+from audit.ui.widgets import show_user_error
 
 
 def backup_panel(db: Database) -> None:

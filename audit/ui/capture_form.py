@@ -8,7 +8,8 @@ from audit import capture, photos, settings
 from audit.capture import Checklist, Draft
 from audit.i18n import fmt_money
 from audit.ui.context import current_user, db, lang, t
-from audit.ui.widgets import md_escape, show_user_error
+from audit.ui.markdown import md_escape
+from audit.ui.widgets import show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
 LEVELS = (1, 2, 3, 4)

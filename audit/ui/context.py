@@ -10,11 +10,12 @@ import json
 
 import streamlit as st
 
-from audit import auth, i18n
+from audit import auth, config, i18n
 from audit.auth import User
 from audit.config import SESSION_DAYS
 from audit.db import Database, DatabaseLocked, shared_database
 from audit.errors import UserFacingError
+from audit.ui.markdown import Markdown, placeholder_value
 
 SESSION_COOKIE = "audit_session"
 LANG_COOKIE = "audit_lang"
@@ -45,8 +46,14 @@ def lang() -> str:
     return st.session_state.lang
 
 
-def t(key: str, **values) -> str:
+def plain_t(key: str, **values) -> str:
+    """The text for places that show it as plain text (table cells, list options): values as they are."""
     return i18n.t(key, lang(), **values)
+
+
+def t(key: str, **values) -> Markdown:
+    """The text in the user's language; values from data are escaped (see audit/ui/markdown.py)."""
+    return Markdown(i18n.t(key, lang(), **{name: placeholder_value(v) for name, v in values.items()}))
 
 
 def set_lang(value: str) -> None:
@@ -64,8 +71,15 @@ def current_user() -> User | None:
     return user
 
 
+def client_address() -> str:
+    """Where this browser connects from, for the sign-in throttle: the socket's address, or the address
+    the shipped reverse proxy puts in X-Real-IP when config.TRUST_PROXY_HEADER says one is in front."""
+    address = st.context.headers.get("X-Real-IP") if config.TRUST_PROXY_HEADER else st.context.ip_address
+    return address if isinstance(address, str) else ""  # none in a test run without a browser
+
+
 def sign_in(username: str, password: str) -> User | None:
-    user = auth.authenticate(db(), username, password)
+    user = auth.authenticate(db(), username, password, client_address())
     if user is not None:
         token = auth.start_session(db(), user.username)
         st.session_state.session_token = token

@@ -6,7 +6,7 @@ import streamlit as st
 from audit import capture
 from audit.i18n import aside, fmt_date, join_list, labelled
 from audit.ui.context import lang, t
-from audit.ui.widgets import md_escape
+from audit.ui.markdown import md_escape
 
 
 def findings_box(findings: capture.Findings | None, heading: str = "capture.last_found") -> None:

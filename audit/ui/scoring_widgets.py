@@ -13,6 +13,7 @@ from audit.settings import COMPONENTS, ScoringSettings
 from audit.ui import links
 from audit.ui.cached import cached
 from audit.ui.context import lang, t
+from audit.ui.markdown import Markdown
 
 
 
@@ -20,8 +21,8 @@ def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules
     """Say which weights and bands every score on the page uses, and which components could not always be
     measured (their weight then went to the others)."""
     total = sum(rules.weights.values())
-    parts = " · ".join(f"{t(f'measure.{c}')} {100 * rules.weights[c] / total:.0f} %" for c in COMPONENTS
-                       if rules.weights[c])
+    parts = Markdown(" · ".join(f"{t(f'measure.{c}')} {100 * rules.weights[c] / total:.0f} %" for c in COMPONENTS
+                       if rules.weights[c]))  # the app's own words and numbers
     by, when = settings.last_change(db)
     source = t("dash.weights_by", who=by, when=fmt_date(when, lang())) if by else t("dash.weights_default")
     st.caption(t("dash.weights_in_force", weights=parts, green=f"{rules.green_min:g}", amber=f"{rules.amber_min:g}",

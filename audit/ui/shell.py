@@ -7,6 +7,7 @@ from audit.auth import User
 from audit.i18n import LANGUAGES
 from audit.ui import context
 from audit.ui.context import t
+from audit.ui.markdown import md_escape
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
@@ -34,7 +35,7 @@ def language_picker(where=st.sidebar) -> None:
 def account_box(user: User) -> None:
     with st.sidebar:
         st.divider()
-        st.markdown(f"**{user.display_name}**  \n{t('role.' + user.role)}")
+        st.markdown(f"**{md_escape(user.display_name)}**  \n{t('role.' + user.role)}")
         if st.button(t("shell.sign_out"), key="sign_out", icon=":material/logout:", width="stretch"):
             context.sign_out()
             st.rerun()
