@@ -533,7 +533,8 @@ def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, pho
         for row in rows:
             detail = _detail(t, row)
             pdf.set_font_size(7.5)
-            detail_lines = pdf.multi_cell(detail_w - GUTTER, 3.6, detail, dry_run=True, output="LINES") if detail else []
+            detail_lines = (pdf.multi_cell(detail_w - GUTTER, 3.6, detail, dry_run=True, output="LINES")
+                            if detail else [])
             height = max(5.2, 3.6 * len(detail_lines) + 1.6)
             if pdf.need(height):
                 _store_header(pdf, s, store, continued=True)
@@ -607,7 +608,8 @@ def _photo_caption(pdf: _Pdf, t, lang: str, photo, x: float, y: float) -> None:
     if photo.flag_reused:
         flags.append((t("audits.flag_reused"), charts.BAND_COLOURS["red"]))
     if photo.flag_old:
-        taken = f" ({t('export.taken_on', date=i18n.fmt_date(photo.taken_at, lang))})" if pd.notna(photo.taken_at) else ""
+        taken = (f" ({t('export.taken_on', date=i18n.fmt_date(photo.taken_at, lang))})"
+                 if pd.notna(photo.taken_at) else "")
         flags.append((t("audits.flag_old") + taken, charts.BAND_COLOURS["amber"]))
     cx = x
     for text, colour in flags:

@@ -303,8 +303,8 @@ _STORE_FINDINGS = """
            arg_max(f.audit_id, {'day': f.visit_date, 'audit': f.audit_id})
                FILTER (WHERE f.photo_sha256 IS NOT NULL) AS photo_audit_id,
            any_value(l.problems) AS problems,
-           row_number() OVER (PARTITION BY f.store_code ORDER BY any_value(f.kind_order), count(DISTINCT f.audit_id) DESC,
-                              f.item_code) AS line
+           row_number() OVER (PARTITION BY f.store_code
+                              ORDER BY any_value(f.kind_order), count(DISTINCT f.audit_id) DESC, f.item_code) AS line
     FROM export_findings f
     LEFT JOIN tag_lists l ON f.kind = 'tag' AND l.store_code = f.store_code AND l.item_code = f.item_code
     GROUP BY f.store_code, f.kind, f.item_code
