@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import auth
+from audit import auth, settings
+from audit.settings import ScoringSettings
 from tests.test_pages import APP, ROLE_USERS, app_as, texts
 
 SCORE_PAGES = ("views/overview.py", "views/competitors.py", "views/settings.py")
@@ -104,3 +105,38 @@ def test_bad_bands_are_refused_in_the_users_language_and_nothing_changes(demo_db
     assert [e.value for e in at.error] == ["黄色起点必须低于绿色起点，且都在 0 到 100 之间。"]
     assert at.number_input[7].value == 60  # what was entered stays
     assert demo_db.query_one("SELECT count(*) FROM settings")[0] == 0
+
+
+def settings_form(at: AppTest) -> dict:
+    """What the settings form shows: every weight, the band limits and the tolerance, by label."""
+    return {n.label: n.value for n in at.number_input}
+
+
+def labelled(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_every_settings_button_leaves_the_form_and_the_caption_true(demo_db):
+    """Save, back to the defaults, save again: the form shows what is in force after each tap, and the
+    caption says who set it at once (not after a reload)."""
+    at = open_page(demo_db, "manager", "views/settings.py")
+    defaults = settings_form(at)
+    assert "Default settings." in texts(at)
+    for label, value in (("Availability", 40), ("POP compliance", 0), ("Green from (score)", 90),
+                         ("Price tolerance under the recommended price (%)", 10.0)):
+        labelled(at.number_input, label).set_value(value)
+    labelled(at.button, "Save settings").click().run()
+    changed = settings_form(at)
+    assert changed["Availability"] == 40 and changed["Green from (score)"] == 90
+    assert "Set by manager on" in texts(at) and "Default settings." not in texts(at)
+    assert settings.load(demo_db).weights["availability"] == 40
+
+    labelled(at.button, "Back to the defaults").click().run()
+    assert settings_form(at) == defaults  # the form shows the defaults now in force, not the old values
+    assert settings.load(demo_db) == ScoringSettings()
+    assert [s.value for s in at.success] == ["Back to the default settings."]
+
+    labelled(at.button, "Save settings").click().run()  # saving the form as shown keeps the defaults
+    assert settings.load(demo_db) == ScoringSettings()
+    assert settings_form(at) == defaults
+    assert "Set by manager on" in texts(at)
