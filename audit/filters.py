@@ -4,6 +4,33 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from audit.db import Database
+
+DEFAULT_WEEKS = 12  # the period every page opens with: this many calendar weeks, the last one up to its end
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def default_period(last: date) -> tuple[date, date]:
+    """The DEFAULT_WEEKS calendar weeks up to `last`: from the Monday DEFAULT_WEEKS - 1 weeks before last's
+    week, so the first week is whole (a cut first week would look like a drop in every weekly chart)."""
+    return week_monday(last) - timedelta(weeks=DEFAULT_WEEKS - 1), last
+
+
+def default_period_for(db: Database, today: date | None = None) -> tuple[date, date]:
+    """The period every page opens with, up to the latest audit (today when there is none), so a database
+    whose audits stopped a while ago still opens on them."""
+    latest = db.query_one("SELECT max(visit_date) FROM audits")[0]
+    return default_period(latest or today or date.today())
+
+
+def days_covered(week: date, first: date, last: date) -> int:
+    """How many of the days of the week starting Monday `week` lie between first and last (0-7)."""
+    start, end = max(week, first), min(week + timedelta(days=6), last)
+    return max((end - start).days + 1, 0)
+
 
 @dataclass(frozen=True)
 class DashboardFilters:

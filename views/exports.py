@@ -5,6 +5,7 @@ audit.exports, so changing the URL cannot reach another dealer's stores."""
 import streamlit as st
 
 from audit import exports
+from audit.filters import default_period_for
 from audit.i18n import LANGUAGES, fmt_date
 from audit.ui import context, url_state
 from audit.ui.context import t
@@ -42,7 +43,7 @@ else:
                           format_func=lambda c: t("export.page.all_dealers") if c == ALL else f"{dealers[c]} ({c})")
     url_state.set_value("dealer", dealer)
 
-default = exports.default_period(db)
+default = default_period_for(db)  # every page's one default period (audit/filters.py)
 start, end = url_state.date_range(t("filters.period"), "from", "to", default, "exports", format="YYYY-MM-DD")
 left, right = st.columns([3, 2])
 with left:

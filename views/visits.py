@@ -1,13 +1,13 @@
 """Visits: completion and success rates, unplanned visits, audit duration, overdue stores and visit
 frequency against the grade targets; weekly trends, a league table and the overdue list."""
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from audit import charts_visits, stores, visits
 from audit.i18n import fmt_date
-from audit.plans import week_start
+from audit.filters import default_period_for
 from audit.ui import context, links, url_state
 from audit.ui.context import t
 from audit.ui.widgets import show_user_error
@@ -16,7 +16,6 @@ db = context.db()
 user = context.current_user()
 lang = context.lang()
 today = date.today()
-DEFAULT_WEEKS = 8
 RATE_FORMAT = "%.1f%%"  # a rate in per cent (0-100), one decimal, as percent() writes it on the tiles
 DATE_FORMAT = t("chart.date_format")  # as the dashboards' trend charts write dates
 
@@ -27,7 +26,7 @@ def percent(value) -> str:
 
 def filter_bar() -> visits.VisitFilters | None:
     options = stores.filter_options(db, user, lang)
-    default = (week_start(today) - timedelta(weeks=DEFAULT_WEEKS - 1), today)
+    default = default_period_for(db, today)
     left, right = st.columns(2)
     with left:
         period = url_state.date_range(t("visits.period"), "from", "to", default, "visits", format="YYYY-MM-DD")

@@ -1,30 +1,20 @@
 """The dashboards' filter bar: date range, store attributes and products, all kept in the URL."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import streamlit as st
 
 from audit import dashboard, stores
 from audit.auth import User
 from audit.db import Database
-from audit.filters import DashboardFilters
+from audit.filters import DashboardFilters, default_period_for
 from audit.i18n import fmt_date, label
 from audit.ui import url_state
 from audit.ui.context import t
 
-DEFAULT_WEEKS = 12
-
-
-def _default_range(db: Database) -> tuple[date, date]:
-    """The last 12 weeks up to the latest audit (or today when there is none)."""
-    latest = db.query_one("SELECT max(visit_date) FROM audits")[0] or date.today()
-    return latest - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), latest
-
 
 def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | None = None) -> DashboardFilters:
     """The filters in force on the page `scope`; for one store's page only the period."""
-    default = _default_range(db)
+    default = default_period_for(db)
     start, end = url_state.date_range(t("filters.period"), "from", "to", default, scope, format="YYYY-MM-DD")
     if store is not None:
         return DashboardFilters(date_from=start, date_to=end, store=store)

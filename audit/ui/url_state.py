@@ -76,11 +76,15 @@ def _date(text: str | None) -> date | None:
     return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
+PERIOD = "period_in_force"  # the last whole period picked on any page: the next page opens with it
+
+
 def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "",
                **kwargs) -> tuple[date, date]:
-    """A first–last date picker kept in the URL as YYYY-MM-DD. Returns the range in force (while only the
-    first day of a new range is picked, the last whole one). Dates in the address that cannot be used give
-    the default, and a warning that says so."""
+    """A first–last date picker kept in the URL as YYYY-MM-DD. It opens on the address's dates, else on the
+    period last picked on another page (the sidebar's links carry no address, so the period goes along in
+    the session), else on the default. Returns the range in force (while only the first day of a new range
+    is picked, the last whole one). Dates in the address that cannot be used give a warning that says so."""
     key = _key(f"{param_from}_{param_to}", scope)
     refused = None
     if key not in st.session_state:
@@ -90,15 +94,15 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
         if any(raw) and not usable:
             out_of_range = any(_parse(text) is not None and _date(text) is None for text in raw)
             refused = "url.period_out_of_range" if out_of_range else "visits.bad_period"
-        st.session_state[key] = (start, end) if usable else default
+        st.session_state[key] = (start, end) if usable else st.session_state.get(PERIOD, default)
     picked = st.date_input(label, key=key, **kwargs)
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
-        st.session_state[f"{key}_whole"] = tuple(sorted(picked))
-    start, end = st.session_state.get(f"{key}_whole", default)
+        st.session_state[PERIOD] = tuple(sorted(picked))
+    start, end = st.session_state.get(PERIOD, default)
     _write(param_from, start.isoformat())
     _write(param_to, end.isoformat())
     if refused:
-        st.warning(t(refused, start=default[0].isoformat(), end=default[1].isoformat(), first=FIRST_DAY.isoformat(),
+        st.warning(t(refused, start=start.isoformat(), end=end.isoformat(), first=FIRST_DAY.isoformat(),
                      last=LAST_DAY.isoformat()), icon=":material/event_busy:")
     return start, end
 
