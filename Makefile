@@ -30,8 +30,13 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/python -m audit init
 
+# Listens on this machine only by default; AUDIT_BIND=0.0.0.0 opens it to the network (behind TLS: see
+# deploy/ and the README's production section).
+AUDIT_BIND ?= 127.0.0.1
+AUDIT_PORT ?= 8501
+
 run: run-deps db
-	$(BIN)/streamlit run app.py --server.port 8501
+	$(BIN)/streamlit run server.py --server.address $(AUDIT_BIND) --server.port $(AUDIT_PORT)
 
 # What the app needs from Debian (the PDF font); installed when missing.
 run-deps:

@@ -5,7 +5,7 @@ from audit.ui import context, shell, upload_guard
 from audit.ui.navigation import navigation
 
 upload_guard.install()  # issue 13: no upload before sign-in, a budget per session (once per server)
-st.set_page_config(page_title="Store Audit", page_icon=":material/fact_check:", layout="wide")
+st.set_page_config(page_title="Store Audit", page_icon=shell.app_icon(), layout="wide")
 
 shell.tablet_layout()
 user = context.current_user()

@@ -42,11 +42,25 @@ class User:
 
 
 _USER_COLUMNS = "username, display_name, role, dealer_code, language"
+# Demo accounts (password "demo") stop working once the company has an administrator of its own: from then on
+# the data is real. One condition for sign-in and for every session check (a demo session ends at once).
+CAN_SIGN_IN = """active AND (NOT is_demo OR NOT EXISTS (
+    SELECT 1 FROM users own WHERE own.role = 'admin' AND own.active AND NOT own.is_demo))"""
 
 
 def get_user(db: Database, username: str) -> User | None:
-    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ? AND active", [username])
+    row = db.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ? AND {CAN_SIGN_IN}", [username])
     return User(*row) if row else None
+
+
+def listed_demo_accounts(db: Database):
+    """The demo accounts the sign-in page offers (one per role, with how many more), only while every account
+    is a demo one: once real users exist, nobody is shown a password."""
+    return db.query_df(
+        f"""SELECT username, role, display_name, count(*) OVER (PARTITION BY role) - 1 AS others
+            FROM users WHERE is_demo AND {CAN_SIGN_IN} AND NOT EXISTS (SELECT 1 FROM users own WHERE NOT own.is_demo)
+            QUALIFY row_number() OVER (PARTITION BY role ORDER BY username) = 1
+            ORDER BY list_position(['admin', 'manager', 'merchandiser', 'dealer'], role)""")
 
 
 class SignInLocked(UserFacingError):
@@ -123,7 +137,7 @@ def authenticate(db: Database, username: str, password: str, client: str = "",
     username = username.strip().lower()
     BY_CLIENT.check(db, client, now)
     BY_NAME.check(db, username, now)
-    row = db.query_one("SELECT password_hash FROM users WHERE username = ? AND active", [username])
+    row = db.query_one(f"SELECT password_hash FROM users WHERE username = ? AND {CAN_SIGN_IN}", [username])
     if row is None:
         _hasher.hash(password)  # same cost whether or not the name exists
     if row is None or not password_matches(row[0], password):
@@ -153,6 +167,28 @@ def start_session(db: Database, username: str, now: datetime | None = None) -> s
             [_token_digest(token), username, now, now + timedelta(days=config.SESSION_DAYS)],
         )
     return token
+
+
+TICKET_SECONDS = 60
+
+
+def issue_cookie_ticket(db: Database, token: str, now: datetime | None = None) -> str:
+    """A one-time ticket the browser trades at the server for `token` as an HttpOnly cookie (audit/web.py)."""
+    now = now or datetime.now()
+    ticket = secrets.token_urlsafe(32)
+    with db.write() as cur:
+        cur.execute("DELETE FROM cookie_tickets WHERE expires_at < ?", [now])
+        cur.execute("INSERT INTO cookie_tickets VALUES (?, ?, ?)",
+                    [_token_digest(ticket), token, now + timedelta(seconds=TICKET_SECONDS)])
+    return ticket
+
+
+def redeem_cookie_ticket(db: Database, ticket: str, now: datetime | None = None) -> str | None:
+    """The session token a live ticket stands for, once: the ticket is gone afterwards."""
+    with db.write() as cur:
+        row = cur.execute("DELETE FROM cookie_tickets WHERE ticket_sha256 = ? AND expires_at >= ? RETURNING token",
+                          [_token_digest(ticket), now or datetime.now()]).fetchone()
+    return row[0] if row else None
 
 
 def user_for_session(db: Database, token: str | None, now: datetime | None = None) -> User | None:

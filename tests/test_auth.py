@@ -155,3 +155,20 @@ def test_failures_spread_over_more_than_the_lock_time_do_not_lock(db):
     for attempt in range(config.SIGNIN_MAX_FAILURES * 2):
         later = now + attempt * timedelta(minutes=config.SIGNIN_LOCK_MINUTES + 1)
         assert auth.authenticate(db, "m1", "guess", now=later) is None
+
+
+def test_demo_accounts_are_unlisted_with_real_users_and_stop_with_a_real_administrator(demo_db):
+    from tests.test_pages import app_as, texts
+
+    assert set(auth.listed_demo_accounts(demo_db).role) == {"admin", "manager", "merchandiser", "dealer"}
+    demo_session = auth.start_session(demo_db, "manager")
+    users.create_user(demo_db, "zhang.min", "张敏", "merchandiser", "a real password")
+    assert auth.listed_demo_accounts(demo_db).empty  # nobody is shown a password any more
+    assert "Demo accounts" not in texts(app_as(demo_db, None))
+    # Until the company has its own administrator, the demo one still works (someone must set up the rest).
+    assert auth.authenticate(demo_db, "admin", "demo", "10.0.0.1") is not None
+    users.create_user(demo_db, "chief", "总管", "admin", "a real password")
+    assert auth.authenticate(demo_db, "manager", "demo", "10.0.0.1") is None
+    assert auth.user_for_session(demo_db, demo_session) is None  # a demo session ends at once
+    assert auth.authenticate(demo_db, "chief", "a real password", "10.0.0.1").role == "admin"
+    assert auth.authenticate(demo_db, "zhang.min", "a real password", "10.0.0.1") is not None

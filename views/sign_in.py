@@ -53,12 +53,7 @@ if submitted:
         else:
             st.rerun()
 
-demo_accounts = db.query_df(
-    """SELECT username, role, display_name, count(*) OVER (PARTITION BY role) - 1 AS others
-       FROM users WHERE is_demo AND active
-       QUALIFY row_number() OVER (PARTITION BY role ORDER BY username) = 1
-       ORDER BY list_position(['admin', 'manager', 'merchandiser', 'dealer'], role)"""
-)
+demo_accounts = auth.listed_demo_accounts(db)
 if not demo_accounts.empty:
     with st.container(border=True):
         st.markdown(f"**{t('signin.demo_accounts')}**")

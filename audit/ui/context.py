@@ -1,8 +1,8 @@
 """Per-browser state every page needs: the database, the language, the signed-in user.
 
-The browser keeps two cookies, written by a small script (Streamlit can read cookies but not set
-them): the session token and the chosen language. A reload starts a new Streamlit session, which reads
-them back from st.context.cookies.
+The browser keeps two cookies: the session token, set HttpOnly by the server (audit/web.py) in exchange
+for a one-time ticket, and the chosen language, written by a small script. A reload starts a new
+Streamlit session, which reads them back from st.context.cookies.
 """
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import json
 
 import streamlit as st
 
-from audit import auth, config, i18n
+from audit import auth, config, i18n, web
 from audit.auth import User
-from audit.config import SESSION_DAYS
 from audit.db import Database, DatabaseLocked, shared_database
 from audit.errors import UserFacingError
 from audit.ui.markdown import Markdown, placeholder_value
 
-SESSION_COOKIE = "audit_session"
+SESSION_COOKIE = web.SESSION_COOKIE
 LANG_COOKIE = "audit_lang"
 _YEAR = 365 * 24 * 3600
 
@@ -83,28 +82,31 @@ def sign_in(username: str, password: str) -> User | None:
     if user is not None:
         token = auth.start_session(db(), user.username)
         st.session_state.session_token = token
-        _queue_cookie(SESSION_COOKIE, token, SESSION_DAYS * 24 * 3600)
+        # The server sets the cookie (HttpOnly, out of reach of scripts) in exchange for a one-time ticket.
+        ticket = auth.issue_cookie_ticket(db(), token)
+        _queue_script(f"fetch({json.dumps(web.SESSION_PATH)}, {{method: 'POST', body: {json.dumps(ticket)}, "
+                      "credentials: 'same-origin'});")
     return user
 
 
 def sign_out() -> None:
     auth.end_session(db(), st.session_state.get("session_token"))
     st.session_state.session_token = None
-    _queue_cookie(SESSION_COOKIE, "", 0)
+    _queue_script(f"fetch({json.dumps(web.SESSION_PATH)}, {{method: 'DELETE', credentials: 'same-origin'}});")
 
 
 def _queue_cookie(name: str, value: str, max_age: int) -> None:
-    st.session_state.setdefault("pending_cookies", {})[name] = (value, max_age)
+    """A cookie the page itself may write (the language: nothing secret)."""
+    _queue_script(f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + "
+                  f"'; path=/; max-age={max_age}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');")
+
+
+def _queue_script(statement: str) -> None:
+    st.session_state.setdefault("pending_scripts", []).append(statement)
 
 
 def flush_cookies() -> None:
-    """Write queued cookies in the browser; called once per run by app.py."""
-    pending = st.session_state.pop("pending_cookies", None)
-    if not pending:
-        return
-    statements = "".join(
-        f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + "
-        f"'; path=/; max-age={max_age}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
-        for name, (value, max_age) in pending.items()
-    )
-    st.html(f"<script>{statements}</script>", unsafe_allow_javascript=True)
+    """Run the queued cookie writes in the browser; called once per run by app.py."""
+    pending = st.session_state.pop("pending_scripts", None)
+    if pending:
+        st.html(f"<script>{''.join(pending)}</script>", unsafe_allow_javascript=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -41,7 +42,18 @@ def page_specs_for(user: User | None) -> list[PageSpec]:
     return [spec for spec in PAGES if user.role in spec.roles]
 
 
+def url_path(spec: PageSpec) -> str:
+    return Path(spec.path).stem
+
+
 def navigation(user: User | None):
-    """st.navigation holding only the pages this user may open; others are unreachable by URL too."""
+    """st.navigation holding only the pages this user may open; others are unreachable by URL too.
+
+    Signed out, every page's address shows the sign-in form (and nothing else), so a link someone shared
+    (a dashboard with its filters) keeps its page and query through the sign-in and opens after it."""
+    if user is None:
+        pages = [st.Page(SIGN_IN.path, title=t(SIGN_IN.title_key), icon=SIGN_IN.icon, url_path=url_path(spec))
+                 for spec in PAGES]
+        return st.navigation(pages, position="hidden")
     pages = [st.Page(spec.path, title=t(spec.title_key), icon=spec.icon) for spec in page_specs_for(user)]
     return st.navigation(pages)

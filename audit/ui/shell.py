@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from audit.auth import User
 from audit.i18n import LANGUAGES
@@ -10,6 +11,18 @@ from audit.ui.context import t
 from audit.ui.markdown import md_escape
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+THEME_COLOUR = "#0F766E"  # .streamlit/config.toml primaryColor
+
+
+@st.cache_resource
+def app_icon() -> Image.Image:
+    """The tab icon, drawn here and served by the app itself (a :material/…: icon is fetched from a
+    font CDN, which a self-hosted app on a closed network must not depend on)."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    draw.rounded_rectangle((2, 2, 61, 61), radius=12, fill=THEME_COLOUR)
+    draw.line([(16, 33), (27, 44), (48, 21)], fill="white", width=7, joint="curve")
+    return icon
 
 
 def language_picker(where=st.sidebar) -> None:
