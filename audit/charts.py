@@ -6,11 +6,13 @@ brand keeps its colour whichever brands a filter leaves), and our brand in the a
 from __future__ import annotations
 
 import math
-from typing import Callable
+from datetime import date, timedelta
+from typing import Callable, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from audit.plans import WORKING_DAYS
 from audit.settings import ScoringSettings
 
 Text = Callable[[str], str]
@@ -90,6 +92,41 @@ def weekly_ticks(fig: go.Figure, weeks) -> go.Figure:
     return fig
 
 
+PARTIAL_FILL = "#9AA5B1"
+PARTIAL_BAR_OPACITY = 0.45
+
+
+def _monday(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def partial_points(weeks, partial: Mapping[date, int] | None) -> list[bool]:
+    """For each week of a chart's x values: is it one the period covers only in part
+    (audit.filters.partial_weeks)?"""
+    return [bool(partial) and _monday(w) in partial for w in weeks]
+
+
+def mark_partial_weeks(fig: go.Figure, partial: Mapping[date, int] | None, label: str) -> go.Figure:
+    """Shade each week the period covers only in part and write over it how many of its working days it
+    holds ('Part week 3/5'), so a cut week at either end is not read as a drop."""
+    for week, days in sorted((partial or {}).items()):
+        fig.add_vrect(x0=week - timedelta(days=3.5), x1=week + timedelta(days=3.5), fillcolor=PARTIAL_FILL,
+                      opacity=0.16, line_width=0, layer="below")
+        fig.add_annotation(x=week, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"{label} {days}/{WORKING_DAYS}", font=dict(size=11, color="#52606D"))
+    return fig
+
+
+def hollow_where(flags: list[bool], filled: str = "circle") -> list[str]:
+    """Marker symbols: hollow for the points of partial weeks."""
+    return [f"{filled}-open" if flag else filled for flag in flags]
+
+
+def paler_where(flags: list[bool]) -> list[float]:
+    """Bar opacities: paler for the bars of partial weeks."""
+    return [PARTIAL_BAR_OPACITY if flag else 1.0 for flag in flags]
+
+
 def _band_backdrop(fig: go.Figure, settings: ScoringSettings) -> None:
     """Faint horizontal bands behind a 0-100 score axis, in the band colours."""
     for low, high, band in ((settings.green_min, 100, "green"), (settings.amber_min, settings.green_min, "amber"),
@@ -97,16 +134,21 @@ def _band_backdrop(fig: go.Figure, settings: ScoringSettings) -> None:
         fig.add_hrect(y0=low, y1=high, fillcolor=BAND_COLOURS[band], opacity=0.07, line_width=0, layer="below")
 
 
-def trend(weekly: pd.DataFrame, measures: list[str], text: Text, title: str, settings: ScoringSettings) -> go.Figure:
-    """Weekly lines of score and components (0-100), on the band backdrop."""
+def trend(weekly: pd.DataFrame, measures: list[str], text: Text, title: str, settings: ScoringSettings,
+          partial: Mapping[date, int] | None = None) -> go.Figure:
+    """Weekly lines of score and components (0-100), on the band backdrop; the weeks in `partial`
+    (audit.filters.partial_weeks) shaded, their points hollow."""
     fig = go.Figure()
+    symbols = hollow_where(partial_points(weekly["week"], partial))
     for measure in measures:
         fig.add_trace(go.Scatter(
             x=weekly["week"], y=weekly[measure], name=text(f"measure.{measure}"), mode="lines+markers",
             line=dict(color=COMPONENT_COLOURS[measure], width=3 if measure == "score" else 2),
+            marker=dict(symbol=symbols, size=8, line=dict(width=2, color=COMPONENT_COLOURS[measure])),
             hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>",
         ))
     _band_backdrop(fig, settings)
+    mark_partial_weeks(fig, partial, text("chart.partial_week"))
     fig.update_yaxes(title_text=text("chart.percent_or_score"), range=[0, 100])
     fig.update_xaxes(tickformat=text("chart.date_format"))
     return weekly_ticks(_layout(fig, title), weekly["week"])
@@ -199,14 +241,18 @@ def sku_availability(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
     return _layout(fig, title, height=max(260, 90 + 22 * len(table)))
 
 
-def competitor_activity(weekly: pd.DataFrame, text: Text, title: str) -> go.Figure:
-    """Observations per week, stacked by brand."""
+def competitor_activity(weekly: pd.DataFrame, text: Text, title: str,
+                        partial: Mapping[date, int] | None = None) -> go.Figure:
+    """Observations per week, stacked by brand; the weeks in `partial` shaded, their bars paler."""
     totals = weekly.groupby(["week", "brand_code", "brand"], as_index=False, dropna=False)["observations"].sum()
     fig = go.Figure()
     for (code, brand), part in totals.groupby(["brand_code", "brand"], dropna=False, sort=True):
-        fig.add_trace(go.Bar(x=part["week"], y=part["observations"], name=plain(brand), marker_color=brand_colour(code),
+        fig.add_trace(go.Bar(x=part["week"], y=part["observations"], name=plain(brand),
+                             marker=dict(color=brand_colour(code),
+                                         opacity=paler_where(partial_points(part["week"], partial))),
                              hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y}<extra></extra>"))
     fig.update_layout(barmode="stack")
+    mark_partial_weeks(fig, partial, text("chart.partial_week"))
     fig.update_yaxes(title_text=text("chart.observations"))
     fig.update_xaxes(tickformat=text("chart.date_format"))
     return weekly_ticks(_layout(fig, title), totals["week"])
@@ -260,8 +306,8 @@ def price_index(frame: pd.DataFrame, text: Text, title: str, base: str) -> go.Fi
     return _layout(fig, title, height=380)
 
 
-def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
-    """Weekly share of facings: ours and each competitor's, stacked to 100 %."""
+def share_of_shelf(frame: pd.DataFrame, text: Text, title: str, partial: Mapping[date, int] | None = None) -> go.Figure:
+    """Weekly share of facings: ours and each competitor's, stacked to 100 %; the weeks in `partial` shaded."""
     fig = go.Figure()
     for code, part in frame.groupby("brand_code", sort=False):
         name = text("chart.ours") if code == "ours" else plain(part["brand"].iloc[0])
@@ -270,6 +316,7 @@ def share_of_shelf(frame: pd.DataFrame, text: Text, title: str) -> go.Figure:
             line=dict(color=brand_colour(code), width=0.5),
             hovertemplate="%{x|%Y-%m-%d} · %{fullData.name}: %{y:.1f}%<extra></extra>",
         ))
+    mark_partial_weeks(fig, partial, text("chart.partial_week"))
     fig.update_yaxes(title_text=text("measure.share_of_shelf"), range=[0, 100], ticksuffix="%")
     fig.update_xaxes(tickformat=text("chart.date_format"))
     return weekly_ticks(_layout(fig, title), frame["week"])

@@ -2,10 +2,13 @@
 figure out. Nothing here reads the database or knows about Streamlit."""
 from __future__ import annotations
 
+from datetime import date
+from typing import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from audit.charts import weekly_ticks
+from audit.charts import hollow_where, mark_partial_weeks, paler_where, partial_points, weekly_ticks
 
 TEAL, AMBER, RED, SLATE, GREY = "#0F766E", "#D97706", "#DC2626", "#475569", "#CBD5E1"
 HEIGHT = 300
@@ -23,28 +26,36 @@ def _layout(fig: go.Figure, y_title: str | None, percent: bool = False, date_for
     return fig
 
 
-def rates_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
-    """Completion and success rate per week (columns week, completion, success) as two lines."""
+def rates_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b",
+                partial: Mapping[date, int] | None = None) -> go.Figure:
+    """Completion and success rate per week (columns week, completion, success) as two lines; the weeks in
+    `partial` (audit.filters.partial_weeks) shaded and labelled labels["partial"], their points hollow."""
     fig = go.Figure()
+    symbols = hollow_where(partial_points(weekly.week, partial))
     for column, colour in (("completion", TEAL), ("success", AMBER)):
         fig.add_trace(go.Scatter(x=weekly.week, y=weekly[column], name=labels[column], mode="lines+markers",
-                                 line=dict(color=colour, width=3), marker=dict(size=7),
+                                 line=dict(color=colour, width=3),
+                                 marker=dict(size=8, symbol=symbols, line=dict(width=2, color=colour)),
                                  hovertemplate="%{y:.1%}<extra>" + labels[column] + "</extra>"))
+    mark_partial_weeks(fig, partial, labels.get("partial", ""))
     _layout(fig, None, percent=True, date_format=date_format)
     fig.update_yaxes(range=[0, 1.05])
     return weekly_ticks(fig, weekly.week)
 
 
-def visits_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b") -> go.Figure:
+def visits_trend(weekly: pd.DataFrame, labels: dict[str, str], date_format: str = "%d %b",
+                 partial: Mapping[date, int] | None = None) -> go.Figure:
     """Visits per week (columns week, planned, done, unplanned): planned ones done, planned ones
-    missed, unplanned ones, stacked."""
+    missed, unplanned ones, stacked; the weeks in `partial` shaded, their bars paler."""
     fig = go.Figure()
     parts = (("done", weekly.done, TEAL), ("missed", weekly.planned - weekly.done, RED),
              ("unplanned", weekly.unplanned, GREY))
+    opacity = paler_where(partial_points(weekly.week, partial))
     for key, values, colour in parts:
-        fig.add_trace(go.Bar(x=weekly.week, y=values, name=labels[key], marker_color=colour,
+        fig.add_trace(go.Bar(x=weekly.week, y=values, name=labels[key], marker=dict(color=colour, opacity=opacity),
                              hovertemplate="%{y}<extra>" + labels[key] + "</extra>"))
     fig.update_layout(barmode="stack", bargap=0.25)
+    mark_partial_weeks(fig, partial, labels.get("partial", ""))
     return weekly_ticks(_layout(fig, labels["visits"], date_format=date_format), weekly.week)
 
 

@@ -26,10 +26,23 @@ def default_period_for(db: Database, today: date | None = None) -> tuple[date, d
     return default_period(latest or today or date.today())
 
 
-def days_covered(week: date, first: date, last: date) -> int:
-    """How many of the days of the week starting Monday `week` lie between first and last (0-7)."""
-    start, end = max(week, first), min(week + timedelta(days=6), last)
-    return max((end - start).days + 1, 0)
+def partial_weeks(weeks, first: date, last: date) -> dict[date, int]:
+    """The weeks (given by their Mondays) that the period first..last covers only in part, each with how
+    many of its working days (Monday to Friday, as visits are planned) the period holds. A week's count or
+    average over fewer days is not a week's: the charts mark these weeks so a cut week is not read as a drop.
+    Pass as `last` the period's end or today, whichever is earlier: days still to come are not in it."""
+    from audit.plans import WORKING_DAYS  # plans builds on scoring, which builds on this module
+
+    cut = {}
+    for week in sorted({_as_date(w) for w in weeks if w is not None and w == w}):
+        covered = sum(first <= week + timedelta(days=d) <= last for d in range(WORKING_DAYS))
+        if covered < WORKING_DAYS:
+            cut[week] = covered
+    return cut
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
 @dataclass(frozen=True)

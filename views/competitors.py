@@ -6,7 +6,7 @@ from audit.i18n import fmt_date, fmt_money
 from audit.ui import context, links
 from audit.ui.cached import cached
 from audit.ui.context import t
-from audit.ui.dashboard_filters import filter_bar
+from audit.ui.dashboard_filters import filter_bar, partial_note, weeks_cut
 from audit.ui.photo_grid import photo_grid
 
 db = context.db()
@@ -21,7 +21,9 @@ if weekly.empty:
     st.stop()
 
 plot = {"width": "stretch", "config": {"displaylogo": False}}
-st.plotly_chart(charts.competitor_activity(weekly, t, t("comp.activity_title")), **plot)
+cut = weeks_cut(weekly["week"], filters.date_from, filters.date_to)
+st.plotly_chart(charts.competitor_activity(weekly, t, t("comp.activity_title"), cut), **plot)
+partial_note(cut)
 st.plotly_chart(charts.brand_by_kind(weekly, t, t("comp.kind_title")), **plot)
 st.plotly_chart(charts.activity_where(cached(dashboard.competitor_where, db, user, filters, lang), t,
                                       t("comp.where_title")), **plot)
@@ -41,7 +43,8 @@ shares = cached(dashboard.share_of_shelf, db, user, filters, lang)
 if shares.empty:
     st.info(t("comp.no_facings"))
 else:
-    st.plotly_chart(charts.share_of_shelf(shares, t, t("comp.share_title")), **plot)
+    st.plotly_chart(charts.share_of_shelf(shares, t, t("comp.share_title"),
+                                          weeks_cut(shares["week"], filters.date_from, filters.date_to)), **plot)
 
 st.subheader(t("comp.latest_photos"), anchor=False)
 photo_grid(cached(dashboard.photos, db, user, filters, "competitor", 12), columns=6)

@@ -8,7 +8,7 @@ from audit.settings import COMPONENTS
 from audit.ui import context
 from audit.ui.cached import cached
 from audit.ui.context import t
-from audit.ui.dashboard_filters import filter_bar
+from audit.ui.dashboard_filters import filter_bar, partial_note, weeks_cut
 from audit.ui.scoring_widgets import metric_tiles, open_store_on_select, score_table, weights_caption
 
 db = context.db()
@@ -33,8 +33,10 @@ weekly = cached(dashboard.weekly, db, user, filters, rules)
 shown = st.pills(t("dash.trend_measures"), ["score", *COMPONENTS], selection_mode="multi",
                  default=["score", "availability", "eye_level", "price", "pop"],
                  format_func=lambda m: t(f"measure.{m}"), key="trend_measures")
-st.plotly_chart(charts.trend(weekly, shown or ["score"], t, t("dash.trend_title"), rules), width="stretch",
+cut = weeks_cut(weekly["week"], filters.date_from, filters.date_to)
+st.plotly_chart(charts.trend(weekly, shown or ["score"], t, t("dash.trend_title"), rules, cut), width="stretch",
                 config={"displaylogo": False})
+partial_note(cut)
 
 dimension = st.segmented_control(t("dash.breakdown_by"), dashboard.DIMENSIONS, default="region", required=True,
                                  format_func=lambda d: t(f"dash.dimension.{d}"), key="breakdown_dimension")

@@ -9,6 +9,7 @@ from audit import charts_visits, stores, visits
 from audit.i18n import fmt_date
 from audit.filters import default_period_for
 from audit.ui import context, links, url_state
+from audit.ui.dashboard_filters import partial_note, weeks_cut
 from audit.ui.context import t
 from audit.ui.widgets import show_user_error
 
@@ -64,13 +65,15 @@ def tiles(f: visits.VisitFilters) -> dict:
 def trends(f: visits.VisitFilters) -> None:
     weekly = visits.weekly(db, user, f, today)
     labels = {key: t(f"visits.chart.{key}") for key in
-              ("completion", "success", "done", "missed", "unplanned", "visits")}
+              ("completion", "success", "done", "missed", "unplanned", "visits")} | {"partial": t("chart.partial_week")}
+    cut = weeks_cut(weekly.week, f.start, f.plan_end(today))
     st.subheader(t("visits.rates_heading"), anchor=False)
-    st.plotly_chart(charts_visits.rates_trend(weekly, labels, DATE_FORMAT), key="rates_chart",
+    st.plotly_chart(charts_visits.rates_trend(weekly, labels, DATE_FORMAT, cut), key="rates_chart",
                     config={"displayModeBar": False})
     st.subheader(t("visits.visits_heading"), anchor=False)
-    st.plotly_chart(charts_visits.visits_trend(weekly, labels, DATE_FORMAT), key="visits_chart",
+    st.plotly_chart(charts_visits.visits_trend(weekly, labels, DATE_FORMAT, cut), key="visits_chart",
                     config={"displayModeBar": False})
+    partial_note(cut)
 
 
 def frequency(f: visits.VisitFilters) -> None:

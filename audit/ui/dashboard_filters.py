@@ -1,12 +1,14 @@
 """The dashboards' filter bar: date range, store attributes and products, all kept in the URL."""
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from audit import dashboard, stores
 from audit.auth import User
 from audit.db import Database
-from audit.filters import DashboardFilters, default_period_for
+from audit.filters import DashboardFilters, default_period_for, partial_weeks
 from audit.i18n import fmt_date, label
 from audit.ui import url_state
 from audit.ui.context import t
@@ -44,3 +46,14 @@ def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | N
     return DashboardFilters(date_from=start, date_to=end, regions=tuple(regions), channels=tuple(channels),
                             grades=tuple(grades), dealers=tuple(dealers), merchandisers=tuple(merchandisers),
                             categories=tuple(categories), brands=tuple(brands))
+
+
+def weeks_cut(weeks, first: date, last: date) -> dict[date, int]:
+    """The weeks of a weekly chart that the period covers only in part, counting only days gone by."""
+    return partial_weeks(weeks, first, min(last, date.today()))
+
+
+def partial_note(cut: dict[date, int]) -> None:
+    """Under a weekly chart with cut weeks: what the shading and the hollow points mean."""
+    if cut:
+        st.caption(t("chart.partial_note"))

@@ -10,7 +10,7 @@ from audit.i18n import fmt_date, fmt_money
 from audit.settings import COMPONENTS
 from audit.ui.cached import cached
 from audit.ui.context import t
-from audit.ui.dashboard_filters import filter_bar
+from audit.ui.dashboard_filters import filter_bar, partial_note, weeks_cut
 from audit.ui.findings import findings_box
 from audit.ui.photo_grid import photo_grid
 from audit.ui.scoring_widgets import metric_tiles, weights_caption
@@ -29,7 +29,9 @@ def store_dashboard(db: Database, viewer: User, code: str, lang: str) -> None:
         weights_caption(db, viewer, filters, rules)
         metric_tiles(tiles, rules)
         weekly = cached(dashboard.weekly, db, viewer, filters, rules)
-        st.plotly_chart(charts.trend(weekly, ["score", *COMPONENTS], t, t("store.trend_title"), rules), **PLOT)
+        cut = weeks_cut(weekly["week"], filters.date_from, filters.date_to)
+        st.plotly_chart(charts.trend(weekly, ["score", *COMPONENTS], t, t("store.trend_title"), rules, cut), **PLOT)
+        partial_note(cut)
         availability = cached(dashboard.sku_availability, db, viewer, filters, lang)
         if not availability.empty:
             st.plotly_chart(charts.sku_availability(availability, t, t("store.sku_title")), **PLOT)
