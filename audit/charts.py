@@ -6,6 +6,7 @@ brand keeps its colour whichever brands a filter leaves), and our brand in the a
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Callable, Mapping
 
@@ -27,7 +28,8 @@ COMPONENT_COLOURS = {"score": "#1F2933", "availability": "#0F766E", "height": "#
 PRICE_COLOURS = {"normal": "#334E68", "promo": "#F0B429", "flash": "#D64545"}
 _FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=13)
 TOOLBAR_HEIGHT = 34  # the chart's toolbar (Plotly's mode bar) over the top right corner: titles sit below it
-STORE_LABEL_LIMIT = 16  # characters of a store name on a chart's axis; the full name is in the hover
+STORE_LABEL_LIMIT = 24  # half-width units of a store name on a chart's axis (12 Chinese characters); the full
+# name is in the hover
 
 
 def plain(text) -> str:
@@ -50,12 +52,41 @@ def brand_colour(code: str) -> str:
     return _BRAND_PALETTE[(int(digits) - 1) % len(_BRAND_PALETTE)]
 
 
+_BRANCH = re.compile(r"^(?P<head>.+?)\s*(?P<branch>[（(][^（）()]+[）)])$")  # "Chain (Branch)" / "连锁（分店）"
+
+
+def _units(text: str) -> int:
+    """Width in half-width units: a Chinese character (or full-width bracket) takes two, a Latin one one."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _first(text: str, units: int) -> str:
+    """The longest start of text no wider than units."""
+    taken = ""
+    for ch in text:
+        if _units(taken + ch) > units:
+            break
+        taken += ch
+    return taken
+
+
 def store_label(name, code, limit: int = STORE_LABEL_LIMIT) -> str:
-    """A store as a chart labels it on an axis: its name cut short (with an ellipsis) and its code, which
-    keeps two stores of the same name apart."""
+    """A store as a chart labels it on an axis: its name at most `limit` half-width units wide (a Chinese
+    character counts two) and its code. Store names of one chain start alike and differ at the end
+    ("联华超市（解放路店）", "Lianhua Supermarket (Jiefang Rd)"), so a long name keeps its start and its branch
+    in brackets (else its start and its end), cut in the middle with an ellipsis; the code keeps two stores
+    of the same name apart."""
     name = " ".join(str(name).split())
-    short = name if len(name) <= limit else name[:limit - 1].rstrip() + "…"
-    return f"{short} · {code}"
+    if _units(name) <= limit:
+        return f"{name} · {code}"
+    room = limit - 1  # the ellipsis
+    match = _BRANCH.match(name)
+    if match and _units(match["branch"]) <= room - 4:  # the branch whole, and a little of the chain's name
+        tail = match["branch"]
+    else:
+        tail = _first(name[::-1], room // 2)[::-1].lstrip()
+    head = _first(name, room - _units(tail)).rstrip()
+    return f"{head}…{tail} · {code}"
 
 
 def _text_width(text: str, size: float = _FONT["size"]) -> float:

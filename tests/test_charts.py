@@ -69,10 +69,27 @@ def weak_stores() -> pd.DataFrame:
 def test_store_labels_are_short_and_keep_the_code():
     assert charts.store_label("Legou Grocery", "S00139") == "Legou Grocery · S00139"
     long = charts.store_label("Hengxin Supermarket Chain (Changjiang Rd)", "S00026")
-    assert long.endswith("… · S00026") and len(long.split(" · ")[0]) <= charts.STORE_LABEL_LIMIT
-    assert charts.store_label("好又多超市（长江路店）连锁有限公司", "S00001", limit=8) == "好又多超市（长… · S00001"
-    # two stores whose names start alike stay two rows
+    assert long == "Hengxin…(Changjiang Rd) · S00026"
+    assert len(long.split(" · ")[0]) <= charts.STORE_LABEL_LIMIT
+    # no branch in brackets at the end: the start and the end of the name
+    assert charts.store_label("好又多超市（长江路店）连锁有限公司", "S00001", limit=16) == "好又多超…限公司 · S00001"
     assert charts.store_label("Hengxin Supermarket Chain A", "S1") != charts.store_label("Hengxin Supermarket Chain B", "S2")
+
+
+@pytest.mark.parametrize("branches", [
+    ["联华超市连锁有限公司（解放路店）", "联华超市连锁有限公司（人民路店）", "联华超市连锁有限公司（新华街店）"],
+    ["Lianhua Supermarket Chain (Jiefang Road)", "Lianhua Supermarket Chain (Renmin Road)",
+     "Lianhua Supermarket Chain (Xinhua Street)"],
+    ["Hengxin Supermarket Chain Store Number 12", "Hengxin Supermarket Chain Store Number 17"],
+])
+def test_stores_of_one_chain_keep_the_part_that_tells_them_apart(branches):
+    """Cut to a common prefix, every row of the heatmap read "联华超市连锁有…": the end of the name shows."""
+    names = [charts.store_label(b, "").split(" · ")[0] for b in branches]
+    assert len(set(names)) == len(names)
+    for branch, name in zip(branches, names):
+        assert "…" in name and name.startswith(branch[:2])
+        assert name.endswith(branch[-4:])  # the branch (or the name's end) is kept whole at the end
+        assert charts._units(name) <= charts.STORE_LABEL_LIMIT
 
 
 def test_heatmap_rows_are_short_labels_with_the_full_name_in_the_hover():
