@@ -9,9 +9,19 @@ from audit.i18n import fmt_date
 from audit.ui.context import lang, t
 
 
-def photo_grid(frame: pd.DataFrame, columns: int = 4) -> None:
+def _full_size(photo_sha256: str, caption: str) -> None:
+    st.image(str(photos.photo_path(photo_sha256)), caption=caption, width="stretch")
+
+
+def show_full_size(photo_sha256: str, caption: str) -> None:
+    """The photo in a large dialog over the page: a popover opened at the bottom of the screen was 94 px
+    tall, too small to see a shelf."""
+    st.dialog(t("audits.full_size"), width="large")(_full_size)(photo_sha256, caption)
+
+
+def photo_grid(frame: pd.DataFrame, columns: int = 4, key: str = "photos") -> None:
     """frame: photo_sha256, thumb_sha256, section, flag_reused, flag_old, optionally visit_date and
-    store_code (then shown in the caption)."""
+    store_code (then shown in the caption). `key` tells two grids on one page apart."""
     if frame.empty:
         st.caption(t("audits.no_photos"))
         return
@@ -26,5 +36,6 @@ def photo_grid(frame: pd.DataFrame, columns: int = 4) -> None:
                 st.markdown(f":red-badge[{t('audits.flag_reused')}]")
             if photo.flag_old:
                 st.markdown(f":orange-badge[{t('audits.flag_old')}]")
-            with st.popover(t("audits.full_size"), width="stretch"):
-                st.image(str(photos.photo_path(photo.photo_sha256)))
+            if st.button(t("audits.full_size"), key=f"{key}_{i}_full", icon=":material/open_in_full:",
+                         width="stretch"):
+                show_full_size(photo.photo_sha256, caption)
