@@ -34,6 +34,7 @@ import pyarrow as pa
 from openpyxl.utils.cell import range_boundaries
 
 from audit.auth import hash_password
+from audit.codes import MAX_CODE_LENGTH, is_valid_code
 from audit.db import Database
 from audit.i18n import catalog, t
 from audit.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
@@ -242,6 +243,12 @@ def _username(text: str) -> str:
     return name
 
 
+def _code(text: str) -> str:
+    if not is_valid_code(text):
+        raise Problem("code_invalid", value=text, n=MAX_CODE_LENGTH)
+    return text
+
+
 def _password(text: str) -> str:
     if len(text) < MIN_PASSWORD_LENGTH:
         raise Problem("password_short", n=MIN_PASSWORD_LENGTH)
@@ -263,6 +270,7 @@ def choice(name: str, arrow: pa.DataType = pa.string()) -> ValueType:
 
 TEXT = ValueType()
 USERNAME = ValueType(_username)
+CODE = ValueType(_code)  # codes become file names, ZIP entries and URLs: audit.codes says what they may hold
 PASSWORD = ValueType(_password)
 LATITUDE = ValueType(_number(-90, 90), pa.float64())
 LONGITUDE = ValueType(_number(-180, 180), pa.float64())
@@ -389,7 +397,8 @@ def _only_dealer_accounts_keep_a_dealer(rows: pd.DataFrame) -> pd.DataFrame:
 
 SPECS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("dealers", "dealers", "code", (
-        Field("code", "经销商编码", ("dealer_code", "编码", "代码", "编号", "经销商代码"), required=True),
+        Field("code", "经销商编码", ("dealer_code", "编码", "代码", "编号", "经销商代码"), required=True,
+              type=CODE),
         *_names("中文名称", ("经销商名称", "经销商")),
         REGION_FIELD,
         Field("contact", "联系人", ("contact_name", "contact_person", "联系人姓名")),
@@ -399,6 +408,7 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("users", "users", "username", (
         Field("username", "用户名", ("user", "login", "账号", "登录名", "用户账号"), required=True, type=USERNAME),
         Field("display_name", "姓名", ("name", "显示名称", "名字"), required=True),
+        Field("display_name_en", "英文姓名", ("english_name", "name_en", "英文名", "英文名字")),
         Field("role", "角色", ("岗位", "职位"), required=True, type=choice("role")),
         DEALER_FIELD,
         Field("password", "密码", ("初始密码",), type=PASSWORD, column="password_hash", keep_blank=True,
@@ -409,7 +419,7 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
         adjust=_only_dealer_accounts_keep_a_dealer),
     Kind("stores", "stores", "code", (
         Field("code", "门店编码", ("store_code", "门店代码", "门店编号", "客户编码", "编码", "代码", "编号"),
-              required=True),
+              required=True, type=CODE),
         Field("name", "门店名称", ("store_name", "客户名称", "名称", "店名", "门店名"), required=True),
         Field("name_en", "英文名称", ("english_name", "英文店名", "英文名")),
         Field("address", "地址", ("门店地址", "详细地址")),
@@ -424,6 +434,7 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
         Field("grade", "等级", ("store_grade", "门店等级", "级别", "客户等级"), required=True, type=choice("grade")),
         replace(REGION_FIELD, required=True),
         Field("city", "城市", ("所在城市",)),
+        Field("city_en", "英文城市名", ("english_city", "city_english", "城市英文名", "英文城市")),
         Field("latitude", "纬度", ("lat",), type=LATITUDE),
         Field("longitude", "经度", ("lng", "lon", "long"), type=LONGITUDE),
         DEALER_FIELD,
@@ -434,7 +445,8 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
         ACTIVE,
     )),
     Kind("products", "products", "code", (
-        Field("code", "产品编码", ("product_code", "sku", "sku_code", "商品编码", "编码", "货号"), required=True),
+        Field("code", "产品编码", ("product_code", "sku", "sku_code", "商品编码", "编码", "货号"), required=True,
+              type=CODE),
         *_names("中文名称", ("产品名称", "商品名称", "品名")),
         Field("brand", "品牌", ("brand_name", "品牌名称"), required=True),
         Field("category", "品类", ("product_category", "产品类别", "类别", "分类"), required=True),
@@ -444,13 +456,13 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
         ACTIVE,
     )),
     Kind("competitors", "competitors", "code", (
-        Field("code", "竞品编码", ("competitor_code", "编码", "代码"), required=True),
+        Field("code", "竞品编码", ("competitor_code", "编码", "代码"), required=True, type=CODE),
         *_names("中文名称", ("竞品名称", "竞品品牌", "品牌"), ("brand",)),
         NOTES,
         ACTIVE,
     )),
     Kind("pop_types", "pop_types", "code", (
-        Field("code", "物料编码", ("pop_code", "POP编码", "编码", "代码"), required=True),
+        Field("code", "物料编码", ("pop_code", "POP编码", "编码", "代码"), required=True, type=CODE),
         *_names("中文名称", ("物料名称", "POP名称")),
         Field("required_channels", "要求渠道", ("channels", "必备渠道", "适用渠道", "必备通路"), type=CHANNELS,
               default=[]),
@@ -722,12 +734,16 @@ def _resolve(db: Database, lookup: Lookup, values: pd.Series, header: str):
     unknown = values.notna() & ~folded.isin(list(known))
     problems, created = [], []
     if lookup.missing is None:
-        for value, key in zip(values[unknown], folded[unknown]):
-            if key not in known:
-                region = _new_region(value)
-                for spelling in region:
-                    known.setdefault(_fold(spelling), region[0])
-                created.append(region)
+        for row, value in values[unknown].items():
+            if folded[row] in known:
+                continue
+            region = _new_region(value)
+            if not is_valid_code(region[0]):  # a new region's code is the name the file gives it
+                problems.append(ImportProblem("code_invalid", row, header, {"value": value, "n": MAX_CODE_LENGTH}))
+                continue
+            for spelling in region:
+                known.setdefault(_fold(spelling), region[0])
+            created.append(region)
     else:
         problems = [ImportProblem(lookup.missing, row, header, {"value": values[row]}) for row in values.index[unknown]]
     resolved = folded.map(known)

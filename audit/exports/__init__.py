@@ -19,6 +19,7 @@ from audit.auth import User
 from audit.db import Database
 from audit.exports.summary import (FORMATS, DealerSummary, ExportError, ExportRequest, audit_lines, authorise,
                                    build_summary, dealer_options, default_period)
+from audit.filenames import safe_file_name, unique_file_name
 
 __all__ = ["FORMATS", "MIME", "DealerSummary", "ExportError", "ExportFile", "ExportRequest", "build_summary",
            "dealer_options", "default_period", "export", "export_all", "file_name", "zip_files"]
@@ -35,8 +36,8 @@ class ExportFile:
 
 
 def file_name(request: ExportRequest) -> str:
-    return (f"audit-summary_{request.dealer_code}_{request.date_from.isoformat()}_{request.date_to.isoformat()}"
-            f"_{request.lang}.{request.fmt}")
+    return safe_file_name(f"audit-summary_{request.dealer_code}_{request.date_from.isoformat()}"
+                          f"_{request.date_to.isoformat()}_{request.lang}", request.fmt)
 
 
 def export(db: Database, viewer: User, request: ExportRequest, now: datetime | None = None) -> ExportFile:
@@ -61,16 +62,18 @@ def export_all(db: Database, viewer: User, date_from: date, date_to: date, lang:
         raise ExportError("export.error.all_dealers")
     dealers = dealer_options(db, viewer, lang)
     template = ExportRequest("", date_from, date_to, lang, fmt)
+    taken: set[str] = set()  # two codes may give the same file name: neither may overwrite the other
     for done, (code, name) in enumerate(dealers.items()):
         if progress:
             progress(done, len(dealers), name)
-        yield export(db, viewer, replace(template, dealer_code=code), now)
+        file = export(db, viewer, replace(template, dealer_code=code), now)
+        yield replace(file, name=unique_file_name(file.name, taken))
     if progress:
         progress(len(dealers), len(dealers), "")
 
 
 def zip_name(date_from: date, date_to: date, lang: str, fmt: str) -> str:
-    return f"audit-summaries_{date_from.isoformat()}_{date_to.isoformat()}_{lang}_{fmt}.zip"
+    return safe_file_name(f"audit-summaries_{date_from.isoformat()}_{date_to.isoformat()}_{lang}_{fmt}", "zip")
 
 
 def zip_files(files: Iterator[ExportFile], name: str) -> ExportFile:
