@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Callable
@@ -230,13 +230,24 @@ def _merchandiser_by_city() -> dict[str, str]:
     return {city: username for (_, city), (username, _, _) in zip(TERRITORIES, _merchandisers())}
 
 
+def _password_hashes(count: int) -> list[Future]:
+    """One argon2 hash of the demo password per account, each with its own salt and the app's real
+    parameters (a shared hash would tell anyone who reads the database that the accounts share a password,
+    and would stay shared by any account not yet given its own). Argon2 is slow on purpose, so the hashes
+    are made in the background, two at a time, while the audits are generated."""
+    pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
+    hashes = [pool.submit(auth.hash_password, "demo") for _ in range(count)]
+    pool.shutdown(wait=False)  # the queued hashes still run; the threads end after the last one
+    return hashes
+
+
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
-    password_hash = auth.hash_password("demo")  # hashing is slow: once, shared by every demo account
+    """The demo accounts, without their password hashes (_password_hashes)."""
     rows = [("admin", "陈静", "admin", None), ("manager", "郑丽", "manager", None)]
     rows += [(username, name, "merchandiser", None) for username, name, _ in merchandisers]
     rows += [(f"dealer{code[1:]}", f"{zh} ({en})", "dealer", code) for code, en, zh, _ in DEALERS]
     frame = pd.DataFrame(rows, columns=["username", "display_name", "role", "dealer_code"])
-    return frame.assign(password_hash=password_hash, is_demo=True, created_at=stamp, updated_at=stamp)
+    return frame.assign(is_demo=True, created_at=stamp, updated_at=stamp)
 
 
 @dataclass(frozen=True)
@@ -932,6 +943,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     report.say(0.01, "demo.progress.master_data", stores=stores)
     merchandisers = _merchandisers()
     users = _users(merchandisers, stamp)
+    password_hashes = _password_hashes(len(users))
     dealers = _dealers(rng["master"], stamp)
     products, catalog = _products(rng["master"], stamp)
     campaigns = _campaigns(rng["master"], weeks)
@@ -971,6 +983,7 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
         observations = _observations(rng["competitors"], plan, campaigns, catalog)
         orders = _photo_orders(rng["photos"], plan, observations, store_frame, min(photos, audit_count))
         photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))  # files first
+        users = users.assign(password_hash=[h.result() for h in password_hashes])  # before taking the write lock
         with db.write() as cur:  # the accounts come last: nobody signs in to half-loaded data
             _insert(cur, "competitor_observations", observations)
             scoring.record_missing(cur, ScoringSettings().price_tolerance)

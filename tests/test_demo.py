@@ -241,7 +241,14 @@ def test_demo_users_sign_in_with_demo_and_have_their_roles(small_db):
         assert auth.authenticate(small_db, username, "demo").role == role
     assert auth.authenticate(small_db, "dealer03", "demo").dealer_code == "D03"
     assert auth.authenticate(small_db, "admin", "wrong") is None
-    assert value(small_db, "SELECT count(DISTINCT password_hash) FROM users") == 1  # hashed once
+
+
+def test_each_demo_account_has_its_own_hash_salt_and_the_apps_argon2_parameters(small_db):
+    hashes = [h for (h,) in rows(small_db, "SELECT password_hash FROM users")]
+    salts = [h.split("$")[4] for h in hashes]  # $argon2id$v=19$m=…,t=…,p=…$salt$hash
+    assert len(hashes) == 22 and len(set(hashes)) == len(set(salts)) == 22
+    assert not any(auth._hasher.check_needs_rehash(h) for h in hashes)  # not weaker than a real account's
+    assert all(auth.password_matches(h, "demo") for h in hashes)
 
 
 # ---------------------------------------------------------------- visits
