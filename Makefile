@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 # The PDF export embeds a TrueType font with Chinese glyphs (audit/exports/fonts.py): needed to run.
 DEBIAN_RUN_PACKAGES  := fonts-wqy-microhei
 # Browser tests also need Debian's Chromium and CJK fonts for the pages.
-DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk
+DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk nginx
 
 # Install Debian packages ($1) that are missing, with sudo unless root.
 define apt_install
