@@ -12,7 +12,7 @@ from audit.i18n import fmt_date, join_list, labelled
 from audit.settings import COMPONENTS, ScoringSettings
 from audit.ui import links
 from audit.ui.cached import cached
-from audit.ui.context import lang, t
+from audit.ui.context import lang, plain_t, t
 from audit.ui.markdown import Markdown
 
 
@@ -30,9 +30,9 @@ def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules
     measured = cached(dashboard.coverage, db, viewer, filters, rules)
     partial = measured[(measured.measured < measured.audits) & measured.component.map(lambda c: rules.weights[c] > 0)]
     if len(partial) and measured.audits.iloc[0]:
-        st.caption(t("dash.partly_measured", components=join_list(
+        st.caption(t("dash.partly_measured", components=Markdown(join_list(  # each part escaped once, by t
             (t("dash.measured_of", component=t(f"measure.{r.component}"), n=f"{r.measured:,}", total=f"{r.audits:,}")
-             for r in partial.itertuples()), lang())))
+             for r in partial.itertuples()), lang()))))
     if filters.narrows_products:
         st.caption(t("dash.product_filter_note"))
 
@@ -79,20 +79,41 @@ def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
                 st.markdown(f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
 
 
+# The weakest-stores table fits the main column at 1366 px with the sidebar open (about 900 px; measured in
+# Chromium): fixed widths, and no component columns, which the store x component heatmap under it shows.
+SCORE_TABLE_WIDTHS = {"band": 64, "name": 210, "code": 72, "city": 88, "grade": 52, "score": 110, "lowest": 160,
+                      "last_visit": 90}
+
+
+def costliest_component(row, rules: ScoringSettings) -> str:
+    """The component that cost the store the most score points (its weight share times what it lacks of
+    100), with its value ("Price compliance 50"): where to act first. The lowest value alone named
+    eye-level share for nearly every store, which weighs little."""
+    values = {c: row[c] for c in COMPONENTS if rules.weights[c] and pd.notna(row[c])}
+    if not values:
+        return "—"
+    component = max(values, key=lambda c: rules.weights[c] * (100 - values[c]))
+    return f"{plain_t(f'measure.{component}')} {values[component]:.0f}"
+
+
 def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str):
-    """Stores with their band, score and components; tapping a row opens the store."""
-    shown = frame.assign(band=frame.score.map(lambda s: t(f"band.{rules.band(s) or 'none'}")),
+    """Stores with their band, score and the component that cost them most; tapping a row opens the store."""
+    shown = frame.assign(band=frame.score.map(lambda s: plain_t(f"band.{rules.band(s) or 'none'}")),
+                         lowest=[costliest_component(row, rules) for _, row in frame.iterrows()],
                          last_visit=frame.last_visit.map(lambda d: fmt_date(d, lang())))
-    columns = ["band", "name", "code", "city", "grade", "score", *COMPONENTS, "audits", "last_visit"]
-    percent = {c: st.column_config.NumberColumn(t(f"measure.{c}"), format="%.0f") for c in COMPONENTS}
+    w = SCORE_TABLE_WIDTHS
     return st.dataframe(
-        shown[columns], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key,
-        column_config={"band": st.column_config.TextColumn(t("dash.band"), width="small"), "name": t("stores.name"),
-                       "code": t("stores.code"), "city": t("stores.city"), "grade": t("stores.grade"),
+        shown[list(w)], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key,
+        column_config={"band": st.column_config.TextColumn(t("dash.band"), width=w["band"]),
+                       "name": st.column_config.TextColumn(t("stores.name"), width=w["name"]),
+                       "code": st.column_config.TextColumn(t("stores.code"), width=w["code"]),
+                       "city": st.column_config.TextColumn(t("stores.city"), width=w["city"]),
+                       "grade": st.column_config.TextColumn(t("stores.grade"), width=w["grade"]),
                        "score": st.column_config.ProgressColumn(t("measure.score"), min_value=0, max_value=100,
-                                                                format="%.1f"),
-                       **percent, "audits": st.column_config.NumberColumn(t("chart.audits")),
-                       "last_visit": t("stores.last_visit")},
+                                                                format="%.1f", width=w["score"]),
+                       "lowest": st.column_config.TextColumn(t("dash.lowest_component"), width=w["lowest"],
+                                                             help=t("dash.lowest_component_help")),
+                       "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=w["last_visit"])},
     )
 
 
