@@ -163,7 +163,9 @@ def league(db: Database, viewer: User, f: VisitFilters, by: str, lang: str, toda
 
 
 def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today: date | None = None) -> pd.DataFrame:
-    """Stores past their grade's longest interval at the end of the period (never visited: first)."""
+    """Stores past their grade's longest interval at the end of the period, longest overdue first: never
+    visited, then by days overdue (days since the last visit minus allowed_days, the whole days the grade
+    allows, as the page shows it), then grade A before B before C."""
     stores, store_params = f.stores(viewer)
     people, people_params = f.people("s.merchandiser")
     state, state_params = visit_state_sql(f"{stores} AND {people}", [*store_params, *people_params],
@@ -178,7 +180,7 @@ def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today
             LEFT JOIN dealers d ON d.code = s.dealer_code
             LEFT JOIN users u ON u.username = s.merchandiser
             WHERE q.status = 'overdue'
-            ORDER BY q.days_since - q.overdue_days DESC NULLS FIRST, q.grade, q.code""",
+            ORDER BY q.days_since - floor(q.overdue_days) DESC NULLS FIRST, q.grade, q.code""",
         state_params)
 
 

@@ -139,7 +139,9 @@ def overdue_list(f: visits.VisitFilters) -> None:
         code=late.code.map(links.store_url),
         last_visit=late.last_visit.map(lambda d: fmt_date(d, lang) if pd.notna(d) else t("visits.never")),
         days_since=late.days_since.astype("Int64"),
-    ).fillna({"merchandiser": "—"})[["code", "name", "grade", "merchandiser", "last_visit", "days_since"]]
+        days_overdue=(late.days_since - late.allowed_days).astype("Int64"),  # the order of the list
+    ).fillna({"merchandiser": "—"})[["code", "name", "grade", "merchandiser", "last_visit", "days_since",
+                                     "days_overdue"]]
     st.dataframe(
         shown, hide_index=True, width="stretch", key="overdue_table",
         height=min(35 * (len(shown) + 1) + 3, 420),
@@ -150,6 +152,8 @@ def overdue_list(f: visits.VisitFilters) -> None:
             "merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=84),
             "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=96),
             "days_since": st.column_config.NumberColumn(t("visits.col.days_since"), width=72),
+            "days_overdue": st.column_config.NumberColumn(t("visits.col.days_overdue"), width=80,
+                                                          help=t("visits.col.days_overdue_help")),
         },
     )
     st.caption(t("visits.overdue_hint", n=len(late)))
