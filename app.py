@@ -2,7 +2,7 @@
 import streamlit as st
 
 from audit.ui import context, shell, upload_guard
-from audit.ui.navigation import navigation
+from audit.ui.navigation import land_after_sign_in, navigation
 
 upload_guard.install()  # issue 13: no upload before sign-in, a budget per session (once per server)
 st.set_page_config(page_title="Store Audit", page_icon=shell.app_icon(), layout="wide")
@@ -14,6 +14,7 @@ if user is None:
     # Signed-out tablets in portrait hide the sidebar: offer the language where it is seen.
     shell.language_picker(st.columns([3, 1])[1])
 else:
+    land_after_sign_in(user, page)
     shell.language_picker()
     shell.account_box(user)
 context.flush_cookies()

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import pandas as pd
 
-from audit import access, scoring, settings
+from audit import access, previous, scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -191,6 +191,18 @@ def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
     )
 
 
+def confirm_as_last_time(db: Database, draft: Draft, plan: Checklist, sections) -> int:
+    """One tap: the unanswered lines of `sections` take the store's last answers, marked as confirmed in
+    bulk (audit/previous.py). Refused without a shelf photo in this audit. Returns how many lines."""
+    if previous.EVIDENCE_SECTION not in set(draft_photos(db, draft).section):
+        raise CaptureError("capture.error.bulk_needs_photo")
+    last = previous.last_answers(db, draft.store_code)
+    codes = {"shelf": plan.skus.code, "price": plan.skus.code, "pop": plan.pop_types.code}
+    filled = sum(len(previous.confirm(last, section, codes[section], draft.answers)) for section in sections)
+    save_draft(db, draft)
+    return filled
+
+
 # ---------------------------------------------------------------- validation
 
 # Bounds the form's widgets use too (audit/ui/capture_form.py), so submit refuses nothing the form allowed.
@@ -210,6 +222,7 @@ class Problem:
     section: str
     key: str
     values: dict = field(default_factory=dict)
+    item: str | None = None   # the line it is about (a SKU or POP code, an observation's number), to go to it
 
 
 def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
@@ -280,31 +293,31 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
     for sku in plan.skus.itertuples():
         line = _part(shelf.get(sku.code))
         if not isinstance(line.get("in_stock"), bool):
-            problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}))
+            problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}, sku.code))
         elif line["in_stock"]:
             if not facings_ok(line.get("facings")):
-                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}))
+                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}, sku.code))
             if not is_number(line.get("shelf_level"), 1, 4, whole=True):
-                problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}))
+                problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(line, SHELF_YES_NO):
-            problems.append(Problem("shelf", "capture.error.yes_no", {"sku": sku.name}))
+            problems.append(Problem("shelf", "capture.error.yes_no", {"sku": sku.name}, sku.code))
     for sku in plan.skus.itertuples():
         tag = _part(price.get(sku.code))
         if not isinstance(tag.get("tag_present"), bool):
-            problems.append(Problem("price", "capture.error.tag_unanswered", {"sku": sku.name}))
+            problems.append(Problem("price", "capture.error.tag_unanswered", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(tag, TAG_YES_NO):
-            problems.append(Problem("price", "capture.error.yes_no", {"sku": sku.name}))
+            problems.append(Problem("price", "capture.error.yes_no", {"sku": sku.name}, sku.code))
         if not _optional_number(tag.get("shelf_price"), 0.01, MAX_PRICE):
-            problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}))
+            problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}, sku.code))
         elif implausible := shelf_price_problem(sku.name, sku.rrp, tag.get("shelf_price")):
-            problems.append(implausible)
+            problems.append(replace(implausible, item=sku.code))
     pop = _part(answers.get("pop"))
     for pop_type in plan.pop_types.itertuples():
         answer = _part(pop.get(pop_type.code))
         if not isinstance(answer.get("present"), bool):
-            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}))
+            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}, pop_type.code))
         elif answer.get("condition") not in (None, *POP_CONDITIONS):
-            problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}))
+            problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}, pop_type.code))
     brands, skus = set(plan.competitors.code), set(plan.skus.code)
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
@@ -329,6 +342,10 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
                                      "note": TEXT_LIMITS["note"]}))
     if "store" not in photo_sections:
         problems.append(Problem("photos", "capture.error.store_photo"))
+    bulk = any(previous.how(_part(_part(answers.get(s)).get(code))) == previous.HOW_BULK
+               for s in previous.BULK_SECTIONS for code in _part(answers.get(s)))
+    if bulk and previous.EVIDENCE_SECTION not in photo_sections:  # the photo was removed after confirming
+        problems.append(Problem("photos", "capture.error.bulk_needs_photo"))
     visit = _part(answers.get("visit"))
     if not isinstance(visit.get("order_placed"), bool):
         problems.append(Problem("visit", "capture.error.order_unanswered"))
@@ -410,18 +427,19 @@ def _insert_lines(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
             line.get("fifo_ok") if stocked else None, line.get("near_expiry") if stocked else None,
             line.get("damaged") if stocked else None, has_tag,
             tag.get("tag_placed_ok") if has_tag else None, tag.get("tag_matches") if has_tag else None,
-            tag.get("tag_legible") if has_tag else None, tag.get("shelf_price"),
+            tag.get("tag_legible") if has_tag else None, tag.get("shelf_price"), previous.how(line), previous.how(tag),
         ))
-    cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _insert_pop(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
     rows = []
     for pop in plan.pop_types.itertuples():
         answer = answers["pop"][pop.code]
-        rows.append((audit_id, pop.code, bool(answer["present"]), answer.get("condition") if answer["present"] else None))
+        rows.append((audit_id, pop.code, bool(answer["present"]), answer.get("condition") if answer["present"] else None,
+                     previous.how(answer)))
     if rows:
-        cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?)", rows)
+        cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _insert_observations(cur, audit_id: int, answers: dict) -> None:
@@ -607,10 +625,11 @@ def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRec
             f"""SELECT l.product_code, p.{names} AS product, l.must_stock, l.in_stock, l.facings, l.shelf_level,
                        l.tag_present, l.tag_placed_ok AND l.tag_matches AND l.tag_legible AS tag_ok,
                        l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
-                       coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp
+                       coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp,
+                       l.shelf_answered, l.price_answered
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
                 WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""", [settings.load(db).price_tolerance, audit_id]),
-        pop=one(f"""SELECT t.{names} AS pop_type, a.present, a.condition FROM audit_pop a
+        pop=one(f"""SELECT t.{names} AS pop_type, a.present, a.condition, a.answered FROM audit_pop a
                     JOIN pop_types t ON t.code = a.pop_type_code WHERE a.audit_id = ? ORDER BY t.code"""),
         observations=one(f"""SELECT coalesce(c.{names}, o.competitor_other) AS brand, o.kind, o.product,
                                     o.normal_price::DOUBLE AS normal_price, o.promo_price::DOUBLE AS promo_price,

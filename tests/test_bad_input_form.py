@@ -9,7 +9,7 @@ import pytest
 
 from audit import auth, capture, i18n, photos
 from audit.capture import SubmitRefused
-from tests.badinput import HOSTILE_TEXTS, NUMBERS, TOO_LONG_NOTE
+from tests.badinput import HOSTILE_TEXTS, NUMBERS, TOO_LONG_NOTE, as_shown
 from tests.test_capture import complete_answers, picture
 from tests.test_capture_page import group, session
 
@@ -145,8 +145,8 @@ def test_the_audit_page_names_bad_values_in_the_users_language_and_keeps_them(de
     names = capture.checklist(demo_db, merch(demo_db), draft.store_code, lang).skus.set_index("code").name
     sku = names[next(code for code, line in draft.answers["shelf"].items() if line["in_stock"])]
     step = lambda name: i18n.t(f"capture.step.{name}", lang)  # noqa: E731
-    shown = "\n".join(m.value for m in at.markdown).replace("\\", "").replace("\u200b", "")  # as rendered
-    item = lambda section, text: f"- {i18n.labelled(step(section), text, lang)}"  # noqa: E731  "- 陈列与库存：…"
+    shown = [as_shown(b.label) for b in at.button if b.key and b.key.startswith("capture_problem_")]
+    item = lambda section, text: i18n.labelled(step(section), text, lang)  # noqa: E731  "陈列与库存：…", a tap away
     assert item("shelf", i18n.t("capture.error.facings", lang, sku=sku, **capture.FACINGS_LIMITS)) in shown
     assert item("visit", i18n.t("capture.error.order_amount", lang)) in shown
     assert item("visit", i18n.t("capture.error.notes", lang, max=10000)) in shown

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from audit import auth, capture, scoring, settings
+from audit import auth, capture, photos, scoring, settings
+from audit.ui import capture_form
 from tests.badinput import as_shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -33,6 +34,11 @@ def group(at, key):
     return at.button_group(key=key)
 
 
+def tap(at, key):
+    next(b for b in at.button if b.key == key).click().run()
+    assert not at.exception, at.exception
+
+
 def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     user = auth.get_user(demo_db, "merch01")
     at = session(demo_db)
@@ -52,34 +58,35 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
         if i % 3:
             at.number_input(key=f"{prefix}:s:{code}:facings").set_value(2 + i % 4)
             group(at, f"{prefix}:s:{code}:level").set_value(2)
-            for question in ("fifo_ok", "near_expiry", "damaged"):
-                group(at, f"{prefix}:s:{code}:{question}").set_value(question == "fifo_ok")
         else:
             group(at, f"{prefix}:s:{code}:restocked").set_value(False)
+    group(at, f"{prefix}:s:{codes[2]}:problems").set_value(["near_expiry", "damaged"])  # marked: seen
     at.run()
     assert not at.exception
     saved = capture.get_draft(demo_db, user, store).answers["shelf"]
+    # Nothing marked means no problem seen; a line answered here is checked one by one.
     assert saved[codes[1]] == {"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True,
-                               "near_expiry": False, "damaged": False}
+                               "near_expiry": False, "damaged": False, "how": "checked"}
+    assert (saved[codes[2]]["fifo_ok"], saved[codes[2]]["near_expiry"], saved[codes[2]]["damaged"]) == (True, True, True)
 
     # A reload (a new session) resumes with every answer in place.
     again = session(demo_db, store=store)
     assert again.number_input(key=f"{prefix}:s:{codes[1]}:facings").value == 3
     assert group(again, f"{prefix}:s:{codes[0]}:stock").value is False
 
-    group(at, f"{prefix}:step").set_value(1).run()
+    tap(at, "capture_next")  # to Price tags
     for code in codes:
         group(at, f"{prefix}:p:{code}:present").set_value(False)
     at.number_input(key=f"{prefix}:p:{codes[1]}:price").set_value(round(float(plan.skus.rrp.iloc[1]) * 0.8, 2))
     at.run()
     assert any("possible unauthorised discount" in w.value for w in at.warning)
 
-    group(at, f"{prefix}:step").set_value(2).run()
+    tap(at, "capture_next")  # to POP
     for code in plan.pop_types.code:
         group(at, f"{prefix}:pop:{code}").set_value(False)
     at.run()
 
-    group(at, f"{prefix}:step").set_value(3).run()
+    tap(at, "capture_next")  # to Competitors
     next(b for b in at.button if b.key == f"{prefix}:add_observation").click().run()
     group(at, f"{prefix}:c:0:brand").set_value("C01")
     group(at, f"{prefix}:c:0:kind").set_value("promotion")
@@ -92,20 +99,21 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     assert [(o["competitor_code"], o["kind"], o["normal_price"], o["promo_price"]) for o in seen] == [
         ("C01", "promotion", 4.5, 3.9)]
 
-    group(at, f"{prefix}:step").set_value(5).run()
+    tap(at, "capture_next")  # to Photos
+    tap(at, "capture_next")  # to Visit
     group(at, f"{prefix}:v:order").set_value(True).run()
     at.number_input(key=f"{prefix}:v:amount").set_value(500.0)
     next(b for b in at.button if b.key == "capture_submit").click().run()
     assert [e.value for e in at.error] == ["1 answer missing or invalid: the audit is kept as a draft."]
-    shown = "\n".join(m.value for m in at.markdown).replace("\\", "")  # as rendered: escapes removed
-    assert "- Photos: Add at least one photo of the store." in shown
-
-    group(at, f"{prefix}:step").set_value(4).run()
+    missing = [b for b in at.button if b.key == "capture_problem_0"]
+    assert [as_shown(b.label) for b in missing] == ["Photos: Add at least one photo of the store."]
+    missing[0].click().run()  # the missing answer is a tap away: it opens the Photos step
+    assert group(at, f"{prefix}:step").value == 4
     at.file_uploader(key=f"{prefix}:upload").set_value(("shop.jpg", jpeg(), "image/jpeg")).run()
     assert not at.exception
     assert len(capture.draft_photos(demo_db, draft)) == 1
 
-    group(at, f"{prefix}:step").set_value(5).run()
+    tap(at, "capture_next")  # to Visit
     next(b for b in at.button if b.key == "capture_submit").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["Audit submitted."]
@@ -142,7 +150,7 @@ def test_an_unreadable_photo_gets_a_message_and_the_draft_stays(demo_db):
     at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(("x.jpg", b"not a photo", "image/jpeg")).run()
     assert not at.exception
     # The message names the file (its "." escaped: the page renders Markdown).
-    assert [e.value for e in at.error] == ["“x\\.jpg” is not a photo that can be read (JPEG, PNG, HEIC or WEBP)."]
+    assert [e.value for e in at.error] == ["“x\\.jpg” is not a photo that can be read (JPEG, PNG, HEIC, WebP or GIF)."]
     assert capture.get_draft(demo_db, user, store) is not None
 
 
@@ -173,7 +181,7 @@ def test_my_audits_are_scoped_and_open_read_only_with_photo_flags(demo_db):
     with demo_db.write() as cur:
         cur.execute("UPDATE audit_photos SET flag_reused = TRUE WHERE audit_id = ?", [own])
     listed = audits_page(demo_db, me).dataframe[0].value
-    assert set(listed.merchandiser) == {auth.get_user(demo_db, me).display_name}
+    assert set(listed.merchandiser) == {auth.get_user(demo_db, me).name("en")}
     assert len(set(audits_page(demo_db, "manager").dataframe[0].value.merchandiser)) > 1
 
     at = audits_page(demo_db, me, own)
@@ -228,3 +236,53 @@ def test_a_store_audited_today_says_so_before_a_second_audit(demo_db):
         next(b for b in at.button if b.key == f"open_{code}").click().run()
         assert [i.value for i in at.info] == expected
         assert [b for b in at.button if b.key == "capture_start"]  # warned, not prevented
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_next_and_previous_walk_every_section_and_back(demo_db, lang):
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    prefix = capture.open_draft(demo_db, user, store).submission_key[:8]
+    at = session(demo_db, store=store)
+    at.session_state["lang"] = lang
+    at.run()
+    steps = len(capture_form.STEPS)
+    for step in range(1, steps):
+        tap(at, "capture_next")
+        assert group(at, f"{prefix}:step").value == step
+        assert capture.get_draft(demo_db, user, store).step == step  # a reload resumes here
+    assert [b.key for b in at.button if b.key == "capture_submit"] and not [b for b in at.button if b.key == "capture_next"]
+    for step in reversed(range(steps - 1)):
+        tap(at, "capture_prev")
+        assert group(at, f"{prefix}:step").value == step
+    assert not [b for b in at.button if b.key == "capture_prev"]
+    for _ in range(steps - 1):  # and forward again: Submit comes back on the last section
+        tap(at, "capture_next")
+    assert [b.key for b in at.button if b.key == "capture_submit"]
+    assert not at.error
+
+
+def test_a_shelf_confirmed_as_last_time_in_one_tap_then_one_change(demo_db):
+    from tests.test_capture import picture
+    from tests.test_previous import audited_store
+
+    user = auth.get_user(demo_db, "merch01")
+    store = audited_store(demo_db)
+    draft = capture.open_draft(demo_db, user, store)
+    prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
+    at = session(demo_db, store=store)
+    bulk = f"{prefix}:bulk:shelf-price"
+    assert next(b for b in at.button if b.key == bulk).disabled  # no shelf photo yet
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(8)), "shelf")
+    at.run()
+    tap(at, bulk)
+    answers = capture.get_draft(demo_db, user, store).answers
+    stocked = [c for c in plan.skus.code if answers["shelf"].get(c, {}).get("in_stock")]
+    assert stocked and all(answers["shelf"][c]["how"] == "bulk" for c in answers["shelf"])
+    first = stocked[0]
+    shown = at.number_input(key=f"{prefix}:s:{first}:facings")
+    assert shown.value == answers["shelf"][first]["facings"]  # the rows show what was confirmed
+    shown.set_value(shown.value % 9 + 1).run()
+    changed = capture.get_draft(demo_db, user, store).answers["shelf"][first]
+    assert changed["how"] == "checked" and changed["facings"] == shown.value
+    assert not [b for b in at.button if b.key == bulk]  # nothing left to confirm

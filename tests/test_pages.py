@@ -256,3 +256,15 @@ def test_markup_put_in_the_url_is_shown_literally_in_the_refusal(demo_db):
     at.query_params["dealer"] = "_D9_"
     at.switch_page("views/exports.py").run()
     assert [e.value for e in at.error] == [r"You can export only your own stores; dealer \_D9\_ is not yours."]
+
+
+@pytest.mark.parametrize("username, title", [("merch01", "Audit"), ("manager", "Stores"), ("dealer01", "Stores")])
+def test_signing_in_lands_on_the_roles_start_page(demo_db, username, title):
+    at = app_as(demo_db, None)
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input("demo")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == title  # a merchandiser starts the day on today's plan
+    at.switch_page("views/stores.py").run()
+    assert at.title[0].value == "Stores"  # once: the landing does not follow them around

@@ -36,7 +36,7 @@ def scored_db(db):
             cur.execute("INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at,"
                         " submitted_at) VALUES (?, ?, ?, 'm1', '2026-11-10', '2026-11-10 09:00', '2026-11-10 09:30')",
                         [audit_id, f"k{audit_id}", store])
-        cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", [
             # audit 1: P1 perfect at eye level; P2 at the bottom, FIFO broken, tag not matching; P3 out of stock
             line(1, "P1", facings=4, level=2, price=10),
             line(1, "P2", facings=2, level=4, fifo=False, matches=False, price=20),
@@ -45,7 +45,7 @@ def scored_db(db):
             line(2, "P1", facings=3, level=1, price=9.4),
             line(2, "P2", facings=3, level=3, price=20),
         ])
-        cur.execute("INSERT INTO audit_pop VALUES (1, 'poster', TRUE, 'good'), (1, 'banner', FALSE, NULL)")
+        cur.execute("INSERT INTO audit_pop VALUES (1, 'poster', TRUE, 'good', NULL), (1, 'banner', FALSE, NULL, NULL)")
         cur.execute("INSERT INTO competitor_observations (id, audit_id, competitor_code, kind, facings, product_code)"
                     " VALUES (1, 1, 'C01', 'promotion', 6, 'P1')")
         scoring.record(cur, [1, 2], 0.05)

@@ -103,6 +103,21 @@ def store_intro(code: str) -> None:
             st.rerun()
 
 
+def go_to(prefix: str, step: int, focus: tuple[str, str | None] | None = None) -> None:
+    """Change the section before the page is drawn (a button's callback): the section bar follows."""
+    st.session_state[f"{prefix}:step"] = step
+    st.session_state[capture_form.focus_key(prefix)] = focus
+
+
+def scroll_to_focus(prefix: str) -> None:
+    """Bring the question the submit list pointed at into view; its row is outlined (shell's CSS)."""
+    focus = st.session_state.get(capture_form.focus_key(prefix))
+    if focus and focus[1]:
+        target = json.dumps(f".st-key-row-{focus[0]}-{focus[1]}-focus")
+        st.html(f"<script>setTimeout(() => document.querySelector({target})?.scrollIntoView("
+                "{block: 'center', behavior: 'smooth'}), 300);</script>", unsafe_allow_javascript=True)
+
+
 def audit_form(draft: capture.Draft) -> None:
     plan = capture.checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
     before = (json.dumps(draft.answers, sort_keys=True), draft.step)
@@ -114,9 +129,8 @@ def audit_form(draft: capture.Draft) -> None:
     if st.session_state.get(f"{prefix}:step") is None:
         st.session_state[f"{prefix}:step"] = draft.step
     step = st.segmented_control(t("capture.steps"), list(steps), format_func=steps.get, key=f"{prefix}:step",
-                                width="stretch", required=True)
+                                width="stretch", required=True, label_visibility="collapsed")
     draft.step = draft.step if step is None else step
-    st.progress((draft.step + 1) / len(steps), text=t("capture.progress", n=draft.step + 1, total=len(steps)))
     name = capture_form.STEPS[draft.step]
     attached = capture.draft_photos(db, draft)
     if name == "photos":
@@ -128,16 +142,16 @@ def audit_form(draft: capture.Draft) -> None:
     if (json.dumps(draft.answers, sort_keys=True), draft.step) != before:
         capture.save_draft(db, draft)
     back, forward = st.columns(2)
-    if draft.step > 0 and back.button(t("capture.previous"), key="capture_prev", width="stretch"):
-        st.session_state[f"{prefix}:step"] = draft.step - 1
-        st.rerun()
+    if draft.step > 0:
+        back.button(t("capture.previous"), key="capture_prev", width="stretch", icon=":material/chevron_left:",
+                    on_click=go_to, args=(prefix, draft.step - 1))
     if draft.step < len(steps) - 1:
-        if forward.button(t("capture.next"), key="capture_next", type="primary", width="stretch"):
-            st.session_state[f"{prefix}:step"] = draft.step + 1
-            st.rerun()
+        forward.button(t("capture.next"), key="capture_next", type="primary", width="stretch",
+                       icon=":material/chevron_right:", on_click=go_to, args=(prefix, draft.step + 1))
     elif forward.button(t("capture.submit"), key="capture_submit", type="primary", width="stretch",
                         icon=":material/send:"):
         submit(draft)
+    scroll_to_focus(prefix)
 
 
 def submit(draft: capture.Draft) -> None:
@@ -146,8 +160,12 @@ def submit(draft: capture.Draft) -> None:
     except capture.SubmitRefused as refused:
         st.error(error_text(refused), icon=":material/error:")
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
-        st.markdown("\n".join(f"- {labelled(steps.get(p.section, p.section), md_escape(t(p.key, **p.values)), lang)}"
-                              for p in refused.problems))
+        prefix = draft.submission_key[:8]
+        for number, problem in enumerate(refused.problems):  # each one a tap away from its question
+            st.button(labelled(steps.get(problem.section, problem.section), t(problem.key, **problem.values), lang),
+                      key=f"capture_problem_{number}", type="tertiary", icon=":material/arrow_forward:",
+                      on_click=go_to, args=(prefix, capture_form.STEPS.index(problem.section),
+                                            (problem.section, problem.item)))
         return
     except UserFacingError as error:  # a refused capture, or a write the server's disk refused: the draft stays
         st.error(error_text(error), icon=":material/error:")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import capture, photos, settings
+from audit import capture, photos, previous, settings
 from audit.capture import Checklist, Draft
-from audit.i18n import fmt_money
+from audit.i18n import fmt_date, fmt_money
 from audit.ui.context import current_user, db, lang, t
-from audit.ui.markdown import md_escape
+from audit.ui.markdown import Markdown, md_escape
 from audit.ui.widgets import show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
@@ -54,46 +54,125 @@ def text(widget, label: str, key: str, current, field: str, **kwargs) -> str:
                   **kwargs)
 
 
-def shelf(draft: Draft, plan: Checklist) -> None:
-    answers = draft.answers.setdefault("shelf", {})
+# ---------------------------------------------------------------- exceptions first: one row per line
+
+SHELF_PROBLEMS = {"fifo_broken": ("fifo_ok", False), "near_expiry": ("near_expiry", True), "damaged": ("damaged", True)}
+TAG_FAULTS = {"misplaced": "tag_placed_ok", "wrong_product": "tag_matches", "illegible": "tag_legible"}
+
+
+def focus_key(prefix: str) -> str:
+    """Where the submit list sent the merchandiser: (section, item) of the question to answer."""
+    return f"{prefix}:focus"
+
+
+def _row(prefix: str, section: str, code: str):
+    """A line's bordered row, marked when the submit list pointed at it (and scrolled to, see audit_form)."""
+    focused = st.session_state.get(focus_key(prefix)) == (section, code)
+    return st.container(border=True, key=f"row-{section}-{code}" + ("-focus" if focused else ""))
+
+
+def _mark_checked(line: dict, before: dict) -> None:
+    """A line changed by hand is checked one by one, even if it was confirmed in bulk first."""
+    if {k: v for k, v in line.items() if k != "how"} != {k: v for k, v in before.items() if k != "how"}:
+        line["how"] = previous.HOW_CHECKED
+
+
+def _last_text(parts: list[str]) -> str:
+    shown = [p for p in parts if p]
+    return t("capture.last_time", what=Markdown(" · ".join(shown))) if shown else ""
+
+
+def _how_badge(line: dict) -> str:
+    return f" :blue-badge[{t('capture.as_last_time')}]" if line.get("how") == previous.HOW_BULK else ""
+
+
+def bulk_bar(draft: Draft, plan: Checklist, sections: tuple[str, ...], label_key: str) -> None:
+    """The one tap that confirms a section as found last time (needs a shelf photo in this audit)."""
     prefix = draft.submission_key[:8]
+    last = previous.last_answers(db(), draft.store_code)
+    codes = {"shelf": plan.skus.code, "price": plan.skus.code, "pop": plan.pop_types.code}
+    waiting = sum(len(previous.confirmable(last, s, codes[s], draft.answers)) for s in sections)
+    if last.audit_id is None or not waiting:
+        return
+    has_photo = previous.EVIDENCE_SECTION in set(capture.draft_photos(db(), draft).section)
+
+    def confirm() -> None:
+        with show_user_error():
+            capture.confirm_as_last_time(db(), draft, plan, sections)
+            for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}:")
+                        and k.split(":")[1] in ("s", "p", "pop")]:
+                del st.session_state[key]  # the rows show the confirmed answers when drawn again
+
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.caption(t("capture.bulk_hint", n=waiting, date=fmt_date(last.visit_date, lang())) if has_photo
+                 else t("capture.bulk_needs_photo_hint"))
+    right.button(t(label_key, n=waiting), key=f"{prefix}:bulk:{'-'.join(sections)}", on_click=confirm,
+                 disabled=not has_photo, icon=":material/done_all:", width="stretch", type="primary")
+
+
+def shelf(draft: Draft, plan: Checklist) -> None:
     st.caption(t("capture.shelf.hint"))
+    bulk_bar(draft, plan, ("shelf", "price"), "capture.confirm_shelf_and_prices")
+    last = previous.last_answers(db(), draft.store_code)
+    levels = {level: t(f"capture.level_short.{level}") for level in LEVELS}
     for sku in plan.skus.itertuples():
-        line = answers.setdefault(sku.code, {})
-        with st.container(border=True):
-            extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
-            st.markdown(f"**{md_escape(sku.name)}** · {sku.code}{extra}")
-            line["in_stock"] = choose(t("capture.in_stock"), _yes_no(), f"{prefix}:s:{sku.code}:stock",
-                                      line.get("in_stock"))
-            if line["in_stock"]:
-                rule = t("capture.error.facings", sku=sku.name, **capture.FACINGS_LIMITS)
-                left, _ = st.columns([1, 2])
-                with left:
-                    line["facings"] = number(t("capture.facings"), f"{prefix}:s:{sku.code}:facings",
-                                             line.get("facings"), capture.MIN_FACINGS, capture.MAX_FACINGS,
-                                             help=rule)
-                if line["facings"] is not None and not capture.facings_ok(line["facings"]):
-                    st.error(rule, icon=":material/error:")  # a draft saved before the limits agreed (0)
-                # Its own full-width row: the four levels do not fit beside the facings on a tablet.
-                levels = {level: f"{LEVEL_ICONS[level]} {t(f'capture.level.{level}')}" for level in LEVELS}
-                line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{prefix}:s:{sku.code}:level",
-                                             line.get("shelf_level"))
-                cols = st.columns(3)
-                for col, question in zip(cols, ("fifo_ok", "near_expiry", "damaged")):
-                    with col:
-                        line[question] = choose(t(f"capture.{question}"), _yes_no(),
-                                                f"{prefix}:s:{sku.code}:{question}", line.get(question))
-            elif line["in_stock"] is False:
-                line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{prefix}:s:{sku.code}:restocked",
-                                           line.get("restocked"))
+        shelf_row(draft, sku, last.line("shelf", sku.code), levels)
     extra_options = capture.other_skus(db(), plan, lang())
     if extra_options:
         added = st.selectbox(t("capture.add_sku"), list(extra_options), format_func=extra_options.get, index=None,
-                             key=f"{prefix}:add_sku", placeholder=t("common.choose"))
+                             key=f"{draft.submission_key[:8]}:add_sku", placeholder=t("common.choose"))
         if added and added not in draft.answers.setdefault("extra_skus", []):
             draft.answers["extra_skus"].append(added)
-            st.session_state.pop(f"{prefix}:add_sku")
+            st.session_state.pop(f"{draft.submission_key[:8]}:add_sku")
             _save_and_rerun(draft)
+
+
+@st.fragment
+def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
+    """One SKU: in stock, facings and level side by side; problems (FIFO, expiry, damage) or restocking
+    open only when asked. A tap reruns this row alone (st.fragment)."""
+    prefix = draft.submission_key[:8]
+    line = draft.answers.setdefault("shelf", {}).setdefault(sku.code, {})
+    before = dict(line)
+    key = f"{prefix}:s:{sku.code}"
+    last_level = t(f"capture.level_short.{last['shelf_level']}") if last.get("shelf_level") else ""
+    with _row(prefix, "shelf", sku.code):
+        extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
+        seen = (t("capture.out_of_stock_short") if last.get("in_stock") is False
+                else t("capture.facings_short", n=int(last["facings"])) if last.get("facings") else "")
+        st.markdown(f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
+                    f"{_how_badge(line)}")
+        stock, facings, level, problems_at = st.columns([2.3, 1.7, 4.2, 1.1], vertical_alignment="center")
+        with stock:
+            line["in_stock"] = choose(t("capture.in_stock"), {True: t("capture.stock_yes"), False: t("capture.stock_no")},
+                                      f"{key}:stock", line.get("in_stock"), label_visibility="collapsed")
+        if line["in_stock"]:
+            with facings:
+                line["facings"] = number(t("capture.facings"), f"{key}:facings", line.get("facings"),
+                                         capture.MIN_FACINGS, capture.MAX_FACINGS, label_visibility="collapsed",
+                                         placeholder=t("capture.facings"))
+            with level:
+                line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{key}:level", line.get("shelf_level"),
+                                             label_visibility="collapsed")
+            problems = {name: t(f"capture.problem_short.{name}") for name in SHELF_PROBLEMS}
+            marked = [name for name, (field, bad) in SHELF_PROBLEMS.items() if line.get(field) is bad]
+            with problems_at.popover(f"{len(marked)}" if marked else "", icon=":material/report:",
+                                     help=t("capture.problems_found"), width="stretch"):
+                chosen = st.pills(t("capture.problems_found"), list(problems), format_func=problems.get,
+                                  selection_mode="multi", key=_start(f"{key}:problems", marked))
+            for name, (field, bad) in SHELF_PROBLEMS.items():
+                line[field] = bad if name in chosen else not bad  # nothing marked: no problem seen
+            if line["facings"] is not None and not capture.facings_ok(line["facings"]):
+                st.error(t("capture.error.facings", sku=sku.name, **capture.FACINGS_LIMITS), icon=":material/error:")
+        elif line["in_stock"] is False:
+            with facings:
+                st.caption(t("capture.restocked"))
+            with level:
+                line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{key}:restocked", line.get("restocked"),
+                                           label_visibility="collapsed")
+    _mark_checked(line, before)
+    if line != before:
+        capture.save_draft(db(), draft)
 
 
 def _save_and_rerun(draft: Draft) -> None:
@@ -102,28 +181,49 @@ def _save_and_rerun(draft: Draft) -> None:
 
 
 def price(draft: Draft, plan: Checklist) -> None:
-    answers = draft.answers.setdefault("price", {})
-    prefix = draft.submission_key[:8]
     tolerance = settings.load(db()).price_tolerance
     st.caption(t("capture.price.hint", pct=round(tolerance * 100)))
+    bulk_bar(draft, plan, ("price",), "capture.confirm_prices")
+    last = previous.last_answers(db(), draft.store_code)
     for sku in plan.skus.itertuples():
-        tag = answers.setdefault(sku.code, {})
-        with st.container(border=True):
-            st.markdown(f"**{md_escape(sku.name)}** · {t('capture.rrp')} {fmt_money(sku.rrp)}")
-            tag["tag_present"] = choose(t("capture.tag_present"), _yes_no(), f"{prefix}:p:{sku.code}:present",
-                                        tag.get("tag_present"))
-            if tag["tag_present"]:
-                cols = st.columns(3)
-                for col, question in zip(cols, ("tag_placed_ok", "tag_matches", "tag_legible")):
-                    with col:
-                        tag[question] = choose(t(f"capture.{question}"), _yes_no(), f"{prefix}:p:{sku.code}:{question}",
-                                               tag.get(question))
-            tag["shelf_price"] = number(t("capture.shelf_price"), f"{prefix}:p:{sku.code}:price", tag.get("shelf_price"),
-                                        0.0, float(capture.MAX_PRICE), step=0.1, format="%.2f")
-            if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
-                st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
-                           icon=":material/sell:")
-            _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
+        price_row(draft, sku, last.line("price", sku.code), tolerance)
+
+
+@st.fragment
+def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
+    """One SKU's tag and shelf price in one row; what is wrong with a tag opens only for a tag present."""
+    prefix = draft.submission_key[:8]
+    tag = draft.answers.setdefault("price", {}).setdefault(sku.code, {})
+    before = dict(tag)
+    key = f"{prefix}:p:{sku.code}"
+    with _row(prefix, "price", sku.code):
+        seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
+        st.markdown(f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · "
+                    f"{_last_text([seen])}]{_how_badge(tag)}")
+        present, shelf_price, faults_at = st.columns([3, 3, 1.2], vertical_alignment="center")
+        with present:
+            tag["tag_present"] = choose(t("capture.tag_present"), {True: t("capture.tag_yes"), False: t("capture.tag_no")},
+                                        f"{key}:present", tag.get("tag_present"), label_visibility="collapsed")
+        with shelf_price:
+            tag["shelf_price"] = number(t("capture.shelf_price"), f"{key}:price", tag.get("shelf_price"), 0.0,
+                                        float(capture.MAX_PRICE), step=0.1, format="%.2f",
+                                        label_visibility="collapsed", placeholder=t("capture.price_placeholder"))
+        if tag["tag_present"]:
+            faults = {name: t(f"capture.tag_fault.{name}") for name in TAG_FAULTS}
+            marked = [n for n, field in TAG_FAULTS.items() if tag.get(field) is False]
+            with faults_at.popover(f"{len(marked)}" if marked else "", icon=":material/report:",
+                                   help=t("capture.tag_faults"), width="stretch"):
+                chosen = st.pills(t("capture.tag_faults"), list(faults), format_func=faults.get,
+                                  selection_mode="multi", key=_start(f"{key}:faults", marked))
+            for name, field in TAG_FAULTS.items():
+                tag[field] = name not in chosen  # nothing marked: the tag is right
+        if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
+            st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
+                       icon=":material/sell:")
+        _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
+    _mark_checked(tag, before)
+    if tag != before:
+        capture.save_draft(db(), draft)
 
 
 def _problem_flag(problem: capture.Problem | None) -> None:
@@ -133,22 +233,37 @@ def _problem_flag(problem: capture.Problem | None) -> None:
 
 
 def pop(draft: Draft, plan: Checklist) -> None:
-    answers = draft.answers.setdefault("pop", {})
-    prefix = draft.submission_key[:8]
     if plan.pop_types.empty:
         st.info(t("capture.pop.none"))
+        return
+    bulk_bar(draft, plan, ("pop",), "capture.confirm_pop")
+    last = previous.last_answers(db(), draft.store_code)
     conditions = {c: t(f"capture.condition.{c}") for c in capture.POP_CONDITIONS}
     for pop_type in plan.pop_types.itertuples():
-        answer = answers.setdefault(pop_type.code, {})
-        with st.container(border=True):
-            left, right = st.columns(2)
-            with left:
-                answer["present"] = choose(md_escape(pop_type.name), _yes_no(), f"{prefix}:pop:{pop_type.code}",
-                                           answer.get("present"))
-            with right:
-                if answer["present"]:
-                    answer["condition"] = choose(t("capture.condition"), conditions,
-                                                 f"{prefix}:pop:{pop_type.code}:condition", answer.get("condition"))
+        pop_row(draft, pop_type, last.line("pop", pop_type.code), conditions)
+
+
+@st.fragment
+def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
+    prefix = draft.submission_key[:8]
+    answer = draft.answers.setdefault("pop", {}).setdefault(pop_type.code, {})
+    before = dict(answer)
+    key = f"{prefix}:pop:{pop_type.code}"
+    with _row(prefix, "pop", pop_type.code):
+        seen = (conditions.get(last.get("condition")) if last.get("present") else
+                t("capture.pop_absent") if last.get("present") is False else "")
+        st.markdown(f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]{_how_badge(answer)}")
+        present, condition = st.columns([3, 5], vertical_alignment="center")
+        with present:
+            answer["present"] = choose(md_escape(pop_type.name), _yes_no(), key, answer.get("present"),
+                                       label_visibility="collapsed")
+        if answer["present"]:
+            with condition:
+                answer["condition"] = choose(t("capture.condition"), conditions, f"{key}:condition",
+                                             answer.get("condition"), label_visibility="collapsed")
+    _mark_checked(answer, before)
+    if answer != before:
+        capture.save_draft(db(), draft)
 
 
 def competitors(draft: Draft, plan: Checklist) -> None:

@@ -82,6 +82,7 @@ def sign_in(username: str, password: str) -> User | None:
     if user is not None:
         token = auth.start_session(db(), user.username)
         st.session_state.session_token = token
+        st.session_state.just_signed_in = True  # app.py takes the user to their landing page
         # The server sets the cookie (HttpOnly, out of reach of scripts) in exchange for a one-time ticket.
         ticket = auth.issue_cookie_ticket(db(), token)
         _queue_script(f"fetch({json.dumps(web.SESSION_PATH)}, {{method: 'POST', body: {json.dumps(ticket)}, "

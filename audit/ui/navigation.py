@@ -42,6 +42,18 @@ def page_specs_for(user: User | None) -> list[PageSpec]:
     return [spec for spec in PAGES if user.role in spec.roles]
 
 
+# Where a role starts its day when it signs in at the app's front door: a merchandiser on today's plan.
+LANDING = {"merchandiser": "views/capture.py"}
+
+
+def land_after_sign_in(user: User, page) -> None:
+    """Right after a sign-in at "/" (no shared link, no query), go to the role's landing page."""
+    if not st.session_state.pop("just_signed_in", False):
+        return
+    if user.role in LANDING and page.url_path == "" and not st.query_params:
+        st.switch_page(LANDING[user.role])
+
+
 def url_path(spec: PageSpec) -> str:
     return Path(spec.path).stem
 

@@ -1,0 +1,96 @@
+"""Exceptions first (issue 14): the last audit's answers are the starting point, confirmed in one tap only
+with a shelf photo, recorded per line as confirmed in bulk or checked one by one, and shown to managers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from audit import auth, capture, photos, previous
+from tests.test_capture import complete_answers, merch, picture
+
+
+def audited_store(db, username="merch01") -> str:
+    """A store of this merchandiser with an earlier audit."""
+    return db.query_one("""SELECT s.code FROM stores s WHERE s.merchandiser = ?
+                           AND EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY s.code""",
+                        [username])[0]
+
+
+@pytest.fixture
+def fresh_draft(demo_db, demo_dir):
+    user, store = merch(demo_db), audited_store(demo_db)
+    draft = capture.open_draft(demo_db, user, store, now=datetime(2026, 11, 21, 9, 0))
+    return user, draft, capture.checklist(demo_db, user, store, "en")
+
+
+def test_last_answers_are_the_latest_audits_lines(demo_db):
+    store = audited_store(demo_db)
+    last = previous.last_answers(demo_db, store)
+    audit_id = demo_db.query_one("SELECT id FROM audits WHERE store_code = ? ORDER BY visit_date DESC, id DESC LIMIT 1",
+                                 [store])[0]
+    assert last.audit_id == audit_id
+    rows = demo_db.cursor().execute("SELECT product_code, in_stock, facings, shelf_level, shelf_price::DOUBLE"
+                                    " FROM audit_lines WHERE audit_id = ?", [audit_id]).fetchall()
+    assert rows
+    for code, in_stock, facings, level, price in rows:
+        shelf, tag = last.line("shelf", code), last.line("price", code)
+        assert shelf["in_stock"] is in_stock and tag["shelf_price"] == price
+        assert (shelf["facings"], shelf["shelf_level"]) == ((facings, level) if in_stock else (None, None))
+    assert previous.last_answers(demo_db, "NO-SUCH-STORE") == previous.Previous()
+
+
+def test_confirming_needs_a_shelf_photo(demo_db, fresh_draft):
+    user, draft, plan = fresh_draft
+    with pytest.raises(capture.CaptureError) as refused:
+        capture.confirm_as_last_time(demo_db, draft, plan, ["shelf", "price"])
+    assert refused.value.key == "capture.error.bulk_needs_photo"
+    assert "货架照片" in refused.value.message("zh")
+    assert capture.get_draft(demo_db, user, draft.store_code).answers == {}  # nothing filled
+
+
+def test_confirming_fills_only_unanswered_lines_and_marks_them_bulk(demo_db, fresh_draft):
+    user, draft, plan = fresh_draft
+    last = previous.last_answers(demo_db, draft.store_code)
+    codes = list(plan.skus.code)
+    mine = codes[0]
+    draft.answers = {"shelf": {mine: {"in_stock": False, "restocked": True}}}  # answered by hand first
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(3)), "shelf")
+    filled = capture.confirm_as_last_time(demo_db, draft, plan, ["shelf", "price", "pop"])
+    saved = capture.get_draft(demo_db, user, draft.store_code).answers
+    answered_last_time = [c for c in codes if c in last.answers["shelf"]]
+    assert filled == len(answered_last_time) - 1 + len(answered_last_time) + len(last.answers["pop"])
+    assert saved["shelf"][mine] == {"in_stock": False, "restocked": True}  # a hand answer is never overwritten
+    for code in answered_last_time[1:]:
+        assert saved["shelf"][code]["how"] == previous.HOW_BULK
+        assert {k: v for k, v in saved["shelf"][code].items() if k != "how"} == last.line("shelf", code)
+        assert saved["price"][code]["shelf_price"] == last.line("price", code)["shelf_price"]
+
+
+def test_submit_records_how_each_line_was_answered_and_the_record_shows_it(demo_db, fresh_draft):
+    user, draft, plan = fresh_draft
+    answers = complete_answers(plan)
+    codes = list(plan.skus.code)
+    for code in codes[1:]:
+        answers["shelf"][code]["how"] = previous.HOW_BULK
+    answers["price"][codes[0]]["how"] = previous.HOW_BULK
+    draft.answers = answers
+    capture.save_draft(demo_db, draft)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(4)), "store")
+    with pytest.raises(capture.SubmitRefused) as refused:  # bulk answers without a shelf photo
+        capture.submit(demo_db, user, draft.submission_key)
+    assert [p.key for p in refused.value.problems] == ["capture.error.bulk_needs_photo"]
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(5)), "shelf")
+    audit_id = capture.submit(demo_db, user, draft.submission_key).audit_id
+    record = capture.audit_record(demo_db, auth.get_user(demo_db, "manager"), audit_id, "en")
+    lines = record.lines.set_index("product_code")
+    assert lines.loc[codes[0], "shelf_answered"] == "checked" and lines.loc[codes[0], "price_answered"] == "bulk"
+    assert set(lines.loc[codes[1:], "shelf_answered"]) == {"bulk"}
+    assert set(lines.loc[codes[1:], "price_answered"]) == {"checked"}
+    assert set(record.pop.answered) <= {"checked"}
+
+
+def test_a_store_never_audited_has_nothing_to_confirm(demo_db, fresh_draft):
+    user, draft, plan = fresh_draft
+    never = previous.Previous()
+    assert previous.confirmable(never, "shelf", plan.skus.code, {}) == []
