@@ -537,6 +537,7 @@ class Findings:
     price_problems: list[tuple[str, str]]   # (SKU name, problem: no_tag | wrong_tag | below_rrp)
     missing_pop: list[str]
     competitor_activity: list[tuple[str, str]]  # (brand, kind)
+    freshness: list[tuple[str, str]] = ()       # (SKU name, problem: fifo_broken | near_expiry | damaged)
 
 
 def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findings | None:
@@ -570,6 +571,12 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
         competitor_activity=rows(
             f"SELECT coalesce(c.{names}, o.competitor_other), o.kind FROM competitor_observations o"
             " LEFT JOIN competitors c ON c.code = o.competitor_code WHERE o.audit_id = ? ORDER BY o.id"),
+        freshness=rows(
+            f"""SELECT p.{names}, problem FROM audit_lines l JOIN products p ON p.code = l.product_code,
+                       (VALUES ('fifo_broken', 1), ('near_expiry', 2), ('damaged', 3)) problems(problem, n)
+                WHERE l.audit_id = ? AND CASE problem WHEN 'fifo_broken' THEN NOT l.fifo_ok
+                                                      WHEN 'near_expiry' THEN l.near_expiry ELSE l.damaged END
+                ORDER BY p.code, n"""),
     )
 
 

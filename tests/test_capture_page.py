@@ -286,3 +286,45 @@ def test_a_shelf_confirmed_as_last_time_in_one_tap_then_one_change(demo_db):
     changed = capture.get_draft(demo_db, user, store).answers["shelf"][first]
     assert changed["how"] == "checked" and changed["facings"] == shown.value
     assert not [b for b in at.button if b.key == bulk]  # nothing left to confirm
+
+
+def test_an_unfinished_audit_comes_first_and_the_summary_says_what_was_found_and_when_nothing_is_due(demo_db):
+    user = auth.get_user(demo_db, "merch01")
+    queue = capture.store_queue(demo_db, user, "en")
+    last = queue.code.iloc[-1]  # the store least due: a draft must still come first
+    capture.open_draft(demo_db, user, last)
+    at = session(demo_db)
+    first = next(b for b in at.button if b.key and b.key.startswith(("open_", "resume_")))
+    assert first.key == f"resume_{last}"
+    assert at.subheader[0].value == "Unfinished audits"
+
+
+def test_the_summary_lists_freshness_problems_and_says_when_nothing_else_is_due(demo_db, demo_dir):
+    from datetime import datetime
+
+    from tests.test_capture import complete_answers, picture
+
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    with demo_db.write() as cur:  # merch01 keeps this one store, and no plan elsewhere
+        cur.execute("UPDATE stores SET merchandiser = 'merch02' WHERE merchandiser = 'merch01' AND code <> ?", [store])
+        cur.execute("DELETE FROM planned_visits WHERE merchandiser = 'merch01'")
+    draft = capture.open_draft(demo_db, user, store, now=datetime.now())
+    plan = capture.checklist(demo_db, user, store, "en")
+    draft.answers = complete_answers(plan)
+    stocked = [c for c, line in draft.answers["shelf"].items() if line["in_stock"]]
+    draft.answers["shelf"][stocked[0]].update(near_expiry=True, damaged=True)
+    capture.save_draft(demo_db, draft)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(21)), "store")
+    audit_id = capture.submit(demo_db, user, draft.submission_key).audit_id
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "merch01")
+    at.session_state["capture_submitted"] = (store, audit_id)
+    at.run().switch_page("views/capture.py").run()
+    assert not at.exception, at.exception
+    name = plan.skus.set_index("code").name[stocked[0]]
+    found = as_shown("\n".join(m.value for m in at.markdown))
+    assert f"Freshness: {name} (Near expiry), {name} (Damaged)" in found
+    assert [i.value for i in at.info] == ["Nothing else is due today: every store on your list is up to date."]
+    tap(at, "capture_done")
+    assert not at.info or at.info[0].value != "Nothing else is due today: every store on your list is up to date."

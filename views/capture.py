@@ -31,7 +31,8 @@ def since_text(days_since) -> str:
     return t("capture.visited_today") if days_since == 0 else t("capture.days_since", n=int(days_since))
 
 
-def store_card(store, number: int | None = None, leg_km=None, done: bool = False, highlight: bool = False) -> None:
+def store_card(store, number: int | None = None, leg_km=None, done: bool = False, highlight: bool = False,
+               key: str = "open") -> None:
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
@@ -42,7 +43,7 @@ def store_card(store, number: int | None = None, leg_km=None, done: bool = False
             st.markdown(f"{prefix}**{md_escape(store.name)}** · {md_escape(store.code)} · "
                         f"{t('stores.grade')} {store.grade}  \n{status} {since_text(store.days_since)}{leg}")
         with right:
-            if st.button(t("capture.open"), key=f"open_{store.code}", width="stretch",
+            if st.button(t("capture.open"), key=f"{key}_{store.code}", width="stretch",
                          type="primary" if highlight else "secondary"):
                 open_store(store.code)
 
@@ -70,6 +71,11 @@ def start_screen() -> None:
     if search:
         queue = queue[queue.code.str.lower().str.contains(search, regex=False)
                       | queue.name.str.lower().str.contains(search, regex=False)]
+    drafts = queue[queue.status == "draft"] if not search else queue.iloc[:0]
+    if not drafts.empty:  # an audit begun and not sent comes before anything else
+        st.subheader(t("capture.continue_heading"), anchor=False)
+        for store in drafts.itertuples():
+            store_card(store, highlight=True, key="resume")
     today_plan = plans.today_plan(db, user, lang)
     planned = set(today_plan.stops.code)
     if planned and not search:
@@ -77,7 +83,8 @@ def start_screen() -> None:
         st.subheader(t("capture.other_stores"), anchor=False)
         st.caption(t("capture.unplanned_hint"))
         queue = queue[~queue.code.isin(planned)]
-    if queue.empty:
+    queue = queue[~queue.code.isin(drafts.code)]
+    if queue.empty and drafts.empty:
         st.info(t("stores.no_match") if search else t("capture.no_other_stores") if planned else t("stores.none_yet"))
     for store in queue.head(60).itertuples():
         store_card(store)
@@ -194,6 +201,8 @@ def summary(store_code: str, audit_id: int) -> None:
         if right.button(t("capture.audit_next"), type="primary", key="audit_next"):
             st.session_state.pop("capture_submitted")
             open_store(store["code"])
+    else:
+        st.info(t("capture.nothing_due"), icon=":material/task_alt:")
     if st.button(t("capture.done"), key="capture_done"):
         st.session_state.pop("capture_submitted")
         st.rerun()

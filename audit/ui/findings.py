@@ -20,6 +20,8 @@ def findings_box(findings: capture.Findings | None, heading: str = "capture.last
         lines = [
             (t("capture.found.stock_outs"), findings.stock_outs),
             (t("capture.found.price"), [aside(name, t("capture.problem." + p), here) for name, p in findings.price_problems]),
+            (t("capture.found.freshness"), [aside(name, t("capture.problem_short." + p), here)
+                                            for name, p in findings.freshness]),
             (t("capture.found.pop"), findings.missing_pop),
             (t("capture.found.competitors"), [aside(brand, t("capture.kind." + kind), here)
                                               for brand, kind in findings.competitor_activity]),
