@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from audit import config
 from audit.db import Database
 from audit.errors import UserFacingError
+from audit.i18n import local_or_english, person_sql
 
 _hasher = PasswordHasher()
 
@@ -35,13 +36,18 @@ class User:
     role: str
     dealer_code: str | None
     language: str
+    display_name_en: str | None = None
 
     @property
     def sees_all_stores(self) -> bool:
         return self.role in ("manager", "admin")
 
+    def name(self, lang: str) -> str:
+        """The display name for a page in `lang` (the English one on English pages, when there is one)."""
+        return local_or_english(self.display_name, self.display_name_en, lang)
 
-_USER_COLUMNS = "username, display_name, role, dealer_code, language"
+
+_USER_COLUMNS = "username, display_name, role, dealer_code, language, display_name_en"
 # Demo accounts (password "demo") stop working once the company has an administrator of its own: from then on
 # the data is real. One condition for sign-in and for every session check (a demo session ends at once).
 CAN_SIGN_IN = """active AND (NOT is_demo OR NOT EXISTS (
@@ -53,12 +59,12 @@ def get_user(db: Database, username: str) -> User | None:
     return User(*row) if row else None
 
 
-def listed_demo_accounts(db: Database):
+def listed_demo_accounts(db: Database, lang: str):
     """The demo accounts the sign-in page offers (one per role, with how many more), only while every account
     is a demo one: once real users exist, nobody is shown a password."""
     return db.query_df(
-        f"""SELECT username, role, display_name, count(*) OVER (PARTITION BY role) - 1 AS others
-            FROM users WHERE is_demo AND {CAN_SIGN_IN} AND NOT EXISTS (SELECT 1 FROM users own WHERE NOT own.is_demo)
+        f"""SELECT username, role, {person_sql(lang)} AS display_name, count(*) OVER (PARTITION BY role) - 1 AS others
+            FROM users u WHERE is_demo AND {CAN_SIGN_IN} AND NOT EXISTS (SELECT 1 FROM users own WHERE NOT own.is_demo)
             QUALIFY row_number() OVER (PARTITION BY role ORDER BY username) = 1
             ORDER BY list_position(['admin', 'manager', 'merchandiser', 'dealer'], role)""")
 

@@ -10,9 +10,9 @@ from audit import scoring
 from audit.auth import User
 from audit.db import Database
 from audit.filters import DashboardFilters
-from audit.i18n import name_column
+from audit.i18n import city_sql, name_column, person_sql, store_name_sql
 from audit.settings import COMPONENTS, ScoringSettings
-from audit.stores import scope_clause, store_display_name
+from audit.stores import scope_clause
 
 TILE_MEASURES = ("score", "availability", "eye_level", "price", "pop")
 DIMENSIONS = ("region", "channel", "grade", "dealer", "merchandiser")
@@ -81,7 +81,7 @@ def breakdown(db: Database, viewer: User, filters: DashboardFilters, settings: S
         "channel": ("channel", "g.key", ""),
         "grade": ("grade", "g.key", ""),
         "dealer": ("dealer_code", f"d.{names}", "LEFT JOIN dealers d ON d.code = g.key"),
-        "merchandiser": ("merchandiser", "u.display_name", "LEFT JOIN users u ON u.username = g.key"),
+        "merchandiser": ("merchandiser", person_sql(lang), "LEFT JOIN users u ON u.username = g.key"),
     }[dimension]
     head, params = _scored(viewer, filters, settings)
     averages = ", ".join(f"avg({c}) AS {c}" for c in ("score", *COMPONENTS))
@@ -102,7 +102,7 @@ def store_scores(db: Database, viewer: User, filters: DashboardFilters, settings
         f"""{head}, per_store AS (
                 SELECT store_code, {averages}, count(*) AS audits, max(visit_date) AS last_visit
                 FROM scored GROUP BY 1)
-            SELECT s.code, {store_display_name(lang)} AS name, s.city, s.grade, s.channel, s.latitude,
+            SELECT s.code, {store_name_sql(lang)} AS name, {city_sql(lang)} AS city, s.grade, s.channel, s.latitude,
                    s.longitude, p.* EXCLUDE (store_code)
             FROM per_store p JOIN stores s ON s.code = p.store_code
             ORDER BY p.score NULLS LAST, s.code""", params)

@@ -104,6 +104,10 @@ DEALERS = [  # code, English, Chinese, regions served (the first is its home reg
     ("D07", "Bashu Trading", "巴蜀商贸有限公司", ["SW"]), ("D08", "Chuchu Supply", "楚楚供应链有限公司", ["C", "SW"]),
 ]
 MERCHANDISER_NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈杰", "杨静", "赵磊", "黄艳", "周强", "吴芳", "徐勇", "孙军"]
+# The accounts' names in pinyin, as English pages show them (issue 13: no Chinese names on English screens).
+ENGLISH_NAMES = {"王伟": "Wang Wei", "李娜": "Li Na", "张敏": "Zhang Min", "刘洋": "Liu Yang", "陈杰": "Chen Jie",
+                 "杨静": "Yang Jing", "赵磊": "Zhao Lei", "黄艳": "Huang Yan", "周强": "Zhou Qiang", "吴芳": "Wu Fang",
+                 "徐勇": "Xu Yong", "孙军": "Sun Jun", "陈静": "Chen Jing", "郑丽": "Zheng Li"}
 TABLETS = ["iPad (9th generation)", "HUAWEI MatePad 11", "Xiaomi Pad 6"]
 
 # category code, English, Chinese, our brand (en, zh), price range, products (en, zh)
@@ -243,10 +247,11 @@ def _password_hashes(count: int) -> list[Future]:
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
     """The demo accounts, without their password hashes (_password_hashes)."""
-    rows = [("admin", "陈静", "admin", None), ("manager", "郑丽", "manager", None)]
-    rows += [(username, name, "merchandiser", None) for username, name, _ in merchandisers]
-    rows += [(f"dealer{code[1:]}", f"{zh} ({en})", "dealer", code) for code, en, zh, _ in DEALERS]
-    frame = pd.DataFrame(rows, columns=["username", "display_name", "role", "dealer_code"])
+    rows = [("admin", "陈静", ENGLISH_NAMES["陈静"], "admin", None),
+            ("manager", "郑丽", ENGLISH_NAMES["郑丽"], "manager", None)]
+    rows += [(username, name, ENGLISH_NAMES[name], "merchandiser", None) for username, name, _ in merchandisers]
+    rows += [(f"dealer{code[1:]}", f"{zh} ({en})", en, "dealer", code) for code, en, zh, _ in DEALERS]
+    frame = pd.DataFrame(rows, columns=["username", "display_name", "display_name_en", "role", "dealer_code"])
     return frame.assign(is_demo=True, created_at=stamp, updated_at=stamp)
 
 
@@ -288,7 +293,7 @@ def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, 
 def _store_row(rng: np.random.Generator, number: int, region_index: int, channel: str, grade: str,
                merchandiser_by_city, dealers_by_region) -> tuple:
     region_code, _, _, cities = REGIONS[region_index]
-    _, city_zh, lat, lon = _pick(rng, cities)
+    city_en, city_zh, lat, lon = _pick(rng, cities)
     subs = SUB_CHANNELS[channel]
     sub = _pick(rng, list(subs), list(subs.values()))
     trade_zh, trade_en = _pick(rng, TRADE_NAMES)
@@ -304,7 +309,7 @@ def _store_row(rng: np.random.Generator, number: int, region_index: int, channel
         f"{city_zh}市{street_zh}{int(rng.integers(1, 800))}号",
         _phone(rng), _person(rng), _pick(rng, CONTACT_ROLES),
         _pick(rng, ownerships, ownership_weights), _pick(rng, categories, category_weights),
-        channel, sub, grade, region_code, city_zh,
+        channel, sub, grade, region_code, city_zh, city_en,
         round(lat + rng.normal(0, 0.06), 5), round(lon + rng.normal(0, 0.06), 5),
         _pick(rng, dealers_by_region[region_code]), merchandiser_by_city[city_zh],
         "、".join(OUR_BRANDS_ZH[: int(rng.integers(2, 5))] + competitor_brands),
@@ -313,8 +318,8 @@ def _store_row(rng: np.random.Generator, number: int, region_index: int, channel
 
 
 STORE_COLUMNS = ["code", "name", "name_en", "address", "phone", "contact_name", "contact_role", "ownership", "category",
-                 "channel", "sub_channel", "grade", "region_code", "city", "latitude", "longitude", "dealer_code",
-                 "merchandiser", "brands_carried", "credit_notes"]
+                 "channel", "sub_channel", "grade", "region_code", "city", "city_en", "latitude", "longitude",
+                 "dealer_code", "merchandiser", "brands_carried", "credit_notes"]
 
 
 def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:

@@ -81,3 +81,29 @@ def fmt_money(value: float | None) -> str:
 def name_column(lang: str) -> str:
     """Master data carries names in both languages: name_en / name_zh."""
     return "name_zh" if lang == "zh" else "name_en"
+
+
+# Stores, cities and people are named as known locally (often in Chinese), with an optional English name
+# (issue 13): English views show the English name when there is one, Chinese views the local one. The rule is
+# written once, for SQL and for the few names already in Python; each kind of name has one expression below.
+def local_or_english(local: str | None, english: str | None, lang: str) -> str | None:
+    return local if lang == "zh" or is_missing(english) or not str(english).strip() else english
+
+
+def _local_or_english_sql(local: str, english: str, lang: str) -> str:
+    return local if lang == "zh" else f"coalesce(nullif(trim({english}), ''), {local})"
+
+
+def store_name_sql(lang: str, alias: str = "s") -> str:
+    """A store's name (stores aliased `alias`)."""
+    return _local_or_english_sql(f"{alias}.name", f"{alias}.name_en", lang)
+
+
+def city_sql(lang: str, alias: str = "s") -> str:
+    """A store's city (stores aliased `alias`)."""
+    return _local_or_english_sql(f"{alias}.city", f"{alias}.city_en", lang)
+
+
+def person_sql(lang: str, alias: str = "u") -> str:
+    """A user's display name (users aliased `alias`)."""
+    return _local_or_english_sql(f"{alias}.display_name", f"{alias}.display_name_en", lang)

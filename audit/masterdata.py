@@ -408,6 +408,7 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("users", "users", "username", (
         Field("username", "用户名", ("user", "login", "账号", "登录名", "用户账号"), required=True, type=USERNAME),
         Field("display_name", "姓名", ("name", "显示名称", "名字"), required=True),
+        Field("display_name_en", "英文姓名", ("english_name", "name_en", "英文名", "英文名字")),
         Field("role", "角色", ("岗位", "职位"), required=True, type=choice("role")),
         DEALER_FIELD,
         Field("password", "密码", ("初始密码",), type=PASSWORD, column="password_hash", keep_blank=True,
@@ -433,6 +434,7 @@ SPECS: dict[str, Kind] = {kind.name: kind for kind in (
         Field("grade", "等级", ("store_grade", "门店等级", "级别", "客户等级"), required=True, type=choice("grade")),
         replace(REGION_FIELD, required=True),
         Field("city", "城市", ("所在城市",)),
+        Field("city_en", "英文城市名", ("english_city", "city_english", "城市英文名", "英文城市")),
         Field("latitude", "纬度", ("lat",), type=LATITUDE),
         Field("longitude", "经度", ("lng", "lon", "long"), type=LONGITUDE),
         DEALER_FIELD,

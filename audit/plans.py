@@ -30,7 +30,8 @@ from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS
 from audit.db import Database
 from audit.errors import UserFacingError
-from audit.stores import scope_clause, store_display_name
+from audit.i18n import city_sql, person_sql, store_name_sql
+from audit.stores import scope_clause
 from audit.values import is_missing
 
 WORKING_DAYS = 5                      # Monday to Friday
@@ -485,10 +486,10 @@ def reassign_stores(db: Database, viewer: User | None, store_codes: Sequence[str
 
 # ---------------------------------------------------------------- reading plans
 
-def merchandisers(db: Database) -> dict[str, str]:
+def merchandisers(db: Database, lang: str) -> dict[str, str]:
     """Active merchandisers: username -> display name."""
     return dict(db.cursor().execute(
-        "SELECT username, display_name FROM users WHERE role = 'merchandiser' AND active ORDER BY username"
+        f"SELECT username, {person_sql(lang)} FROM users u WHERE role = 'merchandiser' AND active ORDER BY username"
     ).fetchall())
 
 
@@ -498,7 +499,8 @@ def week_plan(db: Database, viewer: User, monday: date, merchandiser: str, lang:
     today = today or date.today()
     scope, params = scope_clause(viewer)
     return db.query_df(
-        f"""SELECT pv.id, pv.planned_date, pv.store_code, {store_display_name(lang)} AS name, s.grade, s.city,
+        f"""SELECT pv.id, pv.planned_date, pv.store_code, {store_name_sql(lang)} AS name, s.grade,
+                   {city_sql(lang)} AS city,
                    s.latitude, s.longitude, {PLAN_STATUS_SQL} AS status
             FROM planned_visits pv JOIN stores s ON s.code = pv.store_code
             WHERE pv.merchandiser = ? AND pv.planned_date BETWEEN ? AND ? AND {scope}
@@ -506,7 +508,7 @@ def week_plan(db: Database, viewer: User, monday: date, merchandiser: str, lang:
         [today, today, merchandiser, week_start(monday), week_start(monday) + timedelta(days=6), *params])
 
 
-def week_overview(db: Database, viewer: User, monday: date, today: date | None = None) -> pd.DataFrame:
+def week_overview(db: Database, viewer: User, monday: date, lang: str, today: date | None = None) -> pd.DataFrame:
     """Per merchandiser: planned visits on each working day of the week, how many are done, stores."""
     today = today or date.today()
     monday = week_start(monday)
@@ -515,7 +517,7 @@ def week_overview(db: Database, viewer: User, monday: date, today: date | None =
     return db.query_df(
         f"""WITH mine AS (SELECT s.merchandiser, count(*) AS stores FROM stores s
                           WHERE s.active AND {scope} GROUP BY ALL)
-            SELECT u.username, u.display_name, coalesce(m.stores, 0) AS stores, {per_day},
+            SELECT u.username, {person_sql(lang)} AS display_name, coalesce(m.stores, 0) AS stores, {per_day},
                    count(pv.id) AS planned,
                    count(pv.id) FILTER (WHERE EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})) AS done
             FROM users u
@@ -531,8 +533,8 @@ def assigned_stores(db: Database, viewer: User, lang: str, merchandiser: str | N
     scope, params = scope_clause(viewer)
     who, who_params = ("s.merchandiser = ?", [merchandiser]) if merchandiser else ("TRUE", [])
     return db.query_df(
-        f"""SELECT s.code, {store_display_name(lang)} AS name, s.grade, s.city, s.merchandiser,
-                   u.display_name AS merchandiser_name
+        f"""SELECT s.code, {store_name_sql(lang)} AS name, s.grade, {city_sql(lang)} AS city, s.merchandiser,
+                   {person_sql(lang)} AS merchandiser_name
             FROM stores s LEFT JOIN users u ON u.username = s.merchandiser
             WHERE s.active AND {scope} AND {who} ORDER BY s.code""", [*params, *who_params])
 
@@ -605,7 +607,7 @@ def today_plan(db: Database, user: User, lang: str, today: date | None = None) -
     today = today or date.today()
     scope, params = scope_clause(user)
     stops = db.query_df(
-        f"""SELECT pv.store_code AS code, {store_display_name(lang)} AS name, s.grade, s.city,
+        f"""SELECT pv.store_code AS code, {store_name_sql(lang)} AS name, s.grade, {city_sql(lang)} AS city,
                    s.latitude, s.longitude, {PLAN_STATUS_SQL} AS status
             FROM planned_visits pv JOIN stores s ON s.code = pv.store_code
             WHERE pv.merchandiser = ? AND pv.planned_date = ? AND s.active AND {scope}

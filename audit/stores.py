@@ -8,7 +8,7 @@ import pandas as pd
 
 from audit.auth import User
 from audit.db import Database
-from audit.i18n import name_column
+from audit.i18n import city_sql, name_column, person_sql, store_name_sql
 
 CHANNELS = ("traditional", "modern", "special")
 GRADES = ("A", "B", "C")
@@ -38,9 +38,10 @@ class StoreFilters:
             term = f"%{self.search.strip().lower()}%"
             clauses.append(
                 "(lower(s.code) LIKE ? OR lower(s.name) LIKE ? OR lower(coalesce(s.name_en, '')) LIKE ?"
-                " OR lower(coalesce(s.city, '')) LIKE ? OR lower(coalesce(s.address, '')) LIKE ?)"
+                " OR lower(coalesce(s.city, '')) LIKE ? OR lower(coalesce(s.city_en, '')) LIKE ?"
+                " OR lower(coalesce(s.address, '')) LIKE ?)"
             )
-            params += [term] * 5
+            params += [term] * 6
         for column, values in (
             ("s.region_code", self.regions),
             ("s.channel", self.channels),
@@ -54,11 +55,6 @@ class StoreFilters:
         return clauses, params
 
 
-def store_display_name(lang: str, alias: str = "s") -> str:
-    """Chinese users see the local name; English users the English one when there is one."""
-    return f"{alias}.name" if lang == "zh" else f"coalesce({alias}.name_en, {alias}.name)"
-
-
 def list_stores(db: Database, viewer: User, filters: StoreFilters, lang: str, today: date | None = None) -> pd.DataFrame:
     scope, params = scope_clause(viewer)
     clauses, filter_params = filters.where()
@@ -69,8 +65,8 @@ def list_stores(db: Database, viewer: User, filters: StoreFilters, lang: str, to
                    count(*) FILTER (WHERE visit_date > ?::DATE - INTERVAL 28 DAY) AS visits_28d
             FROM audits GROUP BY store_code
         )
-        SELECT s.code, {store_display_name(lang)} AS name, s.city, r.{names} AS region, s.channel,
-               s.sub_channel, s.grade, d.{names} AS dealer, u.display_name AS merchandiser,
+        SELECT s.code, {store_name_sql(lang)} AS name, {city_sql(lang)} AS city, r.{names} AS region, s.channel,
+               s.sub_channel, s.grade, d.{names} AS dealer, {person_sql(lang)} AS merchandiser,
                v.last_visit, coalesce(v.visits_28d, 0) AS visits_28d
         FROM stores s
         LEFT JOIN regions r ON r.code = s.region_code
@@ -113,7 +109,7 @@ def filter_options(db: Database, viewer: User, lang: str) -> FilterOptions:
             f" WHERE {scope} ORDER BY 2"
         ),
         merchandisers=options(
-            f"SELECT DISTINCT u.username, u.display_name FROM stores s JOIN users u ON u.username = s.merchandiser"
+            f"SELECT DISTINCT u.username, {person_sql(lang)} FROM stores s JOIN users u ON u.username = s.merchandiser"
             f" WHERE {scope} ORDER BY 2"
         ),
     )
@@ -126,7 +122,8 @@ def store_card(db: Database, viewer: User, code: str, lang: str) -> dict | None:
     df = db.query_df(
         f"""
         SELECT s.*, r.{names} AS region, d.{names} AS dealer, d.phone AS dealer_phone,
-               u.display_name AS merchandiser_name
+               {person_sql(lang)} AS merchandiser_name, {store_name_sql(lang)} AS name_shown,
+               {city_sql(lang)} AS city_shown
         FROM stores s
         LEFT JOIN regions r ON r.code = s.region_code
         LEFT JOIN dealers d ON d.code = s.dealer_code
@@ -140,7 +137,7 @@ def store_card(db: Database, viewer: User, code: str, lang: str) -> dict | None:
     return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
 
 
-def recent_audits(db: Database, viewer: User, code: str, limit: int = 5) -> pd.DataFrame:
+def recent_audits(db: Database, viewer: User, code: str, lang: str, limit: int = 5) -> pd.DataFrame:
     """The store's latest audits with headline findings (visible stores only)."""
     scope, params = scope_clause(viewer)
     return db.query_df(
@@ -150,7 +147,7 @@ def recent_audits(db: Database, viewer: User, code: str, limit: int = 5) -> pd.D
             WHERE a.store_code = ? AND {scope}
             ORDER BY a.visit_date DESC, a.id DESC LIMIT ?
         )
-        SELECT a.id, a.visit_date, u.display_name AS merchandiser, a.order_placed, a.order_amount,
+        SELECT a.id, a.visit_date, {person_sql(lang)} AS merchandiser, a.order_placed, a.order_amount,
                count(l.product_code) FILTER (WHERE l.must_stock) AS skus_checked,
                count(l.product_code) FILTER (WHERE l.must_stock AND NOT l.in_stock) AS stock_outs,
                date_diff('minute', a.started_at, a.submitted_at) AS minutes

@@ -9,7 +9,7 @@ from audit.access import ROLES
 from audit.auth import clear_failures, hash_password
 from audit.db import Database
 from audit.errors import UserFacingError
-from audit.i18n import name_column
+from audit.i18n import name_column, person_sql
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_LENGTH = 8
@@ -19,10 +19,10 @@ class UserError(UserFacingError):
     """A rejected account change."""
 
 
-def list_users(db: Database) -> pd.DataFrame:
+def list_users(db: Database, lang: str) -> pd.DataFrame:
     return db.query_df(
-        "SELECT username, display_name, role, dealer_code, active, is_demo, created_at"
-        " FROM users ORDER BY role, username"
+        f"SELECT username, {person_sql(lang)} AS display_name, role, dealer_code, active, is_demo, created_at"
+        " FROM users u ORDER BY role, username"
     )
 
 
@@ -42,7 +42,8 @@ def _check_password(password: str) -> None:
 
 
 def create_user(
-    db: Database, username: str, display_name: str, role: str, password: str, dealer_code: str | None = None
+    db: Database, username: str, display_name: str, role: str, password: str, dealer_code: str | None = None,
+    display_name_en: str | None = None,
 ) -> str:
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -62,8 +63,9 @@ def create_user(
         if cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise UserError("users.error.username_taken", username=username)
         cur.execute(
-            "INSERT INTO users (username, display_name, role, dealer_code, password_hash) VALUES (?, ?, ?, ?, ?)",
-            [username, display_name.strip(), role, dealer_code, password_hash],
+            "INSERT INTO users (username, display_name, display_name_en, role, dealer_code, password_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [username, display_name.strip(), (display_name_en or "").strip() or None, role, dealer_code, password_hash],
         )
     return username
 

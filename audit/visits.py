@@ -24,9 +24,9 @@ from audit.auth import User
 from audit.capture import visit_state_sql
 from audit.db import Database
 from audit.errors import UserFacingError
-from audit.i18n import name_column
+from audit.i18n import name_column, person_sql, store_name_sql
 from audit.plans import AUDIT_FULFILS_PLAN
-from audit.stores import scope_clause, store_display_name
+from audit.stores import scope_clause
 
 DAYS_PER_MONTH = 365.25 / 12
 # Target visits per store and week by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month).
@@ -39,7 +39,7 @@ GROUPINGS = {  # by -> (key of a planned visit pv, key of an audit a); both stor
     "week": ("date_trunc('week', pv.planned_date)::DATE", "date_trunc('week', a.visit_date)::DATE"),
 }
 LEAGUES = {  # by -> (store column the overdue stores are counted by, name of a key)
-    "merchandiser": ("s.merchandiser", "(SELECT display_name FROM users WHERE username = m.key)"),
+    "merchandiser": ("s.merchandiser", "(SELECT {person} FROM users u WHERE username = m.key)"),
     "region": ("s.region_code", "(SELECT {names} FROM regions WHERE code = m.key)"),
     "dealer": ("s.dealer_code", "(SELECT {names} FROM dealers WHERE code = m.key)"),
 }
@@ -146,6 +146,7 @@ def league(db: Database, viewer: User, f: VisitFilters, by: str, lang: str, toda
         raise VisitsError("visits.error.grouping", by=str(by))
     today = today or date.today()
     store_column, name_sql = LEAGUES[by]
+    name_sql = name_sql.format(names=name_column(lang), person=person_sql(lang))
     measures, measure_params = _measures_sql(viewer, f, by, today)
     stores, store_params = f.stores(viewer)
     people, people_params = f.people("s.merchandiser")
@@ -155,7 +156,7 @@ def league(db: Database, viewer: User, f: VisitFilters, by: str, lang: str, toda
         f"""WITH m AS ({measures}),
                  late AS (SELECT {store_column} AS key, count(*) AS overdue
                           FROM ({state}) q JOIN stores s ON s.code = q.code WHERE q.status = 'overdue' GROUP BY ALL)
-            SELECT m.key, coalesce({name_sql.format(names=name_column(lang))}, m.key, '—') AS name,
+            SELECT m.key, coalesce({name_sql}, m.key, '—') AS name,
                    m.* EXCLUDE (key), coalesce(late.overdue, 0) AS overdue
             FROM m LEFT JOIN late ON late.key IS NOT DISTINCT FROM m.key
             ORDER BY m.completion DESC NULLS LAST, m.planned DESC, name""",
@@ -172,8 +173,8 @@ def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today
                                           f.plan_end(today or date.today()))
     names = name_column(lang)
     return db.query_df(
-        f"""SELECT q.code, {store_display_name(lang)} AS name, q.grade, r.{names} AS region, d.{names} AS dealer,
-                   u.display_name AS merchandiser, q.last_visit, q.days_since,
+        f"""SELECT q.code, {store_name_sql(lang)} AS name, q.grade, r.{names} AS region, d.{names} AS dealer,
+                   {person_sql(lang)} AS merchandiser, q.last_visit, q.days_since,
                    floor(q.overdue_days)::INT AS allowed_days
             FROM ({state}) q JOIN stores s ON s.code = q.code
             LEFT JOIN regions r ON r.code = s.region_code

@@ -73,7 +73,7 @@ def test_every_account_sees_and_audits_exactly_the_stores_the_rules_allow(demo_d
         assert listed == {s["code"] for s in world["stores"] if may_see_store(user, s)}, user.username
         for store in world["stores"]:
             assert (stores.store_card(demo_db, user, store["code"], "en") is not None) == may_see_store(user, store)
-            history = stores.recent_audits(demo_db, user, store["code"])
+            history = stores.recent_audits(demo_db, user, store["code"], "en")
             assert history.empty or may_see_store(user, store)
             if may_audit_store(user, store):
                 assert capture.checklist(demo_db, user, store["code"], "en").store_code == store["code"]

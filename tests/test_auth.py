@@ -160,10 +160,10 @@ def test_failures_spread_over_more_than_the_lock_time_do_not_lock(db):
 def test_demo_accounts_are_unlisted_with_real_users_and_stop_with_a_real_administrator(demo_db):
     from tests.test_pages import app_as, texts
 
-    assert set(auth.listed_demo_accounts(demo_db).role) == {"admin", "manager", "merchandiser", "dealer"}
+    assert set(auth.listed_demo_accounts(demo_db, "en").role) == {"admin", "manager", "merchandiser", "dealer"}
     demo_session = auth.start_session(demo_db, "manager")
     users.create_user(demo_db, "zhang.min", "张敏", "merchandiser", "a real password")
-    assert auth.listed_demo_accounts(demo_db).empty  # nobody is shown a password any more
+    assert auth.listed_demo_accounts(demo_db, "en").empty  # nobody is shown a password any more
     assert "Demo accounts" not in texts(app_as(demo_db, None))
     # Until the company has its own administrator, the demo one still works (someone must set up the rest).
     assert auth.authenticate(demo_db, "admin", "demo", "10.0.0.1") is not None

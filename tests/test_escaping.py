@@ -18,7 +18,8 @@ from tests.test_day_one import APP
 LINK, IMAGE, TAG = "[x](https://evil.example/a)", "![i](https://evil.example/i.png)", "<a href='https://evil.example'>h</a>"
 PAYLOAD = f"{LINK}{IMAGE}{TAG} "
 NAME_COLUMNS = {
-    "users": ["display_name"], "stores": ["name", "name_en", "city", "address", "contact_name"],
+    "users": ["display_name", "display_name_en"],
+    "stores": ["name", "name_en", "city", "city_en", "address", "contact_name"],
     "dealers": ["name_en", "name_zh"], "products": ["name_en", "name_zh"], "pop_types": ["name_en", "name_zh"],
     "competitors": ["name_en", "name_zh"], "regions": ["name_en", "name_zh"],
 }

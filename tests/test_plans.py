@@ -392,7 +392,7 @@ def test_week_views_show_status_per_visit(world):
     add_plan(world, "A2", "m1", MONDAY + timedelta(days=3))
     week = plans.week_plan(world, boss, MONDAY, "m1", "en", today=tuesday)
     assert dict(zip(week.store_code, week.status)) == {"A1": "done", "B1": "missed", "C1": "today", "A2": "planned"}
-    overview = plans.week_overview(world, boss, MONDAY, today=tuesday).set_index("username")
+    overview = plans.week_overview(world, boss, MONDAY, "en", today=tuesday).set_index("username")
     assert overview.loc["m1", ["d0", "d1", "d2", "d3", "d4", "planned", "done"]].tolist() == [2, 1, 0, 1, 0, 4, 1]
     assert overview.loc["m2", "planned"] == 0 and overview.loc["m1", "stores"] == 7
 

@@ -19,7 +19,8 @@ import_tab, users_tab, backup_tab = st.tabs([t("admin.tab_import"), t("admin.tab
 with import_tab:
     import_panel(db, lang)
 
-EMPTY_NEW_USER = {"new_username": "", "new_display_name": "", "new_role": None, "new_dealer": None, "new_password": ""}
+EMPTY_NEW_USER = {"new_username": "", "new_display_name": "", "new_display_name_en": "", "new_role": None,
+                  "new_dealer": None, "new_password": ""}
 
 
 def change(action, empty: dict, where: str) -> None:
@@ -42,7 +43,7 @@ def refusal(where: str) -> None:
 def add_user() -> str:
     form = st.session_state
     created = users.create_user(db, form.new_username, form.new_display_name, form.new_role or "", form.new_password,
-                                form.new_dealer)
+                                form.new_dealer, form.new_display_name_en)
     return t("users.added", username=created)
 
 
@@ -54,7 +55,7 @@ def reset_password() -> str:
 with users_tab:
     if message := st.session_state.pop("users_done", None):
         st.success(message, icon=":material/check:")
-    table = users.list_users(db)
+    table = users.list_users(db, lang)
     st.dataframe(
         table.assign(role=table.role.map(lambda r: t("role." + r)), dealer_code=table.dealer_code.fillna("—")),
         hide_index=True,
@@ -74,6 +75,7 @@ with users_tab:
         st.subheader(t("users.add_heading"), anchor=False)
         st.text_input(t("users.username"), key="new_username")
         st.text_input(t("users.display_name"), key="new_display_name")
+        st.text_input(t("users.display_name_en"), key="new_display_name_en")
         st.segmented_control(t("users.role"), ROLES, format_func=lambda r: t("role." + r), key="new_role")
         dealers = users.dealer_labels(db, lang)
         st.selectbox(t("users.dealer_if_dealer"), list(dealers), format_func=dealers.get, index=None, key="new_dealer",

@@ -93,7 +93,7 @@ def week_picker(people: dict[str, str]) -> tuple[date, str]:
 
 
 def overview(monday: date) -> None:
-    table = plans.week_overview(db, user, monday, today)
+    table = plans.week_overview(db, user, monday, lang, today)
     days = plans.week_days(monday)
     small = dict(width=56)
     st.subheader(t("plans.overview_heading"), anchor=False)
@@ -228,7 +228,7 @@ def edit_panel(monday: date, merchandiser: str, week: pd.DataFrame) -> None:
 
 
 def week_view() -> None:
-    people = plans.merchandisers(db)
+    people = plans.merchandisers(db, lang)
     if not people:
         st.info(t("plans.no_merchandisers"))
         return
@@ -247,7 +247,7 @@ def week_view() -> None:
 
 
 def assignment_view() -> None:
-    people = plans.merchandisers(db)
+    people = plans.merchandisers(db, lang)
     if not people:
         st.info(t("plans.no_merchandisers"))
         return

@@ -53,7 +53,7 @@ if submitted:
         else:
             st.rerun()
 
-demo_accounts = auth.listed_demo_accounts(db)
+demo_accounts = auth.listed_demo_accounts(db, context.lang())
 if not demo_accounts.empty:
     with st.container(border=True):
         st.markdown(f"**{t('signin.demo_accounts')}**")

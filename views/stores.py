@@ -21,8 +21,7 @@ def show_card(code: str) -> None:
     if card is None:
         st.warning(t("stores.not_found", code=md_escape(code)))  # the code comes from the URL
         return
-    title = card["name"] if lang == "zh" or not card["name_en"] else f"{card['name_en']} · {card['name']}"
-    st.header(md_escape(title), anchor=False)
+    st.header(md_escape(card["name_shown"]), anchor=False)
     sub_channel = md_escape(label("sub_channel", card["sub_channel"], lang))
     st.markdown(
         f":blue-badge[{md_escape(card['code'])}] :orange-badge[{t('stores.grade')} {card['grade']}] "
@@ -33,7 +32,7 @@ def show_card(code: str) -> None:
         st.markdown(f"**{t('stores.card.location')}**")
         rows = [
             (t("stores.region"), card["region"]),
-            (t("stores.city"), card["city"]),
+            (t("stores.city"), card["city_shown"]),
             (t("stores.card.address"), card["address"]),
             (t("stores.card.coordinates"),
              f"{card['latitude']:.5f}, {card['longitude']:.5f}" if card["latitude"] is not None else None),
@@ -63,7 +62,7 @@ def show_card(code: str) -> None:
     if user.role in access.SCORES:
         store_dashboard(db, user, code, lang)
     st.subheader(t("stores.card.recent_audits"), anchor=False)
-    audits = stores.recent_audits(db, user, code)
+    audits = stores.recent_audits(db, user, code, lang)
     if audits.empty:
         st.info(t("stores.card.no_audits"))
         return

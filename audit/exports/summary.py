@@ -18,9 +18,9 @@ from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
-from audit.i18n import LANGUAGES, name_column
+from audit.i18n import LANGUAGES, city_sql, name_column, person_sql, store_name_sql
 from audit.settings import COMPONENTS, ScoringSettings
-from audit.stores import scope_clause, store_display_name
+from audit.stores import scope_clause
 
 FORMATS = ("pdf", "xlsx", "csv")
 DEFAULT_DAYS = 90
@@ -186,7 +186,8 @@ def _stores(db: Database, viewer: User, request: ExportRequest, rules: ScoringSe
     before = dashboard.store_scores(db, viewer, filters.previous(), rules, lang)
     scope, params = scope_clause(viewer)
     roster = db.query_df(
-        f"""SELECT s.code, {store_display_name(lang)} AS name, s.name AS local_name, s.city, s.grade, s.channel,
+        f"""SELECT s.code, {store_name_sql(lang)} AS name, s.name AS local_name, {city_sql(lang)} AS city, s.grade,
+                   s.channel,
                    s.active
             FROM stores s
             WHERE s.dealer_code = ? AND {scope}
@@ -215,8 +216,8 @@ def _audits(db: Database, viewer: User, filters: DashboardFilters, rules: Scorin
                            FROM export_findings GROUP BY 1),
                  pics AS (SELECT audit_id, count(*) AS photos FROM audit_photos
                           WHERE audit_id IN (SELECT audit_id FROM scored) GROUP BY 1)
-            SELECT sc.audit_id, sc.visit_date, sc.store_code, {store_display_name(lang)} AS store,
-                   coalesce(u.display_name, sc.merchandiser) AS merchandiser, a.started_at, a.submitted_at,
+            SELECT sc.audit_id, sc.visit_date, sc.store_code, {store_name_sql(lang)} AS store,
+                   coalesce({person_sql(lang)}, sc.merchandiser) AS merchandiser, a.started_at, a.submitted_at,
                    sc.score, {components},
                    coalesce(f.stock_out, 0) AS stock_outs, coalesce(f.tag, 0) AS tag_problems,
                    coalesce(f.below_rrp, 0) AS below_rrp, coalesce(f.pop, 0) AS missing_pop,
@@ -239,7 +240,7 @@ def _findings(db: Database, viewer: User, request: ExportRequest, rules: Scoring
     proof_sql = ", ".join("(?, ?, ?)" for _ in proof)
     return db.query_df(
         f"""WITH picked AS (
-                SELECT a.id, a.visit_date, a.store_code, {store_display_name(lang)} AS store
+                SELECT a.id, a.visit_date, a.store_code, {store_name_sql(lang)} AS store
                 FROM audits a JOIN stores s ON s.code = a.store_code WHERE {scope} AND {where}),
             lines AS (
                 SELECT l.*, p.{names} AS product, p.rrp::DOUBLE AS rrp_value
@@ -340,7 +341,7 @@ def _photos(db: Database, viewer: User, filters: DashboardFilters, lang: str) ->
     scope, scope_params = scope_clause(viewer)
     where, params = filters.audit_where()
     return db.query_df(
-        f"""SELECT a.visit_date, a.store_code, {store_display_name(lang)} AS store, a.id AS audit_id, ap.section,
+        f"""SELECT a.visit_date, a.store_code, {store_name_sql(lang)} AS store, a.id AS audit_id, ap.section,
                    ap.caption, ap.flag_reused, ap.flag_old, p.taken_at, ap.photo_sha256, p.thumb_sha256, p.width,
                    p.height
             FROM audit_photos ap JOIN audits a ON a.id = ap.audit_id JOIN stores s ON s.code = a.store_code
@@ -375,8 +376,9 @@ def audit_lines(db: Database, viewer: User, request: ExportRequest) -> pd.DataFr
     where, params = request.filters().audit_where()
     tolerance = settings.load(db).price_tolerance
     return db.query_df(
-        f"""SELECT a.id AS audit_id, a.visit_date, a.store_code, {store_display_name(request.lang)} AS store, s.city,
-                   coalesce(u.display_name, a.merchandiser) AS merchandiser, l.product_code,
+        f"""SELECT a.id AS audit_id, a.visit_date, a.store_code, {store_name_sql(request.lang)} AS store,
+                   {city_sql(request.lang)} AS city,
+                   coalesce({person_sql(request.lang)}, a.merchandiser) AS merchandiser, l.product_code,
                    p.{name_column(request.lang)} AS product, p.brand, p.category, l.must_stock, l.in_stock, l.facings,
                    l.shelf_level, l.restocked, l.fifo_ok, l.near_expiry, l.damaged, l.tag_present, l.tag_placed_ok,
                    l.tag_matches, l.tag_legible, l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
