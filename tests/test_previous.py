@@ -94,3 +94,32 @@ def test_a_store_never_audited_has_nothing_to_confirm(demo_db, fresh_draft):
     user, draft, plan = fresh_draft
     never = previous.Previous()
     assert previous.confirmable(never, "shelf", plan.skus.code, {}) == []
+
+
+def test_the_managers_view_of_an_audit_says_how_it_was_answered(demo_db, fresh_draft):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.badinput import as_shown
+    from tests.test_day_one import APP
+
+    user, draft, plan = fresh_draft
+    answers = complete_answers(plan)
+    codes = list(plan.skus.code)
+    for code in codes[1:]:
+        answers["shelf"][code]["how"] = answers["price"][code]["how"] = previous.HOW_BULK
+    draft.answers = answers
+    capture.save_draft(demo_db, draft)
+    for seed, section in ((6, "store"), (7, "shelf")):
+        capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(seed)), section)
+    audit_id = capture.submit(demo_db, user, draft.submission_key).audit_id
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "manager")
+    at.run().switch_page("views/audits.py")
+    at.query_params["audit"] = str(audit_id)
+    at.run()
+    assert not at.exception, at.exception
+    bulk = 2 * (len(codes) - 1)
+    assert (f"How it was answered: {bulk} answers confirmed as found last time (with a shelf photo), 2 checked one by"
+            " one.") in [as_shown(c.value) for c in at.caption]
+    table = next(d.value for d in at.dataframe if "shelf_answered" in d.value.columns).set_index("product_code")
+    assert table.loc[codes[0], "shelf_answered"] == "Checked" and table.loc[codes[1], "price_answered"] == "As last time"

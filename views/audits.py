@@ -77,8 +77,15 @@ def record(audit_id: int) -> None:
     photo_grid(found.photos)
     st.subheader(t("capture.step.shelf"), anchor=False)
     lines = found.lines
+    answered = pd.concat([lines.shelf_answered, lines.price_answered])
+    if answered.notna().any():  # how the audit was made: one by one, or confirmed as found last time
+        st.caption(t("audits.answered_summary", bulk=int((answered == "bulk").sum()),
+                     checked=int((answered == "checked").sum())))
+    how = {"bulk": t("audits.how.bulk"), "checked": t("audits.how.checked")}
     st.dataframe(
         lines.assign(in_stock=lines.in_stock.map(yes_no), tag_present=lines.tag_present.map(yes_no),
+                     shelf_answered=lines.shelf_answered.map(lambda v: how.get(v, "—")),
+                     price_answered=lines.price_answered.map(lambda v: how.get(v, "—")),
                      tag_ok=lines.tag_ok.map(yes_no), below_rrp=lines.below_rrp.map(lambda b: "⚠" if b is True else ""),
                      shelf_level=lines.shelf_level.map(lambda v: "—" if pd.isna(v) else str(int(v)))),
         hide_index=True, width="stretch",
@@ -88,7 +95,8 @@ def record(audit_id: int) -> None:
                        "tag_ok": t("audits.tag_ok"), "shelf_price": st.column_config.NumberColumn(
                            t("capture.shelf_price"), format="%.2f"),
                        "rrp": st.column_config.NumberColumn(t("capture.rrp"), format="%.2f"),
-                       "below_rrp": t("audits.below_rrp")},
+                       "below_rrp": t("audits.below_rrp"), "shelf_answered": t("audits.col.shelf_answered"),
+                       "price_answered": t("audits.col.price_answered")},
     )
     if not found.pop.empty:
         st.subheader(t("capture.step.pop"), anchor=False)
