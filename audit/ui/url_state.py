@@ -76,6 +76,32 @@ def _date(text: str | None) -> date | None:
     return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
+# Enter in a date field applies the dates typed. Streamlit 1.67's date field applies typed dates when it loses
+# focus or on Escape (its own key handler commits a complete range there) but ignores Enter, the key people
+# press. One listener for the whole page (installed once, whatever the reruns) turns Enter in a date field
+# into that Escape. Its element takes no room on the page (the style hides it).
+_ENTER_APPLIES_DATES = """<style>
+[data-testid="stElementContainer"]:has(script[data-audit-enter-applies-dates]) {display: none}
+</style>
+<script data-audit-enter-applies-dates>
+(() => {
+  if (window.auditEnterAppliesDates) return;
+  window.auditEnterAppliesDates = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing || !(event.target instanceof Element)) return;
+    if (!event.target.closest('[data-testid="stDateInputField"]')) return;
+    event.preventDefault();
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", code: "Escape", bubbles: true,
+                                                             cancelable: true}));
+  }, true);
+})();
+</script>"""
+
+
+def enter_applies_dates() -> None:
+    st.html(_ENTER_APPLIES_DATES, unsafe_allow_javascript=True)
+
+
 PERIOD = "period_in_force"  # the last whole period picked on any page: the next page opens with it
 
 
@@ -96,6 +122,7 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
             refused = "url.period_out_of_range" if out_of_range else "visits.bad_period"
         st.session_state[key] = (start, end) if usable else st.session_state.get(PERIOD, default)
     picked = st.date_input(label, key=key, **kwargs)
+    enter_applies_dates()
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         st.session_state[PERIOD] = tuple(sorted(picked))
     start, end = st.session_state.get(PERIOD, default)
@@ -116,6 +143,7 @@ def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, b
         unreadable = bool(raw) and _date(raw) is None
         st.session_state[key] = _date(raw) or default
     value = st.date_input(label, key=key, **kwargs) or default
+    enter_applies_dates()
     _write(param, value.isoformat())
     return value, unreadable
 
