@@ -95,8 +95,7 @@ def test_the_audit_form_fits_a_tablet_and_catches_a_decimal_comma(draft_app, bro
     # The store photo again, uploaded a second time: refused, and said so.
     again = tmp_path / "store.jpg"
     again.write_bytes(picture(1))
-    page.get_by_role("tab", name="Upload" if lang == "en" else "上传").click()
-    page.locator('input[type="file"]').last.set_input_files(str(again))
+    page.locator('input[type="file"]').last.set_input_files(str(again))  # the gallery box
     page.get_by_text("This photo is already attached" if lang == "en" else "这张照片已添加到").wait_for(timeout=15_000)
     page.wait_for_timeout(1000)
     assert images.count() == 1

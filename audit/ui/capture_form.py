@@ -16,7 +16,7 @@ LEVELS = (1, 2, 3, 4)
 # A picture of where on the shelf: above the eyes, at eye level (sells best), at the hand, on the floor.
 LEVEL_ICONS = {1: ":material/arrow_upward:", 2: ":material/visibility:", 3: ":material/back_hand:",
                4: ":material/arrow_downward:"}
-PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp"]
+PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]  # as README and audit/photos.py
 
 
 def _yes_no() -> dict:
@@ -312,26 +312,46 @@ def competitors(draft: Draft, plan: Checklist) -> None:
 
 
 def photo_step(draft: Draft, attached) -> None:
+    from audit.errors import UserFacingError
+    from audit.ui import widget_texts
+    from audit.ui.widgets import error_text
+
     prefix = draft.submission_key[:8]
     sections = {s: t(f"capture.section.{s}") for s in ("store", "shelf", "price", "pop", "competitor")}
-    st.caption(t("capture.photos.hint"))
+    st.caption(t("capture.photos.hint", mb=photos.MAX_BYTES // photos.MB))
     if st.session_state.pop(f"{prefix}:photo_removed", False):
         st.toast(t("capture.photo_removed"), icon=":material/delete:")
     section = choose(t("capture.photo_section"), sections, f"{prefix}:photo_section", "store")
-    camera, upload = st.tabs([t("capture.camera"), t("capture.upload")])
-    with camera:
+    # Handled files leave the boxes: each round of files gets fresh, empty boxes (a new key), so a refused file
+    # does not stay there looking attached, and the session's upload budget is free again for the next photos.
+    boxes = st.session_state.setdefault(f"{prefix}:photo_boxes", 0)
+    suffix = f":{boxes}" if boxes else ""
+    for message in st.session_state.get(f"{prefix}:photo_refused", []):
+        st.error(message, icon=":material/error:")
+    device, gallery = st.columns(2)
+    with device:  # the tablet's own camera app, full resolution: the script sets capture="environment"
+        taken = st.file_uploader(t("capture.photo_camera"), type=PHOTO_TYPES, accept_multiple_files=True,
+                                 key=widget_texts.device_camera_key(f"{prefix}:take{suffix}"))
+    with gallery:
+        picked = st.file_uploader(t("capture.photo_gallery"), type=PHOTO_TYPES, accept_multiple_files=True,
+                                  key=f"{prefix}:upload{suffix}")
+    shot = None
+    if st.toggle(t("capture.in_page_camera"), key=f"{prefix}:in_page_camera"):  # off: no camera permission asked
         shot = st.camera_input(t("capture.take_photo"), key=f"{prefix}:camera")
-    with upload:
-        files = st.file_uploader(t("capture.upload_photos"), type=PHOTO_TYPES, accept_multiple_files=True,
-                                 key=f"{prefix}:upload")
     done = st.session_state.setdefault(f"{prefix}:photos_done", set())
-    for item in [shot, *(files or [])]:
-        if item is None or item.file_id in done:
-            continue
+    new = [item for item in [shot, *(taken or []), *(picked or [])] if item is not None and item.file_id not in done]
+    refused = []
+    for item in new:
         done.add(item.file_id)
-        with show_user_error():
+        try:
             capture.add_draft_photo(db(), draft, photos.process_photo(item.getvalue(), item.name), section or "store")
-            st.rerun()
+        except UserFacingError as error:
+            refused.append(error_text(error))
+    if new:
+        st.session_state[f"{prefix}:photo_refused"] = refused
+        if taken or picked:
+            st.session_state[f"{prefix}:photo_boxes"] = boxes + 1
+        st.rerun()
     if attached.empty:
         st.info(t("capture.error.store_photo"))
         return
