@@ -1,9 +1,11 @@
-"""My audits: open drafts, submitted audits (a merchandiser their own, managers everyone's), one audit
-read-only with its photos and their flags."""
+"""My audits: open drafts, submitted audits (a merchandiser their own, managers everyone's) found by store,
+period and merchandiser, counted and read fifty at a time, and one audit read-only with its photos and their
+flags."""
 import pandas as pd
 import streamlit as st
 
-from audit import capture
+from audit import audit_history, capture
+from audit.filters import default_period_for
 from audit.i18n import fmt_date, fmt_money, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
@@ -32,12 +34,41 @@ def drafts() -> None:
                 st.rerun()
 
 
+OFFSET = "audits_offset"  # (the search it belongs to, the first row shown)
+
+
+def search_bar() -> audit_history.AuditSearch:
+    """Store code or name, period (the period every page shares) and, for those who see everyone's
+    audits, the merchandiser; all kept in the URL."""
+    left, right = st.columns([3, 2])
+    with left:
+        text = url_state.text_input(t("audits.search"), "audit_q", placeholder=t("audits.search_placeholder"),
+                                    icon=":material/search:")
+    with right:
+        start, end = url_state.date_range(t("filters.period"), "from", "to", default_period_for(db), "audits",
+                                          format="YYYY-MM-DD")
+    merchandisers = []
+    if user.sees_all_stores:
+        merchandisers = url_state.multiselect(t("stores.merchandiser"),
+                                              audit_history.merchandiser_options(db, user, lang), "merch", "audits")
+    return audit_history.AuditSearch(text=text, merchandisers=tuple(merchandisers), date_from=start, date_to=end)
+
+
+def turn_page(search: audit_history.AuditSearch, offset: int) -> None:
+    st.session_state[OFFSET] = (search, max(offset, 0))
+
+
 def submitted() -> None:
     st.subheader(t("capture.submitted"), anchor=False)
-    rows = capture.recent_audits(db, user, lang)
+    search = search_bar()
+    kept = st.session_state.get(OFFSET)
+    offset = kept[1] if kept and kept[0] == search else 0  # a changed search starts at its newest audits
+    page = audit_history.find_audits(db, user, search, lang, offset)
+    rows, size = page.rows, audit_history.PAGE_SIZE
     if rows.empty:
-        st.info(t("stores.card.no_audits"))
+        st.info(t("audits.none_found"))
         return
+    st.caption(t("audits.count", n=page.total, first=f"{page.offset + 1:,}", last=f"{page.offset + len(rows):,}"))
     event = st.dataframe(
         rows.assign(visit_date=rows.visit_date.map(lambda d: fmt_date(d, lang))), hide_index=True, width="stretch",
         on_select="rerun", selection_mode="single-row", key="audits_table",
@@ -46,6 +77,13 @@ def submitted() -> None:
                        "stock_outs": st.column_config.NumberColumn(t("stores.stock_outs")),
                        "photos": st.column_config.NumberColumn(t("capture.photos"))},
     )
+    if page.total > size:
+        back, forward = st.columns(2)
+        back.button(t("audits.newer", n=size), icon=":material/chevron_left:", key="audits_newer", width="stretch",
+                    disabled=page.offset == 0, on_click=turn_page, args=(search, page.offset - size))
+        forward.button(t("audits.older", n=size), icon=":material/chevron_right:", key="audits_older",
+                       width="stretch", disabled=page.offset + size >= page.total, on_click=turn_page,
+                       args=(search, page.offset + size))
     st.caption(t("audits.open_hint"))
     if event.selection.rows:
         url_state.set_value("audit", str(rows.iloc[event.selection.rows[0]]["id"]))
