@@ -23,7 +23,7 @@ from audit import access, previous, scoring, settings
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
-from audit.i18n import fmt_money, name_column
+from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
 from audit.stores import scope_clause
 
 REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
@@ -143,9 +143,8 @@ def discard_draft(db: Database, user: User, submission_key: str) -> None:
 
 
 def list_drafts(db: Database, user: User, lang: str) -> pd.DataFrame:
-    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
     return db.query_df(
-        f"""SELECT d.store_code, {names} AS store, d.started_at, d.updated_at, d.step, d.submission_key
+        f"""SELECT d.store_code, {store_name_sql(lang)} AS store, d.started_at, d.updated_at, d.step, d.submission_key
             FROM audit_drafts d JOIN stores s ON s.code = d.store_code
             WHERE d.username = ? ORDER BY d.updated_at DESC""",
         [user.username],
@@ -514,11 +513,11 @@ def visit_state_sql(where: str, params: list, as_of) -> tuple[str, list]:
 def store_queue(db: Database, user: User, lang: str, today=None) -> pd.DataFrame:
     """The user's stores, drafts first, then overdue and due ones, each with days since the last visit."""
     scope, params = scope_clause(user)
-    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
     state, state_params = visit_state_sql(scope, params, today or datetime.now().date())
     return db.query_df(
         f"""WITH state AS ({state})
-            SELECT q.code, {names} AS name, q.grade, s.city, q.last_visit, q.days_since,
+            SELECT q.code, {store_name_sql(lang)} AS name, q.grade, {city_sql(lang)} AS city, q.last_visit,
+                   q.days_since,
                    CASE WHEN d.submission_key IS NOT NULL THEN 'draft' ELSE q.status END AS status
             FROM state q JOIN stores s ON s.code = q.code
             LEFT JOIN audit_drafts d ON d.store_code = q.code AND d.username = ?
@@ -544,7 +543,7 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
     """What the store's latest audit found, for the merchandiser about to audit it again."""
     scope, params = scope_clause(user)
     latest = db.query_one(
-        f"""SELECT a.id, a.visit_date, u.display_name FROM audits a JOIN stores s ON s.code = a.store_code
+        f"""SELECT a.id, a.visit_date, {person_sql(lang)} FROM audits a JOIN stores s ON s.code = a.store_code
             LEFT JOIN users u ON u.username = a.merchandiser
             WHERE a.store_code = ? AND {scope} ORDER BY a.visit_date DESC, a.id DESC LIMIT 1""",
         [store_code, *params],
@@ -581,18 +580,17 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
 
 
 def store_name(db: Database, store_code: str, lang: str) -> str:
-    row = db.query_one("SELECT name, name_en FROM stores WHERE code = ?", [store_code])
-    return row[0] if lang == "zh" or not row[1] else row[1]
+    return db.query_one(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code])[0]
 
 
 def recent_audits(db: Database, user: User, lang: str, limit: int = 50) -> pd.DataFrame:
     """Submitted audits the user may see: a merchandiser their own, managers and admins everyone's."""
-    names = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
     own = "TRUE" if user.sees_all_stores else "a.merchandiser = ?"
     params = [] if user.sees_all_stores else [user.username]
     return db.query_df(
         f"""WITH latest AS (SELECT * FROM audits a WHERE {own} ORDER BY submitted_at DESC, id DESC LIMIT ?)
-            SELECT a.id, a.store_code, {names} AS store, a.visit_date, u.display_name AS merchandiser,
+            SELECT a.id, a.store_code, {store_name_sql(lang)} AS store, a.visit_date,
+                   {person_sql(lang)} AS merchandiser,
                    (SELECT count(*) FROM audit_lines l WHERE l.audit_id = a.id AND l.must_stock AND NOT l.in_stock)
                        AS stock_outs,
                    (SELECT count(*) FROM audit_photos p WHERE p.audit_id = a.id) AS photos
@@ -615,10 +613,9 @@ def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRec
     """One submitted audit, read-only, if the user may see it (a merchandiser only their own)."""
     own = "TRUE" if user.sees_all_stores else "a.merchandiser = ?"
     names = name_column(lang)
-    store_name = "s.name" if lang == "zh" else "coalesce(s.name_en, s.name)"
     header = db.query_df(
-        f"""SELECT a.id, a.store_code, {store_name} AS store, a.visit_date, a.started_at, a.submitted_at,
-                   u.display_name AS merchandiser, a.order_placed, a.order_amount::DOUBLE AS order_amount, a.notes
+        f"""SELECT a.id, a.store_code, {store_name_sql(lang)} AS store, a.visit_date, a.started_at, a.submitted_at,
+                   {person_sql(lang)} AS merchandiser, a.order_placed, a.order_amount::DOUBLE AS order_amount, a.notes
             FROM audits a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
             WHERE a.id = ? AND {own}""",
         [audit_id, *([] if user.sees_all_stores else [user.username])],

@@ -48,7 +48,7 @@ def language_picker(where=st.sidebar) -> None:
 def account_box(user: User) -> None:
     with st.sidebar:
         st.divider()
-        st.markdown(f"**{md_escape(user.display_name)}**  \n{t('role.' + user.role)}")
+        st.markdown(f"**{md_escape(user.name(context.lang()))}**  \n{t('role.' + user.role)}")
         if st.button(t("shell.sign_out"), key="sign_out", icon=":material/logout:", width="stretch"):
             context.sign_out()
             st.rerun()
