@@ -143,8 +143,10 @@ def mark_partial_weeks(fig: go.Figure, partial: Mapping[date, int] | None, label
     for week, days in sorted((partial or {}).items()):
         fig.add_vrect(x0=week - timedelta(days=3.5), x1=week + timedelta(days=3.5), fillcolor=PARTIAL_FILL,
                       opacity=0.16, line_width=0, layer="below")
-        fig.add_annotation(x=week, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"{label} {days}/{WORKING_DAYS}", font=dict(size=11, color="#52606D"))
+        # inside the plot's top edge: the visit charts' legends sit just above it
+        fig.add_annotation(x=week, y=1, xref="x", yref="paper", yanchor="top", showarrow=False,
+                           text=f"{label} {days}/{WORKING_DAYS}", font=dict(size=11, color="#52606D"),
+                           bgcolor="rgba(255,255,255,0.7)")
     return fig
 
 

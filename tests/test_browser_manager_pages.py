@@ -73,6 +73,7 @@ def test_weakest_stores_fit_and_photos_open_in_a_dialog(app_url, browser):  # no
     page.wait_for_timeout(800)
     photo = dialog.locator("img").bounding_box()
     assert photo["height"] >= 400 and photo["width"] >= 500, photo  # the popover's was 94 px tall
+    assert photo["y"] >= 0 and photo["y"] + photo["height"] <= 768, photo  # the whole photo on the screen
     shot(page, "audit_photo_full_size_wide_en")
     context.close()
 
@@ -92,7 +93,8 @@ def test_screenshots_of_the_dashboard_visits_and_my_audits(app_url, browser, siz
     shot(page, f"issue13_visits_{size}_en")
     scroll_to(page, "Visits per week")
     shot(page, f"issue13_visits_weekly_{size}_en")
-    scroll_to(page, "Overdue stores")
+    page.get_by_role("heading", name="Overdue stores").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)
     shot(page, f"issue13_visits_overdue_{size}_en")
     open_from_sidebar(page, "My audits")
     page.get_by_text("audits found").first.wait_for(timeout=60_000)

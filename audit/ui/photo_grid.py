@@ -9,7 +9,15 @@ from audit.i18n import fmt_date
 from audit.ui.context import lang, t
 
 
+# The whole photo in the dialog, its caption too, whatever the screen's height: no taller than the window
+# less the dialog's title and margins, centred.
+# (!important: Streamlit sets the image's width in its style attribute.)
+_FIT_TO_WINDOW = ('<style>[role="dialog"] [data-testid="stImage"] img {max-height: calc(100vh - 230px);'
+                  ' width: auto !important; max-width: 100%; margin: 0 auto; display: block}</style>')
+
+
 def _full_size(photo_sha256: str, caption: str) -> None:
+    st.html(_FIT_TO_WINDOW)
     st.image(str(photos.photo_path(photo_sha256)), caption=caption, width="stretch")
 
 
