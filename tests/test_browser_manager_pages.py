@@ -101,3 +101,23 @@ def test_screenshots_of_the_dashboard_visits_and_my_audits(app_url, browser, siz
     page.wait_for_timeout(800)
     shot(page, f"issue13_my_audits_{size}_en")
     context.close()
+
+
+def test_back_to_the_defaults_shows_the_defaults_in_the_form(app_url, browser):  # noqa: F811
+    """The browser holds what was typed in a field: the defaults must reach the fields themselves."""
+    context, page = signed_in_manager(app_url, browser, "tablet")
+    open_from_sidebar(page, "Scoring settings")
+    availability, green = page.get_by_label("Availability", exact=True), page.get_by_label("Green from (score)")
+    availability.fill("40")
+    green.fill("90")
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Saved. Every score now uses these settings.").wait_for(timeout=30_000)
+    page.get_by_text("Set by manager on").first.wait_for(timeout=30_000)  # at once, not after a reload
+    page.get_by_role("button", name="Back to the defaults").click()
+    page.get_by_text("Back to the default settings.").wait_for(timeout=30_000)
+    assert (availability.input_value(), green.input_value()) == ("25", "85")
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Saved. Every score now uses these settings.").wait_for(timeout=30_000)
+    assert (availability.input_value(), green.input_value()) == ("25", "85")
+    shot(page, "issue13_settings_after_defaults_tablet_en")
+    context.close()
