@@ -47,7 +47,7 @@ class Tables:
         """Every table the dashboards read, whole, with the columns they use."""
         columns = {
             "audits": "id, store_code, merchandiser, visit_date, started_at, submitted_at, order_placed",
-            "stores": "code, name, name_en, city, grade, channel, region_code, dealer_code, merchandiser,"
+            "stores": "code, name, name_en, city, city_en, grade, channel, region_code, dealer_code, merchandiser,"
                       " latitude, longitude, active",
             "sku_metrics": "*", "audit_metrics": "*", "audit_totals": "*",
             "lines": "audit_id, product_code, must_stock, in_stock, shelf_price",
@@ -55,7 +55,7 @@ class Tables:
             "audit_photos": "*", "photos": "sha256, thumb_sha256",
             "products": "code, name_en, name_zh, category, brand, rrp",
             "regions": "*", "dealers": "code, name_en, name_zh", "competitors": "code, name_en, name_zh",
-            "users": "username, display_name",
+            "users": "username, display_name, display_name_en",
         }
         source = {"sku_metrics": "audit_sku_metrics", "lines": "audit_lines",
                   "observations": "competitor_observations", "planned": "planned_visits"}
@@ -85,8 +85,18 @@ def _name(lang: str) -> str:
     return "name_zh" if lang == "zh" else "name_en"
 
 
+def _local_or_english(local: pd.Series, english: pd.Series, lang: str) -> pd.Series:
+    """English pages show a store's, city's or person's English name when it has one (audit/i18n.py)."""
+    return local if lang == "zh" else english.where(english.str.strip().ne("")).fillna(local)
+
+
 def _store_name(stores: pd.DataFrame, lang: str) -> pd.Series:
-    return stores["name"] if lang == "zh" else stores["name_en"].fillna(stores["name"])
+    return _local_or_english(stores["name"], stores["name_en"], lang)
+
+
+def _people(t: Tables, lang: str) -> pd.Series:
+    users = t.users.set_index("username")
+    return _local_or_english(users.display_name, users.display_name_en, lang)
 
 
 def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:
@@ -193,7 +203,7 @@ def breakdown(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSet
               lang: str) -> pd.DataFrame:
     key, names = {"region": ("region_code", t.regions.set_index("code")[_name(lang)]),
                   "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)]),
-                  "merchandiser": ("merchandiser", t.users.set_index("username").display_name),
+                  "merchandiser": ("merchandiser", _people(t, lang)),
                   "channel": ("channel", None), "grade": ("grade", None)}[dimension]
     rows = scored(t, viewer, f, settings)
     groups = _averages(rows, key).assign(stores=rows.groupby(key).store_code.nunique())
@@ -206,7 +216,8 @@ def store_scores(t: Tables, viewer: User, f: DashboardFilters, settings: Scoring
                  lang: str) -> pd.DataFrame:
     rows = scored(t, viewer, f, settings)
     per_store = _averages(rows, "store_code").assign(last_visit=rows.groupby("store_code").visit_date.max())
-    stores = t.stores.assign(name=_store_name(t.stores, lang))[
+    stores = t.stores.assign(name=_store_name(t.stores, lang),
+                             city=_local_or_english(t.stores.city, t.stores.city_en, lang))[
         ["code", "name", "city", "grade", "channel", "latitude", "longitude"]]
     return stores.merge(per_store, left_on="code", right_index=True)
 
@@ -367,7 +378,7 @@ def _visit_state(t: Tables, viewer: User, f: VisitFilters, today: date) -> pd.Da
 
 
 def visit_league(t: Tables, viewer: User, f: VisitFilters, by: str, lang: str, today: date) -> pd.DataFrame:
-    store_column, names = {"merchandiser": ("merchandiser", t.users.set_index("username").display_name),
+    store_column, names = {"merchandiser": ("merchandiser", _people(t, lang)),
                            "region": ("region_code", t.regions.set_index("code")[_name(lang)]),
                            "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)])}[by]
     measures = _measures(t, viewer, f, by, today)
@@ -383,7 +394,7 @@ def overdue_stores(t: Tables, viewer: User, f: VisitFilters, lang: str, today: d
     return late.assign(name=_store_name(late, lang),
                        region=late.region_code.map(t.regions.set_index("code")[_name(lang)]),
                        dealer=late.dealer_code.map(t.dealers.set_index("code")[_name(lang)]),
-                       merchandiser=late.merchandiser.map(t.users.set_index("username").display_name),
+                       merchandiser=late.merchandiser.map(_people(t, lang)),
                        allowed_days=np.floor(late.overdue_days))[
         ["code", "name", "grade", "region", "dealer", "merchandiser", "last_visit", "days_since", "allowed_days"]]
 

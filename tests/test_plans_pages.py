@@ -164,7 +164,7 @@ def planned(db, merchandiser: str, monday: date) -> list[tuple]:
 
 def test_the_manager_generates_a_week_and_edits_it(demo_db):
     at = page(demo_db, "manager", "views/plans.py", week=AHEAD.isoformat(), merch="merch07")
-    assert any("Nothing is planned for 赵磊 this week yet" in i.value for i in at.info)
+    assert any("Nothing is planned for Zhao Lei this week yet" in i.value for i in at.info)  # 赵磊 in English
     button(at, "plan_generate").click().run()
     generated = planned(demo_db, "merch07", AHEAD)
     assert generated and {d.weekday() for _, d in generated} <= {0, 1, 2, 3, 4}
@@ -278,7 +278,7 @@ def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
     moved = demo_db.query_one("SELECT count(*) FROM planned_visits WHERE list_contains(?, store_code)"
                               " AND planned_date >= ? AND merchandiser <> 'merch08'", [codes, AHEAD])[0]
     assert moved == 0
-    said = re.fullmatch(r"2 stores now with 黄艳; (\d+) planned (visits?) moved along\.", at.success[0].value)
+    said = re.fullmatch(r"2 stores now with Huang Yan; (\d+) planned (visits?) moved along\.", at.success[0].value)
     assert said and (said[2] == "visit") == (said[1] == "1")
 
 
