@@ -79,6 +79,11 @@ def test_a_merchandiser_finds_only_their_own_audits(demo_db):
     at.text_input(key="url_audit_q").input(other).run()
     assert not [d for d in at.dataframe if "store_code" in d.value.columns]
     assert [i.value for i in at.info] == ["No submitted audits match. Widen the period or change the search."]
+    # another merchandiser's name put in the address only narrows their own list: to nothing
+    url = open_page(demo_db, "merch01", "views/audits.py", merch="merch02", **EVERYTHING)
+    assert caption(url).startswith(f"{theirs:,} audit")
+    manager = get_user(demo_db, "merch01")
+    assert audit_history.count_audits(demo_db, manager, AuditSearch(merchandisers=("merch02",))) == 0
 
 
 @pytest.mark.parametrize("text", ["%", "_", "'; DROP TABLE audits; --"])
