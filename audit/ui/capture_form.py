@@ -140,9 +140,9 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
         extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
         seen = (t("capture.out_of_stock_short") if last.get("in_stock") is False
                 else t("capture.facings_short", n=int(last["facings"])) if last.get("facings") else "")
-        st.markdown(f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
-                    f"{_how_badge(line)}")
-        stock, facings, level, problems_at = st.columns([2.3, 1.7, 4.2, 1.1], vertical_alignment="center")
+        title, problems_at = st.columns([6, 1], vertical_alignment="center")
+        heading = title.empty()  # written last: the badge says how the line stands after this tap
+        stock, facings, level = st.columns([2.2, 2.2, 4.6], vertical_alignment="center")
         with stock:
             line["in_stock"] = choose(t("capture.in_stock"), {True: t("capture.stock_yes"), False: t("capture.stock_no")},
                                       f"{key}:stock", line.get("in_stock"), label_visibility="collapsed")
@@ -170,7 +170,9 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
             with level:
                 line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{key}:restocked", line.get("restocked"),
                                            label_visibility="collapsed")
-    _mark_checked(line, before)
+        _mark_checked(line, before)
+        heading.markdown(f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
+                         f"{_how_badge(line)}")
     if line != before:
         capture.save_draft(db(), draft)
 
@@ -198,9 +200,9 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
     key = f"{prefix}:p:{sku.code}"
     with _row(prefix, "price", sku.code):
         seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
-        st.markdown(f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · "
-                    f"{_last_text([seen])}]{_how_badge(tag)}")
-        present, shelf_price, faults_at = st.columns([3, 3, 1.2], vertical_alignment="center")
+        title, faults_at = st.columns([6, 1], vertical_alignment="center")
+        heading = title.empty()
+        present, shelf_price = st.columns([3, 3], vertical_alignment="center")
         with present:
             tag["tag_present"] = choose(t("capture.tag_present"), {True: t("capture.tag_yes"), False: t("capture.tag_no")},
                                         f"{key}:present", tag.get("tag_present"), label_visibility="collapsed")
@@ -221,7 +223,9 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
             st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
                        icon=":material/sell:")
         _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
-    _mark_checked(tag, before)
+        _mark_checked(tag, before)
+        heading.markdown(f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · "
+                         f"{_last_text([seen])}]{_how_badge(tag)}")
     if tag != before:
         capture.save_draft(db(), draft)
 
@@ -252,7 +256,7 @@ def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
     with _row(prefix, "pop", pop_type.code):
         seen = (conditions.get(last.get("condition")) if last.get("present") else
                 t("capture.pop_absent") if last.get("present") is False else "")
-        st.markdown(f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]{_how_badge(answer)}")
+        heading = st.empty()
         present, condition = st.columns([3, 5], vertical_alignment="center")
         with present:
             answer["present"] = choose(md_escape(pop_type.name), _yes_no(), key, answer.get("present"),
@@ -261,7 +265,8 @@ def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
             with condition:
                 answer["condition"] = choose(t("capture.condition"), conditions, f"{key}:condition",
                                              answer.get("condition"), label_visibility="collapsed")
-    _mark_checked(answer, before)
+        _mark_checked(answer, before)
+        heading.markdown(f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]{_how_badge(answer)}")
     if answer != before:
         capture.save_draft(db(), draft)
 
