@@ -328,3 +328,32 @@ def test_the_summary_lists_freshness_problems_and_says_when_nothing_else_is_due(
     assert [i.value for i in at.info] == ["Nothing else is due today: every store on your list is up to date."]
     tap(at, "capture_done")
     assert not at.info or at.info[0].value != "Nothing else is due today: every store on your list is up to date."
+
+
+def test_discarding_a_draft_asks_first(demo_db):
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    capture.open_draft(demo_db, user, store)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "merch01")
+    at.run().switch_page("views/audits.py").run()
+    discard = [p for p in at.get("popover") if "Discard" in p.proto.popover.label]
+    assert len(discard) == 1  # the button only opens the question; the draft is still there
+    assert capture.get_draft(demo_db, user, store) is not None
+    assert "cannot be undone" in "\n".join(m.value for m in discard[0].markdown)
+    tap(at, f"discard_{store}")  # "Yes, throw it away"
+    assert capture.get_draft(demo_db, user, store) is None
+
+
+@pytest.mark.parametrize("page, key, param", [("views/stores.py", "store_table", "store"),
+                                              ("views/audits.py", "audits_table", "audit")])
+def test_tapping_any_cell_of_a_row_opens_it(demo_db, page, key, param):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["session_token"] = auth.start_session(demo_db, "manager")
+    at.run().switch_page(page).run()
+    table = next(d for d in at.dataframe if d.proto.id and key in d.proto.id).value
+    at.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [[1, table.columns[2]]]}}
+    at.run()
+    assert not at.exception, at.exception
+    expected = table.iloc[1]["code" if param == "store" else "id"]
+    assert at.query_params[param] == str(expected)

@@ -11,6 +11,7 @@ from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.photo_grid import photo_grid
 from audit.ui.markdown import md_escape
+from audit.ui.widgets import TABLE_TAP, tapped_row
 
 db = context.db()
 user = context.current_user()
@@ -29,9 +30,13 @@ def drafts() -> None:
                           f"{t('capture.saved_at', time=f'{row.updated_at:%Y-%m-%d %H:%M}')}")
             if middle.button(t("capture.resume"), key=f"resume_{row.store_code}", width="stretch"):
                 st.switch_page("views/capture.py", query_params={"store": row.store_code})
-            if right.button(t("capture.discard"), key=f"discard_{row.store_code}", width="stretch"):
-                capture.discard_draft(db, user, row.submission_key)
-                st.rerun()
+            with right.popover(t("capture.discard"), icon=":material/delete:", width="stretch"):
+                # Its answers and photos go with it: asked once more, never at one tap next to Resume.
+                st.markdown(t("capture.discard_confirm"))
+                if st.button(t("capture.discard_yes"), key=f"discard_{row.store_code}", type="primary",
+                             width="stretch"):
+                    capture.discard_draft(db, user, row.submission_key)
+                    st.rerun()
 
 
 OFFSET = "audits_offset"  # (the search it belongs to, the first row shown)
@@ -71,7 +76,7 @@ def submitted() -> None:
     st.caption(t("audits.count", n=page.total, first=f"{page.offset + 1:,}", last=f"{page.offset + len(rows):,}"))
     event = st.dataframe(
         rows.assign(visit_date=rows.visit_date.map(lambda d: fmt_date(d, lang))), hide_index=True, width="stretch",
-        on_select="rerun", selection_mode="single-row", key="audits_table",
+        on_select="rerun", selection_mode=TABLE_TAP, key="audits_table",
         column_config={"id": None, "store_code": t("stores.code"), "store": t("stores.name"),
                        "visit_date": t("stores.visit_date"), "merchandiser": t("stores.merchandiser"),
                        "stock_outs": st.column_config.NumberColumn(t("stores.stock_outs")),
@@ -85,8 +90,8 @@ def submitted() -> None:
                        width="stretch", disabled=page.offset + size >= page.total, on_click=turn_page,
                        args=(search, page.offset + size))
     st.caption(t("audits.open_hint"))
-    if event.selection.rows:
-        url_state.set_value("audit", str(rows.iloc[event.selection.rows[0]]["id"]))
+    if (tapped := tapped_row(event)) is not None:
+        url_state.set_value("audit", str(rows.iloc[tapped]["id"]))
         st.session_state.pop("audits_table", None)
         st.rerun()
 

@@ -7,6 +7,7 @@ from audit.ui import context, url_state
 from audit.ui.context import t
 from audit.ui.store_dashboard import store_dashboard
 from audit.ui.markdown import md_escape
+from audit.ui.widgets import TABLE_TAP, tapped_row
 
 db = context.db()
 user = context.current_user()
@@ -137,7 +138,7 @@ def show_list() -> None:
         width="stretch",
         height=min(35 * (len(table) + 1) + 3, 560),
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode=TABLE_TAP,
         key="store_table",
         column_config={
             "code": t("stores.code"),
@@ -154,8 +155,8 @@ def show_list() -> None:
         },
     )
     st.caption(t("stores.open_hint"))
-    if event.selection.rows:
-        url_state.set_value("store", table.iloc[event.selection.rows[0]]["code"])
+    if (tapped := tapped_row(event)) is not None:
+        url_state.set_value("store", table.iloc[tapped]["code"])
         st.session_state.pop("store_table", None)
         st.rerun()
 

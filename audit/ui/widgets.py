@@ -22,3 +22,15 @@ def show_user_error():
 def error_text(error: UserFacingError) -> str:
     """The message in the user's language; its values (a code from the URL, a file's text) shown literally."""
     return t(error.key, **error.values)
+
+
+def tapped_row(event) -> int | None:
+    """The row a tap chose in a table (selection_mode TABLE_TAP): its checkbox, or any of its cells, which is
+    what a finger taps."""
+    selection = event.selection
+    if selection.rows:
+        return selection.rows[0]
+    return selection.cells[0][0] if selection.cells else None
+
+
+TABLE_TAP = ["single-row", "single-cell"]
