@@ -12,7 +12,7 @@ import pytest
 
 from audit import auth, capture, photos
 from audit.db import Database
-from tests.test_browser import TABLETS, app_url, browser, new_tablet_page, shot  # noqa: F401  (fixtures)
+from tests.test_browser import TABLETS, app_url, browser, new_tablet_page, settle, shot  # noqa: F401  (fixtures)
 from tests.test_capture import complete_answers, picture
 
 pytestmark = pytest.mark.browser
@@ -57,11 +57,7 @@ class Counter:
         self.page, self.taps, self.typed = page, 0, 0
 
     def settle(self) -> None:
-        """Until the rerun is over and no element of the previous screen is left (Streamlit marks those stale)."""
-        self.page.wait_for_timeout(250)
-        self.page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
-        self.page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
-        self.page.wait_for_timeout(250)
+        settle(self.page)
 
     def tap(self, locator) -> None:
         locator.click()
