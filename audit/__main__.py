@@ -98,7 +98,9 @@ def cmd_export(db: Database, args) -> int:
         viewer = auth.User("command-line", "command line", "admin", None, args.lang)
     start, end = args.date_from, args.date_to
     if start is None or end is None:
-        default_start, default_end = exports.default_period(db)
+        from audit.filters import default_period_for  # the period every page opens with
+
+        default_start, default_end = default_period_for(db)
         start, end = start or default_start, end or default_end
     out = Path(args.out)
     if not args.all_dealers:
@@ -189,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--dealer", help="dealer code")
     which.add_argument("--all-dealers", action="store_true", help="every dealer, to a folder or a .zip (--out)")
-    export.add_argument("--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD (default: 90 days "
-                                                                         "before the latest audit)")
+    export.add_argument("--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD (default: the period "
+                                                                         "every page opens with)")
     export.add_argument("--to", dest="date_to", type=_date, help="last day, YYYY-MM-DD (default: the latest audit)")
     export.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
     export.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,

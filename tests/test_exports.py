@@ -18,11 +18,13 @@ from pypdf import PdfReader
 from audit import auth, dashboard, i18n, settings
 from audit import photos as photo_store
 from audit.__main__ import main
+from audit.db import shared_database
+from audit.filters import default_period_for
 from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, zip_files
 from audit.exports import pdf as pdf_module
 from audit.exports import pdf_charts
 from audit.exports.cells import neutralise
-from audit.exports.summary import audit_lines, default_period
+from audit.exports.summary import audit_lines
 from audit.filters import DashboardFilters
 from tests.test_dashboard_pages import open_page
 
@@ -455,8 +457,13 @@ def test_all_dealers_in_one_zip_with_progress(demo_db):
     assert seen[0] == (0, 8) and seen[-1] == (8, 8)
 
 
-def test_default_period_is_the_90_days_up_to_the_latest_audit(demo_db):
-    assert default_period(demo_db) == (date(2026, 8, 23), date(2026, 11, 20))
+def test_the_command_line_exports_the_period_every_page_opens_with(demo_dir, tmp_path):
+    start, end = default_period_for(shared_database(demo_dir / "audit.duckdb"))
+    assert end == date(2026, 11, 20) and start.weekday() == 0  # the demo's latest audit; a whole first week
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["export", "--dealer", "D04", "--format", "csv", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == [f"audit-summary_D04_{start}_{end}_en.csv"]
 
 
 # ---------------------------------------------------------------- command line
@@ -473,7 +480,8 @@ def test_export_from_the_command_line(demo_dir, tmp_path, capsys):
                  "--out", str(tmp_path / "all.zip")]) == 0
     assert len(zipfile.ZipFile(tmp_path / "all.zip").namelist()) == 8
     assert main(["export", "--all-dealers", "--format", "csv", "--out", str(tmp_path / "folder")]) == 0
-    assert len(list((tmp_path / "folder").glob("audit-summary_D0*_2026-08-23_2026-11-20_en.csv"))) == 8
+    start, end = default_period_for(shared_database(demo_db_path))  # the period every page opens with
+    assert len(list((tmp_path / "folder").glob(f"audit-summary_D0*_{start}_{end}_en.csv"))) == 8
     capsys.readouterr()
     # Exporting as a dealer account: another dealer's code is refused with a message, exit status 1.
     assert main(["export", "--dealer", "D04", "--as", "dealer01", "--lang", "zh", "--out",

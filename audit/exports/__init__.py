@@ -18,11 +18,11 @@ from audit import access
 from audit.auth import User
 from audit.db import Database
 from audit.exports.summary import (FORMATS, DealerSummary, ExportError, ExportRequest, audit_lines, authorise,
-                                   build_summary, dealer_options, default_period)
+                                   build_summary, dealer_options)
 from audit.filenames import safe_file_name, unique_file_name
 
 __all__ = ["FORMATS", "MIME", "DealerSummary", "ExportError", "ExportFile", "ExportRequest", "build_summary",
-           "dealer_options", "default_period", "export", "export_all", "file_name", "zip_files"]
+           "dealer_options", "export", "export_all", "file_name", "zip_files"]
 
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "csv": "text/csv", "zip": "application/zip"}

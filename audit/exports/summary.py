@@ -23,7 +23,6 @@ from audit.settings import COMPONENTS, ScoringSettings
 from audit.stores import scope_clause
 
 FORMATS = ("pdf", "xlsx", "csv")
-DEFAULT_DAYS = 90
 FINDING_KINDS = ("stock_out", "tag", "below_rrp", "pop")
 # Which photo of an audit proves a finding: the first section listed that the audit has a photo of.
 PROOF_SECTIONS = {"stock_out": ("shelf",), "tag": ("price", "shelf"), "below_rrp": ("price", "shelf"),
@@ -124,12 +123,6 @@ def authorise(db: Database, viewer: User, request: ExportRequest) -> str:
     if row is None:
         raise ExportError("export.error.no_dealer", code=request.dealer_code)
     return row[0]
-
-
-def default_period(db: Database, today: date | None = None) -> tuple[date, date]:
-    """The last 90 days up to the latest audit (today when there is none)."""
-    latest = db.query_one("SELECT max(visit_date) FROM audits")[0] or today or date.today()
-    return latest - timedelta(days=DEFAULT_DAYS - 1), latest
 
 
 # ---------------------------------------------------------------- the summary
