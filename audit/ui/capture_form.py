@@ -2,6 +2,10 @@
 the answers dict; the page saves the draft whenever the answers changed, so no input is ever lost."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
 import streamlit as st
 
 from audit import capture, photos, previous, settings
@@ -71,6 +75,31 @@ def _row(prefix: str, section: str, code: str):
     return st.container(border=True, key=f"row-{section}-{code}" + ("-focus" if focused else ""))
 
 
+@dataclass
+class _Row:
+    line: dict        # the line's answers, written by the row's widgets
+    side: object      # the column beside the heading (the problems button)
+    heading: str = ""  # what the heading says; how the line was answered is added to it
+
+
+@contextmanager
+def _answering(draft: Draft, section: str, code: str) -> Iterator[_Row]:
+    """One line's row (a fragment's body): yields its answers and the column beside its heading. Afterwards a
+    change by hand marks the line checked, the heading is written with the line's badge as it now stands,
+    and the draft is saved if anything changed."""
+    line = draft.answers.setdefault(section, {}).setdefault(code, {})
+    before = dict(line)
+    with _row(draft.submission_key[:8], section, code):
+        title, side = st.columns([6, 1], vertical_alignment="center")
+        heading = title.empty()
+        row = _Row(line, side)
+        yield row
+        _mark_checked(line, before)
+        heading.markdown(f"{row.heading}{_how_badge(line)}")
+    if line != before:
+        capture.save_draft(db(), draft)
+
+
 def _mark_checked(line: dict, before: dict) -> None:
     """A line changed by hand is checked one by one, even if it was confirmed in bulk first."""
     if {k: v for k, v in line.items() if k != "how"} != {k: v for k, v in before.items() if k != "how"}:
@@ -131,17 +160,14 @@ def shelf(draft: Draft, plan: Checklist) -> None:
 def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
     """One SKU: in stock, facings and level side by side; problems (FIFO, expiry, damage) or restocking
     open only when asked. A tap reruns this row alone (st.fragment)."""
-    prefix = draft.submission_key[:8]
-    line = draft.answers.setdefault("shelf", {}).setdefault(sku.code, {})
-    before = dict(line)
-    key = f"{prefix}:s:{sku.code}"
+    key = f"{draft.submission_key[:8]}:s:{sku.code}"
     last_level = t(f"capture.level_short.{last['shelf_level']}") if last.get("shelf_level") else ""
-    with _row(prefix, "shelf", sku.code):
-        extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
-        seen = (t("capture.out_of_stock_short") if last.get("in_stock") is False
-                else t("capture.facings_short", n=int(last["facings"])) if last.get("facings") else "")
-        title, problems_at = st.columns([6, 1], vertical_alignment="center")
-        heading = title.empty()  # written last: the badge says how the line stands after this tap
+    extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
+    seen = (t("capture.out_of_stock_short") if last.get("in_stock") is False
+            else t("capture.facings_short", n=int(last["facings"])) if last.get("facings") else "")
+    with _answering(draft, "shelf", sku.code) as row:
+        line, problems_at = row.line, row.side
+        row.heading = f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
         stock, facings, level = st.columns([2.2, 2.2, 4.6], vertical_alignment="center")
         with stock:
             line["in_stock"] = choose(t("capture.in_stock"), {True: t("capture.stock_yes"), False: t("capture.stock_no")},
@@ -170,11 +196,6 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
             with level:
                 line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{key}:restocked", line.get("restocked"),
                                            label_visibility="collapsed")
-        _mark_checked(line, before)
-        heading.markdown(f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
-                         f"{_how_badge(line)}")
-    if line != before:
-        capture.save_draft(db(), draft)
 
 
 def _save_and_rerun(draft: Draft) -> None:
@@ -194,14 +215,11 @@ def price(draft: Draft, plan: Checklist) -> None:
 @st.fragment
 def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
     """One SKU's tag and shelf price in one row; what is wrong with a tag opens only for a tag present."""
-    prefix = draft.submission_key[:8]
-    tag = draft.answers.setdefault("price", {}).setdefault(sku.code, {})
-    before = dict(tag)
-    key = f"{prefix}:p:{sku.code}"
-    with _row(prefix, "price", sku.code):
-        seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
-        title, faults_at = st.columns([6, 1], vertical_alignment="center")
-        heading = title.empty()
+    key = f"{draft.submission_key[:8]}:p:{sku.code}"
+    seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
+    with _answering(draft, "price", sku.code) as row:
+        tag, faults_at = row.line, row.side
+        row.heading = f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · {_last_text([seen])}]"
         present, shelf_price = st.columns([3, 3], vertical_alignment="center")
         with present:
             tag["tag_present"] = choose(t("capture.tag_present"), {True: t("capture.tag_yes"), False: t("capture.tag_no")},
@@ -223,11 +241,6 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
             st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
                        icon=":material/sell:")
         _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
-        _mark_checked(tag, before)
-        heading.markdown(f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · "
-                         f"{_last_text([seen])}]{_how_badge(tag)}")
-    if tag != before:
-        capture.save_draft(db(), draft)
 
 
 def _problem_flag(problem: capture.Problem | None) -> None:
@@ -249,14 +262,12 @@ def pop(draft: Draft, plan: Checklist) -> None:
 
 @st.fragment
 def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
-    prefix = draft.submission_key[:8]
-    answer = draft.answers.setdefault("pop", {}).setdefault(pop_type.code, {})
-    before = dict(answer)
-    key = f"{prefix}:pop:{pop_type.code}"
-    with _row(prefix, "pop", pop_type.code):
-        seen = (conditions.get(last.get("condition")) if last.get("present") else
-                t("capture.pop_absent") if last.get("present") is False else "")
-        heading = st.empty()
+    key = f"{draft.submission_key[:8]}:pop:{pop_type.code}"
+    seen = (conditions.get(last.get("condition")) if last.get("present") else
+            t("capture.pop_absent") if last.get("present") is False else "")
+    with _answering(draft, "pop", pop_type.code) as row:
+        answer = row.line
+        row.heading = f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]"
         present, condition = st.columns([3, 5], vertical_alignment="center")
         with present:
             answer["present"] = choose(md_escape(pop_type.name), _yes_no(), key, answer.get("present"),
@@ -265,10 +276,6 @@ def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
             with condition:
                 answer["condition"] = choose(t("capture.condition"), conditions, f"{key}:condition",
                                              answer.get("condition"), label_visibility="collapsed")
-        _mark_checked(answer, before)
-        heading.markdown(f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]{_how_badge(answer)}")
-    if answer != before:
-        capture.save_draft(db(), draft)
 
 
 def competitors(draft: Draft, plan: Checklist) -> None:
