@@ -357,3 +357,21 @@ def test_tapping_any_cell_of_a_row_opens_it(demo_db, page, key, param):
     assert not at.exception, at.exception
     expected = table.iloc[1]["code" if param == "store" else "id"]
     assert at.query_params[param] == str(expected)
+
+
+def test_optional_questions_say_so_and_required_ones_do_not(demo_db):
+    user = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    draft = capture.open_draft(demo_db, user, store)
+    draft.answers = {"competitors": [{"id": 0}], "visit": {"order_placed": True}}
+    draft.step = 3
+    capture.save_draft(demo_db, draft)
+    at = session(demo_db, store=store)
+    prefix = draft.submission_key[:8]
+    labels = {w.label for w in (*at.text_input, *at.number_input, *at.selectbox, *at.text_area)}
+    assert {"Product · optional", "Normal price · optional", "Note · optional"} <= labels
+    assert group(at, f"{prefix}:c:0:brand").label == "Brand"  # required: no mark
+    tap(at, "capture_next")
+    tap(at, "capture_next")  # to Visit
+    assert at.number_input(key=f"{prefix}:v:amount").label == "Order amount (¥) · optional"
+    assert at.text_area(key=f"{prefix}:v:notes").label == "Notes · optional"

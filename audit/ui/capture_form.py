@@ -23,6 +23,11 @@ LEVEL_ICONS = {1: ":material/arrow_upward:", 2: ":material/visibility:", 3: ":ma
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]  # as README and audit/photos.py
 
 
+def optional(key: str) -> str:
+    """A question's label marked as optional: every question without the mark must be answered."""
+    return t("capture.optional", label=t(key))
+
+
 def _yes_no() -> dict:
     return {True: t("common.yes"), False: t("common.no")}
 
@@ -298,23 +303,23 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                                                 item.get("competitor_other"), "competitor_other")
             item["kind"] = st.pills(t("capture.kind"), list(kinds), format_func=kinds.get,
                                     key=_start(f"{key}:kind", item.get("kind")))
-            item["product"] = text(st.text_input, t("capture.product"), f"{key}:product", item.get("product"),
+            item["product"] = text(st.text_input, optional("capture.product"), f"{key}:product", item.get("product"),
                                    "product")
             item["product_code"] = st.selectbox(
-                t("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
+                optional("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
                 placeholder=t("capture.comparable_sku_none"),
                 key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
             # 2 × 2, not 4 across: at 1024 px a quarter column cut the values ("650.00" showed "65") and steppers.
             cols = st.columns(2) + st.columns(2)
             for col, field in zip(cols, capture.COMPETITOR_PRICES):
                 with col:
-                    item[field] = number(t(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
+                    item[field] = number(optional(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
                                          float(capture.MAX_PRICE), step=0.1, format="%.2f")
                     _problem_flag(capture.competitor_price_problem(plan, index + 1, item, field))
             with cols[3]:
-                item["facings"] = number(t("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
+                item["facings"] = number(optional("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
                                         capture.MAX_COMPETITOR_FACINGS)
-            item["note"] = text(st.text_area, t("capture.note"), f"{key}:note", item.get("note"), "note", height=80)
+            item["note"] = text(st.text_area, optional("capture.note"), f"{key}:note", item.get("note"), "note", height=80)
             if st.button(t("capture.remove_observation"), key=f"{key}:remove", icon=":material/delete:"):
                 seen.pop(index)
                 _save_and_rerun(draft)
@@ -387,6 +392,6 @@ def visit(draft: Draft) -> None:
     answers["order_placed"] = choose(t("capture.order_placed"), _yes_no(), f"{prefix}:v:order",
                                      answers.get("order_placed"))
     if answers["order_placed"]:
-        answers["order_amount"] = number(t("capture.order_amount"), f"{prefix}:v:amount", answers.get("order_amount"),
+        answers["order_amount"] = number(optional("capture.order_amount"), f"{prefix}:v:amount", answers.get("order_amount"),
                                          0.0, float(capture.MAX_ORDER_AMOUNT), step=10.0, format="%.2f")
-    answers["notes"] = text(st.text_area, t("capture.notes"), f"{prefix}:v:notes", answers.get("notes"), "notes")
+    answers["notes"] = text(st.text_area, optional("capture.notes"), f"{prefix}:v:notes", answers.get("notes"), "notes")
