@@ -82,3 +82,55 @@ def test_a_pandas_result_that_differs_stops_the_run(demo_db):
     wrong = Call("coverage", dashboard.coverage, off_by_one, honest.args, honest.keys)
     with pytest.raises(agreement.Disagreement, match="coverage: pandas"):
         page_bench.measure(demo_db, [Case("overview", "wrong", [wrong])], runs=1)
+
+
+def test_the_server_clock_waits_for_the_work_to_end_and_counts_threads_that_ended():
+    """The capture-form benchmark's CPU figure: another process's CPU time to the nanosecond, threads that
+    ended included, taken only once that process has gone quiet."""
+    import os
+    import subprocess
+    import sys
+
+    from bench.capture_form import process_cpu_seconds, wait_until_quiet
+
+    busy = ("import threading, time\n"
+            "def spin():\n    end = time.thread_time() + 0.3\n    while time.thread_time() < end: pass\n"
+            "worker = threading.Thread(target=spin); worker.start(); worker.join()\n"
+            "print('done', flush=True); time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", busy], stdout=subprocess.PIPE, text=True)
+    try:
+        cpu = wait_until_quiet(child.pid)
+        assert cpu >= 0.3  # it waited for the spinning thread, which has ended since
+        assert child.stdout.readline().strip() == "done"
+        fields = open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, 10 ms ticks
+        assert abs(process_cpu_seconds(child.pid) - ticks) < 0.03
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_the_capture_form_section_is_replaced_and_the_rest_kept(tmp_path):
+    from bench.capture_form import BEGIN, END, write_section
+
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\nThe main run.\n")
+    write_section(path, f"{BEGIN}\nfirst\n{END}")
+    path.write_text(path.read_text() + "\nNotes after.\n")
+    write_section(path, f"{BEGIN}\nsecond\n{END}")
+    text = path.read_text()
+    assert "The main run." in text and "Notes after." in text and "second" in text and "first" not in text
+
+
+@pytest.mark.browser
+def test_a_tiny_capture_form_run_taps_every_row_and_writes_its_table(tmp_path):
+    from bench.capture_form import SKUS, main as capture_form
+
+    out = tmp_path / "benchmarks.md"
+    (version,) = capture_form(["--before", "", "--after", ".", "--runs", "1", "--facings", "1", "--levels", "1",
+                               "--rounds", "1", "--out", str(out)])
+    kinds = [tap.kind for tap in version.taps]
+    assert kinds == ["stock"] * SKUS + ["facings", "level"] + ["switch"] * 3
+    assert all(tap.cpu_ms > 0 and tap.shown_ms >= 0 and tap.done_ms > 0 for tap in version.taps)
+    text = out.read_text(encoding="utf-8")
+    assert "## Audit form: server CPU per tap" in text and "| in stock | after (" in text
