@@ -233,14 +233,16 @@ def test_merchandiser_audits_a_store_with_camera_and_upload_surviving_a_reload(a
     context, page = new_tablet_page(browser, orientation)
     sign_in_to_stores(page, app_url, "merch01")
     page.goto(app_url + "/capture")
-    page.get_by_role("button", name="Open").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Open", exact=True).first.wait_for(timeout=30_000)
     settle(page)
     shot(page, f"capture_queue_{orientation}")
-    page.get_by_role("button", name="Open").first.click()
+    page.get_by_role("button", name="Open", exact=True).first.click()
     settle(page)
+    shot(page, f"capture_intro_{orientation}")
     page.get_by_role("button", name="Start audit").click()
     on_shelf = page.get_by_role("radio", name="Shelf", exact=True, checked=True)
     on_shelf.wait_for(timeout=30_000)
+    page.get_by_role("radio", name="Out", exact=True).first.wait_for(timeout=30_000)  # the rows are drawn
     assert answer_every_open_question(page, "Out") > 10  # every SKU out of stock (restocking is optional)
     shot(page, f"capture_shelf_{orientation}")
 
