@@ -71,7 +71,7 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
 
     # The planning page: a past week with what was done and missed.
     page.goto(app_url + "/plans?week=2026-11-16&merch=merch01")
-    page.get_by_text("王伟's week").wait_for(timeout=30_000)
+    page.get_by_text("Wang Wei's week").wait_for(timeout=30_000)
     # done visits are marked (the grid's cells are an accessibility layer under its canvas: attached, not visible)
     page.get_by_text("done", exact=True).first.wait_for(state="attached", timeout=30_000)
     page.wait_for_timeout(500)
@@ -80,7 +80,7 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     # A week ahead with nothing planned: generate it.
     ahead = plans.week_start(date.today()) + timedelta(weeks=3)
     page.goto(app_url + f"/plans?week={ahead.isoformat()}&merch=merch01")
-    page.get_by_text("Nothing is planned for 王伟 this week yet").wait_for(timeout=30_000)
+    page.get_by_text("Nothing is planned for Wang Wei this week yet").wait_for(timeout=30_000)
     page.get_by_role("button", name="Generate plan for the week of").click()
     expected = sum(plans.visits_in_week(grade, code, ahead, "high") for code, grade in plan_for_today["merch01_stores"])
     page.get_by_text(f"Planned {expected} visits for 1 merchandiser.").wait_for(timeout=30_000)
