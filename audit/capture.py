@@ -583,23 +583,6 @@ def store_name(db: Database, store_code: str, lang: str) -> str:
     return db.query_one(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code])[0]
 
 
-def recent_audits(db: Database, user: User, lang: str, limit: int = 50) -> pd.DataFrame:
-    """Submitted audits the user may see: a merchandiser their own, managers and admins everyone's."""
-    own = "TRUE" if user.sees_all_stores else "a.merchandiser = ?"
-    params = [] if user.sees_all_stores else [user.username]
-    return db.query_df(
-        f"""WITH latest AS (SELECT * FROM audits a WHERE {own} ORDER BY submitted_at DESC, id DESC LIMIT ?)
-            SELECT a.id, a.store_code, {store_name_sql(lang)} AS store, a.visit_date,
-                   {person_sql(lang)} AS merchandiser,
-                   (SELECT count(*) FROM audit_lines l WHERE l.audit_id = a.id AND l.must_stock AND NOT l.in_stock)
-                       AS stock_outs,
-                   (SELECT count(*) FROM audit_photos p WHERE p.audit_id = a.id) AS photos
-            FROM latest a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
-            ORDER BY a.submitted_at DESC, a.id DESC""",
-        [*params, limit],
-    )
-
-
 @dataclass(frozen=True)
 class AuditRecord:
     header: dict

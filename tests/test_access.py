@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import auth, capture, dashboard, exports, plans, settings, stores
+from audit import audit_history, auth, capture, dashboard, exports, plans, settings, stores
 from audit.exports import ExportError, ExportRequest
 from audit.filters import DashboardFilters
 from tests.test_pages import APP, ROLE_USERS
@@ -90,7 +90,7 @@ def test_every_account_reads_exactly_the_audits_the_rules_allow(demo_db, world):
     audits = world["audits"]
     sample = {a["merchandiser"]: a for a in audits}.values()  # one audit of every merchandiser
     for user in world["users"]:
-        listed = set(capture.recent_audits(demo_db, user, "en", limit=100_000).id)
+        listed = set(audit_history.find_audits(demo_db, user, audit_history.AuditSearch(), "en", limit=100_000).rows.id)
         assert listed == {a["id"] for a in audits if may_read_audit(user, a)}, user.username
         for audit in sample:
             record = capture.audit_record(demo_db, user, audit["id"], "en")
