@@ -120,10 +120,9 @@ def _how_badge(line: dict) -> str:
     return f" :blue-badge[{t('capture.as_last_time')}]" if line.get("how") == previous.HOW_BULK else ""
 
 
-def bulk_bar(draft: Draft, plan: Checklist, sections: tuple[str, ...], label_key: str) -> None:
+def bulk_bar(draft: Draft, plan: Checklist, last: previous.Previous, sections: tuple[str, ...], label_key: str) -> None:
     """The one tap that confirms a section as found last time (needs a shelf photo in this audit)."""
     prefix = draft.submission_key[:8]
-    last = previous.last_answers(db(), draft.store_code)
     codes = {"shelf": plan.skus.code, "price": plan.skus.code, "pop": plan.pop_types.code}
     waiting = sum(len(previous.confirmable(last, s, codes[s], draft.answers)) for s in sections)
     if last.audit_id is None or not waiting:
@@ -146,8 +145,8 @@ def bulk_bar(draft: Draft, plan: Checklist, sections: tuple[str, ...], label_key
 
 def shelf(draft: Draft, plan: Checklist) -> None:
     st.caption(t("capture.shelf.hint"))
-    bulk_bar(draft, plan, ("shelf", "price"), "capture.confirm_shelf_and_prices")
     last = previous.last_answers(db(), draft.store_code)
+    bulk_bar(draft, plan, last, ("shelf", "price"), "capture.confirm_shelf_and_prices")
     levels = {level: t(f"capture.level_short.{level}") for level in LEVELS}
     for sku in plan.skus.itertuples():
         shelf_row(draft, sku, last.line("shelf", sku.code), levels)
@@ -211,8 +210,8 @@ def _save_and_rerun(draft: Draft) -> None:
 def price(draft: Draft, plan: Checklist) -> None:
     tolerance = settings.load(db()).price_tolerance
     st.caption(t("capture.price.hint", pct=round(tolerance * 100)))
-    bulk_bar(draft, plan, ("price",), "capture.confirm_prices")
     last = previous.last_answers(db(), draft.store_code)
+    bulk_bar(draft, plan, last, ("price",), "capture.confirm_prices")
     for sku in plan.skus.itertuples():
         price_row(draft, sku, last.line("price", sku.code), tolerance)
 
@@ -258,8 +257,8 @@ def pop(draft: Draft, plan: Checklist) -> None:
     if plan.pop_types.empty:
         st.info(t("capture.pop.none"))
         return
-    bulk_bar(draft, plan, ("pop",), "capture.confirm_pop")
     last = previous.last_answers(db(), draft.store_code)
+    bulk_bar(draft, plan, last, ("pop",), "capture.confirm_pop")
     conditions = {c: t(f"capture.condition.{c}") for c in capture.POP_CONDITIONS}
     for pop_type in plan.pop_types.itertuples():
         pop_row(draft, pop_type, last.line("pop", pop_type.code), conditions)
