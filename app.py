@@ -1,4 +1,5 @@
 """Entry point: page setup, language, sign-in gate and the role-aware page list."""
+
 import streamlit as st
 
 from audit.ui import context, shell, upload_guard, widget_texts

@@ -1,4 +1,5 @@
 """Command-line tasks: python -m audit {init, import, demo, plan, user, sweep-photos, export, backup, restore} ..."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,15 @@ def cmd_import(db: Database, args) -> int:
 def cmd_demo(db: Database, args) -> int:
     from audit.demo import generate_demo
 
-    summary = generate_demo(db, stores=args.stores, weeks=args.weeks, seed=args.seed, photos=args.photos, lang=args.lang,
-                            progress=_progress_bar)
+    summary = generate_demo(
+        db,
+        stores=args.stores,
+        weeks=args.weeks,
+        seed=args.seed,
+        photos=args.photos,
+        lang=args.lang,
+        progress=_progress_bar,
+    )
     print(summary)
     return 0
 
@@ -61,8 +69,15 @@ def cmd_plan(db: Database, args) -> int:
     from audit import plans
 
     week = plans.week_start(plans.parse_day(args.week))
-    result = plans.generate_week(db, None, week, level=args.level, merchandisers=args.merchandiser or None,
-                                 replace=args.replace, hours=args.hours)
+    result = plans.generate_week(
+        db,
+        None,
+        week,
+        level=args.level,
+        merchandisers=args.merchandiser or None,
+        replace=args.replace,
+        hours=args.hours,
+    )
     print(i18n.t("plans.cli_done", args.lang, week=week.isoformat(), **result.counts(args.lang)))
     if result.skipped:
         print(i18n.t("plans.cli_skipped", args.lang, names=", ".join(result.skipped)))
@@ -111,8 +126,15 @@ def cmd_export(db: Database, args) -> int:
         target.write_bytes(file.data)
         print(i18n.t("export.cli.written", args.lang, path=str(target), size=f"{len(file.data):,}"))
         return 0
-    files = exports.export_all(db, viewer, start, end, args.lang, args.format,
-                               progress=lambda done, total, name: _progress_bar(done / max(total, 1), name))
+    files = exports.export_all(
+        db,
+        viewer,
+        start,
+        end,
+        args.lang,
+        args.format,
+        progress=lambda done, total, name: _progress_bar(done / max(total, 1), name),
+    )
     if out.suffix.lower() == ".zip":
         archive = exports.zip_files(files, out.name)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -135,11 +157,23 @@ def cmd_backup(db: Database, args) -> int:
     from audit import backup
 
     done = backup.backup(db, args.dir)
-    print(i18n.t("backup.done", args.lang, path=str(done.path), version=done.schema_version, audits=done.audits,
-                 photos=done.photos, size=_megabytes(done.bytes), seconds=f"{done.seconds:.1f}"))
+    print(
+        i18n.t(
+            "backup.done",
+            args.lang,
+            path=str(done.path),
+            version=done.schema_version,
+            audits=done.audits,
+            photos=done.photos,
+            size=_megabytes(done.bytes),
+            seconds=f"{done.seconds:.1f}",
+        )
+    )
     if done.missing:
-        print(i18n.t("backup.photos_missing", args.lang, n=len(done.missing), names=", ".join(done.missing)),
-              file=sys.stderr)
+        print(
+            i18n.t("backup.photos_missing", args.lang, n=len(done.missing), names=", ".join(done.missing)),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -149,8 +183,17 @@ def cmd_restore(args) -> int:
     done, aside = backup.restore(args.dir, replace=args.replace)
     if aside:
         print(i18n.t("backup.set_aside", args.lang, path=str(aside)))
-    print(i18n.t("backup.restored", args.lang, path=str(done.path), version=done.schema_version, audits=done.audits,
-                 photos=done.photos, seconds=f"{done.seconds:.1f}"))
+    print(
+        i18n.t(
+            "backup.restored",
+            args.lang,
+            path=str(done.path),
+            version=done.schema_version,
+            audits=done.audits,
+            photos=done.photos,
+            seconds=f"{done.seconds:.1f}",
+        )
+    )
     return 0
 
 
@@ -176,11 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="plan a week's visits from the grade frequencies (from today on)")
     plan.add_argument("--week", required=True, help="any day of the week, YYYY-MM-DD")
     plan.add_argument("--merchandiser", action="append", help="only this merchandiser (repeatable); default all")
-    plan.add_argument("--level", choices=("high", "low"), default="high",
-                      help="upper (A 3, B 2 a week, C ~3 a month) or lower end (A 2, B 1, C ~2 a month)")
+    plan.add_argument(
+        "--level",
+        choices=("high", "low"),
+        default="high",
+        help="upper (A 3, B 2 a week, C ~3 a month) or lower end (A 2, B 1, C ~2 a month)",
+    )
     plan.add_argument("--replace", action="store_true", help="plan afresh what is already planned from today on")
-    plan.add_argument("--hours", type=float, help="hours in a working day: no day is planned with more visit and "
-                                                  "travel time than this (default: audit.plans.WORKDAY_HOURS, 8)")
+    plan.add_argument(
+        "--hours",
+        type=float,
+        help="hours in a working day: no day is planned with more visit and "
+        "travel time than this (default: audit.plans.WORKDAY_HOURS, 8)",
+    )
     plan.set_defaults(run=cmd_plan)
 
     sweep = sub.add_parser("sweep-photos", help="remove photos no audit or draft refers to")
@@ -191,27 +242,38 @@ def build_parser() -> argparse.ArgumentParser:
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--dealer", help="dealer code")
     which.add_argument("--all-dealers", action="store_true", help="every dealer, to a folder or a .zip (--out)")
-    export.add_argument("--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD (default: the period "
-                                                                         "every page opens with)")
+    export.add_argument(
+        "--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD (default: the period every page opens with)"
+    )
     export.add_argument("--to", dest="date_to", type=_date, help="last day, YYYY-MM-DD (default: the latest audit)")
     export.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
-    export.add_argument("--lang", choices=i18n.LANGUAGES, default=argparse.SUPPRESS,
-                        help="language of the summary (and of messages); default en")
-    export.add_argument("--out", required=True, help="file (or folder) to write; with --all-dealers a folder or "
-                                                     "a .zip")
-    export.add_argument("--as", dest="as_user", help="export as this account, limited to what it may see "
-                                                     "(a dealer account: its own stores only)")
+    export.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        default=argparse.SUPPRESS,
+        help="language of the summary (and of messages); default en",
+    )
+    export.add_argument("--out", required=True, help="file (or folder) to write; with --all-dealers a folder or a .zip")
+    export.add_argument(
+        "--as",
+        dest="as_user",
+        help="export as this account, limited to what it may see (a dealer account: its own stores only)",
+    )
     export.set_defaults(run=cmd_export)
 
     back = sub.add_parser("backup", help="copy the database and its photos into a new or empty folder")
     back.add_argument("dir")
     back.set_defaults(run=cmd_backup, in_app="backup.in_app")
 
-    restore = sub.add_parser("restore", help="restore a backup into the data folder (which holds no database or "
-                                             "photos yet)")
+    restore = sub.add_parser(
+        "restore", help="restore a backup into the data folder (which holds no database or photos yet)"
+    )
     restore.add_argument("dir")
-    restore.add_argument("--replace", action="store_true",
-                         help="move the current database and photos aside into a before-restore-* folder first")
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="move the current database and photos aside into a before-restore-* folder first",
+    )
     restore.set_defaults(run_without_database=cmd_restore)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)

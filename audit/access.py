@@ -1,17 +1,18 @@
 """Who may do what, by role: the one statement of the rules. The page list (audit/ui/navigation.py) and
 the services both read it, so hiding a page and refusing its data cannot drift apart. Which stores a
 user sees is decided in SQL by stores.scope_clause()."""
+
 from __future__ import annotations
 
 ROLES = ("merchandiser", "manager", "dealer", "admin")
 
 EVERYONE = frozenset(ROLES)
-CAPTURE = frozenset({"merchandiser", "admin"})                 # record audits (their own stores)
+CAPTURE = frozenset({"merchandiser", "admin"})  # record audits (their own stores)
 AUDIT_HISTORY = frozenset({"merchandiser", "manager", "admin"})  # read submitted audits (a merchandiser: own)
-SCORES = frozenset({"manager", "admin"})                        # dashboards, plans, visit measures, settings
-EXPORTS = frozenset({"manager", "admin", "dealer"})             # audit summaries (a dealer: their own stores)
-ALL_DEALERS = frozenset({"manager", "admin"})                   # export any or every dealer
-ADMIN = frozenset({"admin"})                                    # imports and accounts
+SCORES = frozenset({"manager", "admin"})  # dashboards, plans, visit measures, settings
+EXPORTS = frozenset({"manager", "admin", "dealer"})  # audit summaries (a dealer: their own stores)
+ALL_DEALERS = frozenset({"manager", "admin"})  # export any or every dealer
+ADMIN = frozenset({"admin"})  # imports and accounts
 
 
 def allowed(viewer, roles: frozenset[str]) -> bool:

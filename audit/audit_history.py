@@ -1,6 +1,7 @@
 """Submitted audits to look back on (the My audits page): found by store code or name, merchandiser and
 period, counted and read a page at a time, all in one parameterised query per answer. A merchandiser sees
 their own audits; managers and admins everyone's, as before."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,9 +18,9 @@ PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class AuditSearch:
-    text: str = ""                        # part of a store's code or name (either language), any case
-    merchandisers: tuple[str, ...] = ()   # user names; none = everyone the viewer may see
-    date_from: date | None = None         # visit dates, both ends included
+    text: str = ""  # part of a store's code or name (either language), any case
+    merchandisers: tuple[str, ...] = ()  # user names; none = everyone the viewer may see
+    date_from: date | None = None  # visit dates, both ends included
     date_to: date | None = None
 
     def where(self, viewer: User) -> tuple[str, list]:
@@ -30,8 +31,10 @@ class AuditSearch:
             params.append(viewer.username)
         term = " ".join(self.text.split()).lower()
         if term:
-            clauses.append("(contains(lower(s.code), ?) OR contains(lower(s.name), ?)"
-                           " OR contains(lower(coalesce(s.name_en, '')), ?))")
+            clauses.append(
+                "(contains(lower(s.code), ?) OR contains(lower(s.name), ?)"
+                " OR contains(lower(coalesce(s.name_en, '')), ?))"
+            )
             params += [term, term, term]
         if self.merchandisers:
             clauses.append("list_contains(?, a.merchandiser)")
@@ -47,19 +50,21 @@ class AuditSearch:
 
 @dataclass(frozen=True)
 class AuditPage:
-    rows: pd.DataFrame   # id, store_code, store, visit_date, merchandiser, stock_outs, photos; newest first
-    total: int           # every audit the search finds
+    rows: pd.DataFrame  # id, store_code, store, visit_date, merchandiser, stock_outs, photos; newest first
+    total: int  # every audit the search finds
     offset: int
 
 
 def count_audits(db: Database, viewer: User, search: AuditSearch) -> int:
     where, params = search.where(viewer)
-    return db.query_one(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}",
-                        params)[0]
+    return db.query_one(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", params)[
+        0
+    ]
 
 
-def find_audits(db: Database, viewer: User, search: AuditSearch, lang: str, offset: int = 0,
-                limit: int = PAGE_SIZE) -> AuditPage:
+def find_audits(
+    db: Database, viewer: User, search: AuditSearch, lang: str, offset: int = 0, limit: int = PAGE_SIZE
+) -> AuditPage:
     """One page of the audits the search finds, newest submitted first, and how many it finds in all. An
     offset past the end gives the last page."""
     total = count_audits(db, viewer, search)
@@ -75,14 +80,21 @@ def find_audits(db: Database, viewer: User, search: AuditSearch, lang: str, offs
                    (SELECT count(*) FROM audit_photos p WHERE p.audit_id = a.id) AS photos
             FROM page a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
             ORDER BY a.submitted_at DESC, a.id DESC""",
-        [*params, limit, offset])
+        [*params, limit, offset],
+    )
     return AuditPage(rows, total, offset)
 
 
 def merchandiser_options(db: Database, viewer: User, lang: str) -> dict[str, str]:
     """User name -> name shown, for everyone who submitted an audit the viewer may see."""
     where, params = AuditSearch().where(viewer)
-    return dict(db.cursor().execute(
-        f"""SELECT DISTINCT a.merchandiser, coalesce({person_sql(lang)}, a.merchandiser) AS shown
+    return dict(
+        db.cursor()
+        .execute(
+            f"""SELECT DISTINCT a.merchandiser, coalesce({person_sql(lang)}, a.merchandiser) AS shown
             FROM audits a JOIN stores s ON s.code = a.store_code LEFT JOIN users u ON u.username = a.merchandiser
-            WHERE {where} ORDER BY shown""", params).fetchall())
+            WHERE {where} ORDER BY shown""",
+            params,
+        )
+        .fetchall()
+    )

@@ -1,4 +1,5 @@
 """Local accounts: argon2 password hashes, browser sessions, role rules."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,7 +67,8 @@ def listed_demo_accounts(db: Database, lang: str):
         f"""SELECT username, role, {person_sql(lang)} AS display_name, count(*) OVER (PARTITION BY role) - 1 AS others
             FROM users u WHERE is_demo AND {CAN_SIGN_IN} AND NOT EXISTS (SELECT 1 FROM users own WHERE NOT own.is_demo)
             QUALIFY row_number() OVER (PARTITION BY role ORDER BY username) = 1
-            ORDER BY list_position(['admin', 'manager', 'merchandiser', 'dealer'], role)""")
+            ORDER BY list_position(['admin', 'manager', 'merchandiser', 'dealer'], role)"""
+    )
 
 
 class SignInLocked(UserFacingError):
@@ -78,14 +80,16 @@ class _FailureCount:
     """Wrong passwords counted per key (a user name, or the client they come from); after `limit` within
     config.SIGNIN_LOCK_MINUTES of the run's first failure, the key is locked for that long. Later failures
     start a new run."""
-    table: str     # a constant below, never user input
+
+    table: str  # a constant below, never user input
     column: str
     limit: int
     locked_key: str  # the message while locked
 
     def check(self, db: Database, key: str, now: datetime) -> None:
-        row = db.query_one(f"SELECT locked_until FROM {self.table} WHERE {self.column} = ? AND locked_until > ?",
-                           [key, now])
+        row = db.query_one(
+            f"SELECT locked_until FROM {self.table} WHERE {self.column} = ? AND locked_until > ?", [key, now]
+        )
         if row:
             raise SignInLocked(self.locked_key, n=math.ceil((row[0] - now).total_seconds() / 60))
 
@@ -93,8 +97,10 @@ class _FailureCount:
         """Count one failure; True when it locks the key."""
         window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
         # Runs that ended long ago are forgotten, so guesses at made-up names cannot grow the table forever.
-        cur.execute(f"DELETE FROM {self.table} WHERE first_failure_at < ? AND coalesce(locked_until, ?) < ?",
-                    [now - window, now, now])
+        cur.execute(
+            f"DELETE FROM {self.table} WHERE first_failure_at < ? AND coalesce(locked_until, ?) < ?",
+            [now - window, now, now],
+        )
         failures = cur.execute(
             f"""INSERT INTO {self.table} ({self.column}, failures, last_failure_at, first_failure_at)
                 VALUES (?, 1, ?, ?)
@@ -104,14 +110,18 @@ class _FailureCount:
                     first_failure_at = CASE WHEN {self.table}.first_failure_at <= excluded.last_failure_at - ?
                                             THEN excluded.last_failure_at ELSE {self.table}.first_failure_at END,
                     last_failure_at = excluded.last_failure_at
-                RETURNING failures""", [key, now, now, window, window]).fetchone()[0]
+                RETURNING failures""",
+            [key, now, now, window, window],
+        ).fetchone()[0]
         if failures >= self.limit:
             cur.execute(f"UPDATE {self.table} SET locked_until = ? WHERE {self.column} = ?", [now + window, key])
         return failures >= self.limit
 
     def left(self, db: Database, key: str, now: datetime) -> int:
-        row = db.query_one(f"SELECT failures FROM {self.table} WHERE {self.column} = ? AND first_failure_at > ?",
-                           [key, now - timedelta(minutes=config.SIGNIN_LOCK_MINUTES)])
+        row = db.query_one(
+            f"SELECT failures FROM {self.table} WHERE {self.column} = ? AND first_failure_at > ?",
+            [key, now - timedelta(minutes=config.SIGNIN_LOCK_MINUTES)],
+        )
         return max(self.limit - (row[0] if row else 0), 0)
 
     def clear(self, cur, key: str) -> None:
@@ -135,8 +145,9 @@ def clear_failures(cur, username: str) -> None:
     BY_NAME.clear(cur, username)
 
 
-def authenticate(db: Database, username: str, password: str, client: str = "",
-                 now: datetime | None = None) -> User | None:
+def authenticate(
+    db: Database, username: str, password: str, client: str = "", now: datetime | None = None
+) -> User | None:
     """The account for this name and password, or None. Raises SignInLocked while the client or the name
     is locked (unknown names are counted like real ones, so a lock tells nothing about which exist)."""
     now = now or datetime.now()
@@ -184,16 +195,20 @@ def issue_cookie_ticket(db: Database, token: str, now: datetime | None = None) -
     ticket = secrets.token_urlsafe(32)
     with db.write() as cur:
         cur.execute("DELETE FROM cookie_tickets WHERE expires_at < ?", [now])
-        cur.execute("INSERT INTO cookie_tickets VALUES (?, ?, ?)",
-                    [_token_digest(ticket), token, now + timedelta(seconds=TICKET_SECONDS)])
+        cur.execute(
+            "INSERT INTO cookie_tickets VALUES (?, ?, ?)",
+            [_token_digest(ticket), token, now + timedelta(seconds=TICKET_SECONDS)],
+        )
     return ticket
 
 
 def redeem_cookie_ticket(db: Database, ticket: str, now: datetime | None = None) -> str | None:
     """The session token a live ticket stands for, once: the ticket is gone afterwards."""
     with db.write() as cur:
-        row = cur.execute("DELETE FROM cookie_tickets WHERE ticket_sha256 = ? AND expires_at >= ? RETURNING token",
-                          [_token_digest(ticket), now or datetime.now()]).fetchone()
+        row = cur.execute(
+            "DELETE FROM cookie_tickets WHERE ticket_sha256 = ? AND expires_at >= ? RETURNING token",
+            [_token_digest(ticket), now or datetime.now()],
+        ).fetchone()
     return row[0] if row else None
 
 

@@ -11,6 +11,7 @@ A restore checks the whole backup in a hidden staging folder inside the data fol
 no symbolic link or other special file anywhere, a manifest of the right shape, every listed file present with
 its checksum, a database of this app that reads whole and upgrades. Only then is the current data moved aside.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,7 @@ class Summary:
     path: Path
     schema_version: int
     audits: int
-    photos: int              # photo files (pictures and thumbnails)
+    photos: int  # photo files (pictures and thumbnails)
     missing: tuple[str, ...]  # files the database refers to that were not in the photo store
     bytes: int
     seconds: float
@@ -103,6 +104,7 @@ def _sha256(path: Path) -> str:
 
 # ---------------------------------------------------------------- backup
 
+
 def backup(db: Database, target: Path | str, photo_root: Path | None = None) -> Summary:
     """Copy the database and every photo file it refers to into the new or empty folder `target`."""
     started, target = time.perf_counter(), Path(target)
@@ -136,12 +138,25 @@ def backup(db: Database, target: Path | str, photo_root: Path | None = None) -> 
             files[_photo_name(sha)] = sha
     (target / DATABASE_FILE).chmod(0o600)
     files[DATABASE_FILE] = _sha256(target / DATABASE_FILE)
-    manifest = {"format": FORMAT, "created_at": datetime.now().isoformat(timespec="seconds"),
-                "schema_version": version, "audits": audits, "photos": len(files) - 1, "missing": missing,
-                "files": files}
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now().isoformat(timespec="seconds"),
+        "schema_version": version,
+        "audits": audits,
+        "photos": len(files) - 1,
+        "missing": missing,
+        "files": files,
+    }
     _write_manifest(target, manifest)
-    return Summary(target, version, audits, manifest["photos"], tuple(missing), _folder_bytes(target),
-                   time.perf_counter() - started)
+    return Summary(
+        target,
+        version,
+        audits,
+        manifest["photos"],
+        tuple(missing),
+        _folder_bytes(target),
+        time.perf_counter() - started,
+    )
 
 
 def _write_manifest(target: Path, manifest: dict) -> None:
@@ -154,6 +169,7 @@ def _write_manifest(target: Path, manifest: dict) -> None:
 
 
 # ---------------------------------------------------------------- checking a backup
+
 
 def _damaged(source: Path, file: str) -> BackupError:
     return BackupError("backup.error.damaged", path=str(source), file=file)
@@ -189,6 +205,7 @@ def _read_manifest(source: Path) -> dict:
 def _check_manifest(source: Path, manifest) -> None:
     """Every field a restore relies on, of the right type; file names only of the backup's own layout (a name
     from the manifest becomes a path: no `..`, no absolute path)."""
+
     def bad(field: str) -> BackupError:
         return BackupError("backup.error.bad_manifest", path=str(source), field=field)
 
@@ -212,8 +229,11 @@ def _check_manifest(source: Path, manifest) -> None:
         raise bad("files")
     for name, sha in files.items():
         photo = _PHOTO_NAME.fullmatch(name)
-        if not (isinstance(sha, str) and _SHA256.fullmatch(sha)) or (name != DATABASE_FILE and not photo) \
-                or (photo and photo.group(2) != sha):
+        if (
+            not (isinstance(sha, str) and _SHA256.fullmatch(sha))
+            or (name != DATABASE_FILE and not photo)
+            or (photo and photo.group(2) != sha)
+        ):
             raise bad(f"files: {name}")
     if len(files) - 1 != manifest["photos"]:
         raise bad("photos")
@@ -247,8 +267,9 @@ def _check_database(source: Path, path: Path, manifest: dict) -> None:
     except duckdb.Error:
         raise _damaged(source, DATABASE_FILE) from None
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
-                                            "WHERE schema_name = 'main'").fetchall()}
+        tables = {
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+        }
         if not {"schema_migrations", "audits", "photos"} <= tables:
             raise _damaged(source, DATABASE_FILE)
         version = schema_version(con)
@@ -278,8 +299,9 @@ def _stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[
     try:
         version = schema_version(database.cursor())
         audits = database.query_one("SELECT count(*) FROM audits")[0]
-        referred = {h for row in database.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall()
-                    for h in row}
+        referred = {
+            h for row in database.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row
+        }
     finally:
         database.close()
     if referred - set(listed.values()) - {name.removesuffix(".jpg") for name in manifest["missing"]}:
@@ -288,6 +310,7 @@ def _stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[
 
 
 # ---------------------------------------------------------------- restore
+
 
 def _holds_data(data_dir: Path) -> bool:
     """A database or photos (the data folder may hold other files, e.g. the master-data samples)."""
@@ -340,5 +363,12 @@ def restore(source: Path | str, data_dir: Path | None = None, replace: bool = Fa
         os.replace(staging / DATABASE_FILE, data_dir / DATABASE_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Summary(data_dir, version, audits, len(names), tuple(manifest["missing"]), _folder_bytes(source),
-                   time.perf_counter() - started), aside
+    return Summary(
+        data_dir,
+        version,
+        audits,
+        len(names),
+        tuple(manifest["missing"]),
+        _folder_bytes(source),
+        time.perf_counter() - started,
+    ), aside

@@ -10,6 +10,7 @@ A draft's answers are one JSON document, saved on every change:
     visit:       {order_placed, order_amount, notes}
 Nothing is pre-filled: an unanswered question is missing, and submit refuses until it is answered.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ from audit.errors import UserFacingError
 from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
 from audit.stores import scope_clause
 
-REUSED_PHOTO_DISTANCE = 4       # difference-hash bits: at most this many differ = near-identical picture
+REUSED_PHOTO_DISTANCE = 4  # difference-hash bits: at most this many differ = near-identical picture
 OLD_PHOTO_AGE = timedelta(days=1)
 COMPETITOR_KINDS = ("promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change")
 POP_CONDITIONS = ("good", "worn", "damaged")
@@ -41,9 +42,9 @@ class CaptureError(UserFacingError):
 class Checklist:
     store_code: str
     channel: str
-    skus: pd.DataFrame          # code, name, brand, category, rrp, must_stock — must-stock first
-    pop_types: pd.DataFrame     # code, name
-    competitors: pd.DataFrame   # code, name
+    skus: pd.DataFrame  # code, name, brand, category, rrp, must_stock — must-stock first
+    pop_types: pd.DataFrame  # code, name
+    competitors: pd.DataFrame  # code, name
 
 
 def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus: list[str] = ()) -> Checklist:
@@ -72,15 +73,20 @@ def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus
 
 def other_skus(db: Database, plan: Checklist, lang: str) -> dict[str, str]:
     """SKUs not on this visit's list yet, code -> "code · name", for adding to the audit."""
-    rows = db.cursor().execute(
-        f"SELECT code, code || ' · ' || {name_column(lang)} FROM products"
-        " WHERE active AND NOT list_contains(?, code) ORDER BY code",
-        [plan.skus.code.tolist()],
-    ).fetchall()
+    rows = (
+        db.cursor()
+        .execute(
+            f"SELECT code, code || ' · ' || {name_column(lang)} FROM products"
+            " WHERE active AND NOT list_contains(?, code) ORDER BY code",
+            [plan.skus.code.tolist()],
+        )
+        .fetchall()
+    )
     return dict(rows)
 
 
 # ---------------------------------------------------------------- drafts
+
 
 @dataclass
 class Draft:
@@ -102,8 +108,9 @@ _DRAFT_COLUMNS = "username, store_code, submission_key, started_at, updated_at, 
 
 
 def get_draft(db: Database, user: User, store_code: str) -> Draft | None:
-    row = db.query_one(f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE username = ? AND store_code = ?",
-                       [user.username, store_code])
+    row = db.query_one(
+        f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE username = ? AND store_code = ?", [user.username, store_code]
+    )
     return _draft_from_row(row) if row else None
 
 
@@ -128,18 +135,26 @@ def save_draft(db: Database, draft: Draft, now: datetime | None = None) -> None:
     with db.write() as cur:
         cur.execute(
             "UPDATE audit_drafts SET answers = ?, step = ?, updated_at = ? WHERE submission_key = ? AND username = ?",
-            [json.dumps(draft.answers, ensure_ascii=False), draft.step, draft.updated_at, draft.submission_key,
-             draft.username],
+            [
+                json.dumps(draft.answers, ensure_ascii=False),
+                draft.step,
+                draft.updated_at,
+                draft.submission_key,
+                draft.username,
+            ],
         )
 
 
 def discard_draft(db: Database, user: User, submission_key: str) -> None:
     with db.write() as cur:
-        cur.execute("DELETE FROM draft_photos WHERE submission_key IN "
-                    "(SELECT submission_key FROM audit_drafts WHERE submission_key = ? AND username = ?)",
-                    [submission_key, user.username])
-        cur.execute("DELETE FROM audit_drafts WHERE submission_key = ? AND username = ?",
-                    [submission_key, user.username])
+        cur.execute(
+            "DELETE FROM draft_photos WHERE submission_key IN "
+            "(SELECT submission_key FROM audit_drafts WHERE submission_key = ? AND username = ?)",
+            [submission_key, user.username],
+        )
+        cur.execute(
+            "DELETE FROM audit_drafts WHERE submission_key = ? AND username = ?", [submission_key, user.username]
+        )
 
 
 def list_drafts(db: Database, user: User, lang: str) -> pd.DataFrame:
@@ -151,8 +166,9 @@ def list_drafts(db: Database, user: User, lang: str) -> pd.DataFrame:
     )
 
 
-def add_draft_photo(db: Database, draft: Draft, photo, section: str, caption: str | None = None,
-                    now: datetime | None = None) -> None:
+def add_draft_photo(
+    db: Database, draft: Draft, photo, section: str, caption: str | None = None, now: datetime | None = None
+) -> None:
     """Attach a processed photo: the files are written first, then the rows (photos, draft_photos)."""
     from audit import photos
 
@@ -160,25 +176,41 @@ def add_draft_photo(db: Database, draft: Draft, photo, section: str, caption: st
     with db.write() as cur:
         # Another tablet may have submitted or discarded this draft a moment ago: say so, attach nothing
         # (the files are swept later if nothing else refers to them).
-        if cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ?", [draft.submission_key]).fetchone() is None:
+        if (
+            cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ?", [draft.submission_key]).fetchone()
+            is None
+        ):
             raise CaptureError("capture.error.no_draft")
-        if cur.execute("SELECT 1 FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
-                       [draft.submission_key, photo.sha256, section]).fetchone() is not None:
+        if (
+            cur.execute(
+                "SELECT 1 FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
+                [draft.submission_key, photo.sha256, section],
+            ).fetchone()
+            is not None
+        ):
             raise CaptureError("capture.error.photo_already_attached")
         photos.insert_photo_row(cur, photo)
-        cur.execute("INSERT INTO draft_photos VALUES (?, ?, ?, ?, ?)",
-                    [draft.submission_key, photo.sha256, section, caption, now or datetime.now()])
+        cur.execute(
+            "INSERT INTO draft_photos VALUES (?, ?, ?, ?, ?)",
+            [draft.submission_key, photo.sha256, section, caption, now or datetime.now()],
+        )
 
 
 def remove_draft_photo(db: Database, user: User, submission_key: str, photo_sha256: str, section: str) -> None:
     """Take a photo off the user's open draft. Only the link goes: the content-addressed file may be shared
     with other drafts and audits, and the orphan sweep removes it once nothing refers to it."""
     with db.write() as cur:
-        if cur.execute("SELECT 1 FROM audit_drafts WHERE submission_key = ? AND username = ?",
-                       [submission_key, user.username]).fetchone() is None:
+        if (
+            cur.execute(
+                "SELECT 1 FROM audit_drafts WHERE submission_key = ? AND username = ?", [submission_key, user.username]
+            ).fetchone()
+            is None
+        ):
             raise CaptureError("capture.error.no_draft")
-        cur.execute("DELETE FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
-                    [submission_key, photo_sha256, section])
+        cur.execute(
+            "DELETE FROM draft_photos WHERE submission_key = ? AND photo_sha256 = ? AND section = ?",
+            [submission_key, photo_sha256, section],
+        )
 
 
 def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
@@ -221,7 +253,7 @@ class Problem:
     section: str
     key: str
     values: dict = field(default_factory=dict)
-    item: str | None = None   # the line it is about (a SKU or POP code, an observation's number), to go to it
+    item: str | None = None  # the line it is about (a SKU or POP code, an observation's number), to go to it
 
 
 def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
@@ -231,17 +263,22 @@ def price_below_tolerance(rrp: float | None, shelf_price: float | None, toleranc
 
 def price_implausible(rrp: float | None, price_value: float | None) -> bool:
     """More than PLAUSIBLE_PRICE_FACTOR times the RRP: almost surely a slipped decimal point."""
-    return (is_number(rrp, 0.01, MAX_PRICE) and is_number(price_value, 0.01, MAX_PRICE)
-            and price_value > rrp * PLAUSIBLE_PRICE_FACTOR)
+    return (
+        is_number(rrp, 0.01, MAX_PRICE)
+        and is_number(price_value, 0.01, MAX_PRICE)
+        and price_value > rrp * PLAUSIBLE_PRICE_FACTOR
+    )
 
 
 def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> Problem | None:
     """The one plausibility rule for a shelf price: the form shows it under the field, submit refuses it."""
     if not price_implausible(rrp, shelf_price):
         return None
-    return Problem("price", "capture.error.price_implausible",
-                   {"sku": sku_name, "price": fmt_money(shelf_price), "rrp": fmt_money(rrp),
-                    "factor": PLAUSIBLE_PRICE_FACTOR})
+    return Problem(
+        "price",
+        "capture.error.price_implausible",
+        {"sku": sku_name, "price": fmt_money(shelf_price), "rrp": fmt_money(rrp), "factor": PLAUSIBLE_PRICE_FACTOR},
+    )
 
 
 def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: str) -> Problem | None:
@@ -251,9 +288,17 @@ def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: st
     compared = plan.skus[plan.skus.code == code] if isinstance(code, str) else plan.skus.iloc[:0]
     if compared.empty or not price_implausible(compared.rrp.iloc[0], seen.get(field)):
         return None
-    return Problem("competitors", "capture.error.competitor_price_implausible",
-                   {"n": number, "sku": compared["name"].iloc[0], "price": fmt_money(seen[field]),
-                    "rrp": fmt_money(compared.rrp.iloc[0]), "factor": PLAUSIBLE_PRICE_FACTOR})
+    return Problem(
+        "competitors",
+        "capture.error.competitor_price_implausible",
+        {
+            "n": number,
+            "sku": compared["name"].iloc[0],
+            "price": fmt_money(seen[field]),
+            "rrp": fmt_money(compared.rrp.iloc[0]),
+            "factor": PLAUSIBLE_PRICE_FACTOR,
+        },
+    )
 
 
 def facings_ok(value) -> bool:
@@ -295,7 +340,9 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
             problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}, sku.code))
         elif line["in_stock"]:
             if not facings_ok(line.get("facings")):
-                problems.append(Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}, sku.code))
+                problems.append(
+                    Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}, sku.code)
+                )
             if not is_number(line.get("shelf_level"), 1, 4, whole=True):
                 problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(line, SHELF_YES_NO):
@@ -321,8 +368,10 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
         other = seen.get("competitor_other")
-        if not (seen.get("competitor_code") in brands
-                or (not seen.get("competitor_code") and isinstance(other, str) and other.strip())):
+        if not (
+            seen.get("competitor_code") in brands
+            or (not seen.get("competitor_code") and isinstance(other, str) and other.strip())
+        ):
             problems.append(Problem("competitors", "capture.error.competitor_brand", n))
         if seen.get("kind") not in COMPETITOR_KINDS:
             problems.append(Problem("competitors", "capture.error.competitor_kind", n))
@@ -331,18 +380,31 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         else:
             problems.extend(p for f in COMPETITOR_PRICES if (p := competitor_price_problem(plan, number, seen, f)))
         if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
-            problems.append(Problem("competitors", "capture.error.competitor_facings",
-                                    {**n, "max": MAX_COMPETITOR_FACINGS}))
+            problems.append(
+                Problem("competitors", "capture.error.competitor_facings", {**n, "max": MAX_COMPETITOR_FACINGS})
+            )
         if seen.get("product_code") not in (None, *skus):
             problems.append(Problem("competitors", "capture.error.competitor_sku", n))
         if not all(_text_fits(seen.get(f), TEXT_LIMITS[f]) for f in ("competitor_other", "product", "note")):
-            problems.append(Problem("competitors", "capture.error.competitor_text",
-                                    {**n, "brand": TEXT_LIMITS["competitor_other"], "product": TEXT_LIMITS["product"],
-                                     "note": TEXT_LIMITS["note"]}))
+            problems.append(
+                Problem(
+                    "competitors",
+                    "capture.error.competitor_text",
+                    {
+                        **n,
+                        "brand": TEXT_LIMITS["competitor_other"],
+                        "product": TEXT_LIMITS["product"],
+                        "note": TEXT_LIMITS["note"],
+                    },
+                )
+            )
     if "store" not in photo_sections:
         problems.append(Problem("photos", "capture.error.store_photo"))
-    bulk = any(previous.how(_part(_part(answers.get(s)).get(code))) == previous.HOW_BULK
-               for s in previous.BULK_SECTIONS for code in _part(answers.get(s)))
+    bulk = any(
+        previous.how(_part(_part(answers.get(s)).get(code))) == previous.HOW_BULK
+        for s in previous.BULK_SECTIONS
+        for code in _part(answers.get(s))
+    )
     if bulk and previous.EVIDENCE_SECTION not in photo_sections:  # the photo was removed after confirming
         problems.append(Problem("photos", "capture.error.bulk_needs_photo"))
     visit = _part(answers.get("visit"))
@@ -357,6 +419,7 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
 
 # ---------------------------------------------------------------- submit
 
+
 class SubmitRefused(CaptureError):
     def __init__(self, problems: list[Problem]):
         super().__init__("capture.error.incomplete", n=len(problems))
@@ -366,7 +429,7 @@ class SubmitRefused(CaptureError):
 @dataclass(frozen=True)
 class Submitted:
     audit_id: int
-    created: bool   # False when this submission had already been stored (double tap, resubmit)
+    created: bool  # False when this submission had already been stored (double tap, resubmit)
 
 
 def _audit_for_key(cur, key: str) -> int | None:
@@ -379,8 +442,10 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     existing = _audit_for_key(db.cursor(), submission_key)
     if existing is not None:
         return Submitted(existing, False)
-    row = db.query_one(f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE submission_key = ? AND username = ?",
-                       [submission_key, user.username])
+    row = db.query_one(
+        f"SELECT {_DRAFT_COLUMNS} FROM audit_drafts WHERE submission_key = ? AND username = ?",
+        [submission_key, user.username],
+    )
     if row is None:
         raise CaptureError("capture.error.no_draft")
     draft = _draft_from_row(row)
@@ -399,9 +464,18 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
         cur.execute(
             "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at, submitted_at,"
             " order_placed, order_amount, notes, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'app')",
-            [audit_id, submission_key, draft.store_code, user.username, draft.started_at.date(), draft.started_at,
-             now, visit.get("order_placed"), visit.get("order_amount") if visit.get("order_placed") else None,
-             visit.get("notes") or None],
+            [
+                audit_id,
+                submission_key,
+                draft.store_code,
+                user.username,
+                draft.started_at.date(),
+                draft.started_at,
+                now,
+                visit.get("order_placed"),
+                visit.get("order_amount") if visit.get("order_placed") else None,
+                visit.get("notes") or None,
+            ],
         )
         _insert_lines(cur, audit_id, plan, draft.answers)
         _insert_pop(cur, audit_id, plan, draft.answers)
@@ -419,15 +493,27 @@ def _insert_lines(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
         line, tag = answers["shelf"][sku.code], answers.get("price", {}).get(sku.code, {})
         stocked = bool(line["in_stock"])
         has_tag = bool(tag.get("tag_present"))
-        rows.append((
-            audit_id, sku.code, bool(sku.must_stock), stocked,
-            int(line["facings"]) if stocked else 0, line.get("shelf_level") if stocked else None,
-            None if stocked else line.get("restocked"),
-            line.get("fifo_ok") if stocked else None, line.get("near_expiry") if stocked else None,
-            line.get("damaged") if stocked else None, has_tag,
-            tag.get("tag_placed_ok") if has_tag else None, tag.get("tag_matches") if has_tag else None,
-            tag.get("tag_legible") if has_tag else None, tag.get("shelf_price"), previous.how(line), previous.how(tag),
-        ))
+        rows.append(
+            (
+                audit_id,
+                sku.code,
+                bool(sku.must_stock),
+                stocked,
+                int(line["facings"]) if stocked else 0,
+                line.get("shelf_level") if stocked else None,
+                None if stocked else line.get("restocked"),
+                line.get("fifo_ok") if stocked else None,
+                line.get("near_expiry") if stocked else None,
+                line.get("damaged") if stocked else None,
+                has_tag,
+                tag.get("tag_placed_ok") if has_tag else None,
+                tag.get("tag_matches") if has_tag else None,
+                tag.get("tag_legible") if has_tag else None,
+                tag.get("shelf_price"),
+                previous.how(line),
+                previous.how(tag),
+            )
+        )
     cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -435,8 +521,15 @@ def _insert_pop(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
     rows = []
     for pop in plan.pop_types.itertuples():
         answer = answers["pop"][pop.code]
-        rows.append((audit_id, pop.code, bool(answer["present"]), answer.get("condition") if answer["present"] else None,
-                     previous.how(answer)))
+        rows.append(
+            (
+                audit_id,
+                pop.code,
+                bool(answer["present"]),
+                answer.get("condition") if answer["present"] else None,
+                previous.how(answer),
+            )
+        )
     if rows:
         cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?, ?)", rows)
 
@@ -450,10 +543,23 @@ def _insert_observations(cur, audit_id: int, answers: dict) -> None:
         "INSERT INTO competitor_observations (id, audit_id, competitor_code, competitor_other, kind, product,"
         " normal_price, promo_price, flash_price, facings, note, product_code)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(first + i, audit_id, o.get("competitor_code") or None,
-          None if o.get("competitor_code") else (o.get("competitor_other") or "").strip(), o["kind"],
-          o.get("product") or None, o.get("normal_price"), o.get("promo_price"), o.get("flash_price"),
-          o.get("facings"), o.get("note") or None, o.get("product_code") or None) for i, o in enumerate(seen)],
+        [
+            (
+                first + i,
+                audit_id,
+                o.get("competitor_code") or None,
+                None if o.get("competitor_code") else (o.get("competitor_other") or "").strip(),
+                o["kind"],
+                o.get("product") or None,
+                o.get("normal_price"),
+                o.get("promo_price"),
+                o.get("flash_price"),
+                o.get("facings"),
+                o.get("note") or None,
+                o.get("product_code") or None,
+            )
+            for i, o in enumerate(seen)
+        ],
     )
 
 
@@ -533,10 +639,10 @@ class Findings:
     visit_date: object
     merchandiser: str
     stock_outs: list[str]
-    price_problems: list[tuple[str, str]]   # (SKU name, problem: no_tag | wrong_tag | below_rrp)
+    price_problems: list[tuple[str, str]]  # (SKU name, problem: no_tag | wrong_tag | below_rrp)
     missing_pop: list[str]
     competitor_activity: list[tuple[str, str]]  # (brand, kind)
-    freshness: list[tuple[str, str]] = ()       # (SKU name, problem: fifo_broken | near_expiry | damaged)
+    freshness: list[tuple[str, str]] = ()  # (SKU name, problem: fifo_broken | near_expiry | damaged)
 
 
 def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findings | None:
@@ -553,29 +659,43 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
     audit_id, names = latest[0], name_column(lang)
     rows = lambda sql, *args: db.cursor().execute(sql, [audit_id, *args]).fetchall()  # noqa: E731
     return Findings(
-        audit_id, latest[1], latest[2],
-        stock_outs=[r[0] for r in rows(
-            f"SELECT p.{names} FROM audit_lines l JOIN products p ON p.code = l.product_code"
-            " WHERE l.audit_id = ? AND l.must_stock AND NOT l.in_stock ORDER BY p.code")],
+        audit_id,
+        latest[1],
+        latest[2],
+        stock_outs=[
+            r[0]
+            for r in rows(
+                f"SELECT p.{names} FROM audit_lines l JOIN products p ON p.code = l.product_code"
+                " WHERE l.audit_id = ? AND l.must_stock AND NOT l.in_stock ORDER BY p.code"
+            )
+        ],
         price_problems=rows(
             f"""SELECT p.{names}, CASE WHEN NOT l.tag_present THEN 'no_tag'
                                       WHEN NOT (l.tag_matches AND l.tag_placed_ok) THEN 'wrong_tag'
                                       ELSE 'below_rrp' END
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
                 WHERE l.audit_id = ? AND l.in_stock AND (NOT l.tag_present OR NOT (l.tag_matches AND l.tag_placed_ok)
-                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""", settings.load(db).price_tolerance),
-        missing_pop=[r[0] for r in rows(
-            f"SELECT t.{names} FROM audit_pop a JOIN pop_types t ON t.code = a.pop_type_code"
-            " WHERE a.audit_id = ? AND NOT a.present ORDER BY t.code")],
+                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""",
+            settings.load(db).price_tolerance,
+        ),
+        missing_pop=[
+            r[0]
+            for r in rows(
+                f"SELECT t.{names} FROM audit_pop a JOIN pop_types t ON t.code = a.pop_type_code"
+                " WHERE a.audit_id = ? AND NOT a.present ORDER BY t.code"
+            )
+        ],
         competitor_activity=rows(
             f"SELECT coalesce(c.{names}, o.competitor_other), o.kind FROM competitor_observations o"
-            " LEFT JOIN competitors c ON c.code = o.competitor_code WHERE o.audit_id = ? ORDER BY o.id"),
+            " LEFT JOIN competitors c ON c.code = o.competitor_code WHERE o.audit_id = ? ORDER BY o.id"
+        ),
         freshness=rows(
             f"""SELECT p.{names}, problem FROM audit_lines l JOIN products p ON p.code = l.product_code,
                        (VALUES ('fifo_broken', 1), ('near_expiry', 2), ('damaged', 3)) problems(problem, n)
                 WHERE l.audit_id = ? AND CASE problem WHEN 'fifo_broken' THEN NOT l.fifo_ok
                                                       WHEN 'near_expiry' THEN l.near_expiry ELSE l.damaged END
-                ORDER BY p.code, n"""),
+                ORDER BY p.code, n"""
+        ),
     )
 
 
@@ -615,7 +735,9 @@ def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRec
                        coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp,
                        l.shelf_answered, l.price_answered
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
-                WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""", [settings.load(db).price_tolerance, audit_id]),
+                WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""",
+            [settings.load(db).price_tolerance, audit_id],
+        ),
         pop=one(f"""SELECT t.{names} AS pop_type, a.present, a.condition, a.answered FROM audit_pop a
                     JOIN pop_types t ON t.code = a.pop_type_code WHERE a.audit_id = ? ORDER BY t.code"""),
         observations=one(f"""SELECT coalesce(c.{names}, o.competitor_other) AS brand, o.kind, o.product,

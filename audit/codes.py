@@ -7,6 +7,7 @@ the first character a letter or digit (no hidden '.x' names), never two dots in 
 MAX_CODE_LENGTH characters. Path separators, ':', control and text-direction characters are refused.
 User names have their own, stricter rule (audit.users.USERNAME_PATTERN).
 """
+
 from __future__ import annotations
 
 MAX_CODE_LENGTH = 40
@@ -14,5 +15,9 @@ CODE_SEPARATORS = frozenset("-_. ")
 
 
 def is_valid_code(text: str) -> bool:
-    return (0 < len(text) <= MAX_CODE_LENGTH and text[0].isalnum() and ".." not in text
-            and all(c.isalnum() or c in CODE_SEPARATORS for c in text))
+    return (
+        0 < len(text) <= MAX_CODE_LENGTH
+        and text[0].isalnum()
+        and ".." not in text
+        and all(c.isalnum() or c in CODE_SEPARATORS for c in text)
+    )

@@ -1,4 +1,5 @@
 """Where the app keeps its data, taken from the environment."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The numbers behind the manager's dashboards: each function is one parameterised DuckDB query that
 returns a small DataFrame (never the per-SKU lines of more than one store)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -25,15 +26,19 @@ def _scored(viewer: User, filters: DashboardFilters, settings: ScoringSettings) 
 
 def product_options(db: Database) -> dict[str, list[str]]:
     """The categories and brands of our products, for the filters."""
-    rows = db.cursor().execute("SELECT list(DISTINCT category ORDER BY category), list(DISTINCT brand ORDER BY brand)"
-                               " FROM products").fetchall()[0]
+    rows = (
+        db.cursor()
+        .execute("SELECT list(DISTINCT category ORDER BY category), list(DISTINCT brand ORDER BY brand) FROM products")
+        .fetchall()[0]
+    )
     return {"categories": rows[0] or [], "brands": rows[1] or []}
 
 
 def data_version(db: Database) -> tuple:
     """Changes whenever a dashboard's numbers may change: a new audit or new settings."""
-    return db.query_one("SELECT (SELECT max(id) FROM audits), (SELECT max(updated_at) FROM settings),"
-                        " (SELECT count(*) FROM audits)")
+    return db.query_one(
+        "SELECT (SELECT max(id) FROM audits), (SELECT max(updated_at) FROM settings), (SELECT count(*) FROM audits)"
+    )
 
 
 def tiles(db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> pd.DataFrame:
@@ -44,8 +49,14 @@ def tiles(db: Database, viewer: User, filters: DashboardFilters, settings: Scori
     # Grouped by period rather than FILTER clauses per measure: a third fewer expressions to plan, and
     # planning is most of this statement's cost (docs/benchmarks.md).
     averages = ", ".join(f"avg({m}) AS {m}, count({m}) AS {m}_n" for m in TILE_MEASURES)
-    periods = db.query_df(f"{head} SELECT visit_date >= ? AS now, {averages}, count(*) AS audits FROM scored GROUP BY 1",
-                          [*params, filters.date_from]).set_index("now").reindex([True, False])
+    periods = (
+        db.query_df(
+            f"{head} SELECT visit_date >= ? AS now, {averages}, count(*) AS audits FROM scored GROUP BY 1",
+            [*params, filters.date_from],
+        )
+        .set_index("now")
+        .reindex([True, False])
+    )
     counts = [*(f"{m}_n" for m in TILE_MEASURES), "audits"]
     periods[counts] = periods[counts].fillna(0).astype(int)  # a period without audits has none of each
     now, previous = periods.loc[True], periods.loc[False]
@@ -60,8 +71,9 @@ def coverage(db: Database, viewer: User, filters: DashboardFilters, settings: Sc
     head, params = _scored(viewer, filters, settings)
     counts = ", ".join(f"count({c}) AS {c}" for c in COMPONENTS)
     row = db.query_df(f"{head} SELECT count(*) AS audits, {counts} FROM scored", params).iloc[0]
-    return pd.DataFrame({"component": list(COMPONENTS), "measured": [int(row[c]) for c in COMPONENTS],
-                         "audits": int(row["audits"])})
+    return pd.DataFrame(
+        {"component": list(COMPONENTS), "measured": [int(row[c]) for c in COMPONENTS], "audits": int(row["audits"])}
+    )
 
 
 def weekly(db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> pd.DataFrame:
@@ -69,11 +81,14 @@ def weekly(db: Database, viewer: User, filters: DashboardFilters, settings: Scor
     averages = ", ".join(f"avg({c}) AS {c}" for c in ("score", *COMPONENTS))
     return db.query_df(
         f"""{head} SELECT date_trunc('week', visit_date)::DATE AS week, {averages}, count(*) AS audits
-            FROM scored GROUP BY 1 ORDER BY 1""", params)
+            FROM scored GROUP BY 1 ORDER BY 1""",
+        params,
+    )
 
 
-def breakdown(db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings, dimension: str,
-              lang: str) -> pd.DataFrame:
+def breakdown(
+    db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings, dimension: str, lang: str
+) -> pd.DataFrame:
     """Score and components per region, channel, grade, dealer or merchandiser, weakest first."""
     names = name_column(lang)
     key, label, join = {
@@ -90,11 +105,14 @@ def breakdown(db: Database, viewer: User, filters: DashboardFilters, settings: S
                 SELECT {key} AS key, {averages}, count(*) AS audits, count(DISTINCT store_code) AS stores
                 FROM scored GROUP BY 1)
             SELECT g.key, coalesce({label}, g.key, '—') AS label, g.* EXCLUDE (key)
-            FROM grouped g {join} ORDER BY g.score NULLS LAST, label""", params)
+            FROM grouped g {join} ORDER BY g.score NULLS LAST, label""",
+        params,
+    )
 
 
-def store_scores(db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings,
-                 lang: str) -> pd.DataFrame:
+def store_scores(
+    db: Database, viewer: User, filters: DashboardFilters, settings: ScoringSettings, lang: str
+) -> pd.DataFrame:
     """One row per store audited in the period: card facts, mean score and components, last visit."""
     head, params = _scored(viewer, filters, settings)
     averages = ", ".join(f"avg({c}) AS {c}" for c in ("score", *COMPONENTS))
@@ -105,10 +123,13 @@ def store_scores(db: Database, viewer: User, filters: DashboardFilters, settings
             SELECT s.code, {store_name_sql(lang)} AS name, {city_sql(lang)} AS city, s.grade, s.channel, s.latitude,
                    s.longitude, p.* EXCLUDE (store_code)
             FROM per_store p JOIN stores s ON s.code = p.store_code
-            ORDER BY p.score NULLS LAST, s.code""", params)
+            ORDER BY p.score NULLS LAST, s.code""",
+        params,
+    )
 
 
 # ---------------------------------------------------------------- one store
+
 
 def sku_availability(db: Database, viewer: User, filters: DashboardFilters, lang: str) -> pd.DataFrame:
     """Per SKU and week at one store (filters.store): share of audits that found it in stock."""
@@ -123,11 +144,13 @@ def sku_availability(db: Database, viewer: User, filters: DashboardFilters, lang
             JOIN audit_lines l ON l.audit_id = a.id JOIN products p ON p.code = l.product_code
             WHERE {scope} AND {where} AND {sku_where} AND l.must_stock
             GROUP BY ALL ORDER BY l.product_code, week""",
-        [*scope_params, *params, *sku_params])
+        [*scope_params, *params, *sku_params],
+    )
 
 
-def photos(db: Database, viewer: User, filters: DashboardFilters, section: str | None = None,
-           limit: int = 48) -> pd.DataFrame:
+def photos(
+    db: Database, viewer: User, filters: DashboardFilters, section: str | None = None, limit: int = 48
+) -> pd.DataFrame:
     """Newest photos first, with their audit, store and flags; optionally one section only."""
     scope, scope_params = scope_clause(viewer)
     where, params = filters.audit_where()
@@ -138,30 +161,37 @@ def photos(db: Database, viewer: User, filters: DashboardFilters, section: str |
             JOIN photos p ON p.sha256 = ap.photo_sha256
             WHERE {scope} AND {where} AND (?::VARCHAR IS NULL OR ap.section = ?)
             ORDER BY a.visit_date DESC, a.id DESC, ap.photo_sha256 LIMIT ?""",
-        [*scope_params, *params, section, section, limit])
+        [*scope_params, *params, section, section, limit],
+    )
 
 
 # ---------------------------------------------------------------- competitors
+
 
 def _observations(viewer: User, filters: DashboardFilters, lang: str) -> tuple[str, list]:
     """CTE of the competitor observations in view, with brand label and store attributes."""
     scope, scope_params = scope_clause(viewer)
     where, params = filters.audit_where()
     names = name_column(lang)
-    return (f"""WITH seen AS (
+    return (
+        f"""WITH seen AS (
                 SELECT o.*, coalesce(o.competitor_code, 'other') AS brand_code,
                        coalesce(c.{names}, o.competitor_other) AS brand, a.visit_date, a.store_code,
                        s.region_code, s.channel, a.id AS audit
                 FROM competitor_observations o JOIN audits a ON a.id = o.audit_id
                 JOIN stores s ON s.code = a.store_code LEFT JOIN competitors c ON c.code = o.competitor_code
-                WHERE {scope} AND {where})""", [*scope_params, *params])
+                WHERE {scope} AND {where})""",
+        [*scope_params, *params],
+    )
 
 
 def competitor_weekly(db: Database, viewer: User, filters: DashboardFilters, lang: str) -> pd.DataFrame:
     head, params = _observations(viewer, filters, lang)
-    return db.query_df(f"""{head} SELECT date_trunc('week', visit_date)::DATE AS week, brand_code, brand, kind,
+    return db.query_df(
+        f"""{head} SELECT date_trunc('week', visit_date)::DATE AS week, brand_code, brand, kind,
                                   count(*) AS observations FROM seen GROUP BY ALL ORDER BY week, brand_code, kind""",
-                       params)
+        params,
+    )
 
 
 def competitor_where(db: Database, viewer: User, filters: DashboardFilters, lang: str) -> pd.DataFrame:
@@ -170,7 +200,9 @@ def competitor_where(db: Database, viewer: User, filters: DashboardFilters, lang
         f"""{head} SELECT coalesce(r.{name_column(lang)}, seen.region_code) AS region, channel, brand_code, brand,
                    count(*) AS observations, count(DISTINCT store_code) AS stores
             FROM seen LEFT JOIN regions r ON r.code = seen.region_code
-            GROUP BY ALL ORDER BY region, channel, brand_code""", params)
+            GROUP BY ALL ORDER BY region, channel, brand_code""",
+        params,
+    )
 
 
 def competitor_prices(db: Database, viewer: User, filters: DashboardFilters, lang: str) -> pd.DataFrame:
@@ -190,7 +222,9 @@ def competitor_prices(db: Database, viewer: User, filters: DashboardFilters, lan
             LEFT JOIN audit_lines l ON l.audit_id = seen.audit AND l.product_code = seen.product_code
                                     AND l.shelf_price > 0
             WHERE {sku_where}
-            GROUP BY ALL ORDER BY seen.brand_code""", [*params, *sku_params])
+            GROUP BY ALL ORDER BY seen.brand_code""",
+        [*params, *sku_params],
+    )
 
 
 def share_of_shelf(db: Database, viewer: User, filters: DashboardFilters, lang: str) -> pd.DataFrame:
@@ -212,7 +246,8 @@ def share_of_shelf(db: Database, viewer: User, filters: DashboardFilters, lang: 
             both_ AS (SELECT * FROM theirs UNION ALL BY NAME SELECT * FROM ours)
             SELECT week, brand_code, brand, facings, 100.0 * facings / sum(facings) OVER (PARTITION BY week) AS share
             FROM both_ ORDER BY week, brand_code = 'ours' DESC, brand_code""",
-        [*params, *scope_params, *audit_params])
+        [*params, *scope_params, *audit_params],
+    )
 
 
 def competitor_log(db: Database, viewer: User, filters: DashboardFilters, lang: str, limit: int = 200) -> pd.DataFrame:
@@ -221,4 +256,6 @@ def competitor_log(db: Database, viewer: User, filters: DashboardFilters, lang: 
     return db.query_df(
         f"""{head} SELECT visit_date, store_code, brand_code, brand, kind, product, normal_price, promo_price,
                    flash_price, facings, note
-            FROM seen ORDER BY visit_date DESC, id DESC LIMIT ?""", [*params, limit])
+            FROM seen ORDER BY visit_date DESC, id DESC LIMIT ?""",
+        [*params, limit],
+    )

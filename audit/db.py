@@ -4,6 +4,7 @@ DuckDB allows one read-write process per file, and one connection object must no
 threads at once. So a process opens the file once (`Database`), every thread reads through its own
 cursor, and every write goes through `Database.write()`, which holds one lock and one transaction.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -87,15 +88,19 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """DuckDB reads a table's blocks only when a query needs them, so a file cut short opens; it is found
     here, from the block numbers every stored column segment lies in (metadata only, no data read)."""
-    block_size = con.execute("SELECT block_size FROM pragma_database_size() "
-                             "WHERE database_name = current_database()").fetchone()[0]
-    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
-                         "WHERE database_name = current_database()").fetchall()
+    block_size = con.execute(
+        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()
     last = -1
     for schema, table in tables:
-        row = con.execute("SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
-                          "FROM pragma_storage_info(?) WHERE persistent",
-                          [f'"{schema}"."{table}"']).fetchone()
+        row = con.execute(
+            "SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+            "FROM pragma_storage_info(?) WHERE persistent",
+            [f'"{schema}"."{table}"'],
+        ).fetchone()
         last = max(last, row[0] if row[0] is not None else -1)
     needed = _FILE_HEADERS + (last + 1) * block_size
     size = path.stat().st_size

@@ -10,6 +10,7 @@ The story the charts tell: stores differ (a Beta-distributed store quality plus 
 effects), East improves and North declines over the period, and compliance dips where a competitor runs
 a campaign, which also shows as bursts of competitor observations.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,10 +38,18 @@ STREAMS = ("master", "stores", "audits", "lines", "competitors", "photos", "plan
 
 # region code, English, Chinese, cities (English, Chinese, latitude, longitude)
 REGIONS = [
-    ("E", "East", "华东", [("Shanghai", "上海", 31.23, 121.47), ("Hangzhou", "杭州", 30.27, 120.15),
-                          ("Nanjing", "南京", 32.06, 118.80)]),
-    ("S", "South", "华南", [("Guangzhou", "广州", 23.13, 113.26), ("Shenzhen", "深圳", 22.54, 114.06),
-                           ("Xiamen", "厦门", 24.48, 118.09)]),
+    (
+        "E",
+        "East",
+        "华东",
+        [("Shanghai", "上海", 31.23, 121.47), ("Hangzhou", "杭州", 30.27, 120.15), ("Nanjing", "南京", 32.06, 118.80)],
+    ),
+    (
+        "S",
+        "South",
+        "华南",
+        [("Guangzhou", "广州", 23.13, 113.26), ("Shenzhen", "深圳", 22.54, 114.06), ("Xiamen", "厦门", 24.48, 118.09)],
+    ),
     ("N", "North", "华北", [("Beijing", "北京", 39.90, 116.40), ("Shijiazhuang", "石家庄", 38.04, 114.51)]),
     ("SW", "Southwest", "西南", [("Chengdu", "成都", 30.57, 104.07), ("Chongqing", "重庆", 29.56, 106.55)]),
     ("C", "Central", "华中", [("Wuhan", "武汉", 30.59, 114.31), ("Changsha", "长沙", 28.23, 112.94)]),
@@ -59,8 +68,11 @@ SUB_CHANNELS = {  # sub-channel: share within its channel
 }
 GRADES = ["A", "B", "C"]
 # Modern trade buys more, so more of it is grade A; overall A ≈ 15 %, B ≈ 35 %, C ≈ 50 %.
-GRADE_WEIGHTS_BY_CHANNEL = {"traditional": [0.12, 0.33, 0.55], "modern": [0.22, 0.40, 0.38],
-                            "special": [0.12, 0.33, 0.55]}
+GRADE_WEIGHTS_BY_CHANNEL = {
+    "traditional": [0.12, 0.33, 0.55],
+    "modern": [0.22, 0.40, 0.38],
+    "special": [0.12, 0.33, 0.55],
+}
 OWNERSHIP_BY_CHANNEL = {
     "traditional": (["private", "franchise", "chain"], [0.8, 0.12, 0.08]),
     "modern": (["chain", "state_owned", "franchise"], [0.7, 0.15, 0.15]),
@@ -86,50 +98,147 @@ STORE_NAME_PATTERNS = {
     "factory": ("{zh}工厂小卖部", "{en} Factory Shop"),
     "station": ("{zh}车站商店", "{en} Station Shop"),
 }
-TRADE_NAMES = [("联华", "Lianhua"), ("华联", "Hualian"), ("好又多", "Haoyouduo"), ("美佳", "Meijia"),
-               ("永安", "Yong'an"), ("百佳", "Baijia"), ("金泰", "Jintai"), ("新一佳", "Xinyijia"),
-               ("喜多多", "Xiduoduo"), ("万家福", "Wanjiafu"), ("惠民", "Huimin"), ("丰源", "Fengyuan"),
-               ("福满", "Fuman"), ("鑫隆", "Xinlong"), ("乐购", "Legou"), ("恒信", "Hengxin")]
-STREETS = [("人民路", "Renmin Rd"), ("解放路", "Jiefang Rd"), ("中山路", "Zhongshan Rd"), ("建设路", "Jianshe Rd"),
-           ("和平街", "Heping St"), ("长江路", "Changjiang Rd"), ("文化路", "Wenhua Rd"), ("新华街", "Xinhua St")]
+TRADE_NAMES = [
+    ("联华", "Lianhua"),
+    ("华联", "Hualian"),
+    ("好又多", "Haoyouduo"),
+    ("美佳", "Meijia"),
+    ("永安", "Yong'an"),
+    ("百佳", "Baijia"),
+    ("金泰", "Jintai"),
+    ("新一佳", "Xinyijia"),
+    ("喜多多", "Xiduoduo"),
+    ("万家福", "Wanjiafu"),
+    ("惠民", "Huimin"),
+    ("丰源", "Fengyuan"),
+    ("福满", "Fuman"),
+    ("鑫隆", "Xinlong"),
+    ("乐购", "Legou"),
+    ("恒信", "Hengxin"),
+]
+STREETS = [
+    ("人民路", "Renmin Rd"),
+    ("解放路", "Jiefang Rd"),
+    ("中山路", "Zhongshan Rd"),
+    ("建设路", "Jianshe Rd"),
+    ("和平街", "Heping St"),
+    ("长江路", "Changjiang Rd"),
+    ("文化路", "Wenhua Rd"),
+    ("新华街", "Xinhua St"),
+]
 SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"]
 GIVEN_NAMES = ["伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "艳", "勇", "军", "杰"]
 CONTACT_ROLES = ["店长", "老板", "采购经理", "店员"]
 CREDIT_NOTES = [None, None, "现款现货", "月结30天", "月结60天", "押一批结一批"]
 
 DEALERS = [  # code, English, Chinese, regions served (the first is its home region)
-    ("D01", "Huamei Trading", "华美商贸有限公司", ["E"]), ("D02", "Jiangnan Distribution", "江南分销有限公司", ["E"]),
-    ("D03", "Lingnan Supply", "岭南供应链有限公司", ["S"]), ("D04", "Pearl River Trading", "珠江商贸有限公司", ["S", "C"]),
-    ("D05", "Jingjin Distribution", "京津分销有限公司", ["N"]), ("D06", "Yanzhao Trading", "燕赵商贸有限公司", ["N"]),
-    ("D07", "Bashu Trading", "巴蜀商贸有限公司", ["SW"]), ("D08", "Chuchu Supply", "楚楚供应链有限公司", ["C", "SW"]),
+    ("D01", "Huamei Trading", "华美商贸有限公司", ["E"]),
+    ("D02", "Jiangnan Distribution", "江南分销有限公司", ["E"]),
+    ("D03", "Lingnan Supply", "岭南供应链有限公司", ["S"]),
+    ("D04", "Pearl River Trading", "珠江商贸有限公司", ["S", "C"]),
+    ("D05", "Jingjin Distribution", "京津分销有限公司", ["N"]),
+    ("D06", "Yanzhao Trading", "燕赵商贸有限公司", ["N"]),
+    ("D07", "Bashu Trading", "巴蜀商贸有限公司", ["SW"]),
+    ("D08", "Chuchu Supply", "楚楚供应链有限公司", ["C", "SW"]),
 ]
 MERCHANDISER_NAMES = ["王伟", "李娜", "张敏", "刘洋", "陈杰", "杨静", "赵磊", "黄艳", "周强", "吴芳", "徐勇", "孙军"]
 # The accounts' names in pinyin, as English pages show them (issue 13: no Chinese names on English screens).
-ENGLISH_NAMES = {"王伟": "Wang Wei", "李娜": "Li Na", "张敏": "Zhang Min", "刘洋": "Liu Yang", "陈杰": "Chen Jie",
-                 "杨静": "Yang Jing", "赵磊": "Zhao Lei", "黄艳": "Huang Yan", "周强": "Zhou Qiang", "吴芳": "Wu Fang",
-                 "徐勇": "Xu Yong", "孙军": "Sun Jun", "陈静": "Chen Jing", "郑丽": "Zheng Li"}
+ENGLISH_NAMES = {
+    "王伟": "Wang Wei",
+    "李娜": "Li Na",
+    "张敏": "Zhang Min",
+    "刘洋": "Liu Yang",
+    "陈杰": "Chen Jie",
+    "杨静": "Yang Jing",
+    "赵磊": "Zhao Lei",
+    "黄艳": "Huang Yan",
+    "周强": "Zhou Qiang",
+    "吴芳": "Wu Fang",
+    "徐勇": "Xu Yong",
+    "孙军": "Sun Jun",
+    "陈静": "Chen Jing",
+    "郑丽": "Zheng Li",
+}
 TABLETS = ["iPad (9th generation)", "HUAWEI MatePad 11", "Xiaomi Pad 6"]
 
 # category code, English, Chinese, our brand (en, zh), price range, products (en, zh)
 CATEGORIES = [
-    ("beverages", "Beverages", "饮料", ("Qingquan", "清泉"), (2.5, 8.0),
-     [("Green Tea 500ml", "绿茶 500ml"), ("Jasmine Tea 500ml", "茉莉花茶 500ml"), ("Lemon Tea 500ml", "柠檬茶 500ml"),
-      ("Mineral Water 550ml", "矿泉水 550ml"), ("Orange Juice 450ml", "橙汁 450ml"), ("Cola 330ml", "可乐 330ml"),
-      ("Herbal Tea 310ml", "凉茶 310ml"), ("Soy Milk 250ml", "豆奶 250ml"), ("Coffee 280ml", "咖啡 280ml"),
-      ("Sports Drink 600ml", "运动饮料 600ml")]),
-    ("snacks", "Snacks", "零食", ("Cuile", "脆乐"), (3.5, 15.0),
-     [("Potato Chips Original", "原味薯片"), ("Potato Chips Spicy", "香辣薯片"), ("Rice Crackers", "米饼"),
-      ("Seaweed Snack", "海苔"), ("Peanuts", "花生"), ("Sunflower Seeds", "瓜子"), ("Beef Jerky", "牛肉干"),
-      ("Chocolate Wafer", "巧克力威化"), ("Egg Rolls", "蛋卷"), ("Shrimp Chips", "虾条")]),
-    ("personal_care", "Personal care", "个人护理", ("Jingrou", "净柔"), (9.9, 49.0),
-     [("Shampoo 400ml", "洗发水 400ml"), ("Conditioner 400ml", "护发素 400ml"), ("Body Wash 500ml", "沐浴露 500ml"),
-      ("Toothpaste 120g", "牙膏 120g"), ("Toothbrush Soft", "软毛牙刷"), ("Hand Soap 300ml", "洗手液 300ml"),
-      ("Facial Cleanser", "洗面奶"), ("Lotion 200ml", "润肤露 200ml"), ("Tissue 10 packs", "纸巾 10包"),
-      ("Wet Wipes", "湿巾")]),
-    ("household", "Household", "家居清洁", ("Jiejia", "洁家"), (6.9, 39.0),
-     [("Dish Liquid 1.1kg", "洗洁精 1.1kg"), ("Laundry Liquid 2kg", "洗衣液 2kg"), ("Laundry Powder 1.5kg", "洗衣粉 1.5kg"),
-      ("Floor Cleaner", "地板清洁剂"), ("Toilet Cleaner", "洁厕灵"), ("Glass Cleaner", "玻璃清洁剂"),
-      ("Bleach", "漂白水"), ("Fabric Softener", "柔顺剂"), ("Sponge Pack", "海绵擦"), ("Trash Bags", "垃圾袋")]),
+    (
+        "beverages",
+        "Beverages",
+        "饮料",
+        ("Qingquan", "清泉"),
+        (2.5, 8.0),
+        [
+            ("Green Tea 500ml", "绿茶 500ml"),
+            ("Jasmine Tea 500ml", "茉莉花茶 500ml"),
+            ("Lemon Tea 500ml", "柠檬茶 500ml"),
+            ("Mineral Water 550ml", "矿泉水 550ml"),
+            ("Orange Juice 450ml", "橙汁 450ml"),
+            ("Cola 330ml", "可乐 330ml"),
+            ("Herbal Tea 310ml", "凉茶 310ml"),
+            ("Soy Milk 250ml", "豆奶 250ml"),
+            ("Coffee 280ml", "咖啡 280ml"),
+            ("Sports Drink 600ml", "运动饮料 600ml"),
+        ],
+    ),
+    (
+        "snacks",
+        "Snacks",
+        "零食",
+        ("Cuile", "脆乐"),
+        (3.5, 15.0),
+        [
+            ("Potato Chips Original", "原味薯片"),
+            ("Potato Chips Spicy", "香辣薯片"),
+            ("Rice Crackers", "米饼"),
+            ("Seaweed Snack", "海苔"),
+            ("Peanuts", "花生"),
+            ("Sunflower Seeds", "瓜子"),
+            ("Beef Jerky", "牛肉干"),
+            ("Chocolate Wafer", "巧克力威化"),
+            ("Egg Rolls", "蛋卷"),
+            ("Shrimp Chips", "虾条"),
+        ],
+    ),
+    (
+        "personal_care",
+        "Personal care",
+        "个人护理",
+        ("Jingrou", "净柔"),
+        (9.9, 49.0),
+        [
+            ("Shampoo 400ml", "洗发水 400ml"),
+            ("Conditioner 400ml", "护发素 400ml"),
+            ("Body Wash 500ml", "沐浴露 500ml"),
+            ("Toothpaste 120g", "牙膏 120g"),
+            ("Toothbrush Soft", "软毛牙刷"),
+            ("Hand Soap 300ml", "洗手液 300ml"),
+            ("Facial Cleanser", "洗面奶"),
+            ("Lotion 200ml", "润肤露 200ml"),
+            ("Tissue 10 packs", "纸巾 10包"),
+            ("Wet Wipes", "湿巾"),
+        ],
+    ),
+    (
+        "household",
+        "Household",
+        "家居清洁",
+        ("Jiejia", "洁家"),
+        (6.9, 39.0),
+        [
+            ("Dish Liquid 1.1kg", "洗洁精 1.1kg"),
+            ("Laundry Liquid 2kg", "洗衣液 2kg"),
+            ("Laundry Powder 1.5kg", "洗衣粉 1.5kg"),
+            ("Floor Cleaner", "地板清洁剂"),
+            ("Toilet Cleaner", "洁厕灵"),
+            ("Glass Cleaner", "玻璃清洁剂"),
+            ("Bleach", "漂白水"),
+            ("Fabric Softener", "柔顺剂"),
+            ("Sponge Pack", "海绵擦"),
+            ("Trash Bags", "垃圾袋"),
+        ],
+    ),
 ]
 CATEGORY_ZH = {code: zh for code, _, zh, *_ in CATEGORIES}
 OUR_BRANDS_ZH = [brand_zh for *_, (_, brand_zh), _, _ in CATEGORIES]
@@ -139,8 +248,13 @@ MUST_STOCK_COUNT = {"traditional": 24, "modern": 28, "special": 20}
 MUST_STOCK_CATEGORY_WEIGHT = {"traditional": [1, 1, 1, 1], "modern": [1, 1, 1, 1], "special": [6, 4, 1, 1]}
 FACINGS_BASE = {"traditional": 1.0, "modern": 2.0, "special": 0.5}
 
-COMPETITORS = [("C01", "Guanyi", "冠益"), ("C02", "Sunfresh", "阳光鲜"), ("C03", "Bluepeak", "蓝峰"),
-               ("C04", "Jiahe", "嘉禾"), ("C05", "Orchid", "兰韵")]
+COMPETITORS = [
+    ("C01", "Guanyi", "冠益"),
+    ("C02", "Sunfresh", "阳光鲜"),
+    ("C03", "Bluepeak", "蓝峰"),
+    ("C04", "Jiahe", "嘉禾"),
+    ("C05", "Orchid", "兰韵"),
+]
 COMPETITOR_KINDS = ["promotion", "new_product", "themed_display", "display_change", "price_change", "staff_change"]
 KIND_WEIGHTS_CAMPAIGN = [0.4, 0.1, 0.15, 0.1, 0.2, 0.05]
 KIND_WEIGHTS_QUIET = [0.12, 0.15, 0.08, 0.3, 0.15, 0.2]
@@ -154,8 +268,16 @@ POP_TYPES = [  # code, English, Chinese, channels that require it
     ("floor_stack", "Floor stack / end cap", "堆头", ["modern"]),
     ("banner", "Banner", "横幅", ["traditional"]),
 ]
-VISIT_NOTES = ["店长要求下周补货", "货架已重新整理", "冰柜坏了，已报修", "新品试销反应好", "竞品在门口做促销",
-               "老板出差，店员接待", "端午节堆头已布置", "价格牌已更换"]
+VISIT_NOTES = [
+    "店长要求下周补货",
+    "货架已重新整理",
+    "冰柜坏了，已报修",
+    "新品试销反应好",
+    "竞品在门口做促销",
+    "老板出差，店员接待",
+    "端午节堆头已布置",
+    "价格牌已更换",
+]
 
 
 class DemoError(UserFacingError):
@@ -171,8 +293,10 @@ class DemoSummary:
     users: int
 
     def __str__(self) -> str:
-        return (f"Demo data: {self.stores:,} stores, {self.audits:,} audits, {self.lines:,} SKU lines, "
-                f"{self.photos:,} photos, {self.users:,} users")
+        return (
+            f"Demo data: {self.stores:,} stores, {self.audits:,} audits, {self.lines:,} SKU lines, "
+            f"{self.photos:,} photos, {self.users:,} users"
+        )
 
 
 def _insert(cur, table: str, frame: pd.DataFrame) -> None:
@@ -200,6 +324,7 @@ def _pick(rng: np.random.Generator, options: list, weights=None):
 
 # ---------------------------------------------------------------- master data
 
+
 def _regions() -> pd.DataFrame:
     return pd.DataFrame([(code, en, zh) for code, en, zh, _ in REGIONS], columns=["code", "name_en", "name_zh"])
 
@@ -213,10 +338,13 @@ def _person(rng: np.random.Generator) -> str:
 
 
 def _dealers(rng: np.random.Generator, stamp: datetime) -> pd.DataFrame:
-    rows = [(code, en, zh, regions[0], _person(rng), _phone(rng), f"{code.lower()}@example.com", stamp)
-            for code, en, zh, regions in DEALERS]
-    return pd.DataFrame(rows, columns=["code", "name_en", "name_zh", "region_code", "contact", "phone", "email",
-                                       "updated_at"])
+    rows = [
+        (code, en, zh, regions[0], _person(rng), _phone(rng), f"{code.lower()}@example.com", stamp)
+        for code, en, zh, regions in DEALERS
+    ]
+    return pd.DataFrame(
+        rows, columns=["code", "name_en", "name_zh", "region_code", "contact", "phone", "email", "updated_at"]
+    )
 
 
 # One merchandiser per city, numbered in region order: a merchandiser's day stays within one city, as a
@@ -247,8 +375,10 @@ def _password_hashes(count: int) -> list[Future]:
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
     """The demo accounts, without their password hashes (_password_hashes)."""
-    rows = [("admin", "陈静", ENGLISH_NAMES["陈静"], "admin", None),
-            ("manager", "郑丽", ENGLISH_NAMES["郑丽"], "manager", None)]
+    rows = [
+        ("admin", "陈静", ENGLISH_NAMES["陈静"], "admin", None),
+        ("manager", "郑丽", ENGLISH_NAMES["郑丽"], "manager", None),
+    ]
     rows += [(username, name, ENGLISH_NAMES[name], "merchandiser", None) for username, name, _ in merchandisers]
     rows += [(f"dealer{code[1:]}", f"{zh} ({en})", en, "dealer", code) for code, en, zh, _ in DEALERS]
     frame = pd.DataFrame(rows, columns=["username", "display_name", "display_name_en", "role", "dealer_code"])
@@ -258,6 +388,7 @@ def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Catalog:
     """The SKUs as arrays, for vectorised line generation."""
+
     codes: np.ndarray
     rrp: np.ndarray
     category: np.ndarray
@@ -271,8 +402,16 @@ def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, 
     for c, (category, _, _, (brand_en, brand_zh), (low, high), variants) in enumerate(CATEGORIES):
         for v, (variant_en, variant_zh) in enumerate(variants):
             price = np.floor(rng.uniform(low, high)) + 0.9  # shelf prices end in .9
-            rows.append((f"P{c + 1}{v + 1:02d}", f"{brand_en} {variant_en}", f"{brand_zh}{variant_zh}", brand_en,
-                         category, round(float(price), 2)))
+            rows.append(
+                (
+                    f"P{c + 1}{v + 1:02d}",
+                    f"{brand_en} {variant_en}",
+                    f"{brand_zh}{variant_zh}",
+                    brand_en,
+                    category,
+                    round(float(price), 2),
+                )
+            )
             category_index.append(c)
     n, category_index = len(rows), np.array(category_index)
     must = {}
@@ -283,15 +422,25 @@ def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, 
     frame["must_stock_channels"] = [[ch for ch in CHANNELS if i in must[ch]] for i in range(n)]
     frame["updated_at"] = stamp
     catalog = Catalog(
-        codes=frame.code.to_numpy(), rrp=frame.rrp.to_numpy(dtype=float), category=frame.category.to_numpy(),
-        stock_out_risk=rng.uniform(0, 0.08, size=n), must=must,
+        codes=frame.code.to_numpy(),
+        rrp=frame.rrp.to_numpy(dtype=float),
+        category=frame.category.to_numpy(),
+        stock_out_risk=rng.uniform(0, 0.08, size=n),
+        must=must,
         other={ch: np.setdiff1d(np.arange(n), idx) for ch, idx in must.items()},
     )
     return frame, catalog
 
 
-def _store_row(rng: np.random.Generator, number: int, region_index: int, channel: str, grade: str,
-               merchandiser_by_city, dealers_by_region) -> tuple:
+def _store_row(
+    rng: np.random.Generator,
+    number: int,
+    region_index: int,
+    channel: str,
+    grade: str,
+    merchandiser_by_city,
+    dealers_by_region,
+) -> tuple:
     region_code, _, _, cities = REGIONS[region_index]
     city_en, city_zh, lat, lon = _pick(rng, cities)
     subs = SUB_CHANNELS[channel]
@@ -307,19 +456,49 @@ def _store_row(rng: np.random.Generator, number: int, region_index: int, channel
         f"{pattern_zh.format(zh=trade_zh)}（{street_zh}店）",
         f"{pattern_en.format(en=trade_en)} ({street_en})",
         f"{city_zh}市{street_zh}{int(rng.integers(1, 800))}号",
-        _phone(rng), _person(rng), _pick(rng, CONTACT_ROLES),
-        _pick(rng, ownerships, ownership_weights), _pick(rng, categories, category_weights),
-        channel, sub, grade, region_code, city_zh, city_en,
-        round(lat + rng.normal(0, 0.06), 5), round(lon + rng.normal(0, 0.06), 5),
-        _pick(rng, dealers_by_region[region_code]), merchandiser_by_city[city_zh],
+        _phone(rng),
+        _person(rng),
+        _pick(rng, CONTACT_ROLES),
+        _pick(rng, ownerships, ownership_weights),
+        _pick(rng, categories, category_weights),
+        channel,
+        sub,
+        grade,
+        region_code,
+        city_zh,
+        city_en,
+        round(lat + rng.normal(0, 0.06), 5),
+        round(lon + rng.normal(0, 0.06), 5),
+        _pick(rng, dealers_by_region[region_code]),
+        merchandiser_by_city[city_zh],
         "、".join(OUR_BRANDS_ZH[: int(rng.integers(2, 5))] + competitor_brands),
         _pick(rng, CREDIT_NOTES),
     )
 
 
-STORE_COLUMNS = ["code", "name", "name_en", "address", "phone", "contact_name", "contact_role", "ownership", "category",
-                 "channel", "sub_channel", "grade", "region_code", "city", "city_en", "latitude", "longitude",
-                 "dealer_code", "merchandiser", "brands_carried", "credit_notes"]
+STORE_COLUMNS = [
+    "code",
+    "name",
+    "name_en",
+    "address",
+    "phone",
+    "contact_name",
+    "contact_role",
+    "ownership",
+    "category",
+    "channel",
+    "sub_channel",
+    "grade",
+    "region_code",
+    "city",
+    "city_en",
+    "latitude",
+    "longitude",
+    "dealer_code",
+    "merchandiser",
+    "brands_carried",
+    "credit_notes",
+]
 
 
 def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:
@@ -331,8 +510,18 @@ def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:
         grade[in_channel] = _quota(rng, len(in_channel), GRADE_WEIGHTS_BY_CHANNEL[name])
     merchandiser_by_city = _merchandiser_by_city()
     dealers_by_region = {code: [d for d, _, _, served in DEALERS if code in served] for code, *_ in REGIONS}
-    rows = [_store_row(rng, i + 1, int(region_index[i]), CHANNELS[channel[i]], GRADES[grade[i]], merchandiser_by_city,
-                       dealers_by_region) for i in range(n)]
+    rows = [
+        _store_row(
+            rng,
+            i + 1,
+            int(region_index[i]),
+            CHANNELS[channel[i]],
+            GRADES[grade[i]],
+            merchandiser_by_city,
+            dealers_by_region,
+        )
+        for i in range(n)
+    ]
     return pd.DataFrame(rows, columns=STORE_COLUMNS).assign(updated_at=stamp)
 
 
@@ -344,11 +533,15 @@ def _store_quality(rng: np.random.Generator, stores: pd.DataFrame, merchandisers
     """How well each store is kept (0–1): its own level, its merchandiser's and its dealer's effect."""
     merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers))))
     dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS))))
-    return (rng.beta(5, 2, size=len(stores)) + stores.merchandiser.map(merch_effect).to_numpy()
-            + stores.dealer_code.map(dealer_effect).to_numpy())
+    return (
+        rng.beta(5, 2, size=len(stores))
+        + stores.merchandiser.map(merch_effect).to_numpy()
+        + stores.dealer_code.map(dealer_effect).to_numpy()
+    )
 
 
 # ---------------------------------------------------------------- competitor campaigns
+
 
 @dataclass(frozen=True)
 class Campaign:
@@ -371,8 +564,9 @@ def _campaigns(rng: np.random.Generator, weeks: int) -> list[Campaign]:
     return campaigns
 
 
-def _campaign_active(campaigns: list[Campaign], region: np.ndarray, week: np.ndarray,
-                     competitor: int | None = None) -> np.ndarray:
+def _campaign_active(
+    campaigns: list[Campaign], region: np.ndarray, week: np.ndarray, competitor: int | None = None
+) -> np.ndarray:
     """Per visit: does a campaign (of `competitor`, or of anyone) run in its region that week?"""
     active = np.zeros(len(region), dtype=bool)
     for campaign in campaigns:
@@ -383,8 +577,10 @@ def _campaign_active(campaigns: list[Campaign], region: np.ndarray, week: np.nda
 
 # ---------------------------------------------------------------- visits
 
-def _visits_per_store_week(rng: np.random.Generator, grade: np.ndarray, week: np.ndarray,
-                           phase: np.ndarray) -> np.ndarray:
+
+def _visits_per_store_week(
+    rng: np.random.Generator, grade: np.ndarray, week: np.ndarray, phase: np.ndarray
+) -> np.ndarray:
     """A: 2–3 a week, B: 1–2 a week, C: 2–3 a month (every other week, with some extra and some missed)."""
     u = rng.random(len(grade))
     a = np.where(u < 0.06, 1, np.where(u < 0.56, 2, 3))  # the odd week with one visit is a missed one
@@ -444,8 +640,14 @@ class VisitPlan:
     quality: np.ndarray  # compliance level of the store at that visit, 0.15–0.98
 
 
-def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, today: date,
-                 store_quality: np.ndarray, campaigns: list[Campaign]) -> VisitPlan:
+def _plan_visits(
+    rng: np.random.Generator,
+    stores: pd.DataFrame,
+    weeks: int,
+    today: date,
+    store_quality: np.ndarray,
+    campaigns: list[Campaign],
+) -> VisitPlan:
     n = len(stores)
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     store_of_week, week_of_week = np.repeat(np.arange(n), weeks), np.tile(np.arange(weeks), n)
@@ -471,30 +673,33 @@ def _plan_visits(rng: np.random.Generator, stores: pd.DataFrame, weeks: int, tod
     visit_day = pd.Timestamp(first_monday) + pd.to_timedelta(day, unit="D")
     started_at = visit_day + pd.to_timedelta(start, unit="m")
     ids = np.arange(1, len(store) + 1)
-    audits = pd.DataFrame({
-        "id": ids,
-        "submission_key": [f"demo-{i}" for i in ids],
-        "store_code": stores.code.to_numpy()[store],
-        "merchandiser": stores.merchandiser.to_numpy()[store],
-        "visit_date": visit_day.date,
-        "started_at": started_at,
-        "submitted_at": started_at + pd.to_timedelta(duration, unit="m"),
-        "order_placed": ordered,
-        "order_amount": amount,
-        "notes": notes,
-        "source": "demo",
-    })
+    audits = pd.DataFrame(
+        {
+            "id": ids,
+            "submission_key": [f"demo-{i}" for i in ids],
+            "store_code": stores.code.to_numpy()[store],
+            "merchandiser": stores.merchandiser.to_numpy()[store],
+            "visit_date": visit_day.date,
+            "started_at": started_at,
+            "submitted_at": started_at + pd.to_timedelta(duration, unit="m"),
+            "order_placed": ordered,
+            "order_amount": amount,
+            "notes": notes,
+            "source": "demo",
+        }
+    )
     return VisitPlan(audits, stores.channel.to_numpy()[store], region, week, quality)
 
 
 # ---------------------------------------------------------------- visit plans
 
-COMPLETION_RANGE = (0.70, 0.95)   # share of planned visits each merchandiser does, drawn per merchandiser
-UNPLANNED_RANGE = (0.03, 0.12)    # share of each merchandiser's visits made off the plan
+COMPLETION_RANGE = (0.70, 0.95)  # share of planned visits each merchandiser does, drawn per merchandiser
+UNPLANNED_RANGE = (0.03, 0.12)  # share of each merchandiser's visits made off the plan
 
 
-def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.DataFrame, merchandisers,
-                 today: date, stamp: datetime) -> pd.DataFrame:
+def _visit_plans(
+    rng: np.random.Generator, audits: pd.DataFrame, stores: pd.DataFrame, merchandisers, today: date, stamp: datetime
+) -> pd.DataFrame:
     """The plans the demo visits were made against, so completion and success tell a story.
 
     Most audits fulfil a planned visit (same store, merchandiser and day); a few per merchandiser were
@@ -507,8 +712,13 @@ def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.Data
     merch = audits.merchandiser.to_numpy()
     visit_day = pd.to_datetime(audits.visit_date).to_numpy()
     on_plan = rng.random(len(audits)) >= pd.Series(merch).map(unplanned).to_numpy()
-    done = pd.DataFrame({"store_code": audits.store_code.to_numpy()[on_plan], "merchandiser": merch[on_plan],
-                         "planned_date": visit_day[on_plan]}).drop_duplicates(["store_code", "planned_date"])
+    done = pd.DataFrame(
+        {
+            "store_code": audits.store_code.to_numpy()[on_plan],
+            "merchandiser": merch[on_plan],
+            "planned_date": visit_day[on_plan],
+        }
+    ).drop_duplicates(["store_code", "planned_date"])
 
     miss_rate = done.merchandiser.map({m: (1 - c) / c for m, c in completion.items()}).to_numpy()
     source = done[rng.random(len(done)) < miss_rate]
@@ -516,39 +726,57 @@ def _visit_plans(rng: np.random.Generator, audits: pd.DataFrame, stores: pd.Data
     shift = (weekday + rng.integers(1, 5, size=len(source))) % 5 - weekday  # another weekday of that week
     missed = source.assign(planned_date=source.planned_date + pd.to_timedelta(shift, unit="D"))
     visited = pd.DataFrame({"store_code": audits.store_code, "planned_date": visit_day})
-    missed = (missed[missed.planned_date <= pd.Timestamp(today)]
-              .merge(visited, how="left", on=["store_code", "planned_date"], indicator=True)
-              .query("_merge == 'left_only'").drop(columns="_merge")
-              .drop_duplicates(["store_code", "planned_date"]))
+    missed = (
+        missed[missed.planned_date <= pd.Timestamp(today)]
+        .merge(visited, how="left", on=["store_code", "planned_date"], indicator=True)
+        .query("_merge == 'left_only'")
+        .drop(columns="_merge")
+        .drop_duplicates(["store_code", "planned_date"])
+    )
     history = pd.concat([done, missed], ignore_index=True)
     history["planned_date"] = history.planned_date.dt.date
 
     # The days still ahead: the rest of this week and the next, from the grade frequencies, each day within a
     # working day of visits (each merchandiser's own median length) and travel, as the generator plans them.
     monday = plans.week_start(today)
-    assigned = list(stores[["code", "grade", "merchandiser", "latitude", "longitude"]].itertuples(index=False,
-                                                                                                   name=None))
+    assigned = list(
+        stores[["code", "grade", "merchandiser", "latitude", "longitude"]].itertuples(index=False, name=None)
+    )
     took = (audits.submitted_at - audits.started_at).dt.total_seconds() / 60
     minutes = {m: plans.visit_minutes(len(d), d.median()) for m, d in took.groupby(audits.merchandiser)}
     this_week = history[history.planned_date >= monday]
-    ahead = plans.plan_week(assigned, monday, "high", [d for d in plans.week_days(monday) if d > today],
-                            this_week[["store_code", "merchandiser", "planned_date"]].itertuples(index=False, name=None),
-                            minutes_per_visit=minutes).visits
-    ahead += plans.plan_week(assigned, monday + timedelta(weeks=1), "high", plans.week_days(monday + timedelta(weeks=1)),
-                             minutes_per_visit=minutes).visits
+    ahead = plans.plan_week(
+        assigned,
+        monday,
+        "high",
+        [d for d in plans.week_days(monday) if d > today],
+        this_week[["store_code", "merchandiser", "planned_date"]].itertuples(index=False, name=None),
+        minutes_per_visit=minutes,
+    ).visits
+    ahead += plans.plan_week(
+        assigned,
+        monday + timedelta(weeks=1),
+        "high",
+        plans.week_days(monday + timedelta(weeks=1)),
+        minutes_per_visit=minutes,
+    ).visits
     future = pd.DataFrame(ahead, columns=["store_code", "merchandiser", "planned_date"])
 
     frame = pd.concat([history.assign(source="demo"), future.assign(source="generated")], ignore_index=True)
     frame = frame.sort_values(["planned_date", "merchandiser", "store_code"], kind="stable", ignore_index=True)
-    made = pd.to_datetime(frame.planned_date) - pd.to_timedelta(pd.to_datetime(frame.planned_date).dt.day_of_week + 3,
-                                                                  unit="D") + pd.Timedelta(hours=17)
+    made = (
+        pd.to_datetime(frame.planned_date)
+        - pd.to_timedelta(pd.to_datetime(frame.planned_date).dt.day_of_week + 3, unit="D")
+        + pd.Timedelta(hours=17)
+    )
     created = np.maximum(made.to_numpy(), np.datetime64(stamp))  # the Friday before, once the data existed
-    return frame.assign(id=np.arange(1, len(frame) + 1), created_by="manager", created_at=created,
-                        updated_at=created)[["id", "store_code", "merchandiser", "planned_date", "source",
-                                             "created_by", "created_at", "updated_at"]]
+    return frame.assign(id=np.arange(1, len(frame) + 1), created_by="manager", created_at=created, updated_at=created)[
+        ["id", "store_code", "merchandiser", "planned_date", "source", "created_by", "created_at", "updated_at"]
+    ]
 
 
 # ---------------------------------------------------------------- audit answers
+
 
 def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog):
     """(audit row, SKU index, must-stock flag), sorted by audit: every must-stock SKU of the channel,
@@ -564,8 +792,11 @@ def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog)
         extra_rows = np.repeat(in_channel, extras)
         # two distinct extra SKUs: the second is offset from the first by 1..len-1
         first = rng.integers(len(others), size=len(in_channel))
-        offset = np.where(np.arange(len(extra_rows)) - np.repeat(np.cumsum(extras) - extras, extras) == 0, 0,
-                          1 + rng.integers(max(len(others) - 1, 1), size=len(extra_rows)))
+        offset = np.where(
+            np.arange(len(extra_rows)) - np.repeat(np.cumsum(extras) - extras, extras) == 0,
+            0,
+            1 + rng.integers(max(len(others) - 1, 1), size=len(extra_rows)),
+        )
         rows.append(extra_rows)
         skus.append(others[(np.repeat(first, extras) + offset) % len(others)])
         must.append(np.zeros(len(extra_rows), dtype=bool))
@@ -596,25 +827,28 @@ def _lines(rng: np.random.Generator, audit_ids, channels, quality, catalog: Cata
     facings = np.where(in_stock, np.minimum(1 + rng.poisson(base + 3 * q), 12), 0)
     tag_present = u[2] < 0.7 + 0.28 * q
     # Mostly the RRP; sometimes 5–20 % below (an unauthorised discount), rarely a little above.
-    price_factor = np.where(u[3] < 0.12 * (1 - q) + 0.02, rng.uniform(0.8, 0.95, n),
-                            np.where(u[3] > 0.95, rng.uniform(1.02, 1.08, n), 1.0))
-    return pd.DataFrame({
-        "audit_id": audit_ids[rows],
-        "product_code": catalog.codes[sku],
-        "must_stock": must,
-        "in_stock": in_stock,
-        "facings": facings.astype(np.int16),
-        "shelf_level": _when(in_stock, _shelf_levels(u[1], q), "Int8"),
-        "restocked": _when(~in_stock, u[4] < 0.1 + 0.4 * q),
-        "fifo_ok": _when(in_stock, u[5] < 0.75 + 0.23 * q),
-        "near_expiry": _when(in_stock, u[6] < 0.01 + 0.08 * (1 - q)),
-        "damaged": _when(in_stock, u[7] < 0.005 + 0.04 * (1 - q)),
-        "tag_present": tag_present,
-        "tag_placed_ok": _when(tag_present, u[8] < 0.8 + 0.19 * q),
-        "tag_matches": _when(tag_present, u[9] < 0.85 + 0.14 * q),
-        "tag_legible": _when(tag_present, u[10] < 0.9),
-        "shelf_price": _when(in_stock & tag_present, np.round(catalog.rrp[sku] * price_factor, 1), "Float64"),
-    })
+    price_factor = np.where(
+        u[3] < 0.12 * (1 - q) + 0.02, rng.uniform(0.8, 0.95, n), np.where(u[3] > 0.95, rng.uniform(1.02, 1.08, n), 1.0)
+    )
+    return pd.DataFrame(
+        {
+            "audit_id": audit_ids[rows],
+            "product_code": catalog.codes[sku],
+            "must_stock": must,
+            "in_stock": in_stock,
+            "facings": facings.astype(np.int16),
+            "shelf_level": _when(in_stock, _shelf_levels(u[1], q), "Int8"),
+            "restocked": _when(~in_stock, u[4] < 0.1 + 0.4 * q),
+            "fifo_ok": _when(in_stock, u[5] < 0.75 + 0.23 * q),
+            "near_expiry": _when(in_stock, u[6] < 0.01 + 0.08 * (1 - q)),
+            "damaged": _when(in_stock, u[7] < 0.005 + 0.04 * (1 - q)),
+            "tag_present": tag_present,
+            "tag_placed_ok": _when(tag_present, u[8] < 0.8 + 0.19 * q),
+            "tag_matches": _when(tag_present, u[9] < 0.85 + 0.14 * q),
+            "tag_legible": _when(tag_present, u[10] < 0.9),
+            "shelf_price": _when(in_stock & tag_present, np.round(catalog.rrp[sku] * price_factor, 1), "Float64"),
+        }
+    )
 
 
 def _pop_checks(rng: np.random.Generator, audit_ids, channels, quality) -> pd.DataFrame:
@@ -624,41 +858,55 @@ def _pop_checks(rng: np.random.Generator, audit_ids, channels, quality) -> pd.Da
         q, u = quality[rows], rng.random((2, len(rows)))
         present = u[0] < 0.4 + 0.55 * q
         condition = np.where(u[1] < 0.45 + 0.45 * q, "good", np.where(u[1] < 0.97 - 0.1 * (1 - q), "worn", "damaged"))
-        frames.append(pd.DataFrame({
-            "audit_id": audit_ids[rows], "pop_type_code": code, "present": present,
-            "condition": pd.Series(condition, dtype=object).where(present, None),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "audit_id": audit_ids[rows],
+                    "pop_type_code": code,
+                    "present": present,
+                    "condition": pd.Series(condition, dtype=object).where(present, None),
+                }
+            )
+        )
     return pd.concat(frames).sort_values(["audit_id", "pop_type_code"], kind="stable")
 
 
-def _observations(rng: np.random.Generator, plan: VisitPlan, campaigns: list[Campaign],
-                  catalog: Catalog) -> pd.DataFrame:
+def _observations(
+    rng: np.random.Generator, plan: VisitPlan, campaigns: list[Campaign], catalog: Catalog
+) -> pd.DataFrame:
     """Competitor activity: frequent and mostly promotions or price changes while a campaign runs."""
     audit_ids, frames = plan.audits.id.to_numpy(), []
     for c, (code, name_en, name_zh) in enumerate(COMPETITORS):
         active = _campaign_active(campaigns, plan.region, plan.week, competitor=c)
         rows = np.flatnonzero(rng.random(len(audit_ids)) < np.where(active, OBSERVED_IN_CAMPAIGN, OBSERVED_QUIET))
         k, campaign = len(rows), active[rows]
-        kind = np.where(campaign, rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_CAMPAIGN),
-                        rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_QUIET))
+        kind = np.where(
+            campaign,
+            rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_CAMPAIGN),
+            rng.choice(COMPETITOR_KINDS, size=k, p=KIND_WEIGHTS_QUIET),
+        )
         sku = rng.integers(len(catalog.codes), size=k)
         normal = np.round(catalog.rrp[sku] * rng.uniform(0.88, 1.08, k), 1)
         discounted = np.isin(kind, ["promotion", "price_change"])
         promo = np.where(discounted, np.round(normal * rng.uniform(0.78, 0.92, k), 1), np.nan)
         flash = np.where(discounted & (rng.random(k) < 0.25), np.round(normal * rng.uniform(0.55, 0.72, k), 1), np.nan)
-        frames.append(pd.DataFrame({
-            "audit_id": audit_ids[rows],
-            "competitor_code": code,
-            "competitor_other": None,
-            "kind": kind,
-            "product": [f"{name_zh}{CATEGORY_ZH[category]}" for category in catalog.category[sku]],
-            "product_code": catalog.codes[sku],
-            "normal_price": normal,
-            "promo_price": promo,
-            "flash_price": flash,
-            "facings": (rng.poisson(np.where(campaign, 6, 3)) + 1).astype(np.int16),
-            "note": np.where(campaign, f"{name_zh}活动 / {name_en} campaign", None),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "audit_id": audit_ids[rows],
+                    "competitor_code": code,
+                    "competitor_other": None,
+                    "kind": kind,
+                    "product": [f"{name_zh}{CATEGORY_ZH[category]}" for category in catalog.category[sku]],
+                    "product_code": catalog.codes[sku],
+                    "normal_price": normal,
+                    "promo_price": promo,
+                    "flash_price": flash,
+                    "facings": (rng.poisson(np.where(campaign, 6, 3)) + 1).astype(np.int16),
+                    "note": np.where(campaign, f"{name_zh}活动 / {name_en} campaign", None),
+                }
+            )
+        )
     frame = pd.concat(frames).sort_values(["audit_id", "competitor_code"], kind="stable")
     return frame.assign(id=np.arange(1, len(frame) + 1))[["id", *frame.columns]]
 
@@ -673,8 +921,13 @@ def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)  # Latin only; the strip shows code and English name
 
 
-def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, promo: bool = False,
-               size: tuple[int, int] = (800, 600)) -> Image.Image:
+def draw_shelf(
+    rng: np.random.Generator,
+    caption: str,
+    colours=PRODUCT_COLOURS,
+    promo: bool = False,
+    size: tuple[int, int] = (800, 600),
+) -> Image.Image:
     """Four shelves of coloured product blocks with price tags; gaps are stock-outs."""
     width, height = size
     image = Image.new("RGB", size, tuple(int(v) for v in rng.integers(205, 245, 3)))
@@ -688,8 +941,11 @@ def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, 
         while x < width - 40:
             block = int(rng.integers(28, 70))
             if rng.random() > 0.1:
-                draw.rectangle([x, top + 12, x + block - 4, top + shelf_height - 22],
-                               fill=colours[int(rng.integers(len(colours)))], outline=(30, 30, 30))
+                draw.rectangle(
+                    [x, top + 12, x + block - 4, top + shelf_height - 22],
+                    fill=colours[int(rng.integers(len(colours)))],
+                    outline=(30, 30, 30),
+                )
             x += block
         draw.rectangle([0, top + shelf_height - 18, width, top + shelf_height - 8], fill=(110, 90, 70))
         for tag_x in range(20, width - 40, int(rng.integers(90, 140))):
@@ -700,8 +956,9 @@ def draw_shelf(rng: np.random.Generator, caption: str, colours=PRODUCT_COLOURS, 
     return image
 
 
-def draw_storefront(rng: np.random.Generator, sign: str, caption: str,
-                    size: tuple[int, int] = (800, 600)) -> Image.Image:
+def draw_storefront(
+    rng: np.random.Generator, sign: str, caption: str, size: tuple[int, int] = (800, 600)
+) -> Image.Image:
     """A shop front between its neighbours: wall, a sign with the store's name, a door and windows. The
     street, the shop's height and width, the door and the windows differ from shop to shop, so two shops'
     pictures differ as real ones do (the reused-photo check compares them: capture.flag_photos)."""
@@ -715,8 +972,7 @@ def draw_storefront(rng: np.random.Generator, sign: str, caption: str,
     while x < width:  # the neighbouring buildings, each with a row of dark or lit windows
         wide, top = int(rng.integers(70, 260) * sx), int(rng.integers(10, 330) * sy)
         draw.rectangle([x, top, x + wide, street], fill=shade(30, 230))
-        draw.rectangle([x + wide // 5, top + int(30 * sy), x + wide * 4 // 5, top + int(70 * sy)],
-                       fill=shade(20, 250))
+        draw.rectangle([x + wide // 5, top + int(30 * sy), x + wide * 4 // 5, top + int(70 * sy)], fill=shade(20, 250))
         x += wide
     left = int(rng.integers(0, 200) * sx)
     right = min(width, left + int(rng.integers(580, 700) * sx))
@@ -734,8 +990,12 @@ def draw_storefront(rng: np.random.Generator, sign: str, caption: str,
             continue
         taken.append(window)
         drop = int(rng.integers(110, 170) * sy)
-        draw.rectangle([window, top + drop, window + int(160 * sx), top + drop + int(140 * sy)],
-                       fill=shade(170, 250), outline=(60, 60, 60), width=4)
+        draw.rectangle(
+            [window, top + drop, window + int(160 * sx), top + drop + int(140 * sy)],
+            fill=shade(170, 250),
+            outline=(60, 60, 60),
+            width=4,
+        )
     draw.rectangle([0, street, width, height], fill=(90, 90, 90))
     draw.text((12, street + 8), caption, fill="white", font=_font(int(18 * sy)))
     return image
@@ -764,6 +1024,7 @@ def _camera_jpeg(image: Image.Image, taken_at: datetime, model: str, latitude: f
 @dataclass(frozen=True)
 class PhotoOrder:
     """One photo to draw: everything it needs is fixed up front, so drawing can run in parallel."""
+
     audit_id: int
     section: str
     observation_id: int | None
@@ -777,8 +1038,9 @@ class PhotoOrder:
     longitude: float
 
 
-def _photo_orders(rng: np.random.Generator, plan: VisitPlan, observations: pd.DataFrame, stores: pd.DataFrame,
-                  count: int) -> list[PhotoOrder]:
+def _photo_orders(
+    rng: np.random.Generator, plan: VisitPlan, observations: pd.DataFrame, stores: pd.DataFrame, count: int
+) -> list[PhotoOrder]:
     """For the most recent `count` visits: a store-front photo, often a shelf, and a competitor photo
     for most visits that recorded competitor activity."""
     recent = plan.audits.tail(count)
@@ -796,19 +1058,25 @@ def _photo_orders(rng: np.random.Generator, plan: VisitPlan, observations: pd.Da
             sections.append(("competitor", int(observation)))
         for minute, (section, observation_id) in enumerate(sections):
             taken_at = audit.started_at.to_pydatetime() + timedelta(minutes=2 + 4 * minute)
-            orders.append(PhotoOrder(
-                audit_id=int(audit.id), section=section, observation_id=observation_id,
-                seed=int(rng.integers(2**63)), sign=f"{audit.store_code}  {store.name_en}",
-                caption=f"{audit.store_code}  {audit.visit_date:%Y-%m-%d}  {section}",
-                taken_at=taken_at, created_at=audit.submitted_at.to_pydatetime(),
-                model=TABLETS[merch_numbers[audit.merchandiser] % len(TABLETS)],
-                latitude=float(store.latitude + rng.normal(0, 0.0003)),
-                longitude=float(store.longitude + rng.normal(0, 0.0003)),
-            ))
+            orders.append(
+                PhotoOrder(
+                    audit_id=int(audit.id),
+                    section=section,
+                    observation_id=observation_id,
+                    seed=int(rng.integers(2**63)),
+                    sign=f"{audit.store_code}  {store.name_en}",
+                    caption=f"{audit.store_code}  {audit.visit_date:%Y-%m-%d}  {section}",
+                    taken_at=taken_at,
+                    created_at=audit.submitted_at.to_pydatetime(),
+                    model=TABLETS[merch_numbers[audit.merchandiser] % len(TABLETS)],
+                    latitude=float(store.latitude + rng.normal(0, 0.0003)),
+                    longitude=float(store.longitude + rng.normal(0, 0.0003)),
+                )
+            )
     return _with_flagged_photos(orders, recent)
 
 
-FLAGGED_EVERY = 40   # about one visit in 40 gets an old photo, and another one a reused photo
+FLAGGED_EVERY = 40  # about one visit in 40 gets an old photo, and another one a reused photo
 OLD_PHOTO_DAYS = 23  # the old photo's age at the visit: weeks, far past capture.OLD_PHOTO_AGE
 
 
@@ -833,12 +1101,16 @@ def _with_flagged_photos(orders: list[PhotoOrder], recent: pd.DataFrame) -> list
     for visit in visits:
         if visit.id not in reused:
             continue
-        earlier = [o for o in changed[:len(orders)] if o.audit_id < visit.id
-                   and store_of[o.audit_id] != visit.store_code]
+        earlier = [
+            o for o in changed[: len(orders)] if o.audit_id < visit.id and store_of[o.audit_id] != visit.store_code
+        ]
         source = next((o for o in reversed(earlier) if o.section == "shelf"), earlier[-1] if earlier else None)
         if source is not None:
-            changed.append(replace(source, audit_id=int(visit.id), observation_id=None,
-                                   created_at=visit.submitted_at.to_pydatetime()))
+            changed.append(
+                replace(
+                    source, audit_id=int(visit.id), observation_id=None, created_at=visit.submitted_at.to_pydatetime()
+                )
+            )
     return changed
 
 
@@ -851,7 +1123,8 @@ def _draw_and_store(order: PhotoOrder) -> photo_store.ProcessedPhoto:
     else:
         image = draw_shelf(rng, order.caption)
     processed = photo_store.process_photo(
-        _camera_jpeg(image, order.taken_at, order.model, order.latitude, order.longitude))
+        _camera_jpeg(image, order.taken_at, order.model, order.latitude, order.longitude)
+    )
     photo_store.save_files(processed)  # files first: the rows commit later
     return processed
 
@@ -872,6 +1145,7 @@ def _photos(orders: list[PhotoOrder], report: Callable[[int], None]) -> tuple[pd
 
 
 # ---------------------------------------------------------------- progress
+
 
 class _Reporter:
     """Maps stage progress onto one 0–1 bar, weighted by the expected cost of each stage."""
@@ -906,9 +1180,25 @@ class _Reporter:
 
 # ---------------------------------------------------------------- entry point
 
-DEMO_TABLES = ("regions", "dealers", "users", "products", "competitors", "pop_types", "stores", "audits",
-               "planned_visits", "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
-               "audit_sku_metrics", "audit_metrics", "audit_totals")
+DEMO_TABLES = (
+    "regions",
+    "dealers",
+    "users",
+    "products",
+    "competitors",
+    "pop_types",
+    "stores",
+    "audits",
+    "planned_visits",
+    "audit_lines",
+    "audit_pop",
+    "competitor_observations",
+    "photos",
+    "audit_photos",
+    "audit_sku_metrics",
+    "audit_metrics",
+    "audit_totals",
+)
 DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
 
@@ -933,8 +1223,16 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
 
 
-def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 42, today: date | None = None,
-                  photos: int = 400, progress: Progress | None = None, lang: str = "en") -> DemoSummary:
+def generate_demo(
+    db: Database,
+    stores: int = 200,
+    weeks: int = 26,
+    seed: int = 42,
+    today: date | None = None,
+    photos: int = 400,
+    progress: Progress | None = None,
+    lang: str = "en",
+) -> DemoSummary:
     """Fill an empty database with demo data; `photos` recent visits get drawn photos.
 
     `progress(fraction, message)` is called as it goes, messages in `lang`.
@@ -953,8 +1251,9 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     products, catalog = _products(rng["master"], stamp)
     campaigns = _campaigns(rng["master"], weeks)
     store_frame = _stores(rng["stores"], stores, stamp)
-    plan = _plan_visits(rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame,
-                                                                                  merchandisers), campaigns)
+    plan = _plan_visits(
+        rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame, merchandisers), campaigns
+    )
     visit_plans = _visit_plans(rng["plans"], plan.audits, store_frame, merchandisers, today, stamp)
     audit_count = len(plan.audits)
     report.say(0.05, "demo.progress.audits", audits=audit_count)
@@ -967,10 +1266,15 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
     try:
         with db.write() as cur:
             for table, frame in (
-                    ("regions", _regions()), ("dealers", dealers), ("products", products),
-                    ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
-                    ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
-                    ("stores", store_frame), ("audits", plan.audits), ("planned_visits", visit_plans)):
+                ("regions", _regions()),
+                ("dealers", dealers),
+                ("products", products),
+                ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
+                ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
+                ("stores", store_frame),
+                ("audits", plan.audits),
+                ("planned_visits", visit_plans),
+            ):
                 _insert(cur, table, frame)
         audit_ids = plan.audits.id.to_numpy()
         for start in range(0, audit_count, LINE_CHUNK_AUDITS):
@@ -978,8 +1282,9 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
             lines = _lines(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part], catalog)
             with db.write() as cur:
                 _insert(cur, "audit_lines", lines)
-                _insert(cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part],
-                                                      plan.quality[part]))
+                _insert(
+                    cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part])
+                )
             line_count += len(lines)
             report.lines(min(start + LINE_CHUNK_AUDITS, audit_count), audit_count)
             del lines  # one chunk in memory at a time
@@ -1004,5 +1309,4 @@ def generate_demo(db: Database, stores: int = 200, weeks: int = 26, seed: int = 
         _remove_demo_data(db)
         raise
     report.say(1.0, "demo.progress.done", stores=stores, audits=audit_count)
-    return DemoSummary(stores=stores, audits=audit_count, lines=line_count, photos=len(photo_frame),
-                       users=len(users))
+    return DemoSummary(stores=stores, audits=audit_count, lines=line_count, photos=len(photo_frame), users=len(users))

@@ -1,4 +1,5 @@
 """Errors meant for the person using the app: a message key and its values, shown in their language."""
+
 from __future__ import annotations
 
 from audit import i18n

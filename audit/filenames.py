@@ -4,6 +4,7 @@ A code imported before codes were checked (audit.codes), or written into the dat
 '/', '\\', '..' or a control character. Every export file and ZIP entry is named here, so such a code
 gives a plain name that stays in its folder, never a path.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """What a dashboard shows: a date range and store / product attributes, as SQL conditions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -64,13 +65,18 @@ class DashboardFilters:
 
     def previous(self) -> DashboardFilters:
         """The period of equal length just before this one, same everything else."""
-        return replace(self, date_from=self.date_from - timedelta(days=self.days),
-                       date_to=self.date_from - timedelta(days=1))
+        return replace(
+            self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
+        )
 
     def store_where(self, alias: str = "s") -> tuple[str, list]:
         clauses, params = [], []
-        for column, values in (("region_code", self.regions), ("channel", self.channels), ("grade", self.grades),
-                               ("dealer_code", self.dealers)):
+        for column, values in (
+            ("region_code", self.regions),
+            ("channel", self.channels),
+            ("grade", self.grades),
+            ("dealer_code", self.dealers),
+        ):
             if values:
                 clauses.append(f"list_contains(?, {alias}.{column})")
                 params.append(list(values))

@@ -1,4 +1,5 @@
 """Translations (one JSON file per language under audit/locales/) and locale-aware formatting."""
+
 from __future__ import annotations
 
 import json
@@ -42,12 +43,12 @@ def join_list(items, lang: str) -> str:
 
 
 def labelled(name: str, value: str, lang: str) -> str:
-    """"name: value", with the full-width colon in Chinese."""
+    """ "name: value", with the full-width colon in Chinese."""
     return t("fmt.label_value", lang, label=name, value=value)
 
 
 def aside(text: str, note: str, lang: str) -> str:
-    """"text (note)", with full-width brackets in Chinese."""
+    """ "text (note)", with full-width brackets in Chinese."""
     return t("fmt.aside", lang, text=text, note=note)
 
 

@@ -12,6 +12,7 @@ Problems are data (`ImportProblem`: code, row, column, params) rendered by `form
 user's language. A file with any problem writes nothing. Re-importing updates rows by code (username
 for users), and only the columns present in the file change on existing rows.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -45,6 +46,7 @@ CLI_MAX_PROBLEMS = 100
 
 
 # ---------------------------------------------------------------- problems and their messages
+
 
 class Problem(Exception):
     """A value (or a whole file) that cannot be imported; code names the message import.error.<code>."""
@@ -92,6 +94,7 @@ format_error = format_problem  # the same function under the name the brief and 
 
 # ---------------------------------------------------------------- values
 
+
 def _key(text: str, brackets: bool = True) -> str:
     """A spelling-tolerant key: NFKC (full-width -> ASCII), case, spaces, _ and -, required markers *.
 
@@ -119,15 +122,17 @@ class Choice:
     strict=False keeps an unknown value as written instead of refusing it.
     """
 
-    def __init__(self, name: str, options: dict[Any, tuple[str, ...]], catalog_prefix: str | None = None,
-                 strict: bool = True):
+    def __init__(
+        self, name: str, options: dict[Any, tuple[str, ...]], catalog_prefix: str | None = None, strict: bool = True
+    ):
         self.name = name
         self.options = options
         self.strict = strict
         self._lookup: dict[str, Any] = {}
         for value, spellings in options.items():
-            labels = [catalog(lang).get(f"{catalog_prefix}.{value}", "") for lang in ("en", "zh")] \
-                if catalog_prefix else []
+            labels = (
+                [catalog(lang).get(f"{catalog_prefix}.{value}", "") for lang in ("en", "zh")] if catalog_prefix else []
+            )
             labels += [part for label in labels for part in label.split(" / ")]  # "便利店 / 杂货店"
             for spelling in (str(value), *spellings, *labels):
                 for key in _keys(spelling) if spelling else ():
@@ -148,42 +153,64 @@ class Choice:
 def _coded(prefix: str) -> Choice:
     """An open choice whose codes and labels are the translation catalog's (sub_channel.grocery, ...)."""
     codes = [key.split(".", 1)[1] for key in catalog("en") if key.startswith(f"{prefix}.")]
-    return Choice(prefix, {code: (code, catalog("zh")[f"{prefix}.{code}"]) for code in codes},
-                  catalog_prefix=prefix, strict=False)
+    return Choice(
+        prefix, {code: (code, catalog("zh")[f"{prefix}.{code}"]) for code in codes}, catalog_prefix=prefix, strict=False
+    )
 
 
-CHANNEL = Choice("channel", {
-    "traditional": ("traditional", "传统通路", "传统", "传统渠道", "trad"),
-    "modern": ("modern", "现代通路", "现代", "现代渠道"),
-    "special": ("special", "特殊通路", "特殊", "特殊渠道", "特通"),
-}, catalog_prefix="channel")
-CHOICES = {c.name: c for c in (
-    CHANNEL,
-    Choice("grade", {g: (g, g, f"{g}级", f"{g}类") for g in ("A", "B", "C")}),
-    Choice("category", {
-        "agent": ("agent", "代理商", "代理"),
-        "wholesale_t1": ("wholesale_t1", "一批商", "一批", "tier1", "一级批发商"),
-        "wholesale_t2": ("wholesale_t2", "二批商", "二批", "tier2", "二级批发商"),
-        "key_retailer": ("key_retailer", "重点零售商", "重点零售"),
-        "other": ("other", "其他", "其它"),
-    }, catalog_prefix="category"),
-    Choice("role", {
-        "merchandiser": ("merchandiser", "业务员", "品牌维护员"),
-        "manager": ("manager", "品牌经理", "经理"),
-        "dealer": ("dealer", "经销商", "distributor"),
-        "admin": ("admin", "管理员", "administrator", "系统管理员"),
-    }, catalog_prefix="role"),
-    Choice("language", {
-        "en": ("en", "英文", "english", "英语"),
-        "zh": ("zh", "中文", "chinese", "简体中文", "zh-cn", "汉语"),
-    }),
-    Choice("boolean", {
-        True: ("yes", "是", "y", "true", "1", "启用", "有效", "正常", "营业", "active"),
-        False: ("no", "否", "n", "false", "0", "停用", "无效", "关闭", "停业", "inactive"),
-    }),
-    _coded("sub_channel"),
-    _coded("ownership"),
-)}
+CHANNEL = Choice(
+    "channel",
+    {
+        "traditional": ("traditional", "传统通路", "传统", "传统渠道", "trad"),
+        "modern": ("modern", "现代通路", "现代", "现代渠道"),
+        "special": ("special", "特殊通路", "特殊", "特殊渠道", "特通"),
+    },
+    catalog_prefix="channel",
+)
+CHOICES = {
+    c.name: c
+    for c in (
+        CHANNEL,
+        Choice("grade", {g: (g, g, f"{g}级", f"{g}类") for g in ("A", "B", "C")}),
+        Choice(
+            "category",
+            {
+                "agent": ("agent", "代理商", "代理"),
+                "wholesale_t1": ("wholesale_t1", "一批商", "一批", "tier1", "一级批发商"),
+                "wholesale_t2": ("wholesale_t2", "二批商", "二批", "tier2", "二级批发商"),
+                "key_retailer": ("key_retailer", "重点零售商", "重点零售"),
+                "other": ("other", "其他", "其它"),
+            },
+            catalog_prefix="category",
+        ),
+        Choice(
+            "role",
+            {
+                "merchandiser": ("merchandiser", "业务员", "品牌维护员"),
+                "manager": ("manager", "品牌经理", "经理"),
+                "dealer": ("dealer", "经销商", "distributor"),
+                "admin": ("admin", "管理员", "administrator", "系统管理员"),
+            },
+            catalog_prefix="role",
+        ),
+        Choice(
+            "language",
+            {
+                "en": ("en", "英文", "english", "英语"),
+                "zh": ("zh", "中文", "chinese", "简体中文", "zh-cn", "汉语"),
+            },
+        ),
+        Choice(
+            "boolean",
+            {
+                True: ("yes", "是", "y", "true", "1", "启用", "有效", "正常", "营业", "active"),
+                False: ("no", "否", "n", "false", "0", "停用", "无效", "关闭", "停业", "inactive"),
+            },
+        ),
+        _coded("sub_channel"),
+        _coded("ownership"),
+    )
+}
 
 _LIST_SEPARATORS = re.compile(r"[;,、|]")  # after NFKC, full-width ；，｜ are these too
 _ALL = {_key(word) for word in ("all", "全部", "所有")}
@@ -291,13 +318,24 @@ class Lookup:
 
 
 DEALER = Lookup("SELECT code, code FROM dealers", "unknown_dealer")
-MERCHANDISER = Lookup("SELECT username, username FROM users WHERE role = 'merchandiser' AND active",
-                      "unknown_merchandiser")
-REGION = Lookup("SELECT code, code FROM regions UNION ALL SELECT name_en, code FROM regions"
-                " UNION ALL SELECT name_zh, code FROM regions", None)
+MERCHANDISER = Lookup(
+    "SELECT username, username FROM users WHERE role = 'merchandiser' AND active", "unknown_merchandiser"
+)
+REGION = Lookup(
+    "SELECT code, code FROM regions UNION ALL SELECT name_en, code FROM regions"
+    " UNION ALL SELECT name_zh, code FROM regions",
+    None,
+)
 # China's usual sales regions: named in either language, a new one is created with both names.
-WELL_KNOWN_REGIONS = [("E", "East", "华东"), ("S", "South", "华南"), ("N", "North", "华北"), ("SW", "Southwest", "西南"),
-                      ("C", "Central", "华中"), ("NE", "Northeast", "东北"), ("NW", "Northwest", "西北")]
+WELL_KNOWN_REGIONS = [
+    ("E", "East", "华东"),
+    ("S", "South", "华南"),
+    ("N", "North", "华北"),
+    ("SW", "Southwest", "西南"),
+    ("C", "Central", "华中"),
+    ("NE", "Northeast", "东北"),
+    ("NW", "Northwest", "西北"),
+]
 
 
 def _new_region(value: str) -> tuple[str, str, str]:
@@ -308,18 +346,19 @@ def _new_region(value: str) -> tuple[str, str, str]:
 
 # ---------------------------------------------------------------- what each kind of file holds
 
+
 @dataclass(frozen=True)
 class Field:
-    name: str                         # canonical column name (the English header)
-    label_zh: str                     # the Chinese header
-    headers: tuple[str, ...] = ()     # other accepted headers, English or Chinese
-    required: bool = False            # the column must be in the file and every row needs a value
+    name: str  # canonical column name (the English header)
+    label_zh: str  # the Chinese header
+    headers: tuple[str, ...] = ()  # other accepted headers, English or Chinese
+    required: bool = False  # the column must be in the file and every row needs a value
     type: ValueType = TEXT
     lookup: Lookup | None = None
-    column: str | None = None         # database column, when not the same as name
-    fallback: str | None = None       # a blank value (or absent column) takes this field's value
-    default: Any = None               # value for a blank cell
-    keep_blank: bool = False          # a blank cell keeps an existing row's value (default: new rows only)
+    column: str | None = None  # database column, when not the same as name
+    fallback: str | None = None  # a blank value (or absent column) takes this field's value
+    default: Any = None  # value for a blank cell
+    keep_blank: bool = False  # a blank cell keeps an existing row's value (default: new rows only)
     on_write: Callable[[Any], Any] | None = None  # last conversion before writing (password -> hash)
 
     @property
@@ -341,9 +380,9 @@ Rule = Callable[[pd.DataFrame, pd.Series], Iterable[tuple[int, str, str]]]
 class Kind:
     name: str
     table: str
-    key: str                          # the field identifying a row: re-importing it updates the row
+    key: str  # the field identifying a row: re-importing it updates the row
     fields: tuple[Field, ...]
-    rules: tuple[Rule, ...] = ()      # checks across the fields of a row
+    rules: tuple[Rule, ...] = ()  # checks across the fields of a row
     adjust: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # after the checks (columns it adds are written)
 
     def field(self, name: str) -> Field:
@@ -360,19 +399,24 @@ class Kind:
 def _names(label_zh: str, zh_headers: tuple[str, ...] = (), en_headers: tuple[str, ...] = ()) -> tuple[Field, Field]:
     """English and Chinese names: one of the two is enough, the other copies it."""
     return (
-        Field("name_en", "英文名称", ("english_name", "name", "英文名", *en_headers), required=True,
-              fallback="name_zh"),
-        Field("name_zh", label_zh, ("chinese_name", "名称", "中文名", *zh_headers), required=True,
-              fallback="name_en"),
+        Field(
+            "name_en", "英文名称", ("english_name", "name", "英文名", *en_headers), required=True, fallback="name_zh"
+        ),
+        Field("name_zh", label_zh, ("chinese_name", "名称", "中文名", *zh_headers), required=True, fallback="name_en"),
     )
 
 
-ACTIVE = Field("active", "是否启用", ("enabled", "status", "启用", "状态"), type=BOOLEAN, default=True,
-               keep_blank=True)
-REGION_FIELD = Field("region", "区域", ("region_code", "region_name", "大区", "区域编码", "区域名称", "片区"),
-                     lookup=REGION, column="region_code")
-DEALER_FIELD = Field("dealer", "经销商编码", ("dealer_code", "经销商", "经销商代码"), lookup=DEALER,
-                     column="dealer_code")
+ACTIVE = Field("active", "是否启用", ("enabled", "status", "启用", "状态"), type=BOOLEAN, default=True, keep_blank=True)
+REGION_FIELD = Field(
+    "region",
+    "区域",
+    ("region_code", "region_name", "大区", "区域编码", "区域名称", "片区"),
+    lookup=REGION,
+    column="region_code",
+)
+DEALER_FIELD = Field(
+    "dealer", "经销商编码", ("dealer_code", "经销商", "经销商代码"), lookup=DEALER, column="dealer_code"
+)
 NOTES = Field("notes", "备注", ("note", "remarks", "说明"))
 
 
@@ -395,95 +439,183 @@ def _only_dealer_accounts_keep_a_dealer(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-SPECS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("dealers", "dealers", "code", (
-        Field("code", "经销商编码", ("dealer_code", "编码", "代码", "编号", "经销商代码"), required=True,
-              type=CODE),
-        *_names("中文名称", ("经销商名称", "经销商")),
-        REGION_FIELD,
-        Field("contact", "联系人", ("contact_name", "contact_person", "联系人姓名")),
-        Field("phone", "电话", ("telephone", "tel", "mobile", "联系电话", "手机")),
-        Field("email", "邮箱", ("e-mail", "mail", "电子邮箱", "电子邮件")),
-    )),
-    Kind("users", "users", "username", (
-        Field("username", "用户名", ("user", "login", "账号", "登录名", "用户账号"), required=True, type=USERNAME),
-        Field("display_name", "姓名", ("name", "显示名称", "名字"), required=True),
-        Field("display_name_en", "英文姓名", ("english_name", "name_en", "英文名", "英文名字")),
-        Field("role", "角色", ("岗位", "职位"), required=True, type=choice("role")),
-        DEALER_FIELD,
-        Field("password", "密码", ("初始密码",), type=PASSWORD, column="password_hash", keep_blank=True,
-              on_write=hash_password),
-        Field("language", "语言", ("lang",), type=choice("language"), default="en", keep_blank=True),
-        ACTIVE,
-    ), rules=(_dealer_accounts_name_a_dealer, _new_accounts_have_passwords),
-        adjust=_only_dealer_accounts_keep_a_dealer),
-    Kind("stores", "stores", "code", (
-        Field("code", "门店编码", ("store_code", "门店代码", "门店编号", "客户编码", "编码", "代码", "编号"),
-              required=True, type=CODE),
-        Field("name", "门店名称", ("store_name", "客户名称", "名称", "店名", "门店名"), required=True),
-        Field("name_en", "英文名称", ("english_name", "英文店名", "英文名")),
-        Field("address", "地址", ("门店地址", "详细地址")),
-        Field("phone", "电话", ("telephone", "tel", "联系电话")),
-        Field("contact_name", "联系人", ("contact", "contact_person", "联系人姓名")),
-        Field("contact_role", "联系人职务", ("contact_title", "职务")),
-        Field("ownership", "所有制", ("ownership_type", "所有制形式", "经营性质"), type=choice("ownership")),
-        Field("category", "客户类别", ("store_category", "customer_type", "门店类别", "客户类型", "类别"),
-              type=choice("category")),
-        Field("channel", "渠道", ("sales_channel", "通路", "渠道类型"), required=True, type=choice("channel")),
-        Field("sub_channel", "细分渠道", ("subchannel", "子渠道", "业态"), type=choice("sub_channel")),
-        Field("grade", "等级", ("store_grade", "门店等级", "级别", "客户等级"), required=True, type=choice("grade")),
-        replace(REGION_FIELD, required=True),
-        Field("city", "城市", ("所在城市",)),
-        Field("city_en", "英文城市名", ("english_city", "city_english", "城市英文名", "英文城市")),
-        Field("latitude", "纬度", ("lat",), type=LATITUDE),
-        Field("longitude", "经度", ("lng", "lon", "long"), type=LONGITUDE),
-        DEALER_FIELD,
-        Field("merchandiser", "业务员", ("merchandiser_username", "业务员账号", "负责业务员"), lookup=MERCHANDISER),
-        Field("brands_carried", "经营品牌", ("brands", "在售品牌")),
-        Field("credit_notes", "信用备注", ("credit", "信用情况", "信用")),
-        NOTES,
-        ACTIVE,
-    )),
-    Kind("products", "products", "code", (
-        Field("code", "产品编码", ("product_code", "sku", "sku_code", "商品编码", "编码", "货号"), required=True,
-              type=CODE),
-        *_names("中文名称", ("产品名称", "商品名称", "品名")),
-        Field("brand", "品牌", ("brand_name", "品牌名称"), required=True),
-        Field("category", "品类", ("product_category", "产品类别", "类别", "分类"), required=True),
-        Field("rrp", "建议零售价", ("recommended_retail_price", "recommended_price", "price", "零售价", "建议售价",
-                                 "价格"), required=True, type=PRICE),
-        Field("must_stock_channels", "必备渠道", ("must_stock", "必备通路", "必销渠道"), type=CHANNELS, default=[]),
-        ACTIVE,
-    )),
-    Kind("competitors", "competitors", "code", (
-        Field("code", "竞品编码", ("competitor_code", "编码", "代码"), required=True, type=CODE),
-        *_names("中文名称", ("竞品名称", "竞品品牌", "品牌"), ("brand",)),
-        NOTES,
-        ACTIVE,
-    )),
-    Kind("pop_types", "pop_types", "code", (
-        Field("code", "物料编码", ("pop_code", "POP编码", "编码", "代码"), required=True, type=CODE),
-        *_names("中文名称", ("物料名称", "POP名称")),
-        Field("required_channels", "要求渠道", ("channels", "必备渠道", "适用渠道", "必备通路"), type=CHANNELS,
-              default=[]),
-        ACTIVE,
-    )),
-)}
+SPECS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "dealers",
+            "dealers",
+            "code",
+            (
+                Field(
+                    "code",
+                    "经销商编码",
+                    ("dealer_code", "编码", "代码", "编号", "经销商代码"),
+                    required=True,
+                    type=CODE,
+                ),
+                *_names("中文名称", ("经销商名称", "经销商")),
+                REGION_FIELD,
+                Field("contact", "联系人", ("contact_name", "contact_person", "联系人姓名")),
+                Field("phone", "电话", ("telephone", "tel", "mobile", "联系电话", "手机")),
+                Field("email", "邮箱", ("e-mail", "mail", "电子邮箱", "电子邮件")),
+            ),
+        ),
+        Kind(
+            "users",
+            "users",
+            "username",
+            (
+                Field(
+                    "username", "用户名", ("user", "login", "账号", "登录名", "用户账号"), required=True, type=USERNAME
+                ),
+                Field("display_name", "姓名", ("name", "显示名称", "名字"), required=True),
+                Field("display_name_en", "英文姓名", ("english_name", "name_en", "英文名", "英文名字")),
+                Field("role", "角色", ("岗位", "职位"), required=True, type=choice("role")),
+                DEALER_FIELD,
+                Field(
+                    "password",
+                    "密码",
+                    ("初始密码",),
+                    type=PASSWORD,
+                    column="password_hash",
+                    keep_blank=True,
+                    on_write=hash_password,
+                ),
+                Field("language", "语言", ("lang",), type=choice("language"), default="en", keep_blank=True),
+                ACTIVE,
+            ),
+            rules=(_dealer_accounts_name_a_dealer, _new_accounts_have_passwords),
+            adjust=_only_dealer_accounts_keep_a_dealer,
+        ),
+        Kind(
+            "stores",
+            "stores",
+            "code",
+            (
+                Field(
+                    "code",
+                    "门店编码",
+                    ("store_code", "门店代码", "门店编号", "客户编码", "编码", "代码", "编号"),
+                    required=True,
+                    type=CODE,
+                ),
+                Field("name", "门店名称", ("store_name", "客户名称", "名称", "店名", "门店名"), required=True),
+                Field("name_en", "英文名称", ("english_name", "英文店名", "英文名")),
+                Field("address", "地址", ("门店地址", "详细地址")),
+                Field("phone", "电话", ("telephone", "tel", "联系电话")),
+                Field("contact_name", "联系人", ("contact", "contact_person", "联系人姓名")),
+                Field("contact_role", "联系人职务", ("contact_title", "职务")),
+                Field("ownership", "所有制", ("ownership_type", "所有制形式", "经营性质"), type=choice("ownership")),
+                Field(
+                    "category",
+                    "客户类别",
+                    ("store_category", "customer_type", "门店类别", "客户类型", "类别"),
+                    type=choice("category"),
+                ),
+                Field("channel", "渠道", ("sales_channel", "通路", "渠道类型"), required=True, type=choice("channel")),
+                Field("sub_channel", "细分渠道", ("subchannel", "子渠道", "业态"), type=choice("sub_channel")),
+                Field(
+                    "grade",
+                    "等级",
+                    ("store_grade", "门店等级", "级别", "客户等级"),
+                    required=True,
+                    type=choice("grade"),
+                ),
+                replace(REGION_FIELD, required=True),
+                Field("city", "城市", ("所在城市",)),
+                Field("city_en", "英文城市名", ("english_city", "city_english", "城市英文名", "英文城市")),
+                Field("latitude", "纬度", ("lat",), type=LATITUDE),
+                Field("longitude", "经度", ("lng", "lon", "long"), type=LONGITUDE),
+                DEALER_FIELD,
+                Field(
+                    "merchandiser", "业务员", ("merchandiser_username", "业务员账号", "负责业务员"), lookup=MERCHANDISER
+                ),
+                Field("brands_carried", "经营品牌", ("brands", "在售品牌")),
+                Field("credit_notes", "信用备注", ("credit", "信用情况", "信用")),
+                NOTES,
+                ACTIVE,
+            ),
+        ),
+        Kind(
+            "products",
+            "products",
+            "code",
+            (
+                Field(
+                    "code",
+                    "产品编码",
+                    ("product_code", "sku", "sku_code", "商品编码", "编码", "货号"),
+                    required=True,
+                    type=CODE,
+                ),
+                *_names("中文名称", ("产品名称", "商品名称", "品名")),
+                Field("brand", "品牌", ("brand_name", "品牌名称"), required=True),
+                Field("category", "品类", ("product_category", "产品类别", "类别", "分类"), required=True),
+                Field(
+                    "rrp",
+                    "建议零售价",
+                    ("recommended_retail_price", "recommended_price", "price", "零售价", "建议售价", "价格"),
+                    required=True,
+                    type=PRICE,
+                ),
+                Field(
+                    "must_stock_channels", "必备渠道", ("must_stock", "必备通路", "必销渠道"), type=CHANNELS, default=[]
+                ),
+                ACTIVE,
+            ),
+        ),
+        Kind(
+            "competitors",
+            "competitors",
+            "code",
+            (
+                Field("code", "竞品编码", ("competitor_code", "编码", "代码"), required=True, type=CODE),
+                *_names("中文名称", ("竞品名称", "竞品品牌", "品牌"), ("brand",)),
+                NOTES,
+                ACTIVE,
+            ),
+        ),
+        Kind(
+            "pop_types",
+            "pop_types",
+            "code",
+            (
+                Field("code", "物料编码", ("pop_code", "POP编码", "编码", "代码"), required=True, type=CODE),
+                *_names("中文名称", ("物料名称", "POP名称")),
+                Field(
+                    "required_channels",
+                    "要求渠道",
+                    ("channels", "必备渠道", "适用渠道", "必备通路"),
+                    type=CHANNELS,
+                    default=[],
+                ),
+                ACTIVE,
+            ),
+        ),
+    )
+}
 KINDS = tuple(SPECS)  # also the order in which a new company imports them
 
 
 def accepted_columns(kind: str, lang: str = "en") -> pd.DataFrame:
     """What a file of this kind may hold, one row per column: for an admin page or the docs."""
-    return pd.DataFrame([{
-        "column": f.name,
-        "column_zh": f.label_zh,
-        "required": f.required,
-        "other": ", ".join(f.headers),
-        "values": CHOICES[f.type.choices].allowed(lang) if f.type.choices else "",
-    } for f in SPECS[kind].fields])
+    return pd.DataFrame(
+        [
+            {
+                "column": f.name,
+                "column_zh": f.label_zh,
+                "required": f.required,
+                "other": ", ".join(f.headers),
+                "values": CHOICES[f.type.choices].allowed(lang) if f.type.choices else "",
+            }
+            for f in SPECS[kind].fields
+        ]
+    )
 
 
 # ---------------------------------------------------------------- reading a file into text
+
 
 def _decode(data: bytes) -> str:
     """BOM -> UTF-8 (or UTF-16); else strict UTF-8; else GB18030, the superset of GBK that Chinese Excel writes."""
@@ -596,29 +728,36 @@ def read_table(data: bytes, filename: str, kind: str | None = None) -> pd.DataFr
     Raises Problem for a file that is not a readable table.
     """
     spec = SPECS[kind] if kind else None
-    rows = [(n, cells) for n, cells in ((n, [c.strip() for c in cells]) for n, cells in _raw_rows(data, filename))
-            if any(cells)]
+    rows = [
+        (n, cells)
+        for n, cells in ((n, [c.strip() for c in cells]) for n, cells in _raw_rows(data, filename))
+        if any(cells)
+    ]
     if not rows:
         raise Problem("empty")
     candidates = rows[:HEADER_SEARCH_ROWS]
     best = max(range(len(candidates)), key=lambda i: (_header_score(candidates[i][1], spec), -i))
     header = candidates[best][1]
     keep = [i for i, name in enumerate(header) if name]
-    body = rows[best + 1:]
+    body = rows[best + 1 :]
     padding = [""] * len(header)
-    return pd.DataFrame([[(cells + padding)[i] for i in keep] for _, cells in body],
-                        columns=[header[i] for i in keep], dtype=object,
-                        index=pd.Index([n for n, _ in body], name="row", dtype="int64"))
+    return pd.DataFrame(
+        [[(cells + padding)[i] for i in keep] for _, cells in body],
+        columns=[header[i] for i in keep],
+        dtype=object,
+        index=pd.Index([n for n, _ in body], name="row", dtype="int64"),
+    )
 
 
 # ---------------------------------------------------------------- preparing an import (nothing written)
 
+
 @dataclass
 class ImportPlan:
     kind: str
-    frame: pd.DataFrame                # parsed values by field name; index = row number in the file
-    present: tuple[str, ...]           # fields whose column is in the file: only these change existing rows
-    is_new: pd.Series                  # per row: True = to create, False = to update
+    frame: pd.DataFrame  # parsed values by field name; index = row number in the file
+    present: tuple[str, ...]  # fields whose column is in the file: only these change existing rows
+    is_new: pd.Series  # per row: True = to create, False = to update
     problems: list[ImportProblem]
     ignored_columns: list[str] = field(default_factory=list)  # headers that match no field
     new_regions: list[tuple[str, str, str]] = field(default_factory=list)  # code, name_en, name_zh
@@ -657,8 +796,9 @@ class ImportPlan:
 
 def _failed_plan(kind: str, problems: list[ImportProblem], ignored: list[str] | None = None) -> ImportPlan:
     index = pd.Index([], name="row", dtype="int64")
-    return ImportPlan(kind, pd.DataFrame(index=index), (), pd.Series([], index=index, dtype=bool), problems,
-                      ignored or [])
+    return ImportPlan(
+        kind, pd.DataFrame(index=index), (), pd.Series([], index=index, dtype=bool), problems, ignored or []
+    )
 
 
 def _map_columns(spec: Kind, headers: list[str]) -> tuple[dict[str, int], list[str], list[ImportProblem]]:
@@ -673,8 +813,11 @@ def _map_columns(spec: Kind, headers: list[str]) -> tuple[dict[str, int], list[s
             positions.setdefault(found.name, []).append(position)
     missing = [f.name for f in spec.fields if f.required and f.name not in positions and f.fallback not in positions]
     problems = [ImportProblem("missing_columns", params={"kind": spec.name, "fields": missing})] if missing else []
-    problems += [ImportProblem("duplicate_column", params={"headers": [headers[p] for p in found]})
-                 for found in positions.values() if len(found) > 1]
+    problems += [
+        ImportProblem("duplicate_column", params={"headers": [headers[p] for p in found]})
+        for found in positions.values()
+        if len(found) > 1
+    ]
     return {name: found[0] for name, found in positions.items()}, ignored, problems
 
 
@@ -690,8 +833,10 @@ def _parse_column(f: Field, raw: pd.Series, header: str) -> tuple[pd.Series, lis
         except Problem as problem:
             refused[text] = problem
     values = pd.Series([parsed.get(text) for text in raw], index=raw.index, dtype=object)
-    problems = [ImportProblem(refused[text].code, row, header, refused[text].params)
-                for row, text in raw[raw.isin(list(refused))].items()]
+    problems = [
+        ImportProblem(refused[text].code, row, header, refused[text].params)
+        for row, text in raw[raw.isin(list(refused))].items()
+    ]
     return values, problems
 
 
@@ -728,8 +873,11 @@ def _duplicate_keys(values: pd.Series, header: str) -> list[ImportProblem]:
 
 def _resolve(db: Database, lookup: Lookup, values: pd.Series, header: str):
     """Values as the database stores them (matched by width and case): (values, problems, values to create)."""
-    known = {_fold(spelling): stored for spelling, stored in db.cursor().execute(lookup.sql).fetchall()
-             if spelling is not None}
+    known = {
+        _fold(spelling): stored
+        for spelling, stored in db.cursor().execute(lookup.sql).fetchall()
+        if spelling is not None
+    }
     folded = values.map(lambda v: _fold(v) if isinstance(v, str) else None)
     unknown = values.notna() & ~folded.isin(list(known))
     problems, created = [], []
@@ -780,8 +928,9 @@ def _fill_defaults(spec: Kind, frame: pd.DataFrame, present: list[str], is_new: 
 
 
 def _check_rows(spec: Kind, frame: pd.DataFrame, is_new: pd.Series, header_of: dict[str, str]):
-    return [ImportProblem(code, row, header_of.get(name))
-            for rule in spec.rules for row, name, code in rule(frame, is_new)]
+    return [
+        ImportProblem(code, row, header_of.get(name)) for rule in spec.rules for row, name, code in rule(frame, is_new)
+    ]
 
 
 def _existing_keys(db: Database, spec: Kind, keys: pd.Series) -> pd.Series:
@@ -830,6 +979,7 @@ def prepare_import(db: Database, kind: str, data: bytes, filename: str) -> Impor
 
 # ---------------------------------------------------------------- applying a plan (one transaction)
 
+
 @dataclass(frozen=True)
 class ImportResult:
     kind: str
@@ -859,8 +1009,10 @@ def _upsert_sql(spec: Kind, columns: list[str], present: tuple[str, ...]) -> str
         updates.append(f"{column} = {value}")
     updates.append("updated_at = now()")
     listed = ", ".join(columns)
-    return (f"INSERT INTO {spec.table} ({listed}) SELECT {listed} FROM import_rows "
-            f"ON CONFLICT ({spec.field(spec.key).db_column}) DO UPDATE SET {', '.join(updates)}")
+    return (
+        f"INSERT INTO {spec.table} ({listed}) SELECT {listed} FROM import_rows "
+        f"ON CONFLICT ({spec.field(spec.key).db_column}) DO UPDATE SET {', '.join(updates)}"
+    )
 
 
 def apply_import(db: Database, plan: ImportPlan) -> ImportResult:
@@ -874,8 +1026,10 @@ def apply_import(db: Database, plan: ImportPlan) -> ImportResult:
     try:
         with db.write() as cur:
             if plan.new_regions:
-                cur.executemany("INSERT INTO regions (code, name_en, name_zh) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                                [list(region) for region in plan.new_regions])
+                cur.executemany(
+                    "INSERT INTO regions (code, name_en, name_zh) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [list(region) for region in plan.new_regions],
+                )
             cur.register("import_rows", rows)
             updated = cur.execute(f"SELECT count(*) FROM import_rows JOIN {spec.table} USING ({key})").fetchone()[0]
             cur.execute(_upsert_sql(spec, rows.column_names, plan.present))
@@ -886,10 +1040,17 @@ def apply_import(db: Database, plan: ImportPlan) -> ImportResult:
 
 # ---------------------------------------------------------------- reports
 
+
 def result_lines(result: ImportResult, lang: str) -> list[str]:
     lines = [t("import.done", lang, created=result.created, updated=result.updated)]
     if result.new_regions:
-        lines.append(t("import.regions_created", lang, regions=_join((r[2] if lang == "zh" else r[1] for r in result.new_regions), lang)))
+        lines.append(
+            t(
+                "import.regions_created",
+                lang,
+                regions=_join((r[2] if lang == "zh" else r[1] for r in result.new_regions), lang),
+            )
+        )
     return lines
 
 

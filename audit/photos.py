@@ -4,6 +4,7 @@ Every stored photo is an RGB JPEG (≤ 1920 px, quality 82, no EXIF) named by th
 with a thumbnail (≤ 400 px) stored the same way. Files are written before the database rows that refer
 to them commit; `sweep_orphans` removes files no row refers to (left by a submit that failed later).
 """
+
 from __future__ import annotations
 
 import errno
@@ -74,6 +75,7 @@ class ProcessedPhoto:
 
 
 # ---------------------------------------------------------------- decoding and conversion
+
 
 def _open(data: bytes, name: str) -> Image.Image:
     if not data:
@@ -149,8 +151,7 @@ def _flatten_on_white(image: Image.Image) -> Image.Image:
 
 
 def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        image.mode == "P" and "transparency" in image.info)
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info)
 
 
 def _rgb_converter(image: Image.Image):
@@ -207,6 +208,7 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
 
 # ---------------------------------------------------------------- perceptual hash
 
+
 def difference_hash(image: Image.Image) -> int:
     """64-bit dHash: for each of 8 rows of a 9×8 greyscale copy, is the right neighbour brighter?"""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
@@ -224,6 +226,7 @@ def hamming(a: int, b: int) -> int:
 
 
 # ---------------------------------------------------------------- EXIF facts
+
 
 def _clean_text(value) -> str | None:
     if value is None:
@@ -272,6 +275,7 @@ def _exif_facts(image: Image.Image) -> tuple[datetime | None, str | None, float 
 
 # ---------------------------------------------------------------- the pipeline
 
+
 def process_photo(data: bytes, name: str = "photo") -> ProcessedPhoto:
     """Decode any common photo (JPEG, PNG, HEIC, ...), normalise it and encode what we store.
 
@@ -292,14 +296,22 @@ def process_photo(data: bytes, name: str = "photo") -> ProcessedPhoto:
     jpeg = _encode_jpeg(image)
     thumb = _encode_jpeg(_fit(image, THUMB_SIDE))
     return ProcessedPhoto(
-        jpeg=jpeg, thumb=thumb,
-        sha256=hashlib.sha256(jpeg).hexdigest(), thumb_sha256=hashlib.sha256(thumb).hexdigest(),
-        width=image.width, height=image.height, phash=difference_hash(image),
-        taken_at=taken_at, camera_model=model, gps_latitude=latitude, gps_longitude=longitude,
+        jpeg=jpeg,
+        thumb=thumb,
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        thumb_sha256=hashlib.sha256(thumb).hexdigest(),
+        width=image.width,
+        height=image.height,
+        phash=difference_hash(image),
+        taken_at=taken_at,
+        camera_model=model,
+        gps_latitude=latitude,
+        gps_longitude=longitude,
     )
 
 
 # ---------------------------------------------------------------- content-addressed files
+
 
 def photo_path(sha256: str, root: Path | None = None) -> Path:
     """photos/ab/abcdef….jpg: a two-character fan-out keeps directories small."""
@@ -343,14 +355,34 @@ def save_files(photo: ProcessedPhoto, root: Path | None = None) -> None:
         raise
 
 
-PHOTO_COLUMNS = ("sha256", "thumb_sha256", "width", "height", "bytes", "phash", "taken_at", "camera_model",
-                 "gps_latitude", "gps_longitude")
+PHOTO_COLUMNS = (
+    "sha256",
+    "thumb_sha256",
+    "width",
+    "height",
+    "bytes",
+    "phash",
+    "taken_at",
+    "camera_model",
+    "gps_latitude",
+    "gps_longitude",
+)
 
 
 def photo_row(photo: ProcessedPhoto) -> tuple:
     """The values of PHOTO_COLUMNS for one photo."""
-    return (photo.sha256, photo.thumb_sha256, photo.width, photo.height, len(photo.jpeg), photo.phash,
-            photo.taken_at, photo.camera_model, photo.gps_latitude, photo.gps_longitude)
+    return (
+        photo.sha256,
+        photo.thumb_sha256,
+        photo.width,
+        photo.height,
+        len(photo.jpeg),
+        photo.phash,
+        photo.taken_at,
+        photo.camera_model,
+        photo.gps_latitude,
+        photo.gps_longitude,
+    )
 
 
 def insert_photo_row(cur, photo: ProcessedPhoto) -> None:

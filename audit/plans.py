@@ -14,6 +14,7 @@ is a rule evaluated in SQL, not a stored column: moving or removing a plan never
 visit done on another day than planned counts as unplanned (and the planned one as missed), and
 audits need no change. Past days are history: they cannot be edited, generated over or replaced.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,9 +35,9 @@ from audit.i18n import city_sql, person_sql, store_name_sql
 from audit.stores import scope_clause
 from audit.values import is_missing
 
-WORKING_DAYS = 5                      # Monday to Friday
-EPOCH_MONDAY = date(2001, 1, 1)       # week numbers count from here, so they never restart with the year
-PLAN_LEVELS = ("low", "high")         # the lower or the upper end of each grade's range
+WORKING_DAYS = 5  # Monday to Friday
+EPOCH_MONDAY = date(2001, 1, 1)  # week numbers count from here, so they never restart with the year
+PLAN_LEVELS = ("low", "high")  # the lower or the upper end of each grade's range
 # Visits a week, as a cycle of weeks (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month). A C store
 # at the lower end is visited every other week (26 a year, 2.2 a month), at the upper end two weeks in
 # three (34.7 a year, 2.9 a month); each store's phase in its cycle comes from its code.
@@ -47,20 +48,21 @@ PLAN_CYCLES = {
 EARTH_RADIUS_KM = 6371.0088
 
 # A working day's capacity: the day's visits plus the travel between its stops must fit in it.
-WORKDAY_HOURS = 8.0               # the default; the plan page and `python -m audit plan --hours` change it
+WORKDAY_HOURS = 8.0  # the default; the plan page and `python -m audit plan --hours` change it
 WORKDAY_HOURS_RANGE = (1.0, 14.0)  # what a person may ask for
-TRAVEL_KMH = 25.0                 # city driving with parking: a planned day's round trip at this speed
-DEFAULT_VISIT_MINUTES = 40.0      # a visit's length for a merchandiser without enough audits of their own
-MIN_AUDITS_FOR_MEDIAN = 10        # audits before a merchandiser's own median duration is used
-UNLOCATED_TRAVEL_MINUTES = 15.0   # travel for a stop without coordinates: about one 6 km leg at TRAVEL_KMH
+TRAVEL_KMH = 25.0  # city driving with parking: a planned day's round trip at this speed
+DEFAULT_VISIT_MINUTES = 40.0  # a visit's length for a merchandiser without enough audits of their own
+MIN_AUDITS_FOR_MEDIAN = 10  # audits before a merchandiser's own median duration is used
+UNLOCATED_TRAVEL_MINUTES = 15.0  # travel for a stop without coordinates: about one 6 km leg at TRAVEL_KMH
 # A day carries at most half as many visits again as the merchandiser's usual day (the week's visits / 5):
 # a full week spread over its least-loaded days stays well inside it; a week planned from Thursday does not
 # pile the visits Monday to Wednesday did not make onto Thursday and Friday (issue 13: 15 visits on a Friday).
 BUSY_DAY_FACTOR = 1.5
 
 # An audit fulfils a planned visit pv: same store, same merchandiser, same day. Shared with audit/visits.py.
-AUDIT_FULFILS_PLAN = ("a.store_code = pv.store_code AND a.merchandiser = pv.merchandiser"
-                      " AND a.visit_date = pv.planned_date")
+AUDIT_FULFILS_PLAN = (
+    "a.store_code = pv.store_code AND a.merchandiser = pv.merchandiser AND a.visit_date = pv.planned_date"
+)
 PLAN_STATUS_SQL = f"""CASE WHEN EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN}) THEN 'done'
                           WHEN pv.planned_date < ?::DATE THEN 'missed'
                           WHEN pv.planned_date = ?::DATE THEN 'today'
@@ -75,8 +77,9 @@ class PlanError(UserFacingError):
         return i18n.t(self.key, lang, **self.values_in(lang))
 
     def values_in(self, lang: str) -> dict:
-        return {name: i18n.fmt_day(value, lang) if isinstance(value, date) else value
-                for name, value in self.values.items()}
+        return {
+            name: i18n.fmt_day(value, lang) if isinstance(value, date) else value for name, value in self.values.items()
+        }
 
     def in_language(self, lang: str) -> "PlanError":
         """The same refusal with its days already worded for `lang` (for a screen that shows the values)."""
@@ -84,6 +87,7 @@ class PlanError(UserFacingError):
 
 
 # ---------------------------------------------------------------- weeks and frequencies
+
 
 def week_start(day: date) -> date:
     """The Monday of the day's week."""
@@ -125,12 +129,20 @@ def spread(k: int, free: Sequence[int], load: dict[int, int], allowed_gap: float
     if k <= 0 or not free:
         return ()
     options = itertools.combinations(sorted(free), min(k, len(free)))
-    return min(options, key=lambda days: (max(0.0, _max_gap(days) - allowed_gap),
-                                          sum(load.get(d, 0) for d in days), _max_gap(days), days))
+    return min(
+        options,
+        key=lambda days: (
+            max(0.0, _max_gap(days) - allowed_gap),
+            sum(load.get(d, 0) for d in days),
+            _max_gap(days),
+            days,
+        ),
+    )
 
 
 class PlanStore(NamedTuple):
     """A store as the generator sees it; imported stores may have no coordinates."""
+
     code: str
     grade: str
     merchandiser: str
@@ -150,6 +162,7 @@ UNPLACED_REASONS = ("day_full", "days_left")
 @dataclass(frozen=True)
 class Unplaced:
     """Visits a store's grade asks for this week that the generator could not place."""
+
     store_code: str
     merchandiser: str
     visits: int
@@ -158,7 +171,7 @@ class Unplaced:
 
 @dataclass(frozen=True)
 class WeekPlan:
-    visits: list[tuple[str, str, date]]     # (store, merchandiser, day)
+    visits: list[tuple[str, str, date]]  # (store, merchandiser, day)
     unplaced: list[Unplaced]
 
 
@@ -184,14 +197,23 @@ def day_minutes(points: Sequence[tuple[float, float] | None], minutes_per_visit:
     TRAVEL_KMH, and UNLOCATED_TRAVEL_MINUTES for each stop without (None)."""
     located = [p for p in points if p is not None]
     travel_km = route(located)[1]
-    return (len(points) * minutes_per_visit + travel_km / TRAVEL_KMH * 60
-            + (len(points) - len(located)) * UNLOCATED_TRAVEL_MINUTES)
+    return (
+        len(points) * minutes_per_visit
+        + travel_km / TRAVEL_KMH * 60
+        + (len(points) - len(located)) * UNLOCATED_TRAVEL_MINUTES
+    )
 
 
-def plan_week(stores: Iterable[Sequence], monday: date, level: str, days: Sequence[date],
-              existing: Iterable[tuple[str, str, date]] = (), *,
-              minutes_per_visit: Mapping[str, float] | None = None,
-              day_limit_minutes: float = WORKDAY_HOURS * 60) -> WeekPlan:
+def plan_week(
+    stores: Iterable[Sequence],
+    monday: date,
+    level: str,
+    days: Sequence[date],
+    existing: Iterable[tuple[str, str, date]] = (),
+    *,
+    minutes_per_visit: Mapping[str, float] | None = None,
+    day_limit_minutes: float = WORKDAY_HOURS * 60,
+) -> WeekPlan:
     """(store, merchandiser, day) visits for one week, and the visits that found no room.
 
     stores: PlanStore fields (code, grade, merchandiser[, latitude, longitude]); days: the working days
@@ -221,8 +243,9 @@ def plan_week(stores: Iterable[Sequence], monday: date, level: str, days: Sequen
         stops.setdefault((merchandiser, weekday), []).append(where.get(code))
     usual: dict[str, float] = {}
     for store in stores:
-        usual[store.merchandiser] = usual.get(store.merchandiser, 0) + visits_in_week(
-            store.grade, store.code, monday, level) / WORKING_DAYS
+        usual[store.merchandiser] = (
+            usual.get(store.merchandiser, 0) + visits_in_week(store.grade, store.code, monday, level) / WORKING_DAYS
+        )
     planned, unplaced = [], []
     for store in sorted(stores, key=lambda s: (s.merchandiser, s.grade, s.code)):
         code, merchandiser = store.code, store.merchandiser
@@ -233,8 +256,12 @@ def plan_week(stores: Iterable[Sequence], monday: date, level: str, days: Sequen
         free = sorted(open_days - taken.get(code, set()))
         minutes = minutes_per_visit.get(merchandiser, DEFAULT_VISIT_MINUTES)
         most = max(1, math.ceil(BUSY_DAY_FACTOR * usual[merchandiser] - 1e-9))
-        room = [d for d in free if per_day.get(d, 0) < most
-                and day_minutes([*stops.get((merchandiser, d), []), store.point], minutes) <= day_limit_minutes]
+        room = [
+            d
+            for d in free
+            if per_day.get(d, 0) < most
+            and day_minutes([*stops.get((merchandiser, d), []), store.point], minutes) <= day_limit_minutes
+        ]
         chosen = spread(k, room, per_day, VISIT_INTERVAL_DAYS[store.grade][1])
         for weekday in chosen:
             per_day[weekday] = per_day.get(weekday, 0) + 1
@@ -248,6 +275,7 @@ def plan_week(stores: Iterable[Sequence], monday: date, level: str, days: Sequen
 
 
 # ---------------------------------------------------------------- checks shared by the edits
+
 
 def _require_planner(viewer: User | None) -> None:
     """Managers and admins plan; None is the command line, run by whoever owns the machine."""
@@ -263,8 +291,9 @@ def _check_day(day: date, today: date) -> None:
 
 
 def _check_merchandiser(cur, username: str | None) -> str:
-    row = _one(cur, "SELECT username FROM users WHERE username = ? AND role = 'merchandiser' AND active",
-               [username or ""])
+    row = _one(
+        cur, "SELECT username FROM users WHERE username = ? AND role = 'merchandiser' AND active", [username or ""]
+    )
     if row is None:
         raise PlanError("plans.error.no_merchandiser", username=username or "—")
     return row[0]
@@ -281,9 +310,13 @@ def _next_id(cur) -> int:
 
 
 def _visit(cur, visit_id: int) -> tuple:
-    row = _one(cur, f"""SELECT pv.id, pv.store_code, pv.merchandiser, pv.planned_date,
+    row = _one(
+        cur,
+        f"""SELECT pv.id, pv.store_code, pv.merchandiser, pv.planned_date,
                                EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})
-                        FROM planned_visits pv WHERE pv.id = ?""", [visit_id])
+                        FROM planned_visits pv WHERE pv.id = ?""",
+        [visit_id],
+    )
     if row is None:
         raise PlanError("plans.error.no_visit")
     return row
@@ -297,26 +330,32 @@ def _check_editable(visit: tuple, today: date) -> None:
 
 
 def _check_free(cur, store_code: str, day: date, except_id: int | None = None) -> None:
-    clash = _one(cur, "SELECT 1 FROM planned_visits WHERE store_code = ? AND planned_date = ? AND id <> ?",
-                 [store_code, day, except_id or -1])
+    clash = _one(
+        cur,
+        "SELECT 1 FROM planned_visits WHERE store_code = ? AND planned_date = ? AND id <> ?",
+        [store_code, day, except_id or -1],
+    )
     if clash:
         raise PlanError("plans.error.duplicate", store=store_code, day=day)
 
 
 # ---------------------------------------------------------------- generating and editing
 
+
 @dataclass(frozen=True)
 class Generated:
-    visits: int                 # planned visits created
-    merchandisers: int          # merchandisers who got a plan
-    skipped: tuple[str, ...]    # merchandisers left as they were: they had a plan for these days already
-    unplaced: tuple[Unplaced, ...] = ()   # visits the grades ask for that found no room, and why
-    hours: float = WORKDAY_HOURS          # the working day the plan was filled to
+    visits: int  # planned visits created
+    merchandisers: int  # merchandisers who got a plan
+    skipped: tuple[str, ...]  # merchandisers left as they were: they had a plan for these days already
+    unplaced: tuple[Unplaced, ...] = ()  # visits the grades ask for that found no room, and why
+    hours: float = WORKDAY_HOURS  # the working day the plan was filled to
 
     def counts(self, lang: str) -> dict[str, str]:
         """The counts as the "generated" messages word them: {visits} and {people}, singular or plural."""
-        return {"visits": i18n.t("count.visits", lang, n=self.visits),
-                "people": i18n.t("count.merchandisers", lang, n=self.merchandisers)}
+        return {
+            "visits": i18n.t("count.visits", lang, n=self.visits),
+            "people": i18n.t("count.merchandisers", lang, n=self.merchandisers),
+        }
 
     @property
     def unplaced_visits(self) -> int:
@@ -335,16 +374,30 @@ def check_hours(hours: float) -> float:
 
 def visit_minutes_of(cur, people: Sequence[str]) -> dict[str, float]:
     """Each merchandiser's planned visit length (visit_minutes) from their own audits' durations."""
-    history = {m: (n, median) for m, n, median in cur.execute(
-        """SELECT merchandiser, count(*), median(epoch(submitted_at - started_at) / 60)
+    history = {
+        m: (n, median)
+        for m, n, median in cur.execute(
+            """SELECT merchandiser, count(*), median(epoch(submitted_at - started_at) / 60)
            FROM audits WHERE list_contains(?, merchandiser) AND submitted_at > started_at
-           GROUP BY ALL""", [list(people)]).fetchall()}
+           GROUP BY ALL""",
+            [list(people)],
+        ).fetchall()
+    }
     return {m: visit_minutes(*history.get(m, (0, None))) for m in people}
 
 
-def generate_week(db: Database, viewer: User | None, week: date, *, level: str = "high",
-                  merchandisers: Sequence[str] | None = None, replace: bool = False, today: date | None = None,
-                  source: str = "generated", hours: float | None = None) -> Generated:
+def generate_week(
+    db: Database,
+    viewer: User | None,
+    week: date,
+    *,
+    level: str = "high",
+    merchandisers: Sequence[str] | None = None,
+    replace: bool = False,
+    today: date | None = None,
+    source: str = "generated",
+    hours: float | None = None,
+) -> Generated:
     """Plan a week (the one holding `week`) for the given merchandisers (None: all) from their stores'
     grades, on the working days from today on, no day longer than `hours` (None: WORKDAY_HOURS) of visits
     and travel. A
@@ -368,13 +421,20 @@ def generate_week(db: Database, viewer: User | None, week: date, *, level: str =
         stores = cur.execute(
             f"""SELECT s.code, s.grade, s.merchandiser, s.latitude, s.longitude FROM stores s
                 JOIN users u ON u.username = s.merchandiser AND u.role = 'merchandiser' AND u.active
-                WHERE s.active AND {who}""", who_params).fetchall()
+                WHERE s.active AND {who}""",
+            who_params,
+        ).fetchall()
         people = sorted({s[2] for s in stores} | set(merchandisers or ()))
         if not people:
             return Generated(0, 0, (), hours=hours)
-        busy = {r[0] for r in cur.execute(
-            "SELECT DISTINCT merchandiser FROM planned_visits WHERE list_contains(?, merchandiser)"
-            " AND planned_date BETWEEN ? AND ?", [people, days[0], days[-1]]).fetchall()}
+        busy = {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT merchandiser FROM planned_visits WHERE list_contains(?, merchandiser)"
+                " AND planned_date BETWEEN ? AND ?",
+                [people, days[0], days[-1]],
+            ).fetchall()
+        }
         skipped = () if replace else tuple(sorted(busy))
         chosen = [m for m in people if m not in skipped]
         if not chosen:
@@ -384,33 +444,54 @@ def generate_week(db: Database, viewer: User | None, week: date, *, level: str =
                 f"""DELETE FROM planned_visits pv WHERE list_contains(?, pv.merchandiser)
                     AND pv.planned_date BETWEEN ? AND ?
                     AND NOT EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})""",
-                [chosen, days[0], days[-1]])
+                [chosen, days[0], days[-1]],
+            )
         existing = cur.execute(
             "SELECT store_code, merchandiser, planned_date FROM planned_visits"
             " WHERE planned_date BETWEEN ? AND ? AND (list_contains(?, merchandiser)"
             "  OR store_code IN (SELECT code FROM stores WHERE list_contains(?, merchandiser)))",
-            [monday, monday + timedelta(days=6), chosen, chosen]).fetchall()
-        week = plan_week([s for s in stores if s[2] in chosen], monday, level, days, existing,
-                         minutes_per_visit=visit_minutes_of(cur, chosen), day_limit_minutes=hours * 60)
+            [monday, monday + timedelta(days=6), chosen, chosen],
+        ).fetchall()
+        week = plan_week(
+            [s for s in stores if s[2] in chosen],
+            monday,
+            level,
+            days,
+            existing,
+            minutes_per_visit=visit_minutes_of(cur, chosen),
+            day_limit_minutes=hours * 60,
+        )
         visits = week.visits
         if visits:
             first, now = _next_id(cur), datetime.now()
             frame = pd.DataFrame(visits, columns=["store_code", "merchandiser", "planned_date"]).assign(
-                id=range(first, first + len(visits)), source=source,
-                created_by=viewer.username if viewer else None, created_at=now, updated_at=now)
+                id=range(first, first + len(visits)),
+                source=source,
+                created_by=viewer.username if viewer else None,
+                created_at=now,
+                updated_at=now,
+            )
             cur.register("new_plan", frame)
             try:
-                cur.execute("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date, source,"
-                            " created_by, created_at, updated_at) SELECT id, store_code, merchandiser,"
-                            " planned_date, source, created_by, created_at, updated_at FROM new_plan")
+                cur.execute(
+                    "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date, source,"
+                    " created_by, created_at, updated_at) SELECT id, store_code, merchandiser,"
+                    " planned_date, source, created_by, created_at, updated_at FROM new_plan"
+                )
             finally:
                 cur.unregister("new_plan")
     unplaced = tuple(sorted(week.unplaced, key=lambda u: (u.merchandiser, u.reason, u.store_code)))
     return Generated(len(visits), len({m for _, m, _ in visits}), skipped, unplaced, hours)
 
 
-def add_visit(db: Database, viewer: User | None, store_code: str, day: date,
-              merchandiser: str | None = None, today: date | None = None) -> int:
+def add_visit(
+    db: Database,
+    viewer: User | None,
+    store_code: str,
+    day: date,
+    merchandiser: str | None = None,
+    today: date | None = None,
+) -> int:
     """Plan one more visit; the store's own merchandiser unless another is named (who must be it)."""
     _require_planner(viewer)
     today = today or date.today()
@@ -426,9 +507,11 @@ def add_visit(db: Database, viewer: User | None, store_code: str, day: date,
             raise PlanError("plans.error.not_their_store", store=store_code, username=username)
         _check_free(cur, store_code, day)
         visit_id = _next_id(cur)
-        cur.execute("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date, source, created_by)"
-                    " VALUES (?, ?, ?, ?, 'manual', ?)",
-                    [visit_id, store_code, username, day, viewer.username if viewer else None])
+        cur.execute(
+            "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date, source, created_by)"
+            " VALUES (?, ?, ?, ?, 'manual', ?)",
+            [visit_id, store_code, username, day, viewer.username if viewer else None],
+        )
     return visit_id
 
 
@@ -441,8 +524,9 @@ def move_visit(db: Database, viewer: User | None, visit_id: int, day: date, toda
         _check_editable(visit, today)
         _check_day(day, today)
         _check_free(cur, visit[1], day, except_id=visit_id)
-        cur.execute("UPDATE planned_visits SET planned_date = ?, updated_at = ? WHERE id = ?",
-                    [day, datetime.now(), visit_id])
+        cur.execute(
+            "UPDATE planned_visits SET planned_date = ?, updated_at = ? WHERE id = ?", [day, datetime.now(), visit_id]
+        )
 
 
 def remove_visit(db: Database, viewer: User | None, visit_id: int, today: date | None = None) -> None:
@@ -457,11 +541,12 @@ def remove_visit(db: Database, viewer: User | None, visit_id: int, today: date |
 @dataclass(frozen=True)
 class Reassigned:
     stores: int
-    visits: int     # planned visits from today on that moved with their stores
+    visits: int  # planned visits from today on that moved with their stores
 
 
-def reassign_stores(db: Database, viewer: User | None, store_codes: Sequence[str], merchandiser: str,
-                    today: date | None = None) -> Reassigned:
+def reassign_stores(
+    db: Database, viewer: User | None, store_codes: Sequence[str], merchandiser: str, today: date | None = None
+) -> Reassigned:
     """Give stores to another merchandiser; their visits planned from today on (not done) go along."""
     _require_planner(viewer)
     today = today or date.today()
@@ -475,26 +560,37 @@ def reassign_stores(db: Database, viewer: User | None, store_codes: Sequence[str
         known = {r[0] for r in cur.execute("SELECT code FROM stores WHERE list_contains(?, code)", [codes]).fetchall()}
         if unknown := [c for c in codes if c not in known]:
             raise PlanError("plans.error.no_store", store=", ".join(unknown))
-        cur.execute("UPDATE stores SET merchandiser = ?, updated_at = ? WHERE list_contains(?, code)",
-                    [username, datetime.now(), codes])
-        moved = _one(cur, f"""UPDATE planned_visits pv SET merchandiser = ?, updated_at = ?
+        cur.execute(
+            "UPDATE stores SET merchandiser = ?, updated_at = ? WHERE list_contains(?, code)",
+            [username, datetime.now(), codes],
+        )
+        moved = _one(
+            cur,
+            f"""UPDATE planned_visits pv SET merchandiser = ?, updated_at = ?
                               WHERE list_contains(?, pv.store_code) AND pv.planned_date >= ? AND pv.merchandiser <> ?
                                 AND NOT EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})""",
-                     [username, datetime.now(), codes, today, username])[0]
+            [username, datetime.now(), codes, today, username],
+        )[0]
     return Reassigned(len(codes), int(moved))
 
 
 # ---------------------------------------------------------------- reading plans
 
+
 def merchandisers(db: Database, lang: str) -> dict[str, str]:
     """Active merchandisers: username -> display name."""
-    return dict(db.cursor().execute(
-        f"SELECT username, {person_sql(lang)} FROM users u WHERE role = 'merchandiser' AND active ORDER BY username"
-    ).fetchall())
+    return dict(
+        db.cursor()
+        .execute(
+            f"SELECT username, {person_sql(lang)} FROM users u WHERE role = 'merchandiser' AND active ORDER BY username"
+        )
+        .fetchall()
+    )
 
 
-def week_plan(db: Database, viewer: User, monday: date, merchandiser: str, lang: str,
-              today: date | None = None) -> pd.DataFrame:
+def week_plan(
+    db: Database, viewer: User, monday: date, merchandiser: str, lang: str, today: date | None = None
+) -> pd.DataFrame:
     """One merchandiser's planned visits in a week, by day, with each visit's status."""
     today = today or date.today()
     scope, params = scope_clause(viewer)
@@ -505,7 +601,8 @@ def week_plan(db: Database, viewer: User, monday: date, merchandiser: str, lang:
             FROM planned_visits pv JOIN stores s ON s.code = pv.store_code
             WHERE pv.merchandiser = ? AND pv.planned_date BETWEEN ? AND ? AND {scope}
             ORDER BY pv.planned_date, s.grade, pv.store_code""",
-        [today, today, merchandiser, week_start(monday), week_start(monday) + timedelta(days=6), *params])
+        [today, today, merchandiser, week_start(monday), week_start(monday) + timedelta(days=6), *params],
+    )
 
 
 def week_overview(db: Database, viewer: User, monday: date, lang: str, today: date | None = None) -> pd.DataFrame:
@@ -525,7 +622,8 @@ def week_overview(db: Database, viewer: User, monday: date, lang: str, today: da
             LEFT JOIN planned_visits pv ON pv.merchandiser = u.username AND pv.planned_date BETWEEN ? AND ?
             WHERE u.role = 'merchandiser' AND u.active
             GROUP BY ALL ORDER BY u.username""",
-        [*params, *week_days(monday), monday, monday + timedelta(days=6)])
+        [*params, *week_days(monday), monday, monday + timedelta(days=6)],
+    )
 
 
 def assigned_stores(db: Database, viewer: User, lang: str, merchandiser: str | None = None) -> pd.DataFrame:
@@ -536,10 +634,13 @@ def assigned_stores(db: Database, viewer: User, lang: str, merchandiser: str | N
         f"""SELECT s.code, {store_name_sql(lang)} AS name, s.grade, {city_sql(lang)} AS city, s.merchandiser,
                    {person_sql(lang)} AS merchandiser_name
             FROM stores s LEFT JOIN users u ON u.username = s.merchandiser
-            WHERE s.active AND {scope} AND {who} ORDER BY s.code""", [*params, *who_params])
+            WHERE s.active AND {scope} AND {who} ORDER BY s.code""",
+        [*params, *who_params],
+    )
 
 
 # ---------------------------------------------------------------- the merchandiser's day
+
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (latitude, longitude) points in kilometres."""
@@ -565,7 +666,7 @@ def _two_opt(tour: list[int], dist: list[list[float]]) -> list[int]:
             for j in range(i + 2, n if i else n - 1):
                 a, b, c, d = tour[i], tour[i + 1], tour[j], tour[(j + 1) % n]
                 if dist[a][c] + dist[b][d] < dist[a][b] + dist[c][d] - 1e-9:
-                    tour[i + 1:j + 1] = reversed(tour[i + 1:j + 1])
+                    tour[i + 1 : j + 1] = reversed(tour[i + 1 : j + 1])
                     improved = True
     return tour
 
@@ -597,9 +698,9 @@ def visiting_order(points: Sequence[tuple[float, float]]) -> tuple[list[int], fl
 
 @dataclass(frozen=True)
 class TodayPlan:
-    stops: pd.DataFrame         # code, name, grade, city, status, done, leg_km — in the suggested order
-    total_km: float | None      # round trip through the stops with coordinates; None when fewer than two
-    without_position: int       # stops without coordinates, listed last
+    stops: pd.DataFrame  # code, name, grade, city, status, done, leg_km — in the suggested order
+    total_km: float | None  # round trip through the stops with coordinates; None when fewer than two
+    without_position: int  # stops without coordinates, listed last
 
 
 def today_plan(db: Database, user: User, lang: str, today: date | None = None) -> TodayPlan:
@@ -612,7 +713,8 @@ def today_plan(db: Database, user: User, lang: str, today: date | None = None) -
             FROM planned_visits pv JOIN stores s ON s.code = pv.store_code
             WHERE pv.merchandiser = ? AND pv.planned_date = ? AND s.active AND {scope}
             ORDER BY pv.store_code""",
-        [today, today, user.username, today, *params])
+        [today, today, user.username, today, *params],
+    )
     stops["done"] = stops.status == "done"
     placed = stops[stops.latitude.notna() & stops.longitude.notna()]
     unplaced = stops[~stops.index.isin(placed.index)]
@@ -620,7 +722,6 @@ def today_plan(db: Database, user: User, lang: str, today: date | None = None) -
     order, total = visiting_order(points)
     ordered = placed.iloc[order].reset_index(drop=True)
     legs = [None] + [haversine_km(points[a], points[b]) for a, b in zip(order, order[1:])]
-    ordered["leg_km"] = pd.Series(legs[:len(ordered)], dtype="Float64")
+    ordered["leg_km"] = pd.Series(legs[: len(ordered)], dtype="Float64")
     result = pd.concat([ordered, unplaced.assign(leg_km=pd.NA)], ignore_index=True)
-    return TodayPlan(result.drop(columns=["latitude", "longitude"]), total if len(points) >= 2 else None,
-                     len(unplaced))
+    return TodayPlan(result.drop(columns=["latitude", "longitude"]), total if len(points) >= 2 else None, len(unplaced))

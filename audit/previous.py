@@ -5,6 +5,7 @@ found last time" in one tap and then changes only what differs. Confirming fills
 yet, marks them HOW_BULK (a line answered or changed by hand is HOW_CHECKED), and needs a shelf photo in the
 audit: the photo is the evidence that the shelf was looked at. Nothing is ever copied without that tap.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ POP_FIELDS = ("present", "condition")
 @dataclass(frozen=True)
 class Previous:
     """The store's latest audit's answers, in the draft's own shape (section -> code -> answers)."""
+
     audit_id: int | None = None
     visit_date: object = None
     answers: dict = field(default_factory=lambda: {s: {} for s in BULK_SECTIONS})
@@ -42,20 +44,24 @@ def _clean(value):
 def last_answers(db: Database, store_code: str) -> Previous:
     """What the store's latest audit recorded for each SKU and POP type (empty for a store never audited).
     The caller has already checked the viewer may audit the store (capture.checklist)."""
-    latest = db.query_one("SELECT id, visit_date FROM audits WHERE store_code = ? ORDER BY visit_date DESC, id DESC"
-                          " LIMIT 1", [store_code])
+    latest = db.query_one(
+        "SELECT id, visit_date FROM audits WHERE store_code = ? ORDER BY visit_date DESC, id DESC LIMIT 1", [store_code]
+    )
     if latest is None:
         return Previous()
     cur = db.cursor()
-    lines = cur.execute(f"SELECT product_code, {', '.join(SHELF_FIELDS + PRICE_FIELDS)} FROM audit_lines"
-                        " WHERE audit_id = ?", [latest[0]]).fetchall()
-    pops = cur.execute(f"SELECT pop_type_code, {', '.join(POP_FIELDS)} FROM audit_pop WHERE audit_id = ?",
-                       [latest[0]]).fetchall()
+    lines = cur.execute(
+        f"SELECT product_code, {', '.join(SHELF_FIELDS + PRICE_FIELDS)} FROM audit_lines WHERE audit_id = ?",
+        [latest[0]],
+    ).fetchall()
+    pops = cur.execute(
+        f"SELECT pop_type_code, {', '.join(POP_FIELDS)} FROM audit_pop WHERE audit_id = ?", [latest[0]]
+    ).fetchall()
     shelf, price = {}, {}
     for code, *values in lines:
         values = [_clean(v) for v in values]
-        shelf[code] = dict(zip(SHELF_FIELDS, values[:len(SHELF_FIELDS)]))
-        price[code] = dict(zip(PRICE_FIELDS, values[len(SHELF_FIELDS):]))
+        shelf[code] = dict(zip(SHELF_FIELDS, values[: len(SHELF_FIELDS)]))
+        price[code] = dict(zip(PRICE_FIELDS, values[len(SHELF_FIELDS) :]))
         if shelf[code]["in_stock"] is False:  # an out-of-stock line was stored with 0 facings and no level
             shelf[code].update(facings=None, shelf_level=None)
     pop = {code: dict(zip(POP_FIELDS, map(_clean, values))) for code, *values in pops}

@@ -19,6 +19,7 @@ Components (0-100, NULL when the audit has nothing to measure for it):
 Score = sum(weight * component) / sum(weight) over the components that were measured: a missing
 component is left out and the others re-normalised, never counted as perfect.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -35,8 +36,17 @@ EYE_LEVEL = 2
 _UPLIFT_CASE = "CASE l.shelf_level " + " ".join(f"WHEN {k} THEN {v}" for k, v in SHELF_LEVEL_UPLIFT.items()) + " END"
 
 # The SKU-level counts of audit_sku_metrics that are summed per audit.
-SKU_TOTALS = ("must_audited", "must_in_stock", "level_rated", "level_uplift", "eye_level", "price_checked",
-               "price_ok", "fresh_checked", "fresh_ok")
+SKU_TOTALS = (
+    "must_audited",
+    "must_in_stock",
+    "level_rated",
+    "level_uplift",
+    "eye_level",
+    "price_checked",
+    "price_ok",
+    "fresh_checked",
+    "fresh_ok",
+)
 
 _SKU_COUNTS = f"""
     SELECT l.audit_id, a.visit_date, p.category, p.brand,
@@ -97,10 +107,13 @@ _TOTALS = f"""
 
 def record(cur, audit_ids: list[int], tolerance: float) -> None:
     """Count what the given audits' answers hold; called in the transaction that stores them."""
-    cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where='list_contains($ids, l.audit_id)')}",
-                {"ids": audit_ids, "tolerance": tolerance})
-    cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='list_contains($ids, a.id)')}",
-                {"ids": audit_ids})
+    cur.execute(
+        f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where='list_contains($ids, l.audit_id)')}",
+        {"ids": audit_ids, "tolerance": tolerance},
+    )
+    cur.execute(
+        f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='list_contains($ids, a.id)')}", {"ids": audit_ids}
+    )
     cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='list_contains($ids, a.id)')}", {"ids": audit_ids})
 
 
@@ -109,7 +122,9 @@ def record_missing(cur, tolerance: float) -> int:
     missing = "l.audit_id NOT IN (SELECT audit_id FROM audit_metrics)"
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
     before = cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]
-    cur.execute(f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}")
+    cur.execute(
+        f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}"
+    )
     cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='a.id NOT IN (SELECT audit_id FROM audit_totals)')}")
     return cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0] - before
 
@@ -144,12 +159,14 @@ def _counted_audits(filters: DashboardFilters) -> tuple[str, list]:
     sums = ", ".join(f"sum({c}) AS {c}" for c in SKU_TOTALS)
     # The period is applied to the counts before they are summed per audit (a 12-week view of two years
     # reads an eighth of them).
-    return (f"""(SELECT a.* EXCLUDE ({", ".join(SKU_TOTALS)}), k.* EXCLUDE (audit_id)
+    return (
+        f"""(SELECT a.* EXCLUDE ({", ".join(SKU_TOTALS)}), k.* EXCLUDE (audit_id)
                  FROM audit_totals a
                  JOIN (SELECT audit_id, {sums} FROM audit_sku_metrics k
                        WHERE {sku_where} AND k.visit_date BETWEEN ? AND ? GROUP BY audit_id) k ON k.audit_id = a.audit_id) a
                 JOIN stores s ON s.code = a.store_code""",
-            [*sku_params, filters.date_from, filters.date_to])
+        [*sku_params, filters.date_from, filters.date_to],
+    )
 
 
 def _percent(part: str, whole: str) -> str:
@@ -197,9 +214,10 @@ def audit_score(db: Database, viewer: User, audit_id: int, settings: ScoringSett
     if row is None:
         return None
     sql, params = scored_audits(viewer, DashboardFilters(row[1], row[1], store=row[0]), settings)
-    found = db.query_df(f"WITH scored AS ({sql}) SELECT score, {', '.join(COMPONENTS)} FROM scored WHERE audit_id = ?",
-                        [*params, audit_id])
+    found = db.query_df(
+        f"WITH scored AS ({sql}) SELECT score, {', '.join(COMPONENTS)} FROM scored WHERE audit_id = ?",
+        [*params, audit_id],
+    )
     if found.empty:
         return None
     return {k: (None if pd.isna(v) else float(v)) for k, v in found.iloc[0].to_dict().items()}
-

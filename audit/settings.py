@@ -1,4 +1,5 @@
 """Scoring settings a manager can change: component weights, band limits, the price tolerance."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,15 @@ from audit.errors import UserFacingError
 from audit.values import is_missing
 
 COMPONENTS = ("availability", "height", "eye_level", "share_of_shelf", "price", "pop", "freshness")
-DEFAULT_WEIGHTS = {"availability": 25, "height": 10, "eye_level": 10, "share_of_shelf": 10, "price": 20,
-                   "pop": 15, "freshness": 10}
+DEFAULT_WEIGHTS = {
+    "availability": 25,
+    "height": 10,
+    "eye_level": 10,
+    "share_of_shelf": 10,
+    "price": 20,
+    "pop": 15,
+    "freshness": 10,
+}
 BANDS = ("green", "amber", "red")
 _KEY = "scoring"
 
@@ -24,9 +32,9 @@ class SettingsError(UserFacingError):
 @dataclass(frozen=True)
 class ScoringSettings:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    green_min: float = 85.0          # score >= green_min is green
-    amber_min: float = 70.0          # amber_min <= score < green_min is amber; below is red
-    price_tolerance: float = 0.05    # a shelf price more than this fraction under the RRP fails
+    green_min: float = 85.0  # score >= green_min is green
+    amber_min: float = 70.0  # amber_min <= score < green_min is amber; below is red
+    price_tolerance: float = 0.05  # a shelf price more than this fraction under the RRP fails
 
     def band(self, score: float | None) -> str | None:
         if is_missing(score):

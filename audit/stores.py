@@ -1,4 +1,5 @@
 """Store list and store card, scoped to what the signed-in user may see."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ class StoreFilters:
         return clauses, params
 
 
-def list_stores(db: Database, viewer: User, filters: StoreFilters, lang: str, today: date | None = None) -> pd.DataFrame:
+def list_stores(
+    db: Database, viewer: User, filters: StoreFilters, lang: str, today: date | None = None
+) -> pd.DataFrame:
     scope, params = scope_clause(viewer)
     clauses, filter_params = filters.where()
     names = name_column(lang)
@@ -73,7 +76,7 @@ def list_stores(db: Database, viewer: User, filters: StoreFilters, lang: str, to
         LEFT JOIN dealers d ON d.code = s.dealer_code
         LEFT JOIN users u ON u.username = s.merchandiser
         LEFT JOIN visits v ON v.store_code = s.code
-        WHERE s.active AND {scope} {''.join(' AND ' + c for c in clauses)}
+        WHERE s.active AND {scope} {"".join(" AND " + c for c in clauses)}
         ORDER BY s.code
     """
     return db.query_df(sql, [today or date.today(), *params, *filter_params])

@@ -1,4 +1,5 @@
 """Account administration: list, add, reset passwords, deactivate."""
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,12 @@ def _check_password(password: str) -> None:
 
 
 def create_user(
-    db: Database, username: str, display_name: str, role: str, password: str, dealer_code: str | None = None,
+    db: Database,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    dealer_code: str | None = None,
     display_name_en: str | None = None,
 ) -> str:
     username = username.strip().lower()

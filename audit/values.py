@@ -1,5 +1,6 @@
 """Missing values as the database hands them over: None, NaN, NaT and pandas' NA (DuckDB 2 gives nullable
 integer columns, whose gaps are pd.NA, and pd.NA refuses `==`, `!=` and `bool`)."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -13,6 +13,7 @@ visits count up to the end of the period but never beyond today: tomorrow's plan
 Planned visits belong to the merchandiser they were planned for, audits to the one who made them;
 region and dealer are the store's. Every figure is aggregated in DuckDB; pandas only receives results.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -119,8 +120,18 @@ def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[
                sum(unplanned)::BIGINT AS unplanned, count(minutes) AS visits, median(minutes) AS median_minutes,
                sum(done) / nullif(sum(planned), 0) AS completion, sum(ordered) / nullif(sum(done), 0) AS success
         FROM events GROUP BY key"""
-    params = [f.start, f.end, f.start, f.end, f.start, f.plan_end(today), *store_params, *plan_people_params,
-              *store_params, *audit_people_params]
+    params = [
+        f.start,
+        f.end,
+        f.start,
+        f.end,
+        f.start,
+        f.plan_end(today),
+        *store_params,
+        *plan_people_params,
+        *store_params,
+        *audit_people_params,
+    ]
     return sql, params
 
 
@@ -129,8 +140,16 @@ def totals(db: Database, viewer: User, f: VisitFilters, today: date | None = Non
     sql, params = _measures_sql(viewer, f, "total", today or date.today())
     df = db.query_df(sql, params)
     if df.empty:
-        return {"planned": 0, "done": 0, "with_order": 0, "unplanned": 0, "visits": 0, "median_minutes": None,
-                "completion": None, "success": None}
+        return {
+            "planned": 0,
+            "done": 0,
+            "with_order": 0,
+            "unplanned": 0,
+            "visits": 0,
+            "median_minutes": None,
+            "completion": None,
+            "success": None,
+        }
     return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0][MEASURE_COLUMNS].to_dict().items()}
 
 
@@ -150,8 +169,7 @@ def league(db: Database, viewer: User, f: VisitFilters, by: str, lang: str, toda
     measures, measure_params = _measures_sql(viewer, f, by, today)
     stores, store_params = f.stores(viewer)
     people, people_params = f.people("s.merchandiser")
-    state, state_params = visit_state_sql(f"{stores} AND {people}", [*store_params, *people_params],
-                                          f.plan_end(today))
+    state, state_params = visit_state_sql(f"{stores} AND {people}", [*store_params, *people_params], f.plan_end(today))
     return db.query_df(
         f"""WITH m AS ({measures}),
                  late AS (SELECT {store_column} AS key, count(*) AS overdue
@@ -160,7 +178,8 @@ def league(db: Database, viewer: User, f: VisitFilters, by: str, lang: str, toda
                    m.* EXCLUDE (key), coalesce(late.overdue, 0) AS overdue
             FROM m LEFT JOIN late ON late.key IS NOT DISTINCT FROM m.key
             ORDER BY m.completion DESC NULLS LAST, m.planned DESC, name""",
-        [*measure_params, *state_params])
+        [*measure_params, *state_params],
+    )
 
 
 def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today: date | None = None) -> pd.DataFrame:
@@ -169,8 +188,9 @@ def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today
     allows, as the page shows it), then grade A before B before C."""
     stores, store_params = f.stores(viewer)
     people, people_params = f.people("s.merchandiser")
-    state, state_params = visit_state_sql(f"{stores} AND {people}", [*store_params, *people_params],
-                                          f.plan_end(today or date.today()))
+    state, state_params = visit_state_sql(
+        f"{stores} AND {people}", [*store_params, *people_params], f.plan_end(today or date.today())
+    )
     names = name_column(lang)
     return db.query_df(
         f"""SELECT q.code, {store_name_sql(lang)} AS name, q.grade, r.{names} AS region, d.{names} AS dealer,
@@ -182,18 +202,24 @@ def overdue_stores(db: Database, viewer: User, f: VisitFilters, lang: str, today
             LEFT JOIN users u ON u.username = s.merchandiser
             WHERE q.status = 'overdue'
             ORDER BY q.days_since - floor(q.overdue_days) DESC NULLS FIRST, q.grade, q.code""",
-        state_params)
+        state_params,
+    )
 
 
 def overdue_by_grade(db: Database, viewer: User, f: VisitFilters, today: date | None = None) -> dict[str, int]:
     """Overdue stores per grade (every grade present, 0 when none)."""
     stores, store_params = f.stores(viewer)
     people, people_params = f.people("s.merchandiser")
-    state, state_params = visit_state_sql(f"{stores} AND {people}", [*store_params, *people_params],
-                                          f.plan_end(today or date.today()))
-    rows = db.cursor().execute(
-        f"SELECT grade, count(*) FILTER (WHERE status = 'overdue') FROM ({state}) GROUP BY grade", state_params
-    ).fetchall()
+    state, state_params = visit_state_sql(
+        f"{stores} AND {people}", [*store_params, *people_params], f.plan_end(today or date.today())
+    )
+    rows = (
+        db.cursor()
+        .execute(
+            f"SELECT grade, count(*) FILTER (WHERE status = 'overdue') FROM ({state}) GROUP BY grade", state_params
+        )
+        .fetchall()
+    )
     return {"A": 0, "B": 0, "C": 0} | dict(rows)
 
 
@@ -218,4 +244,5 @@ def frequency(db: Database, viewer: User, f: VisitFilters, today: date | None = 
                    CASE WHEN per_week < t.target_low THEN 'below' WHEN per_week > t.target_high THEN 'above'
                         ELSE 'within' END AS verdict
             FROM g JOIN t USING (grade) ORDER BY g.grade""",
-        [f.start, f.plan_end(today), *store_params, *people_params, *targets, days])
+        [f.start, f.plan_end(today), *store_params, *people_params, *targets, days],
+    )

@@ -8,6 +8,7 @@
 
 Starlette only; no Streamlit import, so it is tested as a plain ASGI app.
 """
+
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
@@ -75,8 +76,15 @@ async def session_cookie(request: Request) -> Response:
     if token is None:
         return Response(status_code=403)
     response = Response(status_code=204)
-    response.set_cookie(SESSION_COOKIE, token, max_age=config.SESSION_DAYS * 24 * 3600, path="/", httponly=True,
-                        samesite="strict", secure=_is_https(request))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=config.SESSION_DAYS * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=_is_https(request),
+    )
     return response
 
 

@@ -7,6 +7,7 @@ peak memory, written to docs/benchmarks.md.
 
 Data sets are built by the demo generator in temporary folders, removed at the end (--keep keeps them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,17 @@ def _sizes(text: str) -> list[int]:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stores", type=int, default=5000, help="stores in the main data set (default 5000)")
     parser.add_argument("--weeks", type=int, default=104, help="weeks of audits (default 104)")
-    parser.add_argument("--growth", type=_sizes, default=[500, 1500, 5000],
-                        help="store counts for the growth measurement (default 500,1500,5000)")
+    parser.add_argument(
+        "--growth",
+        type=_sizes,
+        default=[500, 1500, 5000],
+        help="store counts for the growth measurement (default 500,1500,5000)",
+    )
     parser.add_argument("--photos", type=int, default=200, help="recent visits with demo photos (default 200)")
     parser.add_argument("--runs", type=int, default=5, help="timed rounds per page after a warm-up (default 5)")
     parser.add_argument("--submit-runs", type=int, default=3)
@@ -78,11 +84,20 @@ def main(argv: list[str] | None = None) -> document.Run:
         planned = db.query_one("SELECT count(*) FROM planned_visits")[0]
         db.close()
         run = document.Run(
-            command=command, machine=machine(), load_before=load_before, load_after=load_average(),
-            minutes=(time.perf_counter() - started) / 60, data=data, planned_visits=planned,
-            database_mb=data.database.stat().st_size / 1024 / 1024, pages=pages_run, growth=points,
-            submit=submitted, exports=exported,
-            peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            command=command,
+            machine=machine(),
+            load_before=load_before,
+            load_after=load_average(),
+            minutes=(time.perf_counter() - started) / 60,
+            data=data,
+            planned_visits=planned,
+            database_mb=data.database.stat().st_size / 1024 / 1024,
+            pages=pages_run,
+            growth=points,
+            submit=submitted,
+            exports=exported,
+            peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        )
         document.write(args.out, document.render(run))
         say(f"written to {args.out} ({run.minutes:.1f} minutes)")
         return run

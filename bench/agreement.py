@@ -1,6 +1,7 @@
 """Do two computations give the same numbers? Frames, dicts and row lists compared within float
 tolerance, after bringing both to plain types (DuckDB and pandas spell NULL, dates and decimals
 differently). A disagreement raises, naming the first cell that differs."""
+
 from __future__ import annotations
 
 import math

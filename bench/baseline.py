@@ -5,6 +5,7 @@ here then mirrors one data function of audit.dashboard or audit.visits with the 
 returns the same shape, computed independently of the SQL. It is what a dashboard written the
 pandas way would do on every view, and it checks our numbers: the benchmark fails unless both agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -21,7 +22,6 @@ from audit.filters import DashboardFilters
 from audit.scoring import EYE_LEVEL, SHELF_LEVEL_UPLIFT, SKU_TOTALS
 from audit.settings import COMPONENTS, ScoringSettings
 from audit.visits import MEASURE_COLUMNS, TARGET_PER_WEEK, VisitFilters
-
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,33 @@ class Tables:
         columns = {
             "audits": "id, store_code, merchandiser, visit_date, started_at, submitted_at, order_placed",
             "stores": "code, name, name_en, city, city_en, grade, channel, region_code, dealer_code, merchandiser,"
-                      " latitude, longitude, active",
-            "sku_metrics": "*", "audit_metrics": "*", "audit_totals": "*",
+            " latitude, longitude, active",
+            "sku_metrics": "*",
+            "audit_metrics": "*",
+            "audit_totals": "*",
             "lines": "audit_id, product_code, must_stock, in_stock, shelf_price",
-            "observations": "*", "planned": "store_code, merchandiser, planned_date",
-            "audit_photos": "*", "photos": "sha256, thumb_sha256",
+            "observations": "*",
+            "planned": "store_code, merchandiser, planned_date",
+            "audit_photos": "*",
+            "photos": "sha256, thumb_sha256",
             "products": "code, name_en, name_zh, category, brand, rrp",
-            "regions": "*", "dealers": "code, name_en, name_zh", "competitors": "code, name_en, name_zh",
+            "regions": "*",
+            "dealers": "code, name_en, name_zh",
+            "competitors": "code, name_en, name_zh",
             "users": "username, display_name, display_name_en",
         }
-        source = {"sku_metrics": "audit_sku_metrics", "lines": "audit_lines",
-                  "observations": "competitor_observations", "planned": "planned_visits"}
-        return cls(**{f.name: _dated(db.query_df(f"SELECT {columns[f.name]} FROM {source.get(f.name, f.name)}"))
-                      for f in fields(cls)})
+        source = {
+            "sku_metrics": "audit_sku_metrics",
+            "lines": "audit_lines",
+            "observations": "competitor_observations",
+            "planned": "planned_visits",
+        }
+        return cls(
+            **{
+                f.name: _dated(db.query_df(f"SELECT {columns[f.name]} FROM {source.get(f.name, f.name)}"))
+                for f in fields(cls)
+            }
+        )
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +86,7 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- helpers shared by the pages
+
 
 def _between(values: pd.Series, start: date, end: date) -> pd.Series:
     return values.between(pd.Timestamp(start), pd.Timestamp(end))
@@ -113,8 +128,12 @@ def _in_scope(stores: pd.DataFrame, viewer: User) -> pd.Series:
 
 def _stores_in_view(t: Tables, viewer: User, f: DashboardFilters) -> pd.DataFrame:
     keep = _in_scope(t.stores, viewer)
-    for column, values in (("region_code", f.regions), ("channel", f.channels), ("grade", f.grades),
-                           ("dealer_code", f.dealers)):
+    for column, values in (
+        ("region_code", f.regions),
+        ("channel", f.channels),
+        ("grade", f.grades),
+        ("dealer_code", f.dealers),
+    ):
         if values:
             keep &= t.stores[column].isin(values)
     if f.store:
@@ -143,6 +162,7 @@ def _products_in_view(t: Tables, f: DashboardFilters) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- overview and one store
 
+
 def scored(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings) -> pd.DataFrame:
     """One row per audit in view: its components and score (scoring.scored_audits). Like the SQL, it reads
     the per-audit totals unless a product filter asks for the counts of some categories or brands."""
@@ -158,20 +178,23 @@ def scored(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettin
     else:
         rows = _audits_in_view(t, viewer, f, t.audit_totals)
     competitor = rows.competitor_facings.astype(float)
-    components = pd.DataFrame({
-        "availability": _percent(rows.must_in_stock, rows.must_audited),
-        "height": _percent(rows.level_uplift, rows.level_rated) / SHELF_LEVEL_UPLIFT[EYE_LEVEL],
-        "eye_level": _percent(rows.eye_level, rows.level_rated),
-        "share_of_shelf": _percent(rows.our_facings.astype(float), rows.our_facings + competitor),
-        "price": _percent(rows.price_ok, rows.price_checked),
-        "pop": _percent(rows.pop_present, rows.pop_required),
-        "freshness": _percent(rows.fresh_ok, rows.fresh_checked),
-    })
+    components = pd.DataFrame(
+        {
+            "availability": _percent(rows.must_in_stock, rows.must_audited),
+            "height": _percent(rows.level_uplift, rows.level_rated) / SHELF_LEVEL_UPLIFT[EYE_LEVEL],
+            "eye_level": _percent(rows.eye_level, rows.level_rated),
+            "share_of_shelf": _percent(rows.our_facings.astype(float), rows.our_facings + competitor),
+            "price": _percent(rows.price_ok, rows.price_checked),
+            "pop": _percent(rows.pop_present, rows.pop_required),
+            "freshness": _percent(rows.fresh_ok, rows.fresh_checked),
+        }
+    )
     weights = pd.Series(settings.weight_list(), index=list(COMPONENTS))
     measured = components.notna().mul(weights).sum(axis=1)
     score = components.fillna(0).mul(weights).sum(axis=1) / measured.where(measured > 0)
-    base = rows[["audit_id", "store_code", "visit_date", "merchandiser", "region_code", "channel", "grade",
-                 "dealer_code"]]
+    base = rows[
+        ["audit_id", "store_code", "visit_date", "merchandiser", "region_code", "channel", "grade", "dealer_code"]
+    ]
     return pd.concat([base, components], axis=1).assign(score=score)
 
 
@@ -185,8 +208,9 @@ def tiles(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSetting
 
 def coverage(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings) -> pd.DataFrame:
     rows = scored(t, viewer, f, settings)
-    return pd.DataFrame({"component": list(COMPONENTS), "measured": [rows[c].count() for c in COMPONENTS],
-                         "audits": len(rows)})
+    return pd.DataFrame(
+        {"component": list(COMPONENTS), "measured": [rows[c].count() for c in COMPONENTS], "audits": len(rows)}
+    )
 
 
 def _averages(rows: pd.DataFrame, by) -> pd.DataFrame:
@@ -199,12 +223,16 @@ def weekly(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettin
     return _averages(rows, _monday(rows.visit_date).rename("week")).reset_index()
 
 
-def breakdown(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings, dimension: str,
-              lang: str) -> pd.DataFrame:
-    key, names = {"region": ("region_code", t.regions.set_index("code")[_name(lang)]),
-                  "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)]),
-                  "merchandiser": ("merchandiser", _people(t, lang)),
-                  "channel": ("channel", None), "grade": ("grade", None)}[dimension]
+def breakdown(
+    t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings, dimension: str, lang: str
+) -> pd.DataFrame:
+    key, names = {
+        "region": ("region_code", t.regions.set_index("code")[_name(lang)]),
+        "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)]),
+        "merchandiser": ("merchandiser", _people(t, lang)),
+        "channel": ("channel", None),
+        "grade": ("grade", None),
+    }[dimension]
     rows = scored(t, viewer, f, settings)
     groups = _averages(rows, key).assign(stores=rows.groupby(key).store_code.nunique())
     groups = groups.rename_axis("key").reset_index()
@@ -212,13 +240,12 @@ def breakdown(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSet
     return groups.assign(label=label.fillna(groups.key).fillna("—"))
 
 
-def store_scores(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings,
-                 lang: str) -> pd.DataFrame:
+def store_scores(t: Tables, viewer: User, f: DashboardFilters, settings: ScoringSettings, lang: str) -> pd.DataFrame:
     rows = scored(t, viewer, f, settings)
     per_store = _averages(rows, "store_code").assign(last_visit=rows.groupby("store_code").visit_date.max())
-    stores = t.stores.assign(name=_store_name(t.stores, lang),
-                             city=_local_or_english(t.stores.city, t.stores.city_en, lang))[
-        ["code", "name", "city", "grade", "channel", "latitude", "longitude"]]
+    stores = t.stores.assign(
+        name=_store_name(t.stores, lang), city=_local_or_english(t.stores.city, t.stores.city_en, lang)
+    )[["code", "name", "city", "grade", "channel", "latitude", "longitude"]]
     return stores.merge(per_store, left_on="code", right_index=True)
 
 
@@ -226,55 +253,78 @@ def sku_availability(t: Tables, viewer: User, f: DashboardFilters, lang: str) ->
     audits = _audits_in_view(t, viewer, f)[["id", "visit_date"]]
     lines = audits.merge(t.lines, left_on="id", right_on="audit_id")
     lines = lines[lines.must_stock].merge(_products_in_view(t, f), left_on="product_code", right_on="code")
-    lines = lines.assign(week=_monday(lines.visit_date), product=lines.product_code + " · " + lines[_name(lang)],
-                         in_stock=lines.in_stock.astype(float))
+    lines = lines.assign(
+        week=_monday(lines.visit_date),
+        product=lines.product_code + " · " + lines[_name(lang)],
+        in_stock=lines.in_stock.astype(float),
+    )
     grouped = lines.groupby(["week", "product_code", "product"])
-    return (grouped.in_stock.mean().mul(100).rename("availability").to_frame()
-            .assign(audits=grouped.size()).reset_index())
+    return (
+        grouped.in_stock.mean().mul(100).rename("availability").to_frame().assign(audits=grouped.size()).reset_index()
+    )
 
 
 def photos(t: Tables, viewer: User, f: DashboardFilters, section: str | None = None, limit: int = 48) -> pd.DataFrame:
     audits = _audits_in_view(t, viewer, f)[["id", "visit_date", "store_code"]]
     linked = t.audit_photos if section is None else t.audit_photos[t.audit_photos.section == section]
-    rows = (linked.merge(audits, left_on="audit_id", right_on="id")
-            .merge(t.photos, left_on="photo_sha256", right_on="sha256"))
+    rows = linked.merge(audits, left_on="audit_id", right_on="id").merge(
+        t.photos, left_on="photo_sha256", right_on="sha256"
+    )
     rows = rows.sort_values(["visit_date", "audit_id", "photo_sha256"], ascending=[False, False, True]).head(limit)
-    return rows[["visit_date", "store_code", "audit_id", "section", "photo_sha256", "thumb_sha256", "flag_reused",
-                 "flag_old", "caption"]]
+    return rows[
+        [
+            "visit_date",
+            "store_code",
+            "audit_id",
+            "section",
+            "photo_sha256",
+            "thumb_sha256",
+            "flag_reused",
+            "flag_old",
+            "caption",
+        ]
+    ]
 
 
 # ---------------------------------------------------------------- competitors
+
 
 def _seen(t: Tables, viewer: User, f: DashboardFilters, lang: str) -> pd.DataFrame:
     """The competitor observations in view with their brand, the audit's date and the store's columns."""
     audits = _audits_in_view(t, viewer, f)[["id", "visit_date", "store_code", "region_code", "channel"]]
     seen = t.observations.merge(audits.rename(columns={"id": "audit"}), left_on="audit_id", right_on="audit")
     brands = t.competitors.set_index("code")[_name(lang)]
-    return seen.assign(brand_code=seen.competitor_code.fillna("other"),
-                       brand=seen.competitor_code.map(brands).fillna(seen.competitor_other),
-                       week=_monday(seen.visit_date))
+    return seen.assign(
+        brand_code=seen.competitor_code.fillna("other"),
+        brand=seen.competitor_code.map(brands).fillna(seen.competitor_other),
+        week=_monday(seen.visit_date),
+    )
 
 
 def competitor_weekly(t: Tables, viewer: User, f: DashboardFilters, lang: str) -> pd.DataFrame:
     seen = _seen(t, viewer, f, lang)
-    return seen.groupby(["week", "brand_code", "brand", "kind"], dropna=False).size().rename(
-        "observations").reset_index()
+    return (
+        seen.groupby(["week", "brand_code", "brand", "kind"], dropna=False).size().rename("observations").reset_index()
+    )
 
 
 def competitor_where(t: Tables, viewer: User, f: DashboardFilters, lang: str) -> pd.DataFrame:
     seen = _seen(t, viewer, f, lang)
     seen = seen.assign(region=seen.region_code.map(t.regions.set_index("code")[_name(lang)]).fillna(seen.region_code))
     grouped = seen.groupby(["region", "channel", "brand_code", "brand"], dropna=False)
-    return grouped.size().rename("observations").to_frame().assign(
-        stores=grouped.store_code.nunique()).reset_index()
+    return grouped.size().rename("observations").to_frame().assign(stores=grouped.store_code.nunique()).reset_index()
 
 
 def competitor_prices(t: Tables, viewer: User, f: DashboardFilters, lang: str) -> pd.DataFrame:
-    seen = _seen(t, viewer, f, lang).merge(_products_in_view(t, f)[["code", "rrp"]], left_on="product_code",
-                                           right_on="code")
+    seen = _seen(t, viewer, f, lang).merge(
+        _products_in_view(t, f)[["code", "rrp"]], left_on="product_code", right_on="code"
+    )
     lines = t.lines[["audit_id", "product_code", "shelf_price"]]
-    lines = lines.merge(seen[["audit", "product_code"]].drop_duplicates(), left_on=["audit_id", "product_code"],
-                        right_on=["audit", "product_code"])
+    lines = lines.merge(
+        seen[["audit", "product_code"]].drop_duplicates(),
+        left_on=["audit_id", "product_code"],
+        right_on=["audit", "product_code"],
+    )
     seen = seen.merge(lines[lines.shelf_price > 0].drop(columns="audit_id"), on=["audit", "product_code"], how="left")
     ratios = {}
     for kind in ("normal", "promo", "flash"):
@@ -300,11 +350,25 @@ def share_of_shelf(t: Tables, viewer: User, f: DashboardFilters, lang: str) -> p
 
 def competitor_log(t: Tables, viewer: User, f: DashboardFilters, lang: str, limit: int = 200) -> pd.DataFrame:
     seen = _seen(t, viewer, f, lang).sort_values(["visit_date", "id"], ascending=False).head(limit)
-    return seen[["visit_date", "store_code", "brand_code", "brand", "kind", "product", "normal_price", "promo_price",
-                 "flash_price", "facings", "note"]]
+    return seen[
+        [
+            "visit_date",
+            "store_code",
+            "brand_code",
+            "brand",
+            "kind",
+            "product",
+            "normal_price",
+            "promo_price",
+            "flash_price",
+            "facings",
+            "note",
+        ]
+    ]
 
 
 # ---------------------------------------------------------------- visits
+
 
 def _visit_stores(t: Tables, viewer: User, f: VisitFilters) -> pd.DataFrame:
     keep = _in_scope(t.stores, viewer)
@@ -315,17 +379,25 @@ def _visit_stores(t: Tables, viewer: User, f: VisitFilters) -> pd.DataFrame:
 
 
 def _keyed(frame: pd.DataFrame, by: str, merchandiser: str, day: str) -> pd.Series:
-    return {"total": pd.Series("total", index=frame.index), "merchandiser": frame[merchandiser],
-            "region": frame.region_code, "dealer": frame.dealer_code, "week": _monday(frame[day])}[by]
+    return {
+        "total": pd.Series("total", index=frame.index),
+        "merchandiser": frame[merchandiser],
+        "region": frame.region_code,
+        "dealer": frame.dealer_code,
+        "week": _monday(frame[day]),
+    }[by]
 
 
 def _measures(t: Tables, viewer: User, f: VisitFilters, by: str, today: date) -> pd.DataFrame:
     """visits._measures_sql: per key planned, done, with_order, unplanned, visits, median minutes, rates."""
     match = ["store_code", "merchandiser"]
     aud = t.audits[_between(t.audits.visit_date, f.start, f.end)].sort_values(
-        [*match, "visit_date", "submitted_at", "id"])
-    aud = aud.assign(nth=aud.groupby([*match, "visit_date"]).cumcount() + 1,
-                     minutes=(aud.submitted_at.dt.floor("s") - aud.started_at.dt.floor("s")).dt.total_seconds() / 60)
+        [*match, "visit_date", "submitted_at", "id"]
+    )
+    aud = aud.assign(
+        nth=aud.groupby([*match, "visit_date"]).cumcount() + 1,
+        minutes=(aud.submitted_at.dt.floor("s") - aud.started_at.dt.floor("s")).dt.total_seconds() / 60,
+    )
     plan = t.planned[_between(t.planned.planned_date, f.start, f.plan_end(today))]
     first = aud[aud.nth == 1][[*match, "visit_date", "id", "order_placed"]]
     plan = plan.merge(first, left_on=[*match, "planned_date"], right_on=[*match, "visit_date"], how="left")
@@ -336,26 +408,43 @@ def _measures(t: Tables, viewer: User, f: VisitFilters, by: str, today: date) ->
     if f.merchandisers:
         plan = plan[plan.merchandiser.isin(f.merchandisers)]
         aud = aud[aud.merchandiser.isin(f.merchandisers)]
-    fulfils = aud.merge(t.planned, left_on=[*match, "visit_date"], right_on=[*match, "planned_date"], how="left",
-                        indicator=True)._merge.eq("both").to_numpy()
+    fulfils = (
+        aud.merge(
+            t.planned, left_on=[*match, "visit_date"], right_on=[*match, "planned_date"], how="left", indicator=True
+        )
+        ._merge.eq("both")
+        .to_numpy()
+    )
     aud = aud.assign(unplanned=(aud.nth > 1) | ~fulfils)
     planned = plan.groupby(_keyed(plan, by, "merchandiser", "planned_date").rename("key")).agg(
-        planned=("done", "size"), done=("done", "sum"), with_order=("ordered", "sum"))
+        planned=("done", "size"), done=("done", "sum"), with_order=("ordered", "sum")
+    )
     visited = aud.groupby(_keyed(aud, by, "merchandiser", "visit_date").rename("key")).agg(
-        unplanned=("unplanned", "sum"), visits=("minutes", "count"), median_minutes=("minutes", "median"))
+        unplanned=("unplanned", "sum"), visits=("minutes", "count"), median_minutes=("minutes", "median")
+    )
     both = planned.join(visited, how="outer")
     counts = ["planned", "done", "with_order", "unplanned", "visits"]
     both[counts] = both[counts].fillna(0)
-    both = both.assign(completion=both.done / both.planned.where(both.planned > 0),
-                       success=both.with_order / both.done.where(both.done > 0))
+    both = both.assign(
+        completion=both.done / both.planned.where(both.planned > 0),
+        success=both.with_order / both.done.where(both.done > 0),
+    )
     return both.reset_index()
 
 
 def visit_totals(t: Tables, viewer: User, f: VisitFilters, today: date) -> dict:
     rows = _measures(t, viewer, f, "total", today)
     if rows.empty:
-        return {"planned": 0, "done": 0, "with_order": 0, "unplanned": 0, "visits": 0, "median_minutes": None,
-                "completion": None, "success": None}
+        return {
+            "planned": 0,
+            "done": 0,
+            "with_order": 0,
+            "unplanned": 0,
+            "visits": 0,
+            "median_minutes": None,
+            "completion": None,
+            "success": None,
+        }
     return {k: (None if pd.isna(v) else v) for k, v in rows.iloc[0][MEASURE_COLUMNS].to_dict().items()}
 
 
@@ -370,38 +459,46 @@ def _visit_state(t: Tables, viewer: User, f: VisitFilters, today: date) -> pd.Da
     stores = stores[stores.active & (stores.merchandiser.isin(f.merchandisers) if f.merchandisers else True)]
     last = t.audits[t.audits.visit_date <= as_of].groupby("store_code").visit_date.max().rename("last_visit")
     state = stores.merge(last, left_on="code", right_index=True, how="left")
-    state = state.assign(days_since=(as_of - state.last_visit).dt.days,
-                         due_days=state.grade.map({g: v[0] for g, v in VISIT_INTERVAL_DAYS.items()}),
-                         overdue_days=state.grade.map({g: v[1] for g, v in VISIT_INTERVAL_DAYS.items()}))
+    state = state.assign(
+        days_since=(as_of - state.last_visit).dt.days,
+        due_days=state.grade.map({g: v[0] for g, v in VISIT_INTERVAL_DAYS.items()}),
+        overdue_days=state.grade.map({g: v[1] for g, v in VISIT_INTERVAL_DAYS.items()}),
+    )
     overdue = state.days_since.isna() | (state.days_since > state.overdue_days)
     return state.assign(status=np.where(overdue, "overdue", np.where(state.days_since >= state.due_days, "due", "ok")))
 
 
 def visit_league(t: Tables, viewer: User, f: VisitFilters, by: str, lang: str, today: date) -> pd.DataFrame:
-    store_column, names = {"merchandiser": ("merchandiser", _people(t, lang)),
-                           "region": ("region_code", t.regions.set_index("code")[_name(lang)]),
-                           "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)])}[by]
+    store_column, names = {
+        "merchandiser": ("merchandiser", _people(t, lang)),
+        "region": ("region_code", t.regions.set_index("code")[_name(lang)]),
+        "dealer": ("dealer_code", t.dealers.set_index("code")[_name(lang)]),
+    }[by]
     measures = _measures(t, viewer, f, by, today)
     state = _visit_state(t, viewer, f, today)
     late = state[state.status == "overdue"].groupby(store_column, dropna=False).size()
-    return measures.assign(name=measures.key.map(names).fillna(measures.key).fillna("—"),
-                           overdue=measures.key.map(late).fillna(0))
+    return measures.assign(
+        name=measures.key.map(names).fillna(measures.key).fillna("—"), overdue=measures.key.map(late).fillna(0)
+    )
 
 
 def overdue_stores(t: Tables, viewer: User, f: VisitFilters, lang: str, today: date) -> pd.DataFrame:
     state = _visit_state(t, viewer, f, today)
     late = state[state.status == "overdue"]
-    return late.assign(name=_store_name(late, lang),
-                       region=late.region_code.map(t.regions.set_index("code")[_name(lang)]),
-                       dealer=late.dealer_code.map(t.dealers.set_index("code")[_name(lang)]),
-                       merchandiser=late.merchandiser.map(_people(t, lang)),
-                       allowed_days=np.floor(late.overdue_days))[
-        ["code", "name", "grade", "region", "dealer", "merchandiser", "last_visit", "days_since", "allowed_days"]]
+    return late.assign(
+        name=_store_name(late, lang),
+        region=late.region_code.map(t.regions.set_index("code")[_name(lang)]),
+        dealer=late.dealer_code.map(t.dealers.set_index("code")[_name(lang)]),
+        merchandiser=late.merchandiser.map(_people(t, lang)),
+        allowed_days=np.floor(late.overdue_days),
+    )[["code", "name", "grade", "region", "dealer", "merchandiser", "last_visit", "days_since", "allowed_days"]]
 
 
 def overdue_by_grade(t: Tables, viewer: User, f: VisitFilters, today: date) -> dict[str, int]:
     state = _visit_state(t, viewer, f, today)
-    return {"A": 0, "B": 0, "C": 0} | state.groupby("grade").status.apply(lambda s: int((s == "overdue").sum())).to_dict()
+    return {"A": 0, "B": 0, "C": 0} | state.groupby("grade").status.apply(
+        lambda s: int((s == "overdue").sum())
+    ).to_dict()
 
 
 def visit_frequency(t: Tables, viewer: User, f: VisitFilters, today: date) -> pd.DataFrame:
@@ -412,9 +509,12 @@ def visit_frequency(t: Tables, viewer: User, f: VisitFilters, today: date) -> pd
     stores = stores[stores.active & (stores.merchandiser.isin(f.merchandisers) if f.merchandisers else True)]
     stores = stores.merge(visits, left_on="code", right_index=True, how="left")
     grades = stores.groupby("grade").agg(stores=("code", "size"), visits=("n", "sum")).reset_index()
-    grades = grades.assign(per_week=grades.visits / grades.stores / (days / 7.0),
-                           target_low=grades.grade.map({g: v[0] for g, v in TARGET_PER_WEEK.items()}),
-                           target_high=grades.grade.map({g: v[1] for g, v in TARGET_PER_WEEK.items()}))
-    verdict = np.where(grades.per_week < grades.target_low, "below",
-                       np.where(grades.per_week > grades.target_high, "above", "within"))
+    grades = grades.assign(
+        per_week=grades.visits / grades.stores / (days / 7.0),
+        target_low=grades.grade.map({g: v[0] for g, v in TARGET_PER_WEEK.items()}),
+        target_high=grades.grade.map({g: v[1] for g, v in TARGET_PER_WEEK.items()}),
+    )
+    verdict = np.where(
+        grades.per_week < grades.target_low, "below", np.where(grades.per_week > grades.target_high, "above", "within")
+    )
     return grades.assign(verdict=verdict)

@@ -19,6 +19,7 @@ Streamlit's status widget cannot tell: it shows only runs longer than 500 ms. Wa
 the page from the tap's pointerdown (or the Enter key): until the tapped widget shows its new state
 (for "in stock", the row's facings field appearing), and until the server's last message about it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,15 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:capture-form:begin (written by python -m bench.capture_form) -->"
 END = "<!-- bench:capture-form:end -->"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]  # as tests/test_browser.py, no camera
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]  # as tests/test_browser.py, no camera
 SKUS = 30
 CHANNEL = "modern"
 TAP_TARGET_MS = 100
@@ -88,8 +96,8 @@ DONE = """before => { const s = window.__cf;
 class Tap:
     kind: str
     cpu_ms: float
-    shown_ms: float   # tap -> the tapped widget shows its new state
-    done_ms: float    # tap -> the server's last message about it (a run ends with one)
+    shown_ms: float  # tap -> the tapped widget shows its new state
+    done_ms: float  # tap -> the server's last message about it (a run ends with one)
 
 
 @dataclass
@@ -102,6 +110,7 @@ class VersionRun:
 
 
 # ---------------------------------------------------------------- the server's CPU
+
 
 def process_cpu_seconds(pid: int) -> float:
     """CPU time of process `pid`, all its threads (ended ones included), in seconds. The process CPU
@@ -137,6 +146,7 @@ def wait_until_quiet(pid: int, window: float = 0.15, under: float = 0.0005, time
 
 # ---------------------------------------------------------------- versions, data and the server
 
+
 def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
@@ -170,21 +180,36 @@ def make_data(code: Path, folder: Path, stores: int, weeks: int) -> Store:
     import duckdb
 
     env = {**os.environ, "AUDIT_DATA_DIR": str(folder)}
-    subprocess.run([sys.executable, "-m", "audit", "demo", "--stores", str(stores), "--weeks", str(weeks),
-                    "--photos", "0"], cwd=code, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "audit", "demo", "--stores", str(stores), "--weeks", str(weeks), "--photos", "0"],
+        cwd=code,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     with duckdb.connect(str(folder / "audit.duckdb")) as con:
-        have = con.execute("SELECT count(*) FROM products WHERE active AND list_contains(must_stock_channels, ?)",
-                           [CHANNEL]).fetchone()[0]
-        widened = [row[0] for row in con.execute(
-            "SELECT code FROM products WHERE active AND NOT list_contains(must_stock_channels, ?) ORDER BY code LIMIT ?",
-            [CHANNEL, max(SKUS - have, 0)]).fetchall()]
-        con.execute("UPDATE products SET must_stock_channels = list_append(must_stock_channels, ?) "
-                    "WHERE list_contains(?, code)", [CHANNEL, widened])
+        have = con.execute(
+            "SELECT count(*) FROM products WHERE active AND list_contains(must_stock_channels, ?)", [CHANNEL]
+        ).fetchone()[0]
+        widened = [
+            row[0]
+            for row in con.execute(
+                "SELECT code FROM products WHERE active AND NOT list_contains(must_stock_channels, ?) ORDER BY code LIMIT ?",
+                [CHANNEL, max(SKUS - have, 0)],
+            ).fetchall()
+        ]
+        con.execute(
+            "UPDATE products SET must_stock_channels = list_append(must_stock_channels, ?) "
+            "WHERE list_contains(?, code)",
+            [CHANNEL, widened],
+        )
         store = con.execute(
             """SELECT s.code, s.merchandiser FROM stores s
                WHERE s.active AND s.channel = ? AND s.merchandiser IS NOT NULL
                  AND EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code)
-               ORDER BY s.code LIMIT 1""", [CHANNEL]).fetchone()
+               ORDER BY s.code LIMIT 1""",
+            [CHANNEL],
+        ).fetchone()
     return Store(store[0], store[1], widened)
 
 
@@ -202,9 +227,24 @@ def server(code: Path, script: str, data: Path):
     log_path = data / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1"], cwd=code, env={**os.environ, "AUDIT_DATA_DIR": str(data)},
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                script,
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=code,
+            env={**os.environ, "AUDIT_DATA_DIR": str(data)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -223,6 +263,7 @@ def server(code: Path, script: str, data: Path):
 
 
 # ---------------------------------------------------------------- the form in Chromium
+
 
 class Form:
     """The audit form of either version. Both key their widgets alike ({draft}:s:{sku}:stock, :facings,
@@ -251,13 +292,14 @@ class Form:
         page.get_by_role("button", name="Start audit").click(timeout=60_000)
         step = page.locator("[class*='-step'][class*='st-key-']").first
         step.wait_for(timeout=60_000)
-        self.prefix = next(c for c in step.get_attribute("class").split() if c.endswith("-step"))[len("st-key-"):-5]
+        self.prefix = next(c for c in step.get_attribute("class").split() if c.endswith("-step"))[len("st-key-") : -5]
         page.locator(f"[class*='st-key-{self.prefix}-s-']").first.wait_for()
         page.wait_for_timeout(1000)
         self.codes = page.evaluate(
             "p => [...document.querySelectorAll(`[class*='st-key-${p}-s-']`)].flatMap(e => [...e.classList])"
             ".filter(c => c.startsWith(`st-key-${p}-s-`) && c.endsWith('-stock')).map(c => c.slice(p.length + 10, -6))",
-            self.prefix)
+            self.prefix,
+        )
         if len(self.codes) != SKUS:
             raise RuntimeError(f"the store has {len(self.codes)} shelf rows, not {SKUS}")
         self.wait_idle()
@@ -278,12 +320,16 @@ class Form:
         except PlaywrightTimeout:
             shot = Path(tempfile.gettempdir()) / f"bench_capture_{kind}_timeout.png"
             page.screenshot(path=str(shot))
-            raise RuntimeError(f"{kind} tap on {shown[0]} [{shown[1]}]: not done after 60 s, page state "
-                               f"{page.evaluate('window.__cf')}, screenshot {shot}") from None
+            raise RuntimeError(
+                f"{kind} tap on {shown[0]} [{shown[1]}]: not done after 60 s, page state "
+                f"{page.evaluate('window.__cf')}, screenshot {shot}"
+            ) from None
         cpu_after = self.wait_idle()
         page.wait_for_timeout(50)  # what the server sent last reaches the page
         probe = page.evaluate("window.__cf")
-        return Tap(kind, (cpu_after - cpu) * 1000, probe["shownAt"] - probe["tapAt"], probe["messageAt"] - probe["tapAt"])
+        return Tap(
+            kind, (cpu_after - cpu) * 1000, probe["shownAt"] - probe["tapAt"], probe["messageAt"] - probe["tapAt"]
+        )
 
     def in_stock(self, code: str) -> Tap:
         stock = self.page.locator(self._key("s", code, "stock"))
@@ -297,8 +343,9 @@ class Form:
         field = self.page.locator(f"{self._key('s', code, 'facings')} input")
         field.scroll_into_view_if_needed()
         field.fill(str(value))  # typing is not timed: the Enter that sends it is
-        return self._tap("facings", lambda: field.press("Enter"),
-                         (f"{self._key('s', code, 'facings')} input", 0, str(value)))
+        return self._tap(
+            "facings", lambda: field.press("Enter"), (f"{self._key('s', code, 'facings')} input", 0, str(value))
+        )
 
     def level(self, code: str, position: int) -> Tap:
         levels = f"{self._key('s', code, 'level')} [role=radio]"
@@ -315,7 +362,7 @@ class Form:
 def drive(form: Form, facings_rows: int, level_rows: int, rounds: int) -> list[Tap]:
     taps = [form.in_stock(code) for code in form.codes]
     taps += [form.facings(code, 2 + n % 4) for n, code in enumerate(form.codes[:facings_rows])]
-    taps += [form.level(code, 1 + n % 2) for n, code in enumerate(form.codes[facings_rows:facings_rows + level_rows])]
+    taps += [form.level(code, 1 + n % 2) for n, code in enumerate(form.codes[facings_rows : facings_rows + level_rows])]
     taps += [form.section(name) for _ in range(rounds) for name in SECTIONS]
     return taps
 
@@ -347,6 +394,7 @@ def measure_once(browser, code: Path, template: Path, store: Store, args) -> tup
 
 # ---------------------------------------------------------------- figures and the report
 
+
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     """p50, p95 (linear between the closest ranks) and the largest."""
     return float(np.percentile(values, 50)), float(np.percentile(values, 95)), float(max(values))
@@ -364,10 +412,29 @@ def table(results: list[VersionRun], runs: int) -> str:
             taps = [t for t in result.taps if t.kind == kind]
             per_run = np.array_split(np.array([t.cpu_ms for t in taps]), runs)
             spread = ", ".join(f"{np.percentile(part, 95):.0f}" for part in per_run)
-            rows.append([name, f"{result.label} ({result.commit})", len(taps), _cell([t.cpu_ms for t in taps]),
-                         spread, _cell([t.shown_ms for t in taps]), _cell([t.done_ms for t in taps])])
-    return markdown_table(["tap", "version", "taps", "server CPU ms p50 / p95 / max", "CPU p95 of each run",
-                           "wall ms to the new state p50 / p95 / max", "wall ms to the last answer p50 / p95 / max"], rows)
+            rows.append(
+                [
+                    name,
+                    f"{result.label} ({result.commit})",
+                    len(taps),
+                    _cell([t.cpu_ms for t in taps]),
+                    spread,
+                    _cell([t.shown_ms for t in taps]),
+                    _cell([t.done_ms for t in taps]),
+                ]
+            )
+    return markdown_table(
+        [
+            "tap",
+            "version",
+            "taps",
+            "server CPU ms p50 / p95 / max",
+            "CPU p95 of each run",
+            "wall ms to the new state p50 / p95 / max",
+            "wall ms to the last answer p50 / p95 / max",
+        ],
+        rows,
+    )
 
 
 def verdict(results: list[VersionRun]) -> str:
@@ -376,13 +443,16 @@ def verdict(results: list[VersionRun]) -> str:
         taps = [t.cpu_ms for t in result.taps if t.kind != "switch"]
         p95 = percentiles(taps)[1]
         over = f"**{p95 - TAP_TARGET_MS:.0f} ms over**" if p95 > TAP_TARGET_MS else "met"
-        lines.append(f"- {result.label} ({result.commit}): p95 server CPU of all {len(taps)} taps (sections aside) "
-                     f"{p95:.0f} ms against the target of ≤ {TAP_TARGET_MS} ms: {over}.")
+        lines.append(
+            f"- {result.label} ({result.commit}): p95 server CPU of all {len(taps)} taps (sections aside) "
+            f"{p95:.0f} ms against the target of ≤ {TAP_TARGET_MS} ms: {over}."
+        )
     return "\n".join(lines)
 
 
-def render(results: list[VersionRun], command: str, store: Store, args, load_before: str, load_after: str,
-           minutes: float) -> str:
+def render(
+    results: list[VersionRun], command: str, store: Store, args, load_before: str, load_after: str, minutes: float
+) -> str:
     idle = ", ".join(f"{r.label} " + " / ".join(f"{v:.1f}" for v in r.idle_cpu_ms_per_s) for r in results)
     return f"""{BEGIN}
 ## Audit form: server CPU per tap (issue 14)
@@ -393,7 +463,7 @@ Measured {minutes:.1f} minutes with
 
 on {machine()}. Load average (1 / 5 / 15 min, /proc/loadavg) {load_before} at the start, {load_after} at
 the end (other work shared the machine above 2). Store {store.code} ({CHANNEL} channel, {SKUS} must-stock
-SKUs: {', '.join(store.widened) or 'none'} added to the channel's list; an earlier audit), its
+SKUs: {", ".join(store.widened) or "none"} added to the channel's list; an earlier audit), its
 merchandiser {store.merchandiser}, Chromium 1024×768 with touch. Each of {args.runs} runs per version, the
 versions taking turns: "in stock" on {SKUS} rows, facings typed on {args.facings} rows (Enter sends them),
 a shelf level on {args.levels} rows, then {args.rounds} rounds of Shelf → Price tags → POP → Shelf on the
@@ -410,15 +480,16 @@ def write_section(path: Path, section: str) -> None:
     """Replace this benchmark's part of `path` (between its markers), or add it at the end."""
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if BEGIN in old and END in old:
-        text = old[:old.index(BEGIN)] + section + old[old.index(END) + len(END):]
+        text = old[: old.index(BEGIN)] + section + old[old.index(END) + len(END) :]
     else:
         text = old.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.capture_form", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.capture_form", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--before", default="e3d3bd0", help="git revision before ('' for none; default e3d3bd0)")
     parser.add_argument("--after", default="HEAD", help="git revision after, '.' for the checkout as it is")
     parser.add_argument("--runs", type=int, default=3, help="runs per version (default 3)")
@@ -441,7 +512,9 @@ def main(argv: list[str] | None = None) -> list[VersionRun]:
     from playwright.sync_api import sync_playwright
 
     args = parse(argv)
-    command = " ".join([".venv/bin/python -m bench.capture_form", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    command = " ".join(
+        [".venv/bin/python -m bench.capture_form", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]
+    )
     started, load_before = time.perf_counter(), load_average()
     versions = [(label, rev) for label, rev in (("before", args.before), ("after", args.after)) if rev]
     with ExitStack() as stack, sync_playwright() as playwright:
@@ -463,8 +536,9 @@ def main(argv: list[str] | None = None) -> list[VersionRun]:
                 results[index].taps += taps
                 results[index].idle_cpu_ms_per_s.append(idle)
         browser.close()
-    section = render(results, command, prepared[0][2], args, load_before, load_average(),
-                     (time.perf_counter() - started) / 60)
+    section = render(
+        results, command, prepared[0][2], args, load_before, load_average(), (time.perf_counter() - started) / 60
+    )
     write_section(args.out, section)
     print(section)
     return results

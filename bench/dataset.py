@@ -1,5 +1,6 @@
 """The benchmark data sets: demo data of a given size in a temporary data folder, built in a child
 process so the generator's own memory peak does not count against the app's."""
+
 from __future__ import annotations
 
 import json
@@ -56,11 +57,17 @@ def build(stores: int, weeks: int, photos: int = 0) -> Dataset:
     fresh interpreter, so its peak memory is the build's alone."""
     folder = Path(tempfile.mkdtemp(prefix=f"bench_{stores}x{weeks}_"))
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bench.dataset", str(folder), str(stores), str(weeks), str(photos)],
-                          check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.dataset", str(folder), str(stores), str(weeks), str(photos)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     built = json.loads(done.stdout.strip().splitlines()[-1])
-    return Dataset(folder, stores, weeks, built["audits"], built["lines"], time.perf_counter() - started,
-                   built["peak_mb"])
+    return Dataset(
+        folder, stores, weeks, built["audits"], built["lines"], time.perf_counter() - started, built["peak_mb"]
+    )
 
 
 if __name__ == "__main__":  # the child: python -m bench.dataset FOLDER STORES WEEKS PHOTOS

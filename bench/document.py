@@ -1,5 +1,6 @@
 """docs/benchmarks.md: the measured figures as Markdown, between markers, so notes written around them
 (what was found and changed, before and after) survive the next run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from bench.page_bench import PagesRun
 from bench.report import markdown_table
 
 BEGIN, END = "<!-- bench:begin (written by python -m bench) -->", "<!-- bench:end -->"
-OVERHEAD_TARGET = 1.5    # our call ≤ 1.5 × the raw SQL it runs
-PANDAS_TARGET = 10.0     # the pandas baseline ≥ 10 × slower than our call
+OVERHEAD_TARGET = 1.5  # our call ≤ 1.5 × the raw SQL it runs
+PANDAS_TARGET = 10.0  # the pandas baseline ≥ 10 × slower than our call
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,50 @@ def _verdict(ok: bool) -> str:
 
 
 def _pages(run: Run) -> str:
-    rows = [[r.page, r.filters, _ms(r.median["ours"]), _ms(r.median["raw"]),
-             f"{r.overhead:.2f}× ({_verdict(r.overhead <= OVERHEAD_TARGET)})", _ms(r.median["pandas"]),
-             f"{r.pandas_ratio:.1f}× ({_verdict(r.pandas_ratio >= PANDAS_TARGET)})", r.statements]
-            for r in run.pages.results]
-    table = markdown_table(["page", "filters", "our calls", "raw SQL", f"overhead (≤ {OVERHEAD_TARGET:g}×)",
-                            "pandas", f"pandas ÷ ours (≥ {PANDAS_TARGET:g}×)", "queries"], rows)
-    details = [[r.page, r.filters, c.name, c.rows, _ms(c.median["ours"]), _ms(c.median["raw"]),
-                f"{c.median['ours'] / c.median['raw']:.2f}×", _ms(c.median["pandas"]),
-                f"{c.median['pandas'] / c.median['ours']:.1f}×"]
-               for r in run.pages.results for c in r.calls]
-    detail_table = markdown_table(["page", "filters", "data function", "rows", "ours", "raw SQL", "overhead",
-                                   "pandas", "pandas ÷ ours"], details)
+    rows = [
+        [
+            r.page,
+            r.filters,
+            _ms(r.median["ours"]),
+            _ms(r.median["raw"]),
+            f"{r.overhead:.2f}× ({_verdict(r.overhead <= OVERHEAD_TARGET)})",
+            _ms(r.median["pandas"]),
+            f"{r.pandas_ratio:.1f}× ({_verdict(r.pandas_ratio >= PANDAS_TARGET)})",
+            r.statements,
+        ]
+        for r in run.pages.results
+    ]
+    table = markdown_table(
+        [
+            "page",
+            "filters",
+            "our calls",
+            "raw SQL",
+            f"overhead (≤ {OVERHEAD_TARGET:g}×)",
+            "pandas",
+            f"pandas ÷ ours (≥ {PANDAS_TARGET:g}×)",
+            "queries",
+        ],
+        rows,
+    )
+    details = [
+        [
+            r.page,
+            r.filters,
+            c.name,
+            c.rows,
+            _ms(c.median["ours"]),
+            _ms(c.median["raw"]),
+            f"{c.median['ours'] / c.median['raw']:.2f}×",
+            _ms(c.median["pandas"]),
+            f"{c.median['pandas'] / c.median['ours']:.1f}×",
+        ]
+        for r in run.pages.results
+        for c in r.calls
+    ]
+    detail_table = markdown_table(
+        ["page", "filters", "data function", "rows", "ours", "raw SQL", "overhead", "pandas", "pandas ÷ ours"], details
+    )
     return f"""## Dashboard pages: our calls, the raw SQL they run, a pandas baseline
 
 A page's time is the sum of its data functions as its view calls them (manager, English, uncached: the
@@ -74,15 +107,21 @@ merge / groupby. All three gave the same numbers: {run.pages.checked} results co
 
 def _growth(run: Run) -> str:
     weeks = sorted(run.growth[0].seconds)
-    rows = [[f"{p.stores:,}", f"{p.audits:,}", f"{p.lines:,}",
-             *[f"{_ms(p.seconds[w])} ({p.seconds[w] / p.lines * 1e9:,.0f} ns per line)" for w in weeks]]
-            for p in run.growth]
+    rows = [
+        [
+            f"{p.stores:,}",
+            f"{p.audits:,}",
+            f"{p.lines:,}",
+            *[f"{_ms(p.seconds[w])} ({p.seconds[w] / p.lines * 1e9:,.0f} ns per line)" for w in weeks],
+        ]
+        for p in run.growth
+    ]
     slopes = ", ".join(f"{w} weeks: {b:.2f}" for w in weeks if (b := growth.exponent(run.growth, w)) is not None)
-    return f"""## Growth: the overview at {', '.join(f'{p.stores:,}' for p in run.growth)} stores
+    return f"""## Growth: the overview at {", ".join(f"{p.stores:,}" for p in run.growth)} stores
 
 The overview page's data functions (all stores) for the default 12 weeks and for the whole
 {run.data.weeks} weeks. Exponent b in time ∝ lines^b from the smallest to the largest size (1 = linear,
-below 1 = better than linear): {slopes or 'one size only'}.
+below 1 = better than linear): {slopes or "one size only"}.
 
 {markdown_table(["stores", "audits", "SKU lines", *[f"overview, {w} weeks" for w in weeks]], rows)}
 """
@@ -90,17 +129,34 @@ below 1 = better than linear): {slopes or 'one size only'}.
 
 def render(run: Run) -> str:
     data = run.data
-    dataset = markdown_table(["stores", "weeks", "audits", "SKU lines", "planned visits", "database file",
-                              "built in", "build peak memory"],
-                             [[f"{data.stores:,}", data.weeks, f"{data.audits:,}", f"{data.lines:,}",
-                               f"{run.planned_visits:,}", f"{run.database_mb:,.0f} MB",
-                               f"{data.build_seconds:.0f} s", f"{data.build_peak_mb:,.0f} MB"]])
+    dataset = markdown_table(
+        ["stores", "weeks", "audits", "SKU lines", "planned visits", "database file", "built in", "build peak memory"],
+        [
+            [
+                f"{data.stores:,}",
+                data.weeks,
+                f"{data.audits:,}",
+                f"{data.lines:,}",
+                f"{run.planned_visits:,}",
+                f"{run.database_mb:,.0f} MB",
+                f"{data.build_seconds:.0f} s",
+                f"{data.build_peak_mb:,.0f} MB",
+            ]
+        ],
+    )
     submit_rows = submit.rows(run.submit)
     export_rows = exports.rows(run.exports)
-    memory = markdown_table(["process", "peak resident memory"], [
-        ["demo generator (child process, largest data set)", f"{data.build_peak_mb:,.0f} MB"],
-        ["benchmark process, app work only (pages, growth) before the pandas tables", f"{run.pages.app_peak_mb:,.0f} MB"],
-        ["benchmark process at the end (pandas tables, submit, exports included)", f"{run.peak_mb:,.0f} MB"]])
+    memory = markdown_table(
+        ["process", "peak resident memory"],
+        [
+            ["demo generator (child process, largest data set)", f"{data.build_peak_mb:,.0f} MB"],
+            [
+                "benchmark process, app work only (pages, growth) before the pandas tables",
+                f"{run.pages.app_peak_mb:,.0f} MB",
+            ],
+            ["benchmark process at the end (pandas tables, submit, exports included)", f"{run.peak_mb:,.0f} MB"],
+        ],
+    )
     return f"""{BEGIN}
 Measured {run.minutes:.1f} minutes with
 
@@ -139,7 +195,7 @@ def write(path: Path, generated: str, title: str = "# Benchmarks") -> None:
     """Put the generated part into `path`, keeping whatever is written before and after its markers."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     if BEGIN in old and END in old:
-        text = old[:old.index(BEGIN)] + generated + old[old.index(END) + len(END):]
+        text = old[: old.index(BEGIN)] + generated + old[old.index(END) + len(END) :]
     else:
         text = f"{title}\n\n{generated}\n"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ Targets (issue 6): PDF ≤ 10 s, XLSX ≤ 5 s. Medians of --runs after one warm-
 (one core for the export; the machine has two). On its own this builds 400 stores × 13 weeks;
 `python -m bench` runs the same measurement on the field-scale data set.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ class ExportFigures:
     photos: int
     start: date
     end: date
-    seconds: dict[str, float]   # per format
+    seconds: dict[str, float]  # per format
     megabytes: dict[str, float]
     pdf_pages: int | None
 
@@ -52,8 +53,11 @@ def _photo(args) -> tuple:
 
     seed, section, caption, taken_at = args
     rng = np.random.default_rng(seed)
-    image = (demo.draw_storefront(rng, caption, caption, size=(640, 480)) if section == "store"
-             else demo.draw_shelf(rng, caption, size=(640, 480)))
+    image = (
+        demo.draw_storefront(rng, caption, caption, size=(640, 480))
+        if section == "store"
+        else demo.draw_shelf(rng, caption, size=(640, 480))
+    )
     processed = photos.process_photo(demo._camera_jpeg(image, taken_at, "bench", 31.2, 121.4))
     photos.save_files(processed)
     return (*photos.photo_row(processed), datetime.now())
@@ -64,8 +68,10 @@ def give_dealer_stores(db, dealer: str = DEALER, stores: int = STORES) -> None:
     with db.write() as cur:
         others = cur.execute("SELECT min(code) FROM dealers WHERE code <> ?", [dealer]).fetchall()[0][0]
         cur.execute("UPDATE stores SET dealer_code = ? WHERE dealer_code = ?", [others, dealer])
-        cur.execute("UPDATE stores SET dealer_code = ? WHERE code IN (SELECT code FROM stores ORDER BY code LIMIT ?)",
-                    [dealer, stores])
+        cur.execute(
+            "UPDATE stores SET dealer_code = ? WHERE code IN (SELECT code FROM stores ORDER BY code LIMIT ?)",
+            [dealer, stores],
+        )
 
 
 def attach_photos(db, dealer: str, start: date, end: date) -> None:
@@ -74,19 +80,29 @@ def attach_photos(db, dealer: str, start: date, end: date) -> None:
 
     audits = db.query_df(
         """SELECT a.id, a.store_code, a.started_at FROM audits a JOIN stores s ON s.code = a.store_code
-           WHERE s.dealer_code = ? AND a.visit_date BETWEEN ? AND ? ORDER BY a.id""", [dealer, start, end])
+           WHERE s.dealer_code = ? AND a.visit_date BETWEEN ? AND ? ORDER BY a.id""",
+        [dealer, start, end],
+    )
     orders, links = [], []
     for number, audit in enumerate(audits.itertuples()):
         for section in ("store", "shelf") if number % 2 else ("store",):
-            orders.append((number * 2 + (section == "shelf"), section, f"{audit.store_code} {section}",
-                           audit.started_at.to_pydatetime() + timedelta(minutes=3)))
+            orders.append(
+                (
+                    number * 2 + (section == "shelf"),
+                    section,
+                    f"{audit.store_code} {section}",
+                    audit.started_at.to_pydatetime() + timedelta(minutes=3),
+                )
+            )
             links.append((audit.id, section))
     with ThreadPoolExecutor(max_workers=2) as pool:
         rows = list(pool.map(_photo, orders))
     frame = pd.DataFrame(rows, columns=[*photos.PHOTO_COLUMNS, "created_at"]).drop_duplicates("sha256")
     frame["phash"] = frame.phash.astype(np.uint64)
-    linked = pd.DataFrame([(audit_id, row[0], section) for (audit_id, section), row in zip(links, rows)],
-                          columns=["audit_id", "photo_sha256", "section"])
+    linked = pd.DataFrame(
+        [(audit_id, row[0], section) for (audit_id, section), row in zip(links, rows)],
+        columns=["audit_id", "photo_sha256", "section"],
+    )
     with db.write() as cur:
         cur.register("bench_photos", frame)
         cur.execute(f"INSERT INTO photos ({', '.join(frame.columns)}) SELECT * FROM bench_photos")
@@ -111,9 +127,19 @@ def measure(db, viewer, runs: int, dealer: str = DEALER, today: date = TODAY) ->
         pages = len(pypdfium2.PdfDocument(files["pdf"].data))
     except ImportError:  # a test dependency; the count is only for the report
         pages = None
-    return ExportFigures(runs, dealer, summary.stores_supplied, summary.audits_done, len(summary.findings),
-                         len(summary.photos), start, end, timed,
-                         {fmt: len(file.data) / 1024 / 1024 for fmt, file in files.items()}, pages)
+    return ExportFigures(
+        runs,
+        dealer,
+        summary.stores_supplied,
+        summary.audits_done,
+        len(summary.findings),
+        len(summary.photos),
+        start,
+        end,
+        timed,
+        {fmt: len(file.data) / 1024 / 1024 for fmt, file in files.items()},
+        pages,
+    )
 
 
 def rows(figures: ExportFigures) -> list[list[str]]:
@@ -121,13 +147,17 @@ def rows(figures: ExportFigures) -> list[list[str]]:
     pages = f" ({figures.pdf_pages} pages)" if figures.pdf_pages else ""
     names = {"pdf": f"PDF{pages}", "xlsx": "XLSX", "csv": "CSV (audit lines)"}
     targets = {"pdf": "≤ 10 s", "xlsx": "≤ 5 s", "csv": ""}
-    return [[names[fmt], f"{figures.seconds[fmt]:.2f} s", f"{figures.megabytes[fmt]:.1f} MB", targets[fmt]]
-            for fmt in FORMATS]
+    return [
+        [names[fmt], f"{figures.seconds[fmt]:.2f} s", f"{figures.megabytes[fmt]:.1f} MB", targets[fmt]]
+        for fmt in FORMATS
+    ]
 
 
 def describe(figures: ExportFigures) -> str:
-    return (f"dealer {figures.dealer}: {figures.stores} stores, {figures.audits:,} audits {figures.start} – "
-            f"{figures.end}, {figures.findings:,} findings, {figures.photos:,} photos")
+    return (
+        f"dealer {figures.dealer}: {figures.stores} stores, {figures.audits:,} audits {figures.start} – "
+        f"{figures.end}, {figures.findings:,} findings, {figures.photos:,} photos"
+    )
 
 
 def run(runs: int) -> None:

@@ -1,4 +1,5 @@
 """How the overview's cost grows with the data: the same page at several store counts, time against lines."""
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,7 @@ class GrowthPoint:
     stores: int
     audits: int
     lines: int
-    seconds: dict[int, float]   # weeks shown -> median seconds of the overview's data functions
+    seconds: dict[int, float]  # weeks shown -> median seconds of the overview's data functions
 
 
 def measure(datasets: list[Dataset], runs: int) -> list[GrowthPoint]:

@@ -5,6 +5,7 @@ replaying them must give what the call got from DuckDB, and the pandas baseline 
 returned: any difference stops the benchmark. Then each round times every call, its raw SQL and its
 pandas twin, one after the other, so the ratios come from the same moments of the same run.
 """
+
 from __future__ import annotations
 
 import resource
@@ -24,7 +25,7 @@ class CallResult:
     name: str
     statements: int
     rows: int
-    median: dict[str, float]   # kind -> seconds
+    median: dict[str, float]  # kind -> seconds
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class PageResult:
     page: str
     filters: str
     calls: list[CallResult]
-    median: dict[str, float]   # kind -> seconds for the whole page (median of the rounds' sums)
+    median: dict[str, float]  # kind -> seconds for the whole page (median of the rounds' sums)
 
     @property
     def overhead(self) -> float:
@@ -50,8 +51,8 @@ class PageResult:
 @dataclass(frozen=True)
 class PagesRun:
     results: list[PageResult]
-    checked: int               # results compared (raw against ours, pandas against ours)
-    app_peak_mb: float         # the process's peak before the pandas tables were loaded
+    checked: int  # results compared (raw against ours, pandas against ours)
+    app_peak_mb: float  # the process's peak before the pandas tables were loaded
     pandas_load_seconds: float
 
 
@@ -78,8 +79,12 @@ def measure(db: Database, cases: list[Case], runs: int) -> PagesRun:
     load_seconds, tables = seconds(lambda: baseline.Tables.load(db))
     for case in cases:
         for call in case.calls:
-            agreement.check(f"{case.page} ({case.filters}) {call.name}: pandas", recorded[id(call)][0],
-                            call.run_pandas(tables), call.keys)
+            agreement.check(
+                f"{case.page} ({case.filters}) {call.name}: pandas",
+                recorded[id(call)][0],
+                call.run_pandas(tables),
+                call.keys,
+            )
             checked += 1
 
     results = []
@@ -91,12 +96,21 @@ def measure(db: Database, cases: list[Case], runs: int) -> PagesRun:
             contenders[f"{call.name}/raw"] = lambda statements=statements: recording.replay(db, statements)
             contenders[f"{call.name}/pandas"] = lambda call=call: call.run_pandas(tables)
         timings = rounds(contenders, runs)
-        calls = [CallResult(call.name, len(recorded[id(call)][1]), _size(recorded[id(call)][0]),
-                            {kind: statistics.median(timings[f"{call.name}/{kind}"]) for kind in KINDS})
-                 for call in case.calls]
-        page = {kind: statistics.median([sum(per_round) for per_round in
-                                         zip(*(timings[f"{call.name}/{kind}"] for call in case.calls))])
-                for kind in KINDS}
+        calls = [
+            CallResult(
+                call.name,
+                len(recorded[id(call)][1]),
+                _size(recorded[id(call)][0]),
+                {kind: statistics.median(timings[f"{call.name}/{kind}"]) for kind in KINDS},
+            )
+            for call in case.calls
+        ]
+        page = {
+            kind: statistics.median(
+                [sum(per_round) for per_round in zip(*(timings[f"{call.name}/{kind}"] for call in case.calls))]
+            )
+            for kind in KINDS
+        }
         results.append(PageResult(case.page, case.filters, calls, page))
     del tables
     return PagesRun(results, checked, app_peak, load_seconds)

@@ -5,6 +5,7 @@ cursor().execute(...).fetch...), passes every statement through to the real data
 parameters, how it was fetched and what came back. Replaying those statements on a plain cursor is "the
 raw SQL the function needs": the difference to calling the function is our Python around the SQL.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ from audit.db import Database
 class Statement:
     sql: str
     params: Any
-    fetch: str          # "df", "fetchall" or "fetchone": how the function read the result
-    result: Any         # what the function got back
+    fetch: str  # "df", "fetchall" or "fetchone": how the function read the result
+    result: Any  # what the function got back
 
 
 class _RecordingCursor:

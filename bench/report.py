@@ -1,4 +1,5 @@
 """Writing results down: Markdown tables and a description of the machine that measured them."""
+
 from __future__ import annotations
 
 import os
@@ -25,13 +26,15 @@ def _cpu_model() -> str:
 
 
 def _memory_gb() -> float:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
 
 
 def machine() -> str:
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("duckdb", "pandas", "numpy", "pillow"))
-    return (f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB RAM; {platform.system()} "
-            f"{platform.release()}; Python {sys.version.split()[0]}; {versions}")
+    return (
+        f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB RAM; {platform.system()} "
+        f"{platform.release()}; Python {sys.version.split()[0]}; {versions}"
+    )
 
 
 def load_average() -> str:

@@ -5,6 +5,7 @@
 Target (issue 3): ≤ 2 s server-side for the photos and the submit; stored photo ≤ 400 KB.
 `python -m bench` runs the same measurement on the field-scale data set.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,7 @@ def camera_photo(seed: int, megapixels: float = 12) -> bytes:
     block_w, block_h = width // 20, height // 10
     for _ in range(60):
         x0, y0 = rng.integers(0, width - block_w), rng.integers(0, height - block_h)
-        image[y0:y0 + block_h, x0:x0 + block_w] = rng.integers(0, 255, 3)
+        image[y0 : y0 + block_h, x0 : x0 + block_w] = rng.integers(0, 255, 3)
     image += rng.standard_normal(image.shape, dtype=np.float32) * 6  # float32 throughout: quicker to draw
     out = io.BytesIO()
     Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=92)
@@ -78,16 +79,23 @@ def measure(db, user, runs: int, megapixels: float = 12) -> SubmitFigures:
         capture.submit(db, user, draft.submission_key)
         if attempt:
             timings.append(time.perf_counter() - started)
-    return SubmitFigures(runs, megapixels, statistics.median(timings), max(sizes) / 1024,
-                         statistics.mean(map(len, uploads)) / 1024 / 1024)
+    return SubmitFigures(
+        runs,
+        megapixels,
+        statistics.median(timings),
+        max(sizes) / 1024,
+        statistics.mean(map(len, uploads)) / 1024 / 1024,
+    )
 
 
 def rows(figures: SubmitFigures) -> list[list[str]]:
     """Report rows: measure, value, target."""
     photo = f"six {figures.megapixels:g} MP photos"
-    return [[f"submit with {photo}, server-side, median of {figures.runs}", f"{figures.median_seconds:.2f} s", "≤ 2 s"],
-            ["stored photo size, largest", f"{figures.largest_stored_kb:.0f} KB", "≤ 400 KB"],
-            [f"upload size of one {figures.megapixels:g} MP photo", f"{figures.upload_mb:.1f} MB", ""]]
+    return [
+        [f"submit with {photo}, server-side, median of {figures.runs}", f"{figures.median_seconds:.2f} s", "≤ 2 s"],
+        ["stored photo size, largest", f"{figures.largest_stored_kb:.0f} KB", "≤ 400 KB"],
+        [f"upload size of one {figures.megapixels:g} MP photo", f"{figures.upload_mb:.1f} MB", ""],
+    ]
 
 
 def run(runs: int) -> None:

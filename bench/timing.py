@@ -1,4 +1,5 @@
 """Timing: medians over repeated runs after a warm-up, several contenders measured side by side."""
+
 from __future__ import annotations
 
 import statistics

@@ -4,6 +4,7 @@ at test time): photos, master-data files, form values and hostile text.
 Each case names what a person would do, and what the product must answer: a message key for what is
 refused, or what is kept for what is accepted.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ def scene(width: int = 640, height: int = 480) -> Image.Image:
     """A shelf-like picture: a gradient with blocks of colour."""
     gradient = np.linspace(40, 220, width, dtype=np.uint8)
     pixels = np.stack([np.tile(gradient, (height, 1))] * 3, axis=-1)
-    pixels[height // 4: height // 2, width // 5: width // 2] = (200, 30, 30)
+    pixels[height // 4 : height // 2, width // 5 : width // 2] = (200, 30, 30)
     return Image.fromarray(pixels)
 
 
@@ -38,8 +39,12 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def _png(width: int, height: int, bit_depth: int, colour_type: int, scanlines: bytes) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(scanlines))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(scanlines))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def png_claiming(width: int, height: int) -> bytes:
@@ -64,7 +69,7 @@ def heic_claiming(width: int, height: int) -> bytes:
     """A real HEIC whose image-size box (ispe) claims width × height: libheif refuses to allocate it."""
     data = bytearray(encode(scene(64, 48), "HEIF", quality=60))
     at = data.index(b"ispe") + 8  # box type, then version and flags, then width and height
-    data[at:at + 8] = struct.pack(">II", width, height)
+    data[at : at + 8] = struct.pack(">II", width, height)
     return bytes(data)
 
 
@@ -95,8 +100,11 @@ def thirty_megabytes(folder: Path) -> Path:
 # name -> (the file as uploaded, file name, the message key it is refused with)
 REFUSED_PHOTOS = {
     "zero-bytes": (lambda folder: b"", "empty.jpg", "photo.error.empty"),
-    "text-renamed-jpg": (lambda folder: "货架照片 shelf photo, really a note\n".encode(), "note.jpg",
-                         "photo.error.not_image"),
+    "text-renamed-jpg": (
+        lambda folder: "货架照片 shelf photo, really a note\n".encode(),
+        "note.jpg",
+        "photo.error.not_image",
+    ),
     "truncated-jpeg": (lambda folder: truncated_jpeg(), "cut.jpg", "photo.error.truncated"),
     "png-100-megapixel-header": (lambda folder: png_claiming(10_000, 10_000), "bomb.png", "photo.error.too_large"),
     "heic-claiming-60000x60000": (lambda folder: heic_claiming(60_000, 60_000), "bomb.heic", "photo.error.too_large"),
@@ -141,29 +149,57 @@ def damaged_xlsx() -> bytes:
 
 # name -> (kind, file name, bytes, the messages in English and Chinese)
 REFUSED_IMPORTS = {
-    "decimal-comma-price": ("products", "p.csv", (PRODUCT_HEADER + "P1,Tea,茶,Q,bev,\"12,5\"\n").encode(), (
-        "Row 2, column “rrp”: “12,5” is not a price: use a dot for decimals and commas only between thousands"
-        " (1,234.50).",
-        "第 2 行，“rrp”列：“12,5”不是有效价格：小数点请用“.”，逗号只能用作千位分隔（如 1,234.50）。")),
-    "european-price": ("products", "p.csv", (PRODUCT_HEADER + "P1,Tea,茶,Q,bev,\"€1.234,50\"\n").encode("utf-8-sig"), (
-        "Row 2, column “rrp”: “€1.234,50” is not a price: use a dot for decimals and commas only between"
-        " thousands (1,234.50).",
-        "第 2 行，“rrp”列：“€1.234,50”不是有效价格：小数点请用“.”，逗号只能用作千位分隔（如 1,234.50）。")),
-    "price-rounding-to-zero": ("products", "p.csv", (PRODUCT_HEADER + "P1,Tea,茶,Q,bev,￥0.004\n").encode("gbk"), (
-        "Row 2, column “rrp”: “￥0.004” is not a price above zero.", "第 2 行，“rrp”列：“￥0.004”不是大于零的价格。")),
-    "cell-over-128k-characters": ("stores", "s.csv",
-                                  (STORE_HEADER + "S1," + "长" * 140_000 + ",modern,A,E\n").encode(), (
-        "A cell near line 2 holds more than 131072 characters; the file cannot be read.",
-        "第 2 行附近有单元格超过 131072 个字符，无法读取该文件。")),
-    "damaged-xlsx-sheet": ("stores", "s.xlsx", damaged_xlsx(), (
-        "The file could not be read as CSV (UTF-8 or GBK) or XLSX.", "无法读取该文件：请使用 CSV（UTF-8 或 GBK 编码）或 XLSX 格式。")),
+    "decimal-comma-price": (
+        "products",
+        "p.csv",
+        (PRODUCT_HEADER + 'P1,Tea,茶,Q,bev,"12,5"\n').encode(),
+        (
+            "Row 2, column “rrp”: “12,5” is not a price: use a dot for decimals and commas only between thousands"
+            " (1,234.50).",
+            "第 2 行，“rrp”列：“12,5”不是有效价格：小数点请用“.”，逗号只能用作千位分隔（如 1,234.50）。",
+        ),
+    ),
+    "european-price": (
+        "products",
+        "p.csv",
+        (PRODUCT_HEADER + 'P1,Tea,茶,Q,bev,"€1.234,50"\n').encode("utf-8-sig"),
+        (
+            "Row 2, column “rrp”: “€1.234,50” is not a price: use a dot for decimals and commas only between"
+            " thousands (1,234.50).",
+            "第 2 行，“rrp”列：“€1.234,50”不是有效价格：小数点请用“.”，逗号只能用作千位分隔（如 1,234.50）。",
+        ),
+    ),
+    "price-rounding-to-zero": (
+        "products",
+        "p.csv",
+        (PRODUCT_HEADER + "P1,Tea,茶,Q,bev,￥0.004\n").encode("gbk"),
+        ("Row 2, column “rrp”: “￥0.004” is not a price above zero.", "第 2 行，“rrp”列：“￥0.004”不是大于零的价格。"),
+    ),
+    "cell-over-128k-characters": (
+        "stores",
+        "s.csv",
+        (STORE_HEADER + "S1," + "长" * 140_000 + ",modern,A,E\n").encode(),
+        (
+            "A cell near line 2 holds more than 131072 characters; the file cannot be read.",
+            "第 2 行附近有单元格超过 131072 个字符，无法读取该文件。",
+        ),
+    ),
+    "damaged-xlsx-sheet": (
+        "stores",
+        "s.xlsx",
+        damaged_xlsx(),
+        (
+            "The file could not be read as CSV (UTF-8 or GBK) or XLSX.",
+            "无法读取该文件：请使用 CSV（UTF-8 或 GBK 编码）或 XLSX 格式。",
+        ),
+    ),
 }
 
 # ---------------------------------------------------------------- form values
 
 NUMBERS = {
     "negative": -3,
-    "huge": 10 ** 12,
+    "huge": 10**12,
     "non-numeric": "12 boxes",
     "currency-text": "¥12.50",
     "nan": float("nan"),
@@ -174,7 +210,7 @@ NUMBERS = {
 # Markup and code people may type into a note, a product or a brand name: all of it must come back as text.
 HOSTILE_TEXTS = {
     "markdown": "# Heading\n\n**bold** _it_ [pay here](https://evil.example) ![x](x.png) `code`\n\n"
-                "    indented code\n> quote\n- item\n1. first\nTitle\n===\n| a | b |\n|---|---|",
+    "    indented code\n> quote\n- item\n1. first\nTitle\n===\n| a | b |\n|---|---|",
     "html": '<b>bold</b> <img src=x onerror="alert(1)"> &lt;i&gt; &amp; <a href="https://evil.example">link</a>',
     "script": "<script>alert('xss')</script><iframe src=javascript:alert(1)>",
     "sql": "'; DROP TABLE audits; -- \" OR 1=1 /* UNION SELECT password_hash FROM users */",

@@ -1,4 +1,5 @@
 """Fixtures: every test gets its own data directory; the demo database is built once and copied."""
+
 from __future__ import annotations
 
 import shutil

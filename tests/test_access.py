@@ -1,6 +1,7 @@
 """Access control, enumerated: every role × page, every demo account × store, audit and dealer export,
 also through URL query parameters. The rules are written out here from the README's page table, apart
 from the code that enforces them, so a change to either shows up as a difference."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -109,8 +110,9 @@ def test_dashboard_data_is_limited_to_the_viewers_stores_whoever_calls_it(demo_d
 def test_every_account_exports_exactly_the_dealers_the_rules_allow(demo_db, world):
     stores_of = {d: {s["code"] for s in world["stores"] if s["dealer_code"] == d} for d in world["dealers"]}
     for user in world["users"]:
-        assert set(exports.dealer_options(demo_db, user, "en")) == {d for d in world["dealers"]
-                                                                      if may_export_dealer(user, d)}
+        assert set(exports.dealer_options(demo_db, user, "en")) == {
+            d for d in world["dealers"] if may_export_dealer(user, d)
+        }
         for dealer in world["dealers"]:
             request = ExportRequest(dealer, date(2026, 10, 1), date(2026, 11, 20), "en", "csv")
             if may_export_dealer(user, dealer):
@@ -123,8 +125,9 @@ def test_every_account_exports_exactly_the_dealers_the_rules_allow(demo_db, worl
             with pytest.raises(ExportError):
                 next(exports.export_all(demo_db, user, date(2026, 10, 1), date(2026, 11, 20), "en", "csv"))
     dealer = auth.get_user(demo_db, "dealer01")
-    lines = exports.summary.audit_lines(demo_db, dealer, ExportRequest(dealer.dealer_code, date(2026, 1, 1),
-                                                                       date(2026, 12, 31), "en", "csv"))
+    lines = exports.summary.audit_lines(
+        demo_db, dealer, ExportRequest(dealer.dealer_code, date(2026, 1, 1), date(2026, 12, 31), "en", "csv")
+    )
     assert len(lines) and set(lines.store_code) <= stores_of[dealer.dealer_code]
 
 

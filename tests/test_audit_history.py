@@ -1,5 +1,6 @@
 """My audits with thousands of audits: a count, a search by store code or name, filters by merchandiser and
 period and pages of fifty, all in SQL and scoped to the viewer (a merchandiser their own audits)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,8 +17,9 @@ EVERYTHING = {"from": "2026-01-01", "to": "2026-12-31"}
 
 
 def count_sql(db, where: str = "TRUE", params=()) -> int:
-    return db.query_one(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}",
-                        list(params))[0]
+    return db.query_one(
+        f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", list(params)
+    )[0]
 
 
 def caption(at: AppTest) -> str:
@@ -36,16 +38,19 @@ def test_a_manager_sees_how_many_audits_there_are_and_pages_through_them(demo_db
     newest = demo_db.query_df("SELECT id FROM audits ORDER BY submitted_at DESC, id DESC LIMIT ?", [PAGE_SIZE])
     assert list(listed(at).id) == list(newest.id)
     at.button(key="audits_older").click().run()
-    older = demo_db.query_df("SELECT id FROM audits ORDER BY submitted_at DESC, id DESC LIMIT ? OFFSET ?",
-                             [PAGE_SIZE, PAGE_SIZE])
+    older = demo_db.query_df(
+        "SELECT id FROM audits ORDER BY submitted_at DESC, id DESC LIMIT ? OFFSET ?", [PAGE_SIZE, PAGE_SIZE]
+    )
     assert "51–100 shown" in caption(at) and list(listed(at).id) == list(older.id)
     at.button(key="audits_newer").click().run()
     assert "1–50 shown" in caption(at)
 
 
 def test_search_by_store_code_or_name_and_filters_narrow_the_list_in_sql(demo_db):
-    code, name = demo_db.query_one("SELECT s.code, s.name FROM audits a JOIN stores s ON s.code = a.store_code"
-                                   " GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1")
+    code, name = demo_db.query_one(
+        "SELECT s.code, s.name FROM audits a JOIN stores s ON s.code = a.store_code"
+        " GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
     at = open_page(demo_db, "manager", "views/audits.py", **EVERYTHING)
     at.text_input(key="url_audit_q").input(code.lower()).run()
     rows = listed(at)
@@ -64,8 +69,9 @@ def test_search_by_store_code_or_name_and_filters_narrow_the_list_in_sql(demo_db
     assert caption(at).startswith(f"{only:,} audits found")
     period = [d for d in at.date_input if d.label == "Period"][0]
     period.set_value((date(2026, 11, 9), date(2026, 11, 15))).run()
-    week = count_sql(demo_db, "a.merchandiser = ? AND a.visit_date BETWEEN ? AND ?",
-                     [merch, date(2026, 11, 9), date(2026, 11, 15)])
+    week = count_sql(
+        demo_db, "a.merchandiser = ? AND a.visit_date BETWEEN ? AND ?", [merch, date(2026, 11, 9), date(2026, 11, 15)]
+    )
     assert 0 < week < only and caption(at).startswith(f"{week:,} audit")
     assert at.query_params["merch"] in ([merch], merch)
 

@@ -1,4 +1,5 @@
 """Accounts: hashed passwords, sessions that survive a reload and end on sign-out or expiry."""
+
 from datetime import datetime, timedelta
 
 import pytest

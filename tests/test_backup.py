@@ -1,5 +1,6 @@
 """Backups: `python -m audit backup DIR` / `restore DIR` give back every table and every photo; a backup made
 through the app's connection while merchandisers submit is consistent; tasks while the app runs say so."""
+
 import json
 import shutil
 import subprocess
@@ -141,9 +142,12 @@ def test_a_backup_through_the_app_while_merchandisers_submit_is_consistent(demo_
 def test_tasks_while_the_app_holds_the_database_say_so_without_a_trace(data_dir, tmp_path):
     holder = Database(data_dir / "audit.duckdb")  # this process plays the running app
     try:
-        runs = {command: subprocess.run([sys.executable, "-m", "audit", *command], cwd=ROOT, capture_output=True,
-                                        text=True, timeout=60)
-                for command in (("init",), ("--lang", "zh", "backup", str(tmp_path / "bk")))}
+        runs = {
+            command: subprocess.run(
+                [sys.executable, "-m", "audit", *command], cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            for command in (("init",), ("--lang", "zh", "backup", str(tmp_path / "bk")))
+        }
     finally:
         holder.close()
     init, backup_run = runs.values()
@@ -171,8 +175,7 @@ def test_an_administrator_makes_a_backup_in_the_running_app(demo_db, tmp_path):
     assert shown(at.success)[0].startswith(f"Backup written to {tmp_path / 'from the app'}: the database")
     assert json.loads((tmp_path / "from the app" / "backup.json").read_text())["audits"] == audits
     next(b for b in at.button if b.key == "backup_make").click().run()  # the same folder again
-    assert shown(at.error) == [f"{tmp_path / 'from the app'} is not empty: make the backup into a new or "
-                                           "empty folder."]
+    assert shown(at.error) == [f"{tmp_path / 'from the app'} is not empty: make the backup into a new or empty folder."]
 
 
 def test_the_app_says_so_while_a_task_holds_the_database(data_dir):
@@ -180,9 +183,17 @@ def test_the_app_says_so_while_a_task_holds_the_database(data_dir):
 
     path = data_dir / "audit.duckdb"
     Database(path).close()
-    task = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom audit.db import Database\n"
-                             f"held = Database({str(path)!r}); print('holding', flush=True); time.sleep(60)"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    task = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom audit.db import Database\n"
+            f"held = Database({str(path)!r}); print('holding', flush=True); time.sleep(60)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert task.stdout.readline().strip() == "holding"
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -192,4 +203,5 @@ def test_the_app_says_so_while_a_task_holds_the_database(data_dir):
     assert not at.exception, at.exception
     assert [e.value.replace("\\", "") for e in at.error] == [
         f"The database {path} is in use by another process (is the app running?). Stop it first, or do this "
-        "from the app."]
+        "from the app."
+    ]

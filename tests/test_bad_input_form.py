@@ -1,5 +1,6 @@
 """Bad form values (tests/badinput.py) through the capture service (save_draft, validate, submit) and the
 Audit page: each is named in the user's language, the draft keeps every answer, and nothing is written."""
+
 from __future__ import annotations
 
 import json
@@ -34,10 +35,16 @@ NUMBER_FIELDS = {
     "facings": (lambda a, v: stocked(a).update(facings=v), "shelf", "capture.error.facings"),
     "shelf-level": (lambda a, v: stocked(a).update(shelf_level=v), "shelf", "capture.error.level"),
     "shelf-price": (lambda a, v: first_tag(a).update(shelf_price=v), "price", "capture.error.shelf_price"),
-    "competitor-price": (lambda a, v: observation(a).update(promo_price=v), "competitors",
-                         "capture.error.competitor_price"),
-    "competitor-facings": (lambda a, v: observation(a).update(facings=v), "competitors",
-                           "capture.error.competitor_facings"),
+    "competitor-price": (
+        lambda a, v: observation(a).update(promo_price=v),
+        "competitors",
+        "capture.error.competitor_price",
+    ),
+    "competitor-facings": (
+        lambda a, v: observation(a).update(facings=v),
+        "competitors",
+        "capture.error.competitor_facings",
+    ),
     "order-amount": (lambda a, v: a["visit"].update(order_amount=v), "visit", "capture.error.order_amount"),
 }
 
@@ -46,29 +53,53 @@ NUMBER_FIELDS = {
 OTHER_ANSWERS = {
     "yes-no-as-text": (lambda a: stocked(a).update(fifo_ok="no"), "shelf", "capture.error.yes_no"),
     "in-stock-as-text": (lambda a: stocked(a).update(in_stock="no"), "shelf", "capture.error.stock_unanswered"),
-    "restocked-as-text": (lambda a: next(line for line in a["shelf"].values() if not line["in_stock"]).update(
-        restocked="maybe"), "shelf", "capture.error.yes_no"),
+    "restocked-as-text": (
+        lambda a: next(line for line in a["shelf"].values() if not line["in_stock"]).update(restocked="maybe"),
+        "shelf",
+        "capture.error.yes_no",
+    ),
     "tag-answer-as-number": (lambda a: first_tag(a).update(tag_matches=1), "price", "capture.error.yes_no"),
-    "unknown-pop-condition": (lambda a: next(iter(a["pop"].values())).update(condition="shiny"), "pop",
-                              "capture.error.pop_condition"),
-    "unknown-competitor-code": (lambda a: observation(a).update(competitor_code="C99'; --"), "competitors",
-                                "capture.error.competitor_brand"),
-    "brand-name-as-number": (lambda a: observation(a).update(competitor_code=None, competitor_other=7),
-                             "competitors", ("capture.error.competitor_brand", "capture.error.competitor_text")),
-    "unknown-comparable-sku": (lambda a: observation(a).update(product_code="NOPE"), "competitors",
-                               "capture.error.competitor_sku"),
-    "competitor-note-too-long": (lambda a: observation(a).update(note="x" * 2001), "competitors",
-                                 "capture.error.competitor_text"),
+    "unknown-pop-condition": (
+        lambda a: next(iter(a["pop"].values())).update(condition="shiny"),
+        "pop",
+        "capture.error.pop_condition",
+    ),
+    "unknown-competitor-code": (
+        lambda a: observation(a).update(competitor_code="C99'; --"),
+        "competitors",
+        "capture.error.competitor_brand",
+    ),
+    "brand-name-as-number": (
+        lambda a: observation(a).update(competitor_code=None, competitor_other=7),
+        "competitors",
+        ("capture.error.competitor_brand", "capture.error.competitor_text"),
+    ),
+    "unknown-comparable-sku": (
+        lambda a: observation(a).update(product_code="NOPE"),
+        "competitors",
+        "capture.error.competitor_sku",
+    ),
+    "competitor-note-too-long": (
+        lambda a: observation(a).update(note="x" * 2001),
+        "competitors",
+        "capture.error.competitor_text",
+    ),
     "order-answer-as-text": (lambda a: a["visit"].update(order_placed="no"), "visit", "capture.error.order_unanswered"),
     "note-over-10000-characters": (lambda a: a["visit"].update(notes=TOO_LONG_NOTE), "visit", "capture.error.notes"),
     "note-as-a-list": (lambda a: a["visit"].update(notes=["a", "b"]), "visit", "capture.error.notes"),
     "shelf-section-damaged": (lambda a: a.update(shelf="[]"), "shelf", "capture.error.stock_unanswered"),
-    "competitors-section-damaged": (lambda a: a.update(competitors=[None]), "competitors",
-                                    ("capture.error.competitor_brand", "capture.error.competitor_kind")),
+    "competitors-section-damaged": (
+        lambda a: a.update(competitors=[None]),
+        "competitors",
+        ("capture.error.competitor_brand", "capture.error.competitor_kind"),
+    ),
 }
 
-CASES = {f"{field}={name}": (lambda a, put=put, value=value: put(a, value), section, key)
-         for field, (put, section, key) in NUMBER_FIELDS.items() for name, value in NUMBERS.items()} | OTHER_ANSWERS
+CASES = {
+    f"{field}={name}": (lambda a, put=put, value=value: put(a, value), section, key)
+    for field, (put, section, key) in NUMBER_FIELDS.items()
+    for name, value in NUMBERS.items()
+} | OTHER_ANSWERS
 
 
 def merch(db):
@@ -156,6 +187,7 @@ def test_the_audit_page_names_bad_values_in_the_users_language_and_keeps_them(de
 
 def test_every_bad_number_in_a_draft_opens_on_each_step_without_a_trace(demo_db):
     """A reload of a draft whose numbers no widget allows: every step still renders."""
+
     def spoil(answers):
         for name, (put, _, _) in NUMBER_FIELDS.items():
             put(answers, NUMBERS["non-numeric"] if name.endswith("price") else NUMBERS["huge"])

@@ -1,6 +1,7 @@
 """Bad master-data files (tests/badinput.py) through prepare_import / apply_import: each refused with a message
 in both languages and nothing written. The encodings, merged XLSX headers, duplicates, missing columns,
 unknown values, coordinates, currency signs and the 100,000-row file are in test_import.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,8 +29,10 @@ def test_a_bad_file_is_refused_in_both_languages_and_writes_nothing(db, case):
 
 
 def test_hostile_text_is_imported_exactly_as_written(db):
-    rows = [["S" + str(i), text.replace("\n", " ")[:200], "modern", "A", "East"]
-            for i, text in enumerate(HOSTILE_TEXTS.values())]
+    rows = [
+        ["S" + str(i), text.replace("\n", " ")[:200], "modern", "A", "East"]
+        for i, text in enumerate(HOSTILE_TEXTS.values())
+    ]
     lines = [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
     plan = prepare_import(db, "stores", (STORE_HEADER + "\n".join(lines) + "\n").encode("utf-8-sig"), "s.csv")
     assert plan.ok, [format_problem(p, "en") for p in plan.problems]

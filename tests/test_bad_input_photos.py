@@ -1,6 +1,7 @@
 """Bad photos (tests/badinput.py) through the real path: the pipeline, the capture service's add-photo call
 and the Audit page's upload. Refused ones say why in both languages and leave the draft, the photo rows and
 the photo store as they were; odd but valid ones are stored as upright RGB JPEGs."""
+
 from __future__ import annotations
 
 import errno
@@ -80,7 +81,8 @@ def test_an_odd_but_valid_photo_is_attached_upright_as_rgb_jpeg(demo_db, demo_di
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_uploading_every_refused_photo_on_the_audit_page_shows_each_message_and_keeps_the_draft(
-        demo_db, demo_dir, draft, tmp_path, lang):
+    demo_db, demo_dir, draft, tmp_path, lang
+):
     files, rows = stored_files(demo_dir), photo_rows(demo_db)
     uploads = [(name, build(tmp_path), "application/octet-stream") for build, name, _ in REFUSED_PHOTOS.values()]
     at = session(demo_db, store=draft.store_code)
@@ -89,7 +91,8 @@ def test_uploading_every_refused_photo_on_the_audit_page_shows_each_message_and_
     assert not at.exception
     # The page escapes the file name's "." and "-" as Markdown: compare the text as it reads.
     assert [e.value.replace("\\", "") for e in at.error] == [
-        refusal(key, name, lang) for _, name, key in REFUSED_PHOTOS.values()]
+        refusal(key, name, lang) for _, name, key in REFUSED_PHOTOS.values()
+    ]
     assert at.info[0].value == i18n.t("capture.error.store_photo", lang)  # still no photo attached
     again = capture.get_draft(demo_db, auth.get_user(demo_db, "merch01"), draft.store_code)
     assert again.answers == draft.answers
@@ -97,8 +100,7 @@ def test_uploading_every_refused_photo_on_the_audit_page_shows_each_message_and_
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_full_disk_while_attaching_a_photo_says_so_and_keeps_the_draft(
-        demo_db, demo_dir, draft, monkeypatch, lang):
+def test_a_full_disk_while_attaching_a_photo_says_so_and_keeps_the_draft(demo_db, demo_dir, draft, monkeypatch, lang):
     files, rows = stored_files(demo_dir), photo_rows(demo_db)
 
     def no_space_left(*_):
@@ -108,7 +110,8 @@ def test_a_full_disk_while_attaching_a_photo_says_so_and_keeps_the_draft(
     at = session(demo_db, store=draft.store_code)
     at.session_state["lang"] = lang
     at.file_uploader(key=f"{draft.submission_key[:8]}:upload").set_value(
-        [("shelf.jpg", picture(11), "image/jpeg")]).run()
+        [("shelf.jpg", picture(11), "image/jpeg")]
+    ).run()
     assert not at.exception
     assert [e.value for e in at.error] == [i18n.t("photo.error.disk_full", lang)]
     again = capture.get_draft(demo_db, auth.get_user(demo_db, "merch01"), draft.store_code)

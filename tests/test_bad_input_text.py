@@ -1,6 +1,7 @@
 """Hostile text (tests/badinput.py: Markdown, HTML, script tags, SQL, right-to-left, emoji, 10,000 characters)
 submitted in audits and imported as a store name, then shown: pages show it as literal text, never rendered;
 the XLSX, CSV and PDF exports hold it as text."""
+
 from __future__ import annotations
 
 import csv
@@ -21,12 +22,16 @@ from tests.test_dashboard_pages import open_page
 from tests.test_exports import END, NOW, START
 
 SHORT = {name: text for name, text in HOSTILE_TEXTS.items() if len(text) <= 200}
+
+
 def submit_with(db, text: str, store: str | None = None) -> int:
     """An audit whose notes, competitor brand, product and note are the text (cut to each field's limit)."""
+
     def put(answers):
         answers["visit"]["notes"] = text
-        answers["competitors"][0].update(competitor_code=None, competitor_other=text[:80], product=text[:120],
-                                         note=text[:2000])
+        answers["competitors"][0].update(
+            competitor_code=None, competitor_other=text[:80], product=text[:120], note=text[:2000]
+        )
 
     return capture.submit(db, merch(db), draft_with(db, put, store).submission_key).audit_id
 
@@ -39,7 +44,7 @@ def test_an_audits_notes_show_as_literal_text(demo_db, case):
     for lang in ("en", "zh"):
         at = open_page(demo_db, "merch01", "views/audits.py", lang, audit=str(audit_id))
         prefix = i18n.labelled(i18n.t("capture.notes", lang), "", lang)  # "Notes: " / "备注："
-        notes = [m.value[len(prefix):] for m in at.markdown if m.value.startswith(prefix)]
+        notes = [m.value[len(prefix) :] for m in at.markdown if m.value.startswith(prefix)]
         assert len(notes) == 1 and is_literal(notes[0]), notes
         assert as_shown(notes[0]) == text
         seen = next(d.value for d in at.dataframe if "note" in d.value.columns)
@@ -49,12 +54,18 @@ def test_an_audits_notes_show_as_literal_text(demo_db, case):
 def test_competitor_log_and_charts_show_typed_brands_and_notes_as_text(demo_db):
     for text in SHORT.values():
         submit_with(demo_db, text)
-    at = open_page(demo_db, "manager", "views/competitors.py", "en", **{"from": START.isoformat(),
-                                                                      "to": END.isoformat()})
+    at = open_page(
+        demo_db, "manager", "views/competitors.py", "en", **{"from": START.isoformat(), "to": END.isoformat()}
+    )
     log = next(d.value for d in at.dataframe if "note" in d.value.columns)
     assert set(SHORT.values()) <= set(log.note)
-    names = {name for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
-             for name in [trace.get("name")] if name}
+    names = {
+        name
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+        for name in [trace.get("name")]
+        if name
+    }
     assert {charts.plain(text[:80].strip()) for text in SHORT.values()} <= names
     assert not [name for name in names if "<" in name]  # no tag is left for Plotly to draw
 
@@ -79,8 +90,10 @@ def test_exports_hold_hostile_text_as_text(demo_db):
     rename_store_by_import(demo_db, store, store_name)
     dealer = demo_db.query_one("SELECT dealer_code FROM stores WHERE code = ?", [store])[0]
     manager = auth.get_user(demo_db, "manager")
-    made = {fmt: export(demo_db, manager, ExportRequest(dealer, START, END, "zh", fmt), NOW).data
-            for fmt in ("xlsx", "csv", "pdf")}
+    made = {
+        fmt: export(demo_db, manager, ExportRequest(dealer, START, END, "zh", fmt), NOW).data
+        for fmt in ("xlsx", "csv", "pdf")
+    }
 
     book = openpyxl.load_workbook(io.BytesIO(made["xlsx"]))
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]

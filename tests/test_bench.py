@@ -1,6 +1,7 @@
 """The benchmark keeps working: a tiny run writes its tables, and its three computations of every page's
 numbers (our call, the raw SQL it ran, pandas) agree, which the run itself checks and fails on.
 Speed is the full benchmark's business (python -m bench), not this test's."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -22,8 +23,28 @@ PERIOD = DashboardFilters(date(2026, 10, 20), date(2026, 11, 20))
 def test_a_tiny_run_writes_every_table_and_its_computations_agree(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path))  # the run moves it; restored afterwards
     out = tmp_path / "benchmarks.md"
-    run = main(["--stores", "30", "--weeks", "3", "--growth", "10,30", "--runs", "1", "--submit-runs", "1",
-                "--export-runs", "1", "--megapixels", "1", "--photos", "10", "--out", str(out)])
+    run = main(
+        [
+            "--stores",
+            "30",
+            "--weeks",
+            "3",
+            "--growth",
+            "10,30",
+            "--runs",
+            "1",
+            "--submit-runs",
+            "1",
+            "--export-runs",
+            "1",
+            "--megapixels",
+            "1",
+            "--photos",
+            "10",
+            "--out",
+            str(out),
+        ]
+    )
 
     calls = sum(len(page.calls) for page in run.pages.results)
     assert {page.page for page in run.pages.results} == {"overview", "store", "competitors", "visits"}
@@ -56,15 +77,22 @@ def test_agreement_catches_any_different_cell_and_forgives_only_float_noise():
     same = pd.DataFrame({"stores": [3.0], "score": [81.25 + 1e-12], "week": [date(2026, 11, 16)]})
     agreement.check("same", frame, same)
     agreement.check("decimal", {"price": Decimal("1.10")}, {"price": 1.1})
-    for changed in (frame.assign(score=81.26), frame.assign(score=None), frame.assign(stores=4),
-                    frame.assign(week=pd.Timestamp("2026-11-09")), frame.iloc[:0], frame.drop(columns="stores")):
+    for changed in (
+        frame.assign(score=81.26),
+        frame.assign(score=None),
+        frame.assign(stores=4),
+        frame.assign(week=pd.Timestamp("2026-11-09")),
+        frame.iloc[:0],
+        frame.drop(columns="stores"),
+    ):
         with pytest.raises(agreement.Disagreement):
             agreement.check("changed", frame, changed)
 
 
 def test_recorded_statements_are_the_ones_the_call_ran(demo_db):
     result, statements = recording.record(
-        lambda db: dashboard.store_scores(db, MANAGER, PERIOD, ScoringSettings(), "en"), demo_db)
+        lambda db: dashboard.store_scores(db, MANAGER, PERIOD, ScoringSettings(), "en"), demo_db
+    )
     assert len(statements) == 1 and statements[0].fetch == "df"
     assert "audit_totals" in statements[0].sql and PERIOD.date_from in statements[0].params
     replayed = recording.replay(demo_db, statements)
@@ -76,8 +104,9 @@ def test_a_pandas_result_that_differs_stops_the_run(demo_db):
         counts = baseline.coverage(tables, *args)
         return counts.assign(measured=counts.measured + 1)
 
-    honest = Call("coverage", dashboard.coverage, baseline.coverage, (MANAGER, PERIOD, ScoringSettings()),
-                  ["component"])
+    honest = Call(
+        "coverage", dashboard.coverage, baseline.coverage, (MANAGER, PERIOD, ScoringSettings()), ["component"]
+    )
     page_bench.measure(demo_db, [Case("overview", "honest", [honest])], runs=1)
     wrong = Call("coverage", dashboard.coverage, off_by_one, honest.args, honest.keys)
     with pytest.raises(agreement.Disagreement, match="coverage: pandas"):
@@ -93,10 +122,12 @@ def test_the_server_clock_waits_for_the_work_to_end_and_counts_threads_that_ende
 
     from bench.capture_form import process_cpu_seconds, wait_until_quiet
 
-    busy = ("import threading, time\n"
-            "def spin():\n    end = time.thread_time() + 0.3\n    while time.thread_time() < end: pass\n"
-            "worker = threading.Thread(target=spin); worker.start(); worker.join()\n"
-            "print('done', flush=True); time.sleep(60)\n")
+    busy = (
+        "import threading, time\n"
+        "def spin():\n    end = time.thread_time() + 0.3\n    while time.thread_time() < end: pass\n"
+        "worker = threading.Thread(target=spin); worker.start(); worker.join()\n"
+        "print('done', flush=True); time.sleep(60)\n"
+    )
     child = subprocess.Popen([sys.executable, "-c", busy], stdout=subprocess.PIPE, text=True)
     try:
         cpu = wait_until_quiet(child.pid)
@@ -127,8 +158,24 @@ def test_a_tiny_capture_form_run_taps_every_row_and_writes_its_table(tmp_path):
     from bench.capture_form import SKUS, main as capture_form
 
     out = tmp_path / "benchmarks.md"
-    (version,) = capture_form(["--before", "", "--after", ".", "--runs", "1", "--facings", "1", "--levels", "1",
-                               "--rounds", "1", "--out", str(out)])
+    (version,) = capture_form(
+        [
+            "--before",
+            "",
+            "--after",
+            ".",
+            "--runs",
+            "1",
+            "--facings",
+            "1",
+            "--levels",
+            "1",
+            "--rounds",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     kinds = [tap.kind for tap in version.taps]
     assert kinds == ["stock"] * SKUS + ["facings", "level"] + ["switch"] * 3
     assert all(tap.cpu_ms > 0 and tap.shown_ms >= 0 and tap.done_ms > 0 for tap in version.taps)

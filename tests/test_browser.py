@@ -1,5 +1,6 @@
 """A person's path through the app in Debian's Chromium, at tablet sizes; screenshots kept in
 tests/artifacts/ to be looked at."""
+
 from __future__ import annotations
 
 import os
@@ -20,10 +21,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     # st.camera_input takes a real picture from Chromium's fake camera.
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 TABLETS = {"landscape": (1024, 768), "portrait": (768, 1024)}
 SERVERS: dict[str, subprocess.Popen] = {}  # app_url -> its server, for a test that stops it mid-page
@@ -43,9 +50,23 @@ def app_url(demo_dir, tmp_path):
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "server.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -105,8 +126,10 @@ def choose_option(page, label: str, option: str, tries: int = 3) -> None:
     The list closes when the page scrolls (the expander around it still opening, or a click scrolling
     an option into view), which took a click or an Enter meant for it in loaded runs: a try whose tag
     does not appear opens the list and types again."""
-    narrowed = ("([text]) => { const o = [...document.querySelectorAll('[role=option]')];"
-                " return o.length === 1 && o[0].innerText.trim() === text; }")
+    narrowed = (
+        "([text]) => { const o = [...document.querySelectorAll('[role=option]')];"
+        " return o.length === 1 && o[0].innerText.trim() === text; }"
+    )
     field = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_label(label, exact=True))
     tag = field.locator(f'[data-testid="stMultiSelectTagsContainer"] [data-tag][aria-label="{option}"]').first
     box = page.get_by_label(label, exact=True).first

@@ -4,6 +4,7 @@ one price changed), with POP, a competitor observation and two photos. Every act
 taps and 8 typed values. The same test walks Next and Previous through every section and back, and fails on
 any error box or server traceback. A second test measures every button, radio and checkbox of every section:
 none under 44 px high. Screenshots: tests/artifacts/flow_*.png."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -31,9 +32,11 @@ def thirty_skus(demo_dir):
     have = len(capture.checklist(db, user, store, "en").skus)
     with db.write() as cur:
         for n in range(SKUS - have):
-            cur.execute("""INSERT INTO products (code, name_en, name_zh, brand, category, rrp, must_stock_channels, active)
+            cur.execute(
+                """INSERT INTO products (code, name_en, name_zh, brand, category, rrp, must_stock_channels, active)
                            VALUES (?, ?, ?, 'Qingquan', 'tea', 4.5, [?], TRUE)""",
-                        [f"P9{n:02d}", f"Test tea {n}", f"测试茶 {n}", channel])
+                [f"P9{n:02d}", f"Test tea {n}", f"测试茶 {n}", channel],
+            )
     plan = capture.checklist(db, user, store, "en")
     assert len(plan.skus) == SKUS
     yesterday = datetime.now() - timedelta(days=1)
@@ -74,8 +77,9 @@ class Counter:
         shown = self.page.locator('[data-testid="stImage"]').count()
         self.page.locator('input[type="file"]').first.set_input_files(str(path))
         self.taps += 1
-        self.page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stImage\"]').length > {shown}",
-                                    timeout=30_000)  # stored and shown among the audit's photos
+        self.page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=\"stImage\"]').length > {shown}", timeout=30_000
+        )  # stored and shown among the audit's photos
         self.settle()
 
 
@@ -89,8 +93,9 @@ def row(page, section: str, code: str):
 
 
 @pytest.mark.parametrize("orientation", list(TABLETS))
-def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(app_url, browser, orientation, thirty_skus,
-                                                                          tmp_path):
+def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
+    app_url, browser, orientation, thirty_skus, tmp_path
+):
     store, plan = thirty_skus
     codes = list(plan.skus.code)
     context, page = new_tablet_page(browser, orientation)

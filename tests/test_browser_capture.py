@@ -1,20 +1,30 @@
 """The audit form in Chromium at tablet sizes, English and Chinese: the shelf level's four options, the
 competitor prices 2 × 2, a decimal comma caught on the spot, and photos removed from a draft.
 Screenshots go to tests/artifacts/capture_fix_*.png, to be looked at."""
+
 from __future__ import annotations
 
 import pytest
 
 from audit import auth, capture, photos
 from audit.db import Database
-from tests.test_browser import (TABLETS, app_url, browser, go_to_step, new_tablet_page, shot,  # noqa: F401
-                                sign_in_to_stores)
+from tests.test_browser import (
+    TABLETS,
+    app_url,
+    browser,
+    go_to_step,
+    new_tablet_page,
+    shot,  # noqa: F401
+    sign_in_to_stores,
+)
 from tests.test_capture import complete_answers, picture
 
 pytestmark = pytest.mark.browser
 
-STEP = {"en": {"shelf": "Shelf", "price": "Price tags", "competitors": "Competitors", "photos": "Photos"},
-        "zh": {"shelf": "货架", "price": "价格牌", "competitors": "竞品", "photos": "照片"}}
+STEP = {
+    "en": {"shelf": "Shelf", "price": "Price tags", "competitors": "Competitors", "photos": "Photos"},
+    "zh": {"shelf": "货架", "price": "价格牌", "competitors": "竞品", "photos": "照片"},
+}
 LOCALE = {"en": "en-GB", "zh": "zh-CN"}
 
 

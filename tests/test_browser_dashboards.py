@@ -1,5 +1,6 @@
 """The manager's dashboards in Debian's Chromium at 1366×768 and 1024×768; screenshots kept in
 tests/artifacts/ to be looked at."""
+
 from __future__ import annotations
 
 import pytest

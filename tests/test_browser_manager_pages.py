@@ -2,6 +2,7 @@
 along when another page is opened from the sidebar, the weakest-stores table fits 1366 px, a photo opens
 full size in a dialog; screenshots of the dashboard, visits and My audits at 1366x768 and 1024x768 are kept
 in tests/artifacts/ to be looked at."""
+
 from __future__ import annotations
 
 import pytest

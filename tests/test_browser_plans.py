@@ -1,5 +1,6 @@
 """The visit plans and visit measures in Debian's Chromium at 1024×768, as the manager and a
 merchandiser would use them; screenshots kept in tests/artifacts/ to be looked at."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -20,21 +21,30 @@ def plan_for_today(demo_dir):
     first one already visited; written before the app opens the database."""
     database = Database(demo_dir / "audit.duckdb")
     today = date.today()
-    codes = [r[0] for r in database.cursor().execute(
-        "SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code").fetchall()][:4]
+    codes = [
+        r[0]
+        for r in database.cursor()
+        .execute("SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code")
+        .fetchall()
+    ][:4]
     assert len(codes) == 4
     now = datetime.now().replace(microsecond=0)
     with database.write() as cur:
         cur.execute("DELETE FROM planned_visits WHERE planned_date = ? AND merchandiser = 'merch07'", [today])
         first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM planned_visits").fetchall()[0][0]
-        cur.executemany("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date) VALUES (?, ?, ?, ?)",
-                        [(first + i, code, "merch07", today) for i, code in enumerate(codes)])
+        cur.executemany(
+            "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date) VALUES (?, ?, ?, ?)",
+            [(first + i, code, "merch07", today) for i, code in enumerate(codes)],
+        )
         audit_id = cur.execute("SELECT max(id) + 1 FROM audits").fetchall()[0][0]
-        cur.execute("INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at,"
-                    " submitted_at, order_placed) VALUES (?, 'browser-plan', ?, 'merch07', ?, ?, ?, TRUE)",
-                    [audit_id, codes[0], today, now - timedelta(minutes=30), now])
-    stores = database.cursor().execute(
-        "SELECT code, grade FROM stores WHERE merchandiser = 'merch01' AND active").fetchall()
+        cur.execute(
+            "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at,"
+            " submitted_at, order_placed) VALUES (?, 'browser-plan', ?, 'merch07', ?, ?, ?, TRUE)",
+            [audit_id, codes[0], today, now - timedelta(minutes=30), now],
+        )
+    stores = (
+        database.cursor().execute("SELECT code, grade FROM stores WHERE merchandiser = 'merch01' AND active").fetchall()
+    )
     database.close()
     return {"today": codes, "merch01_stores": stores}
 
@@ -92,8 +102,11 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
     context.close()
 
 
-def test_merchandiser_starts_from_todays_plan_and_cannot_reach_the_manager_pages(plan_for_today, app_url,  # noqa: F811
-                                                                               browser):  # noqa: F811
+def test_merchandiser_starts_from_todays_plan_and_cannot_reach_the_manager_pages(
+    plan_for_today,
+    app_url,  # noqa: F811
+    browser,
+):  # noqa: F811
     context, page = new_tablet_page(browser, "landscape")
     sign_in_to_stores(page, app_url, "merch07")
     assert page.get_by_role("link", name="Visits").count() == 0

@@ -2,6 +2,7 @@
 certificate made for the test. Chromium signs in through it (the websocket passes the proxy), the session
 cookie is HttpOnly and Secure, plain HTTP is redirected, HTTPS answers carry HSTS, uploads larger than the
 app takes stop at the proxy, and a client cannot choose the address the sign-in throttle counts."""
+
 from __future__ import annotations
 
 import http.client
@@ -17,8 +18,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import (ROOT, TABLETS, app_url, browser, free_port, shot, sign_in,  # noqa: F401
-                                sign_in_to_stores)
+from tests.test_browser import (
+    ROOT,
+    TABLETS,
+    app_url,
+    browser,
+    free_port,
+    shot,
+    sign_in,  # noqa: F401
+    sign_in_to_stores,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,17 +99,41 @@ def proxy(app_url, tmp_path):  # noqa: F811
     folder = tmp_path / "nginx"
     folder.mkdir()
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     http_port, https_port = free_port(), free_port()
     (folder / "site.conf").write_text(render_site(urlsplit(app_url).port, http_port, https_port, cert, key))
     # As root, nginx's workers would switch to `nobody`, who cannot use the test's folder.
     user = "user root;" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(MAIN_CONF.format(user=user, dir=folder))
     log = folder / "error.log"
-    nginx = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log),
-                              "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(https_port, nginx, log)
         yield f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}", cert
@@ -114,15 +147,17 @@ def tls_context(cert: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(cert))  # the test's own certificate, verified
 
 
-def request(url: str, cert: Path, method: str = "GET", body: bytes | None = None,
-            headers: dict | None = None) -> http.client.HTTPResponse:
+def request(
+    url: str, cert: Path, method: str = "GET", body: bytes | None = None, headers: dict | None = None
+) -> http.client.HTTPResponse:
     parts = urlsplit(url)
     if parts.scheme == "https":
         connection = http.client.HTTPSConnection(parts.hostname, parts.port, context=tls_context(cert), timeout=30)
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
-                       headers=headers or {})
+    connection.request(
+        method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers or {}
+    )
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -131,8 +166,9 @@ def request(url: str, cert: Path, method: str = "GET", body: bytes | None = None
 
 def https_page(browser, extra_headers: dict | None = None):  # noqa: F811
     width, height = TABLETS["landscape"]
-    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, locale="en-GB",
-                                  ignore_https_errors=True)  # the test's self-signed certificate
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=True, locale="en-GB", ignore_https_errors=True
+    )  # the test's self-signed certificate
     page = context.new_page()
     if extra_headers:
         page.set_extra_http_headers(extra_headers)
@@ -172,6 +208,7 @@ def test_a_manager_works_over_https_through_the_proxy_which_limits_uploads(proxy
     # Two megabytes over it is refused by nginx before the app sees a byte.
     over = request(upload, cert, "PUT", b"x" * ((MAX_UPLOAD_MB + 2) * 1024 * 1024))
     assert over.status == 413 and over.getheader("X-Frame-Options") is None
+
 
 def failed_sign_in(browser, url: str, forged_address: str) -> str:  # noqa: F811
     """One wrong password from a fresh page (a new websocket) claiming `forged_address`; the message shown."""

@@ -1,6 +1,7 @@
 """What the server guarantees a browser (Chromium): the session cookie is HttpOnly (no script on the page
 can read it) yet keeps the browser signed in across a reload and goes at sign-out; no page can be framed
 by another site; and a link a colleague shared keeps its page and filters through the sign-in."""
+
 from __future__ import annotations
 
 import urllib.parse
@@ -36,8 +37,7 @@ def test_the_session_cookie_is_http_only_and_lasts_until_sign_out(app_url, brows
 
 def test_a_ticket_from_another_site_or_used_twice_sets_no_cookie(app_url):  # noqa: F811
     def post(origin: str, body: bytes) -> int:
-        request = urllib.request.Request(app_url + "/api/session", data=body, method="POST",
-                                         headers={"Origin": origin})
+        request = urllib.request.Request(app_url + "/api/session", data=body, method="POST", headers={"Origin": origin})
         try:
             return urllib.request.urlopen(request, timeout=10).status
         except urllib.error.HTTPError as refused:

@@ -8,6 +8,7 @@ before each attack), so every byte Streamlit buffers or a decoder allocates coun
     wire, 1.65 GB before) and then three photos at the decode budget at once: the peak stays well under
     500 MB over what the server held before.
 """
+
 from __future__ import annotations
 
 import os
@@ -122,7 +123,7 @@ def photo_step_app(demo_dir, request):
 def png(path: Path, mode: str, size: tuple[int, int], shade: int = 255) -> Path:
     Image.MAX_IMAGE_PIXELS = None  # building the file only
     try:
-        Image.new(mode, size, (shade, shade, 255, 255)[:len(mode)]).save(path)
+        Image.new(mode, size, (shade, shade, 255, 255)[: len(mode)]).save(path)
     finally:
         Image.MAX_IMAGE_PIXELS = photos.MAX_PIXELS
     return path
@@ -150,8 +151,10 @@ def test_a_merchandisers_huge_photos_stay_well_under_500_mb(photo_step_app, brow
     page.locator('input[type="file"]').last.set_input_files([str(p) for p in at_budget])
     page.locator('[data-testid="stImage"]').nth(2).wait_for(timeout=180_000)  # all three stored
     stored_peak = memory.peak_over_start()
-    print(f"server peak over its start: 79 MP PNG refused {refused_peak:.0f} MB, "
-          f"three {under_budget(4)} RGBA PNGs at once {stored_peak:.0f} MB")
+    print(
+        f"server peak over its start: 79 MP PNG refused {refused_peak:.0f} MB, "
+        f"three {under_budget(4)} RGBA PNGs at once {stored_peak:.0f} MB"
+    )
     assert refused_peak < 50  # refused from the header: 1.65 GB before
     assert stored_peak < 300  # one decode at a time, within its budget: 3.9 GB for three before
     context.close()

@@ -2,6 +2,7 @@
 own texts included (upload boxes, the in-page camera, the lost connection); photos come through the box that
 opens the tablet's camera, GIFs too, and a refused file leaves the box with a Chinese message naming it.
 Screenshots: tests/artifacts/widget_texts_*.png."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,16 @@ import re
 import pytest
 from PIL import Image
 
-from tests.test_browser import (SERVERS, TABLETS, app_url, browser, go_to_step, new_tablet_page, shot,  # noqa: F401
-                                sign_in)
+from tests.test_browser import (
+    SERVERS,
+    TABLETS,
+    app_url,
+    browser,
+    go_to_step,
+    new_tablet_page,
+    shot,  # noqa: F401
+    sign_in,
+)
 from tests.test_browser_capture import LOCALE, STEP, draft_app  # noqa: F401
 from tests.test_capture import picture
 
@@ -63,7 +72,8 @@ def files_in_boxes(page) -> int:
 
 @pytest.mark.parametrize("orientation", list(TABLETS))
 def test_a_chinese_photo_step_is_chinese_throughout_and_takes_photos_from_the_tablet_camera(
-        draft_app, browser, orientation, tmp_path):
+    draft_app, browser, orientation, tmp_path
+):
     url, store, _ = draft_app
     context, page = new_tablet_page(browser, orientation, locale=LOCALE["zh"])
     open_photo_step(page, url, store, "zh")

@@ -1,4 +1,5 @@
 """Recording a visit: drafts that survive anything, validation that names the problem, one audit per submit."""
+
 import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -22,7 +23,9 @@ def picture(seed: int, taken: datetime | None = None) -> bytes:
     image = Image.new("RGB", (640, 480), (230, 230, 230))
     draw = ImageDraw.Draw(image)
     for i in range(8):
-        draw.rectangle([10 + i * 75, 30 + (seed * 37 + i * 53) % 200, 70 + i * 75, 460], fill=((seed * 50 + i * 30) % 255, 90, 140))
+        draw.rectangle(
+            [10 + i * 75, 30 + (seed * 37 + i * 53) % 200, 70 + i * 75, 460], fill=((seed * 50 + i * 30) % 255, 90, 140)
+        )
     out = io.BytesIO()
     exif = Image.Exif()
     if taken:
@@ -33,14 +36,42 @@ def picture(seed: int, taken: datetime | None = None) -> bytes:
 
 def complete_answers(plan: capture.Checklist) -> dict:
     return {
-        "shelf": {code: ({"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True, "near_expiry": False,
-                          "damaged": False} if i % 4 else {"in_stock": False, "restocked": False})
-                  for i, code in enumerate(plan.skus.code)},
-        "price": {code: {"tag_present": True, "tag_placed_ok": True, "tag_matches": True, "tag_legible": True,
-                         "shelf_price": float(rrp)} for code, rrp in zip(plan.skus.code, plan.skus.rrp)},
+        "shelf": {
+            code: (
+                {
+                    "in_stock": True,
+                    "facings": 3,
+                    "shelf_level": 2,
+                    "fifo_ok": True,
+                    "near_expiry": False,
+                    "damaged": False,
+                }
+                if i % 4
+                else {"in_stock": False, "restocked": False}
+            )
+            for i, code in enumerate(plan.skus.code)
+        },
+        "price": {
+            code: {
+                "tag_present": True,
+                "tag_placed_ok": True,
+                "tag_matches": True,
+                "tag_legible": True,
+                "shelf_price": float(rrp),
+            }
+            for code, rrp in zip(plan.skus.code, plan.skus.rrp)
+        },
         "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
-        "competitors": [{"competitor_code": "C01", "kind": "promotion", "product": "冠益绿茶", "normal_price": 3.5,
-                         "promo_price": 2.9, "facings": 4}],
+        "competitors": [
+            {
+                "competitor_code": "C01",
+                "kind": "promotion",
+                "product": "冠益绿茶",
+                "normal_price": 3.5,
+                "promo_price": 2.9,
+                "facings": 4,
+            }
+        ],
         "visit": {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"},
     }
 
@@ -78,8 +109,12 @@ def test_the_checklist_is_the_channels_must_stock_skus_and_required_pop(demo_db)
     store = first_store(demo_db)
     plan = capture.checklist(demo_db, merch(demo_db), store, "zh", extra_skus=["P101"])
     channel = demo_db.query_one("SELECT channel FROM stores WHERE code = ?", [store])[0]
-    must = {r[0] for r in demo_db.cursor().execute(
-        "SELECT code FROM products WHERE list_contains(must_stock_channels, ?)", [channel]).fetchall()}
+    must = {
+        r[0]
+        for r in demo_db.cursor()
+        .execute("SELECT code FROM products WHERE list_contains(must_stock_channels, ?)", [channel])
+        .fetchall()
+    }
     assert set(plan.skus[plan.skus.must_stock].code) == must
     assert "P101" in set(plan.skus.code)
     assert plan.skus.must_stock.tolist() == sorted(plan.skus.must_stock.tolist(), reverse=True)  # must-stock first
@@ -121,15 +156,27 @@ def test_submit_stores_one_whole_audit_and_a_double_tap_changes_nothing(demo_db,
     again = capture.submit(demo_db, user, ready_draft.submission_key)
     assert done.created and not again.created and again.audit_id == done.audit_id
     assert demo_db.query_one("SELECT count(*) FROM audits")[0] == before + 1
-    header = demo_db.query_one("SELECT store_code, merchandiser, started_at, submitted_at, order_placed, order_amount,"
-                               " notes, source FROM audits WHERE id = ?", [done.audit_id])
-    assert header == (ready_draft.store_code, "merch01", datetime(2026, 11, 21, 9, 0), datetime(2026, 11, 21, 9, 40),
-                      True, 860, "店长要求补货", "app")
+    header = demo_db.query_one(
+        "SELECT store_code, merchandiser, started_at, submitted_at, order_placed, order_amount,"
+        " notes, source FROM audits WHERE id = ?",
+        [done.audit_id],
+    )
+    assert header == (
+        ready_draft.store_code,
+        "merch01",
+        datetime(2026, 11, 21, 9, 0),
+        datetime(2026, 11, 21, 9, 40),
+        True,
+        860,
+        "店长要求补货",
+        "app",
+    )
     plan = capture.checklist(demo_db, user, ready_draft.store_code, "en")
     one = lambda sql: demo_db.query_one(sql, [done.audit_id])[0]  # noqa: E731
     assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ?") == len(plan.skus)
-    assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ? AND NOT in_stock AND facings = 0 "
-               "AND shelf_level IS NULL") == len(plan.skus[::4])
+    assert one(
+        "SELECT count(*) FROM audit_lines WHERE audit_id = ? AND NOT in_stock AND facings = 0 AND shelf_level IS NULL"
+    ) == len(plan.skus[::4])
     assert one("SELECT count(*) FROM audit_pop WHERE audit_id = ? AND present") == len(plan.pop_types)
     assert one("SELECT kind FROM competitor_observations WHERE audit_id = ?") == "promotion"
     assert one("SELECT count(*) FROM audit_photos WHERE audit_id = ? AND section = 'store'") == 1
@@ -152,8 +199,9 @@ def test_many_taps_at_once_make_exactly_one_audit(demo_db, ready_draft):
         results = list(pool.map(lambda _: capture.submit(demo_db, user, ready_draft.submission_key), range(16)))
     assert sum(r.created for r in results) == 1
     assert len({r.audit_id for r in results}) == 1
-    assert demo_db.query_one("SELECT count(*) FROM audits WHERE submission_key = ?",
-                             [ready_draft.submission_key])[0] == 1
+    assert (
+        demo_db.query_one("SELECT count(*) FROM audits WHERE submission_key = ?", [ready_draft.submission_key])[0] == 1
+    )
 
 
 def test_reused_and_old_photos_are_flagged(demo_db, ready_draft):
@@ -170,8 +218,14 @@ def test_reused_and_old_photos_are_flagged(demo_db, ready_draft):
     capture.add_draft_photo(demo_db, draft, photos.process_photo(recompressed.getvalue()), "store")
     capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(7, datetime(2026, 11, 19, 8, 0))), "shelf")
     second = capture.submit(demo_db, user, draft.submission_key)
-    flags = dict(((section, (reused, old)) for section, reused, old in demo_db.cursor().execute(
-        "SELECT section, flag_reused, flag_old FROM audit_photos WHERE audit_id = ?", [second.audit_id]).fetchall()))
+    flags = dict(
+        (
+            (section, (reused, old))
+            for section, reused, old in demo_db.cursor()
+            .execute("SELECT section, flag_reused, flag_old FROM audit_photos WHERE audit_id = ?", [second.audit_id])
+            .fetchall()
+        )
+    )
     assert flags == {"store": (True, False), "shelf": (False, True)}
     assert demo_db.query_one("SELECT flag_reused FROM audit_photos WHERE audit_id = ?", [first.audit_id])[0] is False
 
@@ -192,16 +246,20 @@ def test_a_photo_added_to_a_draft_another_tablet_just_submitted_is_refused(demo_
 
 
 def test_a_price_more_than_five_times_the_rrp_is_implausible():
-    assert capture.price_implausible(7.9, 1250.0)       # "12,50" read as 1250
-    assert capture.price_implausible(7.9, 79.0)         # "7,9" read as 79
+    assert capture.price_implausible(7.9, 1250.0)  # "12,50" read as 1250
+    assert capture.price_implausible(7.9, 79.0)  # "7,9" read as 79
     assert not capture.price_implausible(7.9, 7.9 * 5)  # exactly 5 × is still possible
     assert not capture.price_implausible(7.9, 15.8)
     assert not capture.price_implausible(7.9, None)
     assert not capture.price_implausible(None, 1250.0)  # no RRP to compare with
     problem = capture.shelf_price_problem("Jasmine Tea", 7.9, 1250.0)
     assert i18n.t(problem.key, "en", **problem.values) == (
-        "Jasmine Tea: ¥1,250.00 is more than 5 × the RRP ¥7.90 — check the decimal point.")
-    assert i18n.t(problem.key, "zh", **problem.values) == "Jasmine Tea：¥1,250.00 超过建议零售价 ¥7.90 的 5 倍，请检查小数点。"
+        "Jasmine Tea: ¥1,250.00 is more than 5 × the RRP ¥7.90 — check the decimal point."
+    )
+    assert (
+        i18n.t(problem.key, "zh", **problem.values)
+        == "Jasmine Tea：¥1,250.00 超过建议零售价 ¥7.90 的 5 倍，请检查小数点。"
+    )
     assert capture.shelf_price_problem("Jasmine Tea", 7.9, 15.8) is None
 
 
@@ -221,7 +279,8 @@ def test_a_shelf_price_typed_with_a_decimal_comma_is_refused_and_the_draft_kept(
     [problem] = caught.value.problems
     assert (problem.section, problem.key) == ("price", "capture.error.price_implausible")
     assert i18n.t(problem.key, "en", **problem.values) == (
-        f"{name}: {i18n.fmt_money(rrp * 100)} is more than 5 × the RRP {i18n.fmt_money(rrp)} — check the decimal point.")
+        f"{name}: {i18n.fmt_money(rrp * 100)} is more than 5 × the RRP {i18n.fmt_money(rrp)} — check the decimal point."
+    )
     assert capture.get_draft(demo_db, user, ready_draft.store_code).answers == ready_draft.answers
     ready_draft.answers["price"][code]["shelf_price"] = round(rrp * 2, 2)  # dear, but a price a store may ask
     capture.save_draft(demo_db, ready_draft)
@@ -243,7 +302,8 @@ def test_a_competitor_price_is_checked_against_the_rrp_of_the_product_it_is_comp
     assert problem.key == "capture.error.competitor_price_implausible"
     assert i18n.t(problem.key, "en", **problem.values) == (
         f"Competitor observation 1: ¥1,250.00 is more than 5 × the RRP {i18n.fmt_money(rrp)} of {name}"
-        " — check the decimal point.")
+        " — check the decimal point."
+    )
     assert i18n.t(problem.key, "zh", **problem.values).startswith("竞品记录 1：¥1,250.00 超过")
     seen["normal_price"] = rrp * 2
     capture.save_draft(demo_db, ready_draft)

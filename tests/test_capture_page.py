@@ -1,4 +1,5 @@
 """The Audit page through AppTest: a whole visit, validation, resuming a draft in a new session."""
+
 import io
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     store = capture.store_queue(demo_db, user, "en").code.iloc[0]
     next(b for b in at.button if b.key == f"open_{store}").click().run()
     assert "found:" in "\n".join(m.value for m in at.markdown) or "No earlier audit" in "\n".join(
-        m.value for m in at.markdown)
+        m.value for m in at.markdown
+    )
     next(b for b in at.button if b.key == "capture_start").click().run()
     draft = capture.get_draft(demo_db, user, store)
     prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
@@ -65,9 +67,20 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     assert not at.exception
     saved = capture.get_draft(demo_db, user, store).answers["shelf"]
     # Nothing marked means no problem seen; a line answered here is checked one by one.
-    assert saved[codes[1]] == {"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True,
-                               "near_expiry": False, "damaged": False, "how": "checked"}
-    assert (saved[codes[2]]["fifo_ok"], saved[codes[2]]["near_expiry"], saved[codes[2]]["damaged"]) == (True, True, True)
+    assert saved[codes[1]] == {
+        "in_stock": True,
+        "facings": 3,
+        "shelf_level": 2,
+        "fifo_ok": True,
+        "near_expiry": False,
+        "damaged": False,
+        "how": "checked",
+    }
+    assert (saved[codes[2]]["fifo_ok"], saved[codes[2]]["near_expiry"], saved[codes[2]]["damaged"]) == (
+        True,
+        True,
+        True,
+    )
 
     # A reload (a new session) resumes with every answer in place.
     again = session(demo_db, store=store)
@@ -97,7 +110,8 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     next(b for b in at.button if b.key == f"{prefix}:c:1:remove").click().run()
     seen = capture.get_draft(demo_db, user, store).answers["competitors"]
     assert [(o["competitor_code"], o["kind"], o["normal_price"], o["promo_price"]) for o in seen] == [
-        ("C01", "promotion", 4.5, 3.9)]
+        ("C01", "promotion", 4.5, 3.9)
+    ]
 
     tap(at, "capture_next")  # to Photos
     tap(at, "capture_next")  # to Visit
@@ -121,15 +135,23 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     rules = settings.load(demo_db)
     score = scoring.audit_score(demo_db, user, audit_id, rules)
     heading = f"**Compliance score of this audit: {score['score']:.1f}** "
-    assert any(m.value.startswith(heading) and f"[{rules.band(score['score']).capitalize()}]" in m.value
-               for m in at.markdown)
+    assert any(
+        m.value.startswith(heading) and f"[{rules.band(score['score']).capitalize()}]" in m.value for m in at.markdown
+    )
     assert any(f"Availability {score['availability']:.0f}" in m.value for m in at.markdown)
-    stored = demo_db.query_one("SELECT order_placed, order_amount FROM audits WHERE submission_key = ?",
-                               [draft.submission_key])
+    stored = demo_db.query_one(
+        "SELECT order_placed, order_amount FROM audits WHERE submission_key = ?", [draft.submission_key]
+    )
     assert stored == (True, 500)
     assert capture.get_draft(demo_db, user, store) is None
-    assert demo_db.query_one("SELECT count(*) FROM competitor_observations o JOIN audits a ON a.id = o.audit_id "
-                             "WHERE a.submission_key = ? AND o.kind = 'promotion'", [draft.submission_key])[0] == 1
+    assert (
+        demo_db.query_one(
+            "SELECT count(*) FROM competitor_observations o JOIN audits a ON a.id = o.audit_id "
+            "WHERE a.submission_key = ? AND o.kind = 'promotion'",
+            [draft.submission_key],
+        )[0]
+        == 1
+    )
 
 
 def test_another_merchandisers_store_cannot_be_audited_by_url(demo_db):
@@ -175,8 +197,9 @@ def audits_page(db, username, audit_id=None) -> AppTest:
 
 
 def test_my_audits_are_scoped_and_open_read_only_with_photo_flags(demo_db):
-    own, me = demo_db.query_one("SELECT a.id, a.merchandiser FROM audits a JOIN audit_photos p ON p.audit_id = a.id "
-                                "ORDER BY a.id DESC")
+    own, me = demo_db.query_one(
+        "SELECT a.id, a.merchandiser FROM audits a JOIN audit_photos p ON p.audit_id = a.id ORDER BY a.id DESC"
+    )
     other = demo_db.query_one("SELECT id FROM audits WHERE merchandiser <> ? ORDER BY id DESC", [me])[0]
     with demo_db.write() as cur:
         cur.execute("UPDATE audit_photos SET flag_reused = TRUE WHERE audit_id = ?", [own])
@@ -211,8 +234,11 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
 
     group(at, f"{prefix}:step").set_value(1).run()
     at.number_input(key=f"{prefix}:p:{first.code}:price").set_value(float(first.rrp) * 100).run()
-    [problem] = [p for p in capture.validate(plan, capture.get_draft(demo_db, user, store).answers, [])
-                 if p.key == "capture.error.price_implausible"]
+    [problem] = [
+        p
+        for p in capture.validate(plan, capture.get_draft(demo_db, user, store).answers, [])
+        if p.key == "capture.error.price_implausible"
+    ]
     assert i18n.t(problem.key, "en", **problem.values) in [as_shown(w.value) for w in at.warning]
     assert capture.get_draft(demo_db, user, store).answers["price"][first.code]["shelf_price"] == float(first.rrp) * 100
 
@@ -251,7 +277,9 @@ def test_next_and_previous_walk_every_section_and_back(demo_db, lang):
         tap(at, "capture_next")
         assert group(at, f"{prefix}:step").value == step
         assert capture.get_draft(demo_db, user, store).step == step  # a reload resumes here
-    assert [b.key for b in at.button if b.key == "capture_submit"] and not [b for b in at.button if b.key == "capture_next"]
+    assert [b.key for b in at.button if b.key == "capture_submit"] and not [
+        b for b in at.button if b.key == "capture_next"
+    ]
     for step in reversed(range(steps - 1)):
         tap(at, "capture_prev")
         assert group(at, f"{prefix}:step").value == step
@@ -345,8 +373,9 @@ def test_discarding_a_draft_asks_first(demo_db):
     assert capture.get_draft(demo_db, user, store) is None
 
 
-@pytest.mark.parametrize("page, key, param", [("views/stores.py", "store_table", "store"),
-                                              ("views/audits.py", "audits_table", "audit")])
+@pytest.mark.parametrize(
+    "page, key, param", [("views/stores.py", "store_table", "store"), ("views/audits.py", "audits_table", "audit")]
+)
 def test_tapping_any_cell_of_a_row_opens_it(demo_db, page, key, param):
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["session_token"] = auth.start_session(demo_db, "manager")

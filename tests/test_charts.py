@@ -1,6 +1,7 @@
 """The dashboards' chart builders as a person reads them on a tablet: what is drawn on top, which labels
 show, where the legend and the title go, and how dates and changes are written. No database, no
 Streamlit."""
+
 from datetime import date
 
 import pandas as pd
@@ -26,9 +27,15 @@ def stores_in_one_city() -> pd.DataFrame:
     """Stores of every band (and one not scored) almost on one point, as a city's stores are."""
     green, amber = RULES.green_min, RULES.amber_min
     scores = [green + 5, green + 1, amber + 1, amber, amber - 1, amber - 30, None]  # S4 and S5 are red
-    return pd.DataFrame({"code": [f"S{i}" for i in range(len(scores))], "name": [f"Store {i}" for i in range(len(scores))],
-                         "score": scores, "latitude": [31.23 + i * 1e-4 for i in range(len(scores))],
-                         "longitude": [121.47] * len(scores)})
+    return pd.DataFrame(
+        {
+            "code": [f"S{i}" for i in range(len(scores))],
+            "name": [f"Store {i}" for i in range(len(scores))],
+            "score": scores,
+            "latitude": [31.23 + i * 1e-4 for i in range(len(scores))],
+            "longitude": [121.47] * len(scores),
+        }
+    )
 
 
 # ---------------------------------------------------------------- the map
@@ -61,8 +68,9 @@ def test_a_map_without_red_stores_still_ends_with_the_weakest_band_shown():
 
 def weak_stores() -> pd.DataFrame:
     names = ["Hengxin Supermarket Chain (Changjiang Rd)", "Legou Grocery", "A&B <Best> Mart of the Long Street"]
-    frame = pd.DataFrame({"code": ["S00026", "S00139", "S00007"], "name": names,
-                          **{c: [55.0, 70.0, None] for c in COMPONENTS}})
+    frame = pd.DataFrame(
+        {"code": ["S00026", "S00139", "S00007"], "name": names, **{c: [55.0, 70.0, None] for c in COMPONENTS}}
+    )
     return frame.assign(label=[charts.store_label(n, c) for n, c in zip(frame.name, frame.code)])
 
 
@@ -73,15 +81,23 @@ def test_store_labels_are_short_and_keep_the_code():
     assert len(long.split(" · ")[0]) <= charts.STORE_LABEL_LIMIT
     # no branch in brackets at the end: the start and the end of the name
     assert charts.store_label("好又多超市（长江路店）连锁有限公司", "S00001", limit=16) == "好又多超…限公司 · S00001"
-    assert charts.store_label("Hengxin Supermarket Chain A", "S1") != charts.store_label("Hengxin Supermarket Chain B", "S2")
+    assert charts.store_label("Hengxin Supermarket Chain A", "S1") != charts.store_label(
+        "Hengxin Supermarket Chain B", "S2"
+    )
 
 
-@pytest.mark.parametrize("branches", [
-    ["联华超市连锁有限公司（解放路店）", "联华超市连锁有限公司（人民路店）", "联华超市连锁有限公司（新华街店）"],
-    ["Lianhua Supermarket Chain (Jiefang Road)", "Lianhua Supermarket Chain (Renmin Road)",
-     "Lianhua Supermarket Chain (Xinhua Street)"],
-    ["Hengxin Supermarket Chain Store Number 12", "Hengxin Supermarket Chain Store Number 17"],
-])
+@pytest.mark.parametrize(
+    "branches",
+    [
+        ["联华超市连锁有限公司（解放路店）", "联华超市连锁有限公司（人民路店）", "联华超市连锁有限公司（新华街店）"],
+        [
+            "Lianhua Supermarket Chain (Jiefang Road)",
+            "Lianhua Supermarket Chain (Renmin Road)",
+            "Lianhua Supermarket Chain (Xinhua Street)",
+        ],
+        ["Hengxin Supermarket Chain Store Number 12", "Hengxin Supermarket Chain Store Number 17"],
+    ],
+)
 def test_stores_of_one_chain_keep_the_part_that_tells_them_apart(branches):
     """Cut to a common prefix, every row of the heatmap read "联华超市连锁有…": the end of the name shows."""
     names = [charts.store_label(b, "").split(" · ")[0] for b in branches]
@@ -143,8 +159,11 @@ def test_weekly_competitor_charts_write_dates_in_the_language_of_the_page():
 def test_visit_charts_and_dashboard_trends_write_dates_the_same_way():
     for lang, text in (("en", english), ("zh", chinese)):
         ours = charts.trend(weekly(), ["score"], text, "Trend", RULES).layout.xaxis.tickformat
-        visits = charts_visits.rates_trend(weekly().assign(completion=0.5, success=0.5),
-                                           {"completion": "c", "success": "s"}, t("chart.date_format", lang))
+        visits = charts_visits.rates_trend(
+            weekly().assign(completion=0.5, success=0.5),
+            {"completion": "c", "success": "s"},
+            t("chart.date_format", lang),
+        )
         assert visits.layout.xaxis.tickformat == ours
 
 
@@ -158,10 +177,12 @@ def test_the_legend_is_below_the_date_ticks_not_over_them():
 
 
 def where() -> pd.DataFrame:
-    rows = [(region, channel, code, brand, 10)
-            for region in ("Central", "East", "North", "South", "Southwest")
-            for channel in ("modern", "special", "traditional")
-            for code, brand in (("C01", "Orchid"), ("C02", "Jiahe"))]
+    rows = [
+        (region, channel, code, brand, 10)
+        for region in ("Central", "East", "North", "South", "Southwest")
+        for channel in ("modern", "special", "traditional")
+        for code, brand in (("C01", "Orchid"), ("C02", "Jiahe"))
+    ]
     return pd.DataFrame(rows, columns=["region", "channel", "brand_code", "brand", "observations"])
 
 
@@ -178,9 +199,13 @@ def test_region_and_channel_bars_lie_down_so_channel_names_read_in_full(text):
 
 
 def test_sku_availability_title_is_clear_of_the_toolbar():
-    frame = pd.DataFrame({"product": ["Shampoo 400 ml", "Shampoo 400 ml", "Soap"],
-                          "week": pd.to_datetime([date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 2)]),
-                          "availability": [100.0, 50.0, 0.0]})
+    frame = pd.DataFrame(
+        {
+            "product": ["Shampoo 400 ml", "Shampoo 400 ml", "Soap"],
+            "week": pd.to_datetime([date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 2)]),
+            "availability": [100.0, 50.0, 0.0],
+        }
+    )
     fig = charts.sku_availability(frame, english, english("store.sku_title"))
     title = fig.layout.title
     assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
@@ -206,18 +231,28 @@ def test_other_changes_keep_their_sign():
 
 def test_weekly_charts_put_their_date_ticks_on_the_weeks_mondays():
     weeks = weekly().week
-    activity = pd.DataFrame({"week": list(weeks) * 2, "brand_code": ["C01"] * 12 + ["C02"] * 12,
-                             "brand": ["Orchid"] * 12 + ["Lotus"] * 12, "observations": 3})
+    activity = pd.DataFrame(
+        {
+            "week": list(weeks) * 2,
+            "brand_code": ["C01"] * 12 + ["C02"] * 12,
+            "brand": ["Orchid"] * 12 + ["Lotus"] * 12,
+            "observations": 3,
+        }
+    )
     shares = pd.DataFrame({"week": weeks, "brand_code": "ours", "brand": "", "share": 40.0})
-    for fig in (charts.trend(weekly(), ["score"], english, "Trend", RULES),
-                charts.competitor_activity(activity, english, "x"), charts.share_of_shelf(shares, english, "x")):
+    for fig in (
+        charts.trend(weekly(), ["score"], english, "Trend", RULES),
+        charts.competitor_activity(activity, english, "x"),
+        charts.share_of_shelf(shares, english, "x"),
+    ):
         ticks = [pd.Timestamp(v) for v in fig.layout.xaxis.tickvals]
         assert ticks == list(weeks[::2])  # 12 weeks: every second Monday, 8 ticks at most
         assert {tick.day_name() for tick in ticks} == {"Monday"}
 
 
 def test_a_long_period_keeps_to_eight_monday_ticks_or_fewer():
-    long = pd.DataFrame({"week": pd.to_datetime([date(2025, 1, 6) + pd.Timedelta(weeks=i) for i in range(52)]),
-                         "score": 70.0})
+    long = pd.DataFrame(
+        {"week": pd.to_datetime([date(2025, 1, 6) + pd.Timedelta(weeks=i) for i in range(52)]), "score": 70.0}
+    )
     ticks = [pd.Timestamp(v) for v in charts.trend(long, ["score"], english, "x", RULES).layout.xaxis.tickvals]
     assert 6 <= len(ticks) <= 8 and {tick.day_name() for tick in ticks} == {"Monday"}

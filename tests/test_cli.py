@@ -1,4 +1,5 @@
 """Command-line tasks: python -m audit ..."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,9 @@ def test_user_add_creates_an_account_and_reports_errors_in_chinese(data_dir, cap
 
 def test_a_task_while_the_app_holds_the_database_says_so(data_dir):
     holder = Database(data_dir / "audit.duckdb")
-    result = subprocess.run([sys.executable, "-m", "audit", "init"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "audit", "init"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     holder.close()
     assert result.returncode == 2
     assert "in use by another process (is the app running?)" in result.stderr

@@ -1,5 +1,6 @@
 """Codes cannot become paths (issue 13): import refuses codes with path characters, and every file or ZIP
 entry named from data is a plain name, even for a code that reached the database before the rule existed."""
+
 from __future__ import annotations
 
 import io
@@ -22,27 +23,58 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
 START, END = date(2026, 10, 20), date(2026, 11, 20)
 # Codes a database made by an older version may hold: each would leave its folder, hide, or collide.
-LEGACY_CODES = ["D9/../../x", "..\\..\\evil", "/etc/passwd", "..", ".hidden", "D9/x", "D9_x", "tab\there",
-                "rtl\u202egpj.exe", "冒号:问号?星号*"]
+LEGACY_CODES = [
+    "D9/../../x",
+    "..\\..\\evil",
+    "/etc/passwd",
+    "..",
+    ".hidden",
+    "D9/x",
+    "D9_x",
+    "tab\there",
+    "rtl\u202egpj.exe",
+    "冒号:问号?星号*",
+]
 BAD_CODES = ["D9/../../x", "..\\x", ".hidden", "a..b", "-x", "a:b", "a\tb", "rtl\u202ecod", "x" * 41, "店/铺"]
 GOOD_CODES = ["T0001", "D-01", "sku_12.5", "Far West", "华东一店", "00123", "x" * 40]
 
 
 def plain(name: str) -> bool:
     """A name that stays in its folder whatever system unpacks it: one component, nothing hidden or special."""
-    return (name == Path(name).name and "/" not in name and "\\" not in name and ".." not in name
-            and not name.startswith((".", " ")) and name.isprintable() and "\u202e" not in name
-            and not any(c in name for c in ':*?"<>|') and len(name.encode()) <= 255)
+    return (
+        name == Path(name).name
+        and "/" not in name
+        and "\\" not in name
+        and ".." not in name
+        and not name.startswith((".", " "))
+        and name.isprintable()
+        and "\u202e" not in name
+        and not any(c in name for c in ':*?"<>|')
+        and len(name.encode()) <= 255
+    )
 
 
 # ---------------------------------------------------------------- the import rule
 
-@pytest.mark.parametrize("kind, header", [("dealers", "code,name_en,name_zh\n"), ("products", None),
-                                          ("competitors", "code,name_en\n"), ("pop_types", "code,name_en\n"),
-                                          ("stores", "code,name,channel,grade,region\n")])
+
+@pytest.mark.parametrize(
+    "kind, header",
+    [
+        ("dealers", "code,name_en,name_zh\n"),
+        ("products", None),
+        ("competitors", "code,name_en\n"),
+        ("pop_types", "code,name_en\n"),
+        ("stores", "code,name,channel,grade,region\n"),
+    ],
+)
 def test_import_refuses_codes_with_path_characters_naming_row_and_value_in_both_languages(db, kind, header):
-    tail = {"dealers": ",经销商,经销商", "products": ",P,P,B,drinks,1", "competitors": ",C", "pop_types": ",Poster",
-            "stores": ",店,modern,A,E"}[kind]
+    tail = {
+        "dealers": ",经销商,经销商",
+        "products": ",P,P,B,drinks,1",
+        "competitors": ",C",
+        "pop_types": ",Poster",
+        "stores": ",店,modern,A,E",
+    }[kind]
     header = header or "code,name_en,name_zh,brand,category,rrp\n"
     rows = "".join(f'"{code}"{tail}\n' for code in [*BAD_CODES, "OK1"])
     plan = prepare_import(db, kind, (header + rows).encode(), f"{kind}.csv")
@@ -51,8 +83,11 @@ def test_import_refuses_codes_with_path_characters_naming_row_and_value_in_both_
     assert format_problem(first, "en") == (
         "Row 2, column “code”: “D9/../../x” cannot be a code: use at most 40 letters (Chinese too) or digits, with "
         "dots, dashes, underscores or spaces between them, starting with a letter or digit, never two dots in a "
-        "row, no slashes.")
-    assert format_problem(first, "zh").startswith("第 2 行") and "“D9/../../x”不能用作编码" in format_problem(first, "zh")
+        "row, no slashes."
+    )
+    assert format_problem(first, "zh").startswith("第 2 行") and "“D9/../../x”不能用作编码" in format_problem(
+        first, "zh"
+    )
     with pytest.raises(ValueError):  # a file with any problem writes nothing
         apply_import(db, plan)
     assert db.query_one(f"SELECT count(*) FROM {kind}")[0] == 0
@@ -94,8 +129,10 @@ def test_demo_store_and_product_codes_pass_the_rule(demo_db):
 def test_user_names_with_path_characters_are_refused_by_import_and_the_admin_form(db):
     data = "username,display_name,role,password\n../x,X,manager,long-enough-1\na/b,Y,manager,long-enough-1\n"
     plan = prepare_import(db, "users", data.encode(), "users.csv")
-    assert [(p.row, p.code, p.params["value"]) for p in plan.problems] == [(2, "username_invalid", "../x"),
-                                                                           (3, "username_invalid", "a/b")]
+    assert [(p.row, p.code, p.params["value"]) for p in plan.problems] == [
+        (2, "username_invalid", "../x"),
+        (3, "username_invalid", "a/b"),
+    ]
     assert "“../x”不是有效的用户名" in format_problem(plan.problems[0], "zh")
     for name in ("../x", "a/b", "a\\b", ".x"):
         with pytest.raises(users.UserError) as refused:
@@ -106,6 +143,7 @@ def test_user_names_with_path_characters_are_refused_by_import_and_the_admin_for
 
 # ---------------------------------------------------------------- file names made from data
 
+
 @pytest.mark.parametrize("code", LEGACY_CODES)
 def test_a_file_name_from_any_code_is_one_plain_name(code):
     name = safe_file_name(f"audit-summary_{code}_2026-10-20_2026-11-20_en", "pdf")
@@ -114,16 +152,22 @@ def test_a_file_name_from_any_code_is_one_plain_name(code):
 
 def test_a_name_made_of_accepted_codes_is_left_as_it_is():
     for code in GOOD_CODES:
-        assert safe_file_name(f"audit-summary_{code}_2026-10-20_en", "xlsx") == f"audit-summary_{code}_2026-10-20_en.xlsx"
-    assert plain(safe_file_name("华" * 300, "pdf")) and plain(safe_file_name("..", "..")) and plain(safe_file_name("", ""))
+        assert (
+            safe_file_name(f"audit-summary_{code}_2026-10-20_en", "xlsx") == f"audit-summary_{code}_2026-10-20_en.xlsx"
+        )
+    assert (
+        plain(safe_file_name("华" * 300, "pdf")) and plain(safe_file_name("..", "..")) and plain(safe_file_name("", ""))
+    )
 
 
 def add_legacy_dealers(path: Path, codes: list[str]) -> None:
     """Dealers written straight into the database, as an older version (or a hand edit) could have."""
     database = Database(path)
     with database.write() as cur:
-        cur.executemany("INSERT INTO dealers (code, name_en, name_zh, region_code) VALUES (?, ?, ?, 'E')",
-                        [[code, f"Legacy {n}", f"旧经销商{n}"] for n, code in enumerate(codes)])
+        cur.executemany(
+            "INSERT INTO dealers (code, name_en, name_zh, region_code) VALUES (?, ?, ?, 'E')",
+            [[code, f"Legacy {n}", f"旧经销商{n}"] for n, code in enumerate(codes)],
+        )
     database.close()
 
 
@@ -132,15 +176,46 @@ def test_all_dealers_to_a_folder_writes_only_inside_it(demo_dir, tmp_path):
     root = tmp_path / "exports"
     folder = root / "a" / "DIR"
     (folder / "audit-summary_D9").mkdir(parents=True)  # what D9/../../x needed to write to root/a/x_…
-    assert main(["export", "--all-dealers", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "csv",
-                 "--out", str(folder)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--all-dealers",
+                "--from",
+                "2026-10-20",
+                "--to",
+                "2026-11-20",
+                "--format",
+                "csv",
+                "--out",
+                str(folder),
+            ]
+        )
+        == 0
+    )
     written = [Path(top, name) for top, _, names in os.walk(root) for name in names]
     assert len(written) == 8 + len(LEGACY_CODES)  # every dealer, none overwriting another
     assert all(path.parent == folder and plain(path.name) for path in written), written
     assert sorted(p.name for p in root.iterdir()) == ["a"] and sorted(p.name for p in (root / "a").iterdir()) == ["DIR"]
     # One dealer to the folder: its file lands in it too.
-    assert main(["export", "--dealer", "D9/../../x", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "csv",
-                 "--out", str(folder)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--dealer",
+                "D9/../../x",
+                "--from",
+                "2026-10-20",
+                "--to",
+                "2026-11-20",
+                "--format",
+                "csv",
+                "--out",
+                str(folder),
+            ]
+        )
+        == 0
+    )
     assert {Path(top) for top, _, names in os.walk(root) if names} == {folder}
 
 

@@ -1,4 +1,5 @@
 """Many merchandisers at once: every submitted audit is stored exactly once and nobody sees a database error."""
+
 import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +23,15 @@ def add_merchandisers(db, count: int) -> list[tuple[str, str]]:
     pairs = [(f"load{i:02d}", f"LOAD{i:02d}") for i in range(count)]
     with db.write() as cur:
         for username, store in pairs:
-            cur.execute("INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, 'merchandiser', ?)",
-                        [username, username, password_hash])
-            cur.execute("""INSERT INTO stores SELECT * REPLACE (? AS code, ? AS merchandiser)
-                           FROM stores WHERE code = ?""", [store, username, template])
+            cur.execute(
+                "INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, 'merchandiser', ?)",
+                [username, username, password_hash],
+            )
+            cur.execute(
+                """INSERT INTO stores SELECT * REPLACE (? AS code, ? AS merchandiser)
+                           FROM stores WHERE code = ?""",
+                [store, username, template],
+            )
     return pairs
 
 
@@ -59,8 +65,9 @@ def test_fifty_merchandisers_submitting_at_once_store_each_audit_exactly_once(de
         user = auth.get_user(demo_db, username)
         numbers = range(index * AUDITS_EACH, (index + 1) * AUDITS_EACH)
         # Decoding pictures takes no database: done before the start, so the submits overlap the more.
-        pictures = {n: [photos.process_photo(picture(n * PHOTOS_EACH + k)) for k in range(PHOTOS_EACH)]
-                    for n in numbers}
+        pictures = {
+            n: [photos.process_photo(picture(n * PHOTOS_EACH + k)) for k in range(PHOTOS_EACH)] for n in numbers
+        }
         start.wait()
         return [(store, visit(demo_db, user, store, pictures[n], double_tap=n % 3 == 0)) for n in numbers]
 
@@ -78,14 +85,22 @@ def test_fifty_merchandisers_submitting_at_once_store_each_audit_exactly_once(de
         """SELECT a.id, a.store_code, (SELECT count(*) FROM audit_photos p WHERE p.audit_id = a.id) AS photos,
                   (SELECT count(*) FROM audit_lines l WHERE l.audit_id = a.id) AS lines,
                   (SELECT count(*) FROM audit_metrics m WHERE m.audit_id = a.id) AS metrics
-           FROM audits a WHERE list_contains(?, a.id)""", [ids])
+           FROM audits a WHERE list_contains(?, a.id)""",
+        [ids],
+    )
     assert sorted(stored.id) == sorted(ids)
     assert set(stored.photos) == {PHOTOS_EACH} and set(stored.metrics) == {1} and stored.lines.min() > 0
     assert stored.store_code.value_counts().to_dict() == {store: AUDITS_EACH for _, store in pairs}
     assert demo_db.query_one("SELECT count(*) FROM audit_drafts WHERE username LIKE 'load%'")[0] == 0
-    for sha, thumb in demo_db.cursor().execute(
+    for sha, thumb in (
+        demo_db.cursor()
+        .execute(
             "SELECT p.sha256, p.thumb_sha256 FROM photos p JOIN audit_photos a ON a.photo_sha256 = p.sha256 "
-            "WHERE list_contains(?, a.audit_id)", [ids]).fetchall():
+            "WHERE list_contains(?, a.audit_id)",
+            [ids],
+        )
+        .fetchall()
+    ):
         assert photos.photo_path(sha).exists() and photos.photo_path(thumb).exists()
 
 
@@ -162,13 +177,15 @@ def test_several_tablets_tapping_submit_at_once_through_the_app(demo_db, one_run
         assert [s.value for s in at.success] == ["Audit submitted."]
     assert demo_db.query_one("SELECT count(*) FROM audits")[0] == before + len(pairs)
     keys = [d.submission_key for d in drafts]
-    assert demo_db.query_one("SELECT count(DISTINCT submission_key) FROM audits WHERE list_contains(?, submission_key)",
-                             [keys])[0] == len(pairs)
+    assert demo_db.query_one(
+        "SELECT count(DISTINCT submission_key) FROM audits WHERE list_contains(?, submission_key)", [keys]
+    )[0] == len(pairs)
 
 
 def test_a_commit_that_fails_says_why_and_the_next_write_works(db):
     """A writer that bypasses Database.write() commits the same key first: our COMMIT fails. The error must be
     that failure (not a ROLLBACK error hiding it), and the thread's cursor must stay usable."""
+
     def bypassing_writer():
         cur = db.cursor()
         cur.execute("BEGIN TRANSACTION")

@@ -1,4 +1,5 @@
 """audit/ (outside audit/ui/) must run without Streamlit: no module there imports it."""
+
 import ast
 from pathlib import Path
 
@@ -20,7 +21,9 @@ def test_core_modules_never_import_streamlit_or_views():
     for path in AUDIT.rglob("*.py"):
         if "ui" in path.relative_to(AUDIT).parts:
             continue
-        bad = {m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "views") or m.startswith("audit.ui")}
+        bad = {
+            m for m in imported_modules(path) if m.split(".")[0] in ("streamlit", "views") or m.startswith("audit.ui")
+        }
         if bad:
             offenders.append(f"{path.relative_to(AUDIT.parent)}: {sorted(bad)}")
     assert offenders == []

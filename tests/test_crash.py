@@ -6,6 +6,7 @@ copy of the demo data, and kills itself at a random moment of one phase of that:
 while the submit reads and writes, while its COMMIT (and, in every other run, a checkpoint) writes to disk, or
 just after submit returned.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("photos", "submit", "commit", "done")  # "done": submit has returned, the process not yet ended
 KILLS_PER_PHASE = 4
 # Tables whose rows belong to one audit: after a crash none may point at an audit that is not there.
-AUDIT_PARTS = ("audit_lines", "audit_pop", "competitor_observations", "audit_photos", "audit_sku_metrics",
-               "audit_metrics")
+AUDIT_PARTS = (
+    "audit_lines",
+    "audit_pop",
+    "competitor_observations",
+    "audit_photos",
+    "audit_sku_metrics",
+    "audit_metrics",
+)
 
 
 # ---------------------------------------------------------------- the child: one visit, killed on cue
+
 
 def child(data_dir: str, kill_phase: str | None, fraction: float, checkpoint_each_commit: bool) -> None:
     os.environ["AUDIT_DATA_DIR"] = data_dir
@@ -91,11 +99,17 @@ def child(data_dir: str, kill_phase: str | None, fraction: float, checkpoint_eac
 
 # ---------------------------------------------------------------- the parent
 
-def run_child(data_dir: Path, kill_phase: str | None, fraction: float, checkpoint: bool,
-              durations: dict) -> list[str]:
+
+def run_child(data_dir: Path, kill_phase: str | None, fraction: float, checkpoint: bool, durations: dict) -> list[str]:
     env = {**os.environ, "CRASH_PHASE_SECONDS": json.dumps(durations)}
-    result = subprocess.run([sys.executable, __file__, str(data_dir), kill_phase or "-", str(fraction),
-                             str(int(checkpoint))], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, __file__, str(data_dir), kill_phase or "-", str(fraction), str(int(checkpoint))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
     if kill_phase:
         assert result.returncode == -signal.SIGKILL, result.stderr
     else:
@@ -115,8 +129,11 @@ def stored_parts(data_dir: Path, key: str) -> list[int] | None:
     audit_id = one("SELECT max(id) FROM audits WHERE submission_key = ?", key)
     drafts_left = one("SELECT count(*) FROM audit_drafts WHERE submission_key = ?", key)
     assert drafts_left == (audit_id is None)  # none stored: the draft is still there to submit again
-    counts = None if audit_id is None else [one(f"SELECT count(*) FROM {t} WHERE audit_id = ?", audit_id)
-                                            for t in AUDIT_PARTS]
+    counts = (
+        None
+        if audit_id is None
+        else [one(f"SELECT count(*) FROM {t} WHERE audit_id = ?", audit_id) for t in AUDIT_PARTS]
+    )
     con.close()
     return counts
 
@@ -127,8 +144,7 @@ def check_photo_files_and_rows(data_dir: Path) -> None:
 
     database = Database(data_dir / "audit.duckdb")
     photos.sweep_orphans(database, data_dir / "photos", older_than_seconds=0)
-    hashes = {h for row in database.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall()
-              for h in row}
+    hashes = {h for row in database.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
     database.close()
     files = {path.name for path in (data_dir / "photos").glob("*/*")}
     assert files == {f"{sha}.jpg" for sha in hashes}  # no file without a row, no temp file, no row without a file

@@ -1,5 +1,6 @@
 """The dashboards' SQL checked against an independent pandas computation over the raw demo tables, and
 the chart builders checked without Streamlit."""
+
 from dataclasses import replace
 from datetime import date
 
@@ -29,20 +30,27 @@ def pandas_scores(db, rules: ScoringSettings) -> pd.DataFrame:
     lines["shelf_price"] = lines.shelf_price.astype(float)
     stocked = lines[lines.in_stock].copy()
     stocked["uplift"] = stocked.shelf_level.map(UPLIFT)
-    stocked["price_ok"] = (stocked.tag_present.fillna(False) & stocked.tag_placed_ok.fillna(False)
-                           & stocked.tag_matches.fillna(False) & stocked.tag_legible.fillna(False)
-                           & (stocked.shelf_price >= stocked.rrp * (1 - rules.price_tolerance)))
-    stocked["fresh_ok"] = (stocked.fifo_ok.fillna(False) & ~stocked.near_expiry.fillna(True)
-                           & ~stocked.damaged.fillna(True))
+    stocked["price_ok"] = (
+        stocked.tag_present.fillna(False)
+        & stocked.tag_placed_ok.fillna(False)
+        & stocked.tag_matches.fillna(False)
+        & stocked.tag_legible.fillna(False)
+        & (stocked.shelf_price >= stocked.rrp * (1 - rules.price_tolerance))
+    )
+    stocked["fresh_ok"] = (
+        stocked.fifo_ok.fillna(False) & ~stocked.near_expiry.fillna(True) & ~stocked.damaged.fillna(True)
+    )
     must = lines[lines.must_stock].groupby("audit_id").in_stock.mean() * 100
-    per = pd.DataFrame({
-        "availability": must,
-        "height": stocked.groupby("audit_id").uplift.mean() / 1.78 * 100,
-        "eye_level": stocked.groupby("audit_id").shelf_level.apply(lambda s: (s == 2).mean() * 100),
-        "price": stocked[stocked.tag_present.notna()].groupby("audit_id").price_ok.mean() * 100,
-        "freshness": stocked.groupby("audit_id").fresh_ok.mean() * 100,
-        "pop": table("audit_pop").groupby("audit_id").present.mean() * 100,
-    })
+    per = pd.DataFrame(
+        {
+            "availability": must,
+            "height": stocked.groupby("audit_id").uplift.mean() / 1.78 * 100,
+            "eye_level": stocked.groupby("audit_id").shelf_level.apply(lambda s: (s == 2).mean() * 100),
+            "price": stocked[stocked.tag_present.notna()].groupby("audit_id").price_ok.mean() * 100,
+            "freshness": stocked.groupby("audit_id").fresh_ok.mean() * 100,
+            "pop": table("audit_pop").groupby("audit_id").present.mean() * 100,
+        }
+    )
     seen = table("competitor_observations").dropna(subset=["facings"])
     seen = seen.merge(products[["code", "category"]], left_on="product_code", right_on="code", how="left")
     theirs = seen.groupby("audit_id").facings.sum()
@@ -82,8 +90,9 @@ def test_breakdown_by_region_and_store_scores_match_pandas(demo_db, reference):
 def test_share_of_shelf_matches_pandas(demo_db, reference):
     weekly = dashboard.weekly(demo_db, MANAGER, FILTERS, RULES)
     assert weekly.share_of_shelf.notna().any()
-    expected = reference.groupby(pd.to_datetime(reference.visit_date).dt.to_period("W-SUN").dt.start_time) \
-        .share_of_shelf.mean()
+    expected = reference.groupby(
+        pd.to_datetime(reference.visit_date).dt.to_period("W-SUN").dt.start_time
+    ).share_of_shelf.mean()
     assert weekly.set_index(pd.to_datetime(weekly.week)).share_of_shelf.to_dict() == pytest.approx(expected.to_dict())
 
 
@@ -103,7 +112,9 @@ def test_competitor_price_index_against_pandas(demo_db):
     seen = demo_db.query_df(
         """SELECT o.competitor_code, o.normal_price::DOUBLE AS normal, p.rrp::DOUBLE AS rrp FROM competitor_observations o
            JOIN audits a ON a.id = o.audit_id JOIN products p ON p.code = o.product_code
-           WHERE a.visit_date BETWEEN ? AND ?""", [FILTERS.date_from, FILTERS.date_to])
+           WHERE a.visit_date BETWEEN ? AND ?""",
+        [FILTERS.date_from, FILTERS.date_to],
+    )
     expected = (seen.normal / seen.rrp * 100).groupby(seen.competitor_code).mean()
     assert prices.normal_vs_rrp.to_dict() == pytest.approx(expected.to_dict())
 
@@ -116,6 +127,7 @@ def test_a_dealer_sees_only_their_stores(demo_db):
 
 
 # ---------------------------------------------------------------- chart builders
+
 
 def text(key):
     return t(key, "en")
@@ -130,12 +142,16 @@ def test_trend_has_a_line_per_measure_and_the_band_backdrop(demo_db):
 
 
 def test_breakdown_bars_take_their_band_colour():
-    frame = pd.DataFrame({"label": ["a", "b", "c"], "score": [90.0, 75.0, 50.0], "audits": [1, 2, 3],
-                          "stores": [1, 1, 1]})
+    frame = pd.DataFrame(
+        {"label": ["a", "b", "c"], "score": [90.0, 75.0, 50.0], "audits": [1, 2, 3], "stores": [1, 1, 1]}
+    )
     fig = charts.breakdown(frame, text, "By region", RULES)
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
-    assert colours == {"a": charts.BAND_COLOURS["green"], "b": charts.BAND_COLOURS["amber"],
-                       "c": charts.BAND_COLOURS["red"]}
+    assert colours == {
+        "a": charts.BAND_COLOURS["green"],
+        "b": charts.BAND_COLOURS["amber"],
+        "c": charts.BAND_COLOURS["red"],
+    }
     assert fig.layout.xaxis.title.text == "Compliance score"
 
 
@@ -167,9 +183,13 @@ def test_heatmap_is_stores_by_components_on_a_0_100_scale():
 
 
 def test_price_index_marks_our_price_as_100():
-    frame = pd.DataFrame({"brand_code": ["C01"], "brand": ["Rival"], **{f"{k}_vs_rrp": [v] for k, v in
-                                                                          (("normal", 98.0), ("promo", 80.0),
-                                                                           ("flash", 60.0))}})
+    frame = pd.DataFrame(
+        {
+            "brand_code": ["C01"],
+            "brand": ["Rival"],
+            **{f"{k}_vs_rrp": [v] for k, v in (("normal", 98.0), ("promo", 80.0), ("flash", 60.0))},
+        }
+    )
     fig = charts.price_index(frame, text, "Prices", "rrp")
     assert [trace.name for trace in fig.data] == ["Normal price", "Promotion price", "Flash price"]
     assert fig.layout.shapes[0].y0 == 100

@@ -1,4 +1,5 @@
 """The manager's pages through AppTest: dashboard, competitors, a store's scores, scoring settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,9 @@ def test_dashboard_shows_tiles_trends_breakdown_and_weakest_stores(demo_db, lang
 def test_filters_in_the_url_narrow_the_dashboard(demo_db):
     everyone = open_page(demo_db, "manager", "views/overview.py", **PERIOD)
     grade_a = open_page(demo_db, "manager", "views/overview.py", grade="A", **PERIOD)
-    assert 0 < int(metric(grade_a, "Audits done").replace(",", "")) < int(metric(everyone, "Audits done").replace(",", ""))
+    assert (
+        0 < int(metric(grade_a, "Audits done").replace(",", "")) < int(metric(everyone, "Audits done").replace(",", ""))
+    )
     assert grade_a.query_params["grade"] in (["A"], "A")
 
 
@@ -122,8 +125,12 @@ def test_every_settings_button_leaves_the_form_and_the_caption_true(demo_db):
     at = open_page(demo_db, "manager", "views/settings.py")
     defaults = settings_form(at)
     assert "Default settings." in texts(at)
-    for label, value in (("Availability", 40), ("POP compliance", 0), ("Green from (score)", 90),
-                         ("Price tolerance under the recommended price (%)", 10.0)):
+    for label, value in (
+        ("Availability", 40),
+        ("POP compliance", 0),
+        ("Green from (score)", 90),
+        ("Price tolerance under the recommended price (%)", 10.0),
+    ):
         labelled(at.number_input, label).set_value(value)
     labelled(at.button, "Save settings").click().run()
     changed = settings_form(at)

@@ -1,5 +1,6 @@
 """Data safety: a damaged database file at start, a disk that refuses a submit's write, and who may read the
 files the app writes. Each failure is a message in the user's language; nothing stored or entered is lost."""
+
 import os
 import stat
 import subprocess
@@ -23,7 +24,7 @@ APP = str(ROOT / "app.py")
 def cut_short(path: Path) -> None:
     """The last tenth of the file gone: DuckDB still opens it (it reads a table's blocks only when asked)."""
     data = path.read_bytes()
-    path.write_bytes(data[:int(len(data) * 0.9)])
+    path.write_bytes(data[: int(len(data) * 0.9)])
 
 
 def random_bytes(path: Path) -> None:
@@ -39,16 +40,26 @@ def mode(path: Path) -> int:
 
 # ---------------------------------------------------------------- a damaged database at start
 
+
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_task_on_a_damaged_database_says_which_file_and_what_to_do(damage, demo_dir):
     path = demo_dir / "audit.duckdb"
     DAMAGE[damage](path)
     before = path.read_bytes()
-    runs = {lang: subprocess.run([sys.executable, "-m", "audit", "--lang", lang, "init"], cwd=ROOT,
-                                 capture_output=True, text=True, timeout=60) for lang in ("en", "zh")}
+    runs = {
+        lang: subprocess.run(
+            [sys.executable, "-m", "audit", "--lang", lang, "init"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        for lang in ("en", "zh")
+    }
     assert all(run.returncode == 1 and "Traceback" not in run.stderr for run in runs.values())
-    assert runs["en"].stderr.startswith(f"The database {path} cannot be read: it is damaged, cut short or not a "
-                                        "database of this app (")
+    assert runs["en"].stderr.startswith(
+        f"The database {path} cannot be read: it is damaged, cut short or not a database of this app ("
+    )
     assert "python -m audit restore BACKUP_FOLDER --replace" in runs["en"].stderr
     assert runs["zh"].stderr.startswith(f"无法读取数据库 {path}：文件已损坏、不完整或不是本应用的数据库")
     assert path.read_bytes() == before and sorted(p.name for p in demo_dir.iterdir()) == ["audit.duckdb", "photos"]
@@ -70,6 +81,7 @@ def test_the_app_on_a_damaged_database_shows_a_message_not_a_trace(lang, demo_di
 
 
 # ---------------------------------------------------------------- a disk that refuses a submit's write
+
 
 def ready_draft(db: Database) -> tuple[auth.User, capture.Draft]:
     """merch01's draft, every answer given and both photos taken, on the last step: ready to submit."""
@@ -101,8 +113,9 @@ class FailingCommit:
         return getattr(self._cur, name)
 
 
-DISK_FULL = duckdb.TransactionException('TransactionContext Error: Failed to commit: Could not write file '
-                                        '"data/audit.duckdb.wal": No space left on device')
+DISK_FULL = duckdb.TransactionException(
+    'TransactionContext Error: Failed to commit: Could not write file "data/audit.duckdb.wal": No space left on device'
+)
 
 
 def failing_commits(db: Database, monkeypatch, error=DISK_FULL) -> None:
@@ -116,8 +129,9 @@ def test_a_submit_the_disk_refuses_keeps_the_draft_and_succeeds_later(demo_db, m
     failing_commits(demo_db, monkeypatch)
     with pytest.raises(DatabaseWriteFailed) as refused:
         capture.submit(demo_db, user, draft.submission_key)
-    assert refused.value.message("en").startswith("The server could not save this: its disk is full. Nothing of "
-                                                  "it was saved and what you entered is kept")
+    assert refused.value.message("en").startswith(
+        "The server could not save this: its disk is full. Nothing of it was saved and what you entered is kept"
+    )
     assert refused.value.message("zh").startswith("服务器无法保存：磁盘已满。")
     kept = capture.get_draft(demo_db, user, draft.store_code)
     assert kept.submission_key == draft.submission_key and kept.answers == draft.answers
@@ -131,8 +145,13 @@ def test_a_submit_the_disk_refuses_keeps_the_draft_and_succeeds_later(demo_db, m
 
 def test_a_database_duckdb_stops_after_a_failed_write_is_explained(demo_db, monkeypatch):
     user, draft = ready_draft(demo_db)
-    failing_commits(demo_db, monkeypatch, duckdb.FatalException(
-        "FATAL Error: Transaction COMMIT succeeded and is durable, but the autocheckpoint failed."))
+    failing_commits(
+        demo_db,
+        monkeypatch,
+        duckdb.FatalException(
+            "FATAL Error: Transaction COMMIT succeeded and is durable, but the autocheckpoint failed."
+        ),
+    )
     with pytest.raises(DatabaseStopped) as stopped:
         capture.submit(demo_db, user, draft.submission_key)
     assert "restarted the app" in stopped.value.message("en") and "重启应用" in stopped.value.message("zh")
@@ -179,13 +198,20 @@ def disk_limited_child(data_dir: str) -> None:
 
 
 def test_a_real_refused_write_is_explained_and_loses_nothing(demo_dir):
-    run = subprocess.run([sys.executable, __file__, str(demo_dir)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
+    run = subprocess.run(
+        [sys.executable, __file__, str(demo_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"},
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [i18n.t("db.error.write_failed", "en"), "draft kept", "stored later"]
 
 
 # ---------------------------------------------------------------- files for the owner alone
+
 
 def test_the_data_folder_and_database_are_for_their_owner_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "new" / "data"))

@@ -1,5 +1,6 @@
 """Day one: a company's own master data with no audit history, and a tiny demo. Every page opens for every
 role in both languages, and a merchandiser can open, start and submit an audit of a store never audited."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -104,9 +105,15 @@ def test_a_merchandiser_starts_an_audit_of_an_imported_store(imported_db, lang):
 
 def test_a_merchandiser_starts_an_audit_of_a_never_audited_store_in_a_tiny_demo(tiny_demo_db):
     user = users_by_role(tiny_demo_db)["merchandiser"]
-    merchandisers = [r[0] for r in tiny_demo_db.cursor().execute(
-        """SELECT DISTINCT s.merchandiser FROM stores s
-           WHERE NOT EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY 1""").fetchall()]
+    merchandisers = [
+        r[0]
+        for r in tiny_demo_db.cursor()
+        .execute(
+            """SELECT DISTINCT s.merchandiser FROM stores s
+           WHERE NOT EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY 1"""
+        )
+        .fetchall()
+    ]
     assert merchandisers, user
     audit_a_store_never_audited(tiny_demo_db, merchandisers[0], "en")
 

@@ -1,5 +1,6 @@
 """Demo visit plans: deterministic, and telling a story (completion 70–95 % by merchandiser, a few
 unplanned visits, the rest of this week and the next planned by the generator)."""
+
 from __future__ import annotations
 
 import math
@@ -65,29 +66,44 @@ def test_planned_days_are_working_days_and_one_visit_per_store_and_day(demo_db):
 
 def test_the_days_ahead_are_planned_by_the_generator(demo_db):
     monday = plans.week_start(TODAY)
-    sources = dict(demo_db.cursor().execute(
-        "SELECT source, max(planned_date) FROM planned_visits GROUP BY source").fetchall())
+    sources = dict(
+        demo_db.cursor().execute("SELECT source, max(planned_date) FROM planned_visits GROUP BY source").fetchall()
+    )
     assert sources["demo"] == TODAY and sources["generated"] == monday + timedelta(weeks=1, days=4)
-    assert demo_db.query_one("SELECT min(planned_date) FROM planned_visits WHERE source = 'generated'")[0] == \
-        TODAY + timedelta(days=1)
+    assert demo_db.query_one("SELECT min(planned_date) FROM planned_visits WHERE source = 'generated'")[
+        0
+    ] == TODAY + timedelta(days=1)
     # An A store gets its three visits this week: those up to today count, the rest are generated.
-    a_store_weeks = demo_db.cursor().execute("""
+    a_store_weeks = (
+        demo_db.cursor()
+        .execute(
+            """
         SELECT p.store_code, count(*) FROM planned_visits p JOIN stores s ON s.code = p.store_code
         WHERE s.grade = 'A' AND p.planned_date BETWEEN ? AND ? GROUP BY ALL""",
-        [monday + timedelta(weeks=1), monday + timedelta(weeks=1, days=4)]).fetchall()
+            [monday + timedelta(weeks=1), monday + timedelta(weeks=1, days=4)],
+        )
+        .fetchall()
+    )
     assert a_store_weeks and {n for _, n in a_store_weeks} == {3}
     never_before = demo_db.query_one(
-        "SELECT count(*) FROM planned_visits WHERE source = 'demo' AND created_at > planned_date")[0]
+        "SELECT count(*) FROM planned_visits WHERE source = 'demo' AND created_at > planned_date"
+    )[0]
     assert never_before == 0
 
 
 def generated_days(database: Database, after=TODAY) -> dict[str, dict]:
     """Per merchandiser: each day the generator planned (the rest of this week and next week), with its stops."""
     days: dict[str, dict] = {}
-    for merchandiser, day, lat, lon in database.cursor().execute(
+    for merchandiser, day, lat, lon in (
+        database.cursor()
+        .execute(
             """SELECT p.merchandiser, p.planned_date, s.latitude, s.longitude
                FROM planned_visits p JOIN stores s ON s.code = p.store_code
-               WHERE p.planned_date > ? ORDER BY ALL""", [after]).fetchall():
+               WHERE p.planned_date > ? ORDER BY ALL""",
+            [after],
+        )
+        .fetchall()
+    ):
         days.setdefault(merchandiser, {}).setdefault(day, []).append((lat, lon))
     return days
 
@@ -123,8 +139,11 @@ def test_the_days_the_demo_plans_are_balanced(made, request):
     need one more."""
     database = request.getfixturevalue(made)
     for merchandiser, per_day in generated_days(database).items():
-        grades = database.cursor().execute("SELECT code, grade FROM stores WHERE merchandiser = ? AND active",
-                                           [merchandiser]).fetchall()
+        grades = (
+            database.cursor()
+            .execute("SELECT code, grade FROM stores WHERE merchandiser = ? AND active", [merchandiser])
+            .fetchall()
+        )
         for monday in sorted({plans.week_start(day) for day in per_day}):
             usual = sum(plans.visits_in_week(grade, code, monday) for code, grade in grades) / plans.WORKING_DAYS
             counts = [len(points) for day, points in per_day.items() if plans.week_start(day) == monday]

@@ -1,6 +1,7 @@
 """English names of stores, cities and people (issue 13): English pages and exports show them where the data
 has them, Chinese pages the local names. Every page is opened for every role in both languages on the demo,
 and every text it renders is read: headings, captions, widgets and their options, tables, charts."""
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,9 @@ NOT_SHOWN = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 # Text from data that has no English form (addresses, contacts, notes, ...): shown as entered in every language.
 FREE_TEXT = {
     "stores": ["address", "contact_name", "contact_role", "brands_carried", "credit_notes", "notes"],
-    "dealers": ["contact"], "audits": ["notes"], "competitor_observations": ["note", "competitor_other", "product"],
+    "dealers": ["contact"],
+    "audits": ["notes"],
+    "competitor_observations": ["note", "competitor_other", "product"],
     "audit_photos": ["caption"],
 }
 # A local name without an English one is shown as it is in English too.
@@ -92,8 +95,12 @@ def every_page(db, lang: str):
 def column_values(db, table: str, columns: list[str], where: str = "TRUE") -> set[str]:
     found = set()
     for column in columns:
-        found |= {row[0] for row in db.cursor().execute(
-            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL AND {where}").fetchall()}
+        found |= {
+            row[0]
+            for row in db.cursor()
+            .execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL AND {where}")
+            .fetchall()
+        }
     return found
 
 
@@ -132,8 +139,10 @@ def english_names(db) -> dict[str, set[str]]:
 
 
 def test_the_demo_has_english_names_for_its_cities_and_people(demo_db):
-    assert demo_db.query_one("SELECT count(*) FILTER (WHERE city_en IS NULL), count(DISTINCT city_en) FROM stores") \
-        == (0, 12)
+    assert demo_db.query_one("SELECT count(*) FILTER (WHERE city_en IS NULL), count(DISTINCT city_en) FROM stores") == (
+        0,
+        12,
+    )
     assert demo_db.query_one("SELECT display_name_en FROM users WHERE username = 'merch03'") == ("Zhang Min",)
     assert demo_db.query_one("SELECT count(*) FROM users WHERE display_name_en IS NULL") == (0,)
 
@@ -172,8 +181,9 @@ def export_texts(db, fmt: str, lang: str) -> str:
     if fmt == "csv":
         return data.decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(data))
-    return "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
-                     if cell is not None)
+    return "\n".join(
+        str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None
+    )
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
@@ -183,8 +193,11 @@ def test_english_exports_name_cities_and_people_in_english(demo_db, fmt):
     english, chinese = export_texts(demo_db, fmt, "en"), export_texts(demo_db, fmt, "zh")
     assert set(dealer_cities.city_en) <= {c for c in names["cities_en"] if c in english}
     assert set(dealer_cities.city) <= {c for c in names["cities_zh"] if c in chinese}
-    stray = [name for name in names["cities_zh"] | names["people_zh"]
-             if re.search(rf"(?<![\u4e00-\u9fff]){re.escape(name)}(?![\u4e00-\u9fff市])", english)]
+    stray = [
+        name
+        for name in names["cities_zh"] | names["people_zh"]
+        if re.search(rf"(?<![\u4e00-\u9fff]){re.escape(name)}(?![\u4e00-\u9fff市])", english)
+    ]
     assert stray == []
     if fmt != "pdf":  # the PDF names no merchandiser; the audit tables do
         assert any(name in english for name in names["people_en"])

@@ -2,6 +2,7 @@
 types, competitors, regions) holding Markdown links, images and HTML shows as typed on every page, for
 every role, in both languages: in headings, captions, the sidebar, alerts, labels, options and help
 texts (all of which Streamlit renders as Markdown), and in charts (which Plotly renders as HTML)."""
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,39 @@ from audit.ui.markdown import md_escape
 from audit.ui.navigation import page_specs_for
 from tests.test_day_one import APP
 
-LINK, IMAGE, TAG = "[x](https://evil.example/a)", "![i](https://evil.example/i.png)", "<a href='https://evil.example'>h</a>"
+LINK, IMAGE, TAG = (
+    "[x](https://evil.example/a)",
+    "![i](https://evil.example/i.png)",
+    "<a href='https://evil.example'>h</a>",
+)
 PAYLOAD = f"{LINK}{IMAGE}{TAG} "
 NAME_COLUMNS = {
     "users": ["display_name", "display_name_en"],
     "stores": ["name", "name_en", "city", "city_en", "address", "contact_name"],
-    "dealers": ["name_en", "name_zh"], "products": ["name_en", "name_zh"], "pop_types": ["name_en", "name_zh"],
-    "competitors": ["name_en", "name_zh"], "regions": ["name_en", "name_zh"],
+    "dealers": ["name_en", "name_zh"],
+    "products": ["name_en", "name_zh"],
+    "pop_types": ["name_en", "name_zh"],
+    "competitors": ["name_en", "name_zh"],
+    "regions": ["name_en", "name_zh"],
 }
 # Fields Streamlit shows as plain text (never Markdown): what is typed, chosen from a list, or in a table.
-PLAIN_FIELDS = {"options", "value", "default", "data", "placeholder", "raw_values", "formatted_value",
-                "spec", "raw_value", "arrow_data", "columns", "column_config", "url", "page_name", "page_script_hash"}
+PLAIN_FIELDS = {
+    "options",
+    "value",
+    "default",
+    "data",
+    "placeholder",
+    "raw_values",
+    "formatted_value",
+    "spec",
+    "raw_value",
+    "arrow_data",
+    "columns",
+    "column_config",
+    "url",
+    "page_name",
+    "page_script_hash",
+}
 
 
 def strings_in(message, path=()):
@@ -62,16 +85,22 @@ def rendered_markdown_and_charts(at: AppTest):
 def hostile_demo(demo_db):
     with demo_db.write() as cur:
         for table, columns in NAME_COLUMNS.items():
-            cur.execute(f"UPDATE {table} SET " + ", ".join(f"{c} = ? || {c}" for c in columns),
-                        [PAYLOAD] * len(columns))
+            cur.execute(
+                f"UPDATE {table} SET " + ", ".join(f"{c} = ? || {c}" for c in columns), [PAYLOAD] * len(columns)
+            )
     return demo_db
 
 
 def deep_links(db, username: str) -> dict[str, list[dict]]:
     """Beyond each page's first screen: a store's card, an audit's record, a store's audit form."""
     user = auth.get_user(db, username)
-    store = capture.store_queue(db, user, "en").code.iloc[0] if user.role == "merchandiser" else \
-        db.query_one("SELECT min(code) FROM stores WHERE dealer_code = coalesce(?, dealer_code)", [user.dealer_code])[0]
+    store = (
+        capture.store_queue(db, user, "en").code.iloc[0]
+        if user.role == "merchandiser"
+        else db.query_one(
+            "SELECT min(code) FROM stores WHERE dealer_code = coalesce(?, dealer_code)", [user.dealer_code]
+        )[0]
+    )
     audit = db.query_one("SELECT max(id) FROM audits WHERE store_code = ?", [store])[0]
     links = {"views/stores.py": [{"store": store}], "views/audits.py": [{"audit": str(audit)}]}
     if user.role == "merchandiser":
@@ -95,10 +124,17 @@ def test_names_from_data_render_as_typed_on_every_page(hostile_demo):
                 at.run()
                 assert not at.exception, (username, spec.path, at.exception)
                 markdown, charts = rendered_markdown_and_charts(at)
-                live += [(username, spec.path, lang, kind, field, text[:150]) for kind, field, text in markdown
-                         if "](https://evil" in text or "<a href='https://evil" in text]
-                drawn += [(username, spec.path, lang, text[:150]) for chart in charts
-                          for text in json.dumps(chart).split('"') if "<a href=" in text]
+                live += [
+                    (username, spec.path, lang, kind, field, text[:150])
+                    for kind, field, text in markdown
+                    if "](https://evil" in text or "<a href='https://evil" in text
+                ]
+                drawn += [
+                    (username, spec.path, lang, text[:150])
+                    for chart in charts
+                    for text in json.dumps(chart).split('"')
+                    if "<a href=" in text
+                ]
                 checked += len(markdown)
                 if params:  # a store's card, audit or form names the store: shown, as typed
                     assert any(md_escape(LINK) in text for _, _, text in markdown), (username, spec.path, params)

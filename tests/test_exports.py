@@ -1,5 +1,6 @@
 """Dealer summaries: the PDF (text, fonts, rendered pages), the XLSX read back, the CSV, the command line and
 who may export what."""
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,7 @@ from audit.filters import DashboardFilters
 from tests.test_dashboard_pages import open_page
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-START, END = date(2026, 10, 20), date(2026, 11, 20)   # the dashboard tests' period
+START, END = date(2026, 10, 20), date(2026, 11, 20)  # the dashboard tests' period
 NOW = datetime(2026, 11, 21, 9, 30)
 INJECTION = '=HYPERLINK("http://x","y")'
 
@@ -48,6 +49,7 @@ def pdf_text(data: bytes) -> str:
 
 # ---------------------------------------------------------------- PDF
 
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pdf_shows_the_store_names_and_the_scores_the_dashboard_shows(demo_db, lang):
     data = export(demo_db, manager(demo_db), request("D02", lang), NOW).data
@@ -65,8 +67,14 @@ def test_pdf_shows_the_store_names_and_the_scores_the_dashboard_shows(demo_db, l
         assert any("\u4e00" <= ch <= "\u9fff" for ch in "".join(stores.name))  # the names really are Chinese
         assert "检查汇总报告" in text and "华美" not in text  # another dealer's name never appears
     # The dealer's score is the one the Dashboard shows for that dealer and period.
-    page = open_page(demo_db, "manager", "views/overview.py", lang, dealer="D02", **{"from": START.isoformat(),
-                                                                                    "to": END.isoformat()})
+    page = open_page(
+        demo_db,
+        "manager",
+        "views/overview.py",
+        lang,
+        dealer="D02",
+        **{"from": START.isoformat(), "to": END.isoformat()},
+    )
     cover = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     label = "Compliance score" if lang == "en" else "合规得分"
     assert label in cover
@@ -80,8 +88,11 @@ def _fonts(reader: PdfReader) -> dict[str, dict]:
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object() \
-                if "/DescendantFonts" in font else font.get("/FontDescriptor", {})
+            descriptor = (
+                font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+                if "/DescendantFonts" in font
+                else font.get("/FontDescriptor", {})
+            )
             found[str(font["/BaseFont"])] = descriptor
     return found
 
@@ -127,6 +138,7 @@ def _outline(reader: PdfReader) -> list[tuple[int, str, int, float]]:
                 walk(item, level + 1)
             else:
                 found.append((level, item.title, reader.get_destination_page_number(item), float(item.top)))
+
     walk(reader.outline, 0)
     return found
 
@@ -138,8 +150,11 @@ def test_the_pdf_outline_has_the_overview_sections_and_every_store(demo_db, lang
     marks = _outline(reader)
     text = lambda key: i18n.t(key, lang)  # noqa: E731
     assert [title for level, title, *_ in marks if level == 0] == [
-        text("export.outline.overview"), text("export.trends"), text("export.competitors"),
-        text("export.outline.stores")]
+        text("export.outline.overview"),
+        text("export.trends"),
+        text("export.competitors"),
+        text("export.outline.stores"),
+    ]
     stores = [(title, page) for level, title, page, _ in marks if level == 1]
     assert [title for title, _ in stores] == [f"{s.name} · {s.code}" for s in summary.stores.itertuples()]
     assert len(stores) == len(summary.stores) >= 5
@@ -151,8 +166,9 @@ def test_the_pdf_outline_has_the_overview_sections_and_every_store(demo_db, lang
 def _placements(reader: PdfReader):
     """Every image drawn: (page index, top in points, XObject name, width mm, height mm)."""
     for index, page in enumerate(reader.pages):
-        for w, h, _x, y, name in re.findall(rb"q ([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm /(I\d+) Do",
-                                            page.get_contents().get_data()):
+        for w, h, _x, y, name in re.findall(
+            rb"q ([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm /(I\d+) Do", page.get_contents().get_data()
+        ):
             yield index, float(y) + float(h), name.decode(), float(w) / 72 * 25.4, float(h) / 72 * 25.4
 
 
@@ -170,8 +186,7 @@ def test_each_proof_photo_is_shown_once_per_store_large_and_named_by_its_problem
 
     def store_at(page: int, top: float) -> str:
         """The store whose section holds this point: the last store started at or above it."""
-        before = [title for start_page, start_top, title in starts
-                  if (start_page, -start_top) <= (page, -top)]
+        before = [title for start_page, start_top, title in starts if (start_page, -start_top) <= (page, -top)]
         return code_of[before[-1]]
 
     drawn = list(_placements(reader))
@@ -196,12 +211,21 @@ def test_price_index_labels_stay_clear_of_the_100_line(demo_db):
     document = pdf_module._Pdf(summary, text)
     document.add_page()
     values = [90 + 0.5 * i for i in range(42)]  # 90 ... 110.5, three bars a brand
-    prices = pd.DataFrame({"brand_code": [f"B{i}" for i in range(14)], "brand": [f"Brand {i}" for i in range(14)],
-                           "normal_vs_rrp": values[0::3], "promo_vs_rrp": values[1::3], "flash_vs_rrp": values[2::3]})
+    prices = pd.DataFrame(
+        {
+            "brand_code": [f"B{i}" for i in range(14)],
+            "brand": [f"Brand {i}" for i in range(14)],
+            "normal_vs_rrp": values[0::3],
+            "promo_vs_rrp": values[1::3],
+            "flash_vs_rrp": values[2::3],
+        }
+    )
     pdf_charts.price_index(document, (15, 30, 180, 90), prices, text, "Price index")
     data = bytes(document.output())
-    line = re.search(rb"\[[\d. ]+\] [\d.]+ d\n([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l S",
-                     PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data())
+    line = re.search(
+        rb"\[[\d. ]+\] [\d.]+ d\n([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l S",
+        PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data(),
+    )
     left, line_y, right = float(line[1]), float(line[2]), float(line[3])
     page = pypdfium2.PdfDocument(data)[0].get_textpage()
     labels = 0
@@ -224,8 +248,12 @@ def test_every_table_header_is_whole_and_fits_its_column(demo_db, lang, monkeypa
     original_heads, original_cell = pdf_module._Pdf.column_heads, pdf_module._Pdf.cell
 
     def column_heads(self, columns, size, *args):
-        record = {"columns": [(c.label, c.width) if hasattr(c, "label") else tuple(c) for c in columns],
-                  "left": self.l_margin, "cells": [], "open": True}
+        record = {
+            "columns": [(c.label, c.width) if hasattr(c, "label") else tuple(c) for c in columns],
+            "left": self.l_margin,
+            "cells": [],
+            "open": True,
+        }
         tables.append(record)
         try:
             return original_heads(self, columns, size, *args)
@@ -257,18 +285,31 @@ def test_every_table_header_is_whole_and_fits_its_column(demo_db, lang, monkeypa
 
 def test_the_cover_shows_audits_done_against_planned_by_the_visits_rule(demo_db):
     codes = [r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D04'").fetchall()]
-    visited = demo_db.cursor().execute(
-        "SELECT store_code, merchandiser, visit_date FROM audits WHERE list_contains(?, store_code)"
-        " AND visit_date BETWEEN ? AND ? ORDER BY id LIMIT 3", [codes, START, END]).fetchall()
-    missed = demo_db.cursor().execute(  # two days in the period without an audit at the first store
-        """SELECT d::DATE FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 DAY) t(d)
+    visited = (
+        demo_db.cursor()
+        .execute(
+            "SELECT store_code, merchandiser, visit_date FROM audits WHERE list_contains(?, store_code)"
+            " AND visit_date BETWEEN ? AND ? ORDER BY id LIMIT 3",
+            [codes, START, END],
+        )
+        .fetchall()
+    )
+    missed = (
+        demo_db.cursor()
+        .execute(  # two days in the period without an audit at the first store
+            """SELECT d::DATE FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 DAY) t(d)
            WHERE d::DATE NOT IN (SELECT visit_date FROM audits WHERE store_code = ?) ORDER BY 1 LIMIT 2""",
-        [START, END, codes[0]]).fetchall()
+            [START, END, codes[0]],
+        )
+        .fetchall()
+    )
     with demo_db.write() as cur:  # the dealer's plan for the period: three visits done, two missed
         cur.execute("DELETE FROM planned_visits WHERE list_contains(?, store_code)", [codes])
-        cur.executemany("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date)"
-                        " VALUES ((SELECT coalesce(max(id), 0) + 1 FROM planned_visits), ?, ?, ?)",
-                        [*visited, *[(codes[0], visited[0][1], day) for (day,) in missed]])
+        cur.executemany(
+            "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date)"
+            " VALUES ((SELECT coalesce(max(id), 0) + 1 FROM planned_visits), ?, ?, ?)",
+            [*visited, *[(codes[0], visited[0][1], day) for (day,) in missed]],
+        )
     text = pdf_text(export(demo_db, manager(demo_db), request("D04"), NOW).data)
     assert "Audits done" in text and "Against planned" in text
     assert "5 visits planned, 3 of them done (60.0 %)" in text
@@ -292,8 +333,13 @@ def test_xlsx_reads_back_with_typed_columns_frozen_headers_filters_and_photos(de
     data = export(demo_db, manager(demo_db), request("D04", fmt="xlsx"), NOW).data
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == SHEETS
-    expected_rows = {"Stores": len(summary.stores), "Audits": summary.audits_done, "Findings": len(summary.findings),
-                     "Competitor activity": len(summary.observations), "Photos": len(summary.photos)}
+    expected_rows = {
+        "Stores": len(summary.stores),
+        "Audits": summary.audits_done,
+        "Findings": len(summary.findings),
+        "Competitor activity": len(summary.observations),
+        "Photos": len(summary.photos),
+    }
     for name, rows in expected_rows.items():
         sheet = book[name]
         assert rows > 0, name
@@ -330,8 +376,10 @@ def test_xlsx_holds_the_photos_themselves_and_findings_link_to_them_without_serv
     assert all(image.width >= 300 and image.height >= 200 for image in images)  # pixels shown, not a stamp
     stored = {photo_store.photo_path(sha).read_bytes() for sha in summary.photos.thumb_sha256}
     assert {image._data() for image in images} == stored  # the photos themselves
-    number_of = {row[header.index("Photo no.")].value: row[header.index("Audit no.")].value
-                 for row in photos.iter_rows(min_row=2)}
+    number_of = {
+        row[header.index("Photo no.")].value: row[header.index("Audit no.")].value
+        for row in photos.iter_rows(min_row=2)
+    }
     findings = book["Findings"]
     columns = [c.value for c in findings[1]]
     linked = 0
@@ -366,8 +414,9 @@ def test_the_demo_shows_reused_and_old_photos_where_the_app_shows_flags(demo_db)
     dealers = flagged.dealer_code.unique()
     reused = old = 0
     for dealer in dealers:
-        book = openpyxl.load_workbook(io.BytesIO(export(demo_db, manager(demo_db), ExportRequest(
-            dealer, START, END, "en", "xlsx"), NOW).data))
+        book = openpyxl.load_workbook(
+            io.BytesIO(export(demo_db, manager(demo_db), ExportRequest(dealer, START, END, "en", "xlsx"), NOW).data)
+        )
         sheet = book["Photos"]
         header = [c.value for c in sheet[1]]
         reused += sum(row[header.index("Possible reused photo")].value is True for row in sheet.iter_rows(min_row=2))
@@ -389,8 +438,9 @@ def test_a_store_named_like_a_formula_comes_out_as_text_in_xlsx_and_csv(demo_db)
     assert len(cells) == 1 and cells[0].data_type == "s" and cells[0].value == "'" + INJECTION
     for sheet in book.worksheets:  # no cell anywhere holds a formula
         assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"], sheet.title
-    rows = list(csv.reader(io.StringIO(export(demo_db, manager(demo_db), request("D04", fmt="csv")).data
-                                       .decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(export(demo_db, manager(demo_db), request("D04", fmt="csv")).data.decode("utf-8-sig")))
+    )
     stores = {row[3] for row in rows[1:] if row[2] == code}
     assert stores == {"'" + INJECTION}
 
@@ -404,6 +454,7 @@ def test_the_formula_guard_neutralises_every_risky_start_and_nothing_else():
 
 # ---------------------------------------------------------------- CSV
 
+
 def test_csv_is_utf8_with_bom_and_holds_every_audit_line(demo_db):
     data = export(demo_db, manager(demo_db), request("D04", "zh", "csv")).data
     assert data.startswith(b"\xef\xbb\xbf")
@@ -411,7 +462,9 @@ def test_csv_is_utf8_with_bom_and_holds_every_audit_line(demo_db):
     assert rows[0][:4] == ["检查编号", "拜访日期", "编码", "门店"]
     count = demo_db.query_one(
         """SELECT count(*) FROM audit_lines l JOIN audits a ON a.id = l.audit_id JOIN stores s ON s.code = a.store_code
-           WHERE s.dealer_code = 'D04' AND a.visit_date BETWEEN ? AND ?""", [START, END])[0]
+           WHERE s.dealer_code = 'D04' AND a.visit_date BETWEEN ? AND ?""",
+        [START, END],
+    )[0]
     assert len(rows) - 1 == count > 0
     names = {r[0] for r in demo_db.cursor().execute("SELECT name FROM stores WHERE dealer_code = 'D04'").fetchall()}
     assert {row[3] for row in rows[1:]} <= names
@@ -420,6 +473,7 @@ def test_csv_is_utf8_with_bom_and_holds_every_audit_line(demo_db):
 
 # ---------------------------------------------------------------- who may export what
 
+
 def test_a_dealer_user_gets_their_own_stores_and_is_refused_anothers(demo_db):
     dealer = auth.get_user(demo_db, "dealer01")
     assert dealer.dealer_code == "D01"
@@ -427,10 +481,12 @@ def test_a_dealer_user_gets_their_own_stores_and_is_refused_anothers(demo_db):
     book = openpyxl.load_workbook(io.BytesIO(own))
     codes = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE dealer_code = 'D01'").fetchall()}
     assert {row[0].value for row in book["Stores"].iter_rows(min_row=2)} == codes
-    for tampered in (lambda: export(demo_db, dealer, request("D02", fmt="pdf")),
-                     lambda: export(demo_db, dealer, request("D02", fmt="csv")),
-                     lambda: build_summary(demo_db, dealer, request("D02")),
-                     lambda: audit_lines(demo_db, dealer, request("D02"))):
+    for tampered in (
+        lambda: export(demo_db, dealer, request("D02", fmt="pdf")),
+        lambda: export(demo_db, dealer, request("D02", fmt="csv")),
+        lambda: build_summary(demo_db, dealer, request("D02")),
+        lambda: audit_lines(demo_db, dealer, request("D02")),
+    ):
         with pytest.raises(ExportError) as refused:
             tampered()
         assert refused.value.key == "export.error.other_dealer"
@@ -450,8 +506,15 @@ def test_a_merchandiser_cannot_export_and_bad_requests_are_explained(demo_db):
 
 def test_all_dealers_in_one_zip_with_progress(demo_db):
     seen = []
-    files = export_all(demo_db, manager(demo_db), START, END, "en", "xlsx",
-                       progress=lambda done, total, name: seen.append((done, total)))
+    files = export_all(
+        demo_db,
+        manager(demo_db),
+        START,
+        END,
+        "en",
+        "xlsx",
+        progress=lambda done, total, name: seen.append((done, total)),
+    )
     archive = zipfile.ZipFile(io.BytesIO(zip_files(files, "all.zip").data))
     assert sorted(archive.namelist()) == [f"audit-summary_D0{n}_2026-10-20_2026-11-20_en.xlsx" for n in range(1, 9)]
     assert seen[0] == (0, 8) and seen[-1] == (8, 8)
@@ -468,36 +531,74 @@ def test_the_command_line_exports_the_period_every_page_opens_with(demo_dir, tmp
 
 # ---------------------------------------------------------------- command line
 
+
 def test_export_from_the_command_line(demo_dir, tmp_path, capsys):
     demo_db_path = demo_dir / "audit.duckdb"
     assert demo_db_path.exists()
     out = tmp_path / "d04.pdf"
-    assert main(["export", "--dealer", "D04", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "pdf",
-                 "--lang", "zh", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--dealer",
+                "D04",
+                "--from",
+                "2026-10-20",
+                "--to",
+                "2026-11-20",
+                "--format",
+                "pdf",
+                "--lang",
+                "zh",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes().startswith(b"%PDF") and "检查汇总报告" in pdf_text(out.read_bytes())
     assert f"已写入 {out}" in capsys.readouterr().out
-    assert main(["export", "--all-dealers", "--from", "2026-10-20", "--to", "2026-11-20", "--format", "csv",
-                 "--out", str(tmp_path / "all.zip")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--all-dealers",
+                "--from",
+                "2026-10-20",
+                "--to",
+                "2026-11-20",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "all.zip"),
+            ]
+        )
+        == 0
+    )
     assert len(zipfile.ZipFile(tmp_path / "all.zip").namelist()) == 8
     assert main(["export", "--all-dealers", "--format", "csv", "--out", str(tmp_path / "folder")]) == 0
     start, end = default_period_for(shared_database(demo_db_path))  # the period every page opens with
     assert len(list((tmp_path / "folder").glob(f"audit-summary_D0*_{start}_{end}_en.csv"))) == 8
     capsys.readouterr()
     # Exporting as a dealer account: another dealer's code is refused with a message, exit status 1.
-    assert main(["export", "--dealer", "D04", "--as", "dealer01", "--lang", "zh", "--out",
-                 str(tmp_path / "x.csv")]) == 1
+    assert (
+        main(["export", "--dealer", "D04", "--as", "dealer01", "--lang", "zh", "--out", str(tmp_path / "x.csv")]) == 1
+    )
     assert "您只能导出自己的门店；经销商 D04 不属于您。" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 
 
 # ---------------------------------------------------------------- what rendering needs
 
+
 def test_without_the_font_the_pdf_export_says_what_to_install(demo_db, monkeypatch):
     monkeypatch.setenv("AUDIT_PDF_FONT", "/nonexistent/font.ttf")
     with pytest.raises(ExportError) as refused:
         export(demo_db, manager(demo_db), request("D04"))
     assert refused.value.key == "export.error.no_font"
-    assert "fonts-wqy-microhei" in refused.value.message("en") and "/nonexistent/font.ttf" in refused.value.message("zh")
+    assert "fonts-wqy-microhei" in refused.value.message("en") and "/nonexistent/font.ttf" in refused.value.message(
+        "zh"
+    )
     assert export(demo_db, manager(demo_db), request("D04", fmt="xlsx")).data  # the other formats need no font
 
 

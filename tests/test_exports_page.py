@@ -1,4 +1,5 @@
 """The Exports page through AppTest: a manager picks a dealer or all of them, a dealer gets their own."""
+
 from __future__ import annotations
 
 import io

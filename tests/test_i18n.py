@@ -1,4 +1,5 @@
 """Every key exists in every language, and every key the code uses exists."""
+
 import re
 from pathlib import Path
 
@@ -64,8 +65,12 @@ def test_a_count_of_one_reads_in_the_singular_in_english_and_chinese_is_unchange
 
 def test_messages_with_two_counts_put_each_in_its_own_number():
     def generated(lang, visits, people):
-        return i18n.t("plans.generated", lang, visits=i18n.t("count.visits", lang, n=visits),
-                      people=i18n.t("count.merchandisers", lang, n=people))
+        return i18n.t(
+            "plans.generated",
+            lang,
+            visits=i18n.t("count.visits", lang, n=visits),
+            people=i18n.t("count.merchandisers", lang, n=people),
+        )
 
     assert generated("en", 1, 1) == "Planned 1 visit for 1 merchandiser."
     assert generated("en", 12, 3) == "Planned 12 visits for 3 merchandisers."

@@ -1,5 +1,6 @@
 """Master-data import: encodings, header languages, XLSX, every bad row reported in both languages,
 all-or-nothing, upsert by code, the sample files, accounts."""
+
 from __future__ import annotations
 
 import io
@@ -12,13 +13,27 @@ from openpyxl import Workbook
 
 from audit import auth, i18n, masterdata
 from audit.db import Database
-from audit.masterdata import (SPECS, accepted_columns, apply_import, format_problem, prepare_import, read_table,
-                              result_lines, run_import_cli)
+from audit.masterdata import (
+    SPECS,
+    accepted_columns,
+    apply_import,
+    format_problem,
+    prepare_import,
+    read_table,
+    result_lines,
+    run_import_cli,
+)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
-SAMPLE_ORDER = [("dealers", "dealers.csv"), ("users", "users.csv"), ("stores", "stores.csv"),
-                ("stores", "stores_gbk.csv"), ("products", "products.csv"), ("competitors", "competitors.csv"),
-                ("pop_types", "pop_types.csv")]
+SAMPLE_ORDER = [
+    ("dealers", "dealers.csv"),
+    ("users", "users.csv"),
+    ("stores", "stores.csv"),
+    ("stores", "stores_gbk.csv"),
+    ("products", "products.csv"),
+    ("competitors", "competitors.csv"),
+    ("pop_types", "pop_types.csv"),
+]
 
 
 @pytest.fixture
@@ -64,14 +79,22 @@ def xlsx(build) -> bytes:
 
 # ---------------------------------------------------------------- encodings and delimiters
 
-STORES_ZH = "门店编码,门店名称,渠道,等级,大区,城市,纬度,经度\nS1,好又多超市（天河店）,现代通路,A,华南,广州,23.13,113.32\n"
+STORES_ZH = (
+    "门店编码,门店名称,渠道,等级,大区,城市,纬度,经度\nS1,好又多超市（天河店）,现代通路,A,华南,广州,23.13,113.32\n"
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
 def test_each_encoding_reads_chinese_back_from_the_database(db, encoding):
     do_import(db, "stores", STORES_ZH.encode(encoding))
     assert one(db, "SELECT name, channel, grade, region_code, city, latitude FROM stores WHERE code = 'S1'") == (
-        "好又多超市（天河店）", "modern", "A", "S", "广州", 23.13)
+        "好又多超市（天河店）",
+        "modern",
+        "A",
+        "S",
+        "广州",
+        23.13,
+    )
     assert one(db, "SELECT name_en, name_zh FROM regions") == ("South", "华南")
 
 
@@ -81,7 +104,11 @@ def test_comma_semicolon_and_tab_separated_files(db, delimiter):
     row = delimiter.join(["S3", "小店", "special", "b", "East", '"人民路1号, 2楼"'])
     do_import(db, "stores", f"{header}\n{row}\n".encode())
     assert one(db, "SELECT name, channel, grade, address FROM stores WHERE code = 'S3'") == (
-        "小店", "special", "B", "人民路1号, 2楼")
+        "小店",
+        "special",
+        "B",
+        "人民路1号, 2楼",
+    )
 
 
 def test_codes_and_phone_numbers_stay_text(db):
@@ -91,19 +118,37 @@ def test_codes_and_phone_numbers_stay_text(db):
 
 # ---------------------------------------------------------------- headers and values in either language
 
+
 def test_chinese_and_english_headers_and_values_give_the_same_store(seeded):
-    english = ("Store Code,Name,Channel,Grade,Region,Category,Sub-channel,Ownership,Latitude,Longitude,"
-               "Dealer Code,Merchandiser\n"
-               "S1,联华超市,traditional,b,East,wholesale_t1,grocery,private,31.2,121.4,D01,zhang.min\n")
-    chinese = ("*门店编码,门店名称 *,通路,门店等级,区域,客户类别,业态,所有制,纬度（度）,经度,经销商编码,业务员\n"
-               "S2,联华超市,传统通路,B级,East,一批,便利店,私营,31.2,121.4,d01,Zhang.Min\n")
+    english = (
+        "Store Code,Name,Channel,Grade,Region,Category,Sub-channel,Ownership,Latitude,Longitude,"
+        "Dealer Code,Merchandiser\n"
+        "S1,联华超市,traditional,b,East,wholesale_t1,grocery,private,31.2,121.4,D01,zhang.min\n"
+    )
+    chinese = (
+        "*门店编码,门店名称 *,通路,门店等级,区域,客户类别,业态,所有制,纬度（度）,经度,经销商编码,业务员\n"
+        "S2,联华超市,传统通路,B级,East,一批,便利店,私营,31.2,121.4,d01,Zhang.Min\n"
+    )
     do_import(seeded, "stores", english.encode())
     do_import(seeded, "stores", chinese.encode("gbk"))
-    columns = ("name, channel, grade, region_code, category, sub_channel, ownership, latitude, longitude, dealer_code,"
-               " merchandiser")
+    columns = (
+        "name, channel, grade, region_code, category, sub_channel, ownership, latitude, longitude, dealer_code,"
+        " merchandiser"
+    )
     first = one(seeded, f"SELECT {columns} FROM stores WHERE code = 'S1'")
-    assert first == ("联华超市", "traditional", "B", "E", "wholesale_t1", "grocery", "private", 31.2, 121.4, "D01",
-                     "zhang.min")
+    assert first == (
+        "联华超市",
+        "traditional",
+        "B",
+        "E",
+        "wholesale_t1",
+        "grocery",
+        "private",
+        31.2,
+        121.4,
+        "D01",
+        "zhang.min",
+    )
     assert one(seeded, f"SELECT {columns} FROM stores WHERE code = 'S2'") == first
 
 
@@ -114,31 +159,46 @@ def test_full_width_headers_and_values_are_understood(db):
 
 
 def test_prices_channel_lists_and_name_fallback(db):
-    data = ("产品编码,英文名称,中文名称,品牌,品类,建议零售价（元）,必备渠道\n"
-            "P1,Green Tea,,Qingquan,beverages,\"¥1,234.50\",传统、现代\n"
-            "P2,,矿泉水,Qingquan,beverages,￥12,全部\n"
-            "P3,Chips,薯片,Cuile,snacks,12元,modern|special\n"
-            "P4,Soap,肥皂,Jingrou,care,RMB 8.5,\n").encode()
+    data = (
+        "产品编码,英文名称,中文名称,品牌,品类,建议零售价（元）,必备渠道\n"
+        'P1,Green Tea,,Qingquan,beverages,"¥1,234.50",传统、现代\n'
+        "P2,,矿泉水,Qingquan,beverages,￥12,全部\n"
+        "P3,Chips,薯片,Cuile,snacks,12元,modern|special\n"
+        "P4,Soap,肥皂,Jingrou,care,RMB 8.5,\n"
+    ).encode()
     do_import(db, "products", data)
     rows = db.query_df("SELECT code, name_en, name_zh, rrp, must_stock_channels FROM products ORDER BY code")
     assert rows["name_en"].tolist() == ["Green Tea", "矿泉水", "Chips", "Soap"]
     assert rows["name_zh"].tolist() == ["Green Tea", "矿泉水", "薯片", "肥皂"]
     assert [float(p) for p in rows["rrp"]] == [1234.5, 12.0, 12.0, 8.5]
     assert [list(c) for c in rows["must_stock_channels"]] == [
-        ["traditional", "modern"], ["traditional", "modern", "special"], ["modern", "special"], []]
+        ["traditional", "modern"],
+        ["traditional", "modern", "special"],
+        ["modern", "special"],
+        [],
+    ]
 
 
 def test_region_maps_to_an_existing_one_by_code_or_either_name_and_unknown_ones_are_created(db):
     with db.write() as cur:
         cur.execute("INSERT INTO regions VALUES ('E', 'East', '华东')")
-    data = ("code,name,channel,grade,region\nS1,a,modern,A,E\nS2,b,modern,A,east\nS3,c,modern,A,华东\n"
-            "S4,d,modern,A,Far West\nS5,e,modern,A,far west\nS6,f,modern,A,西北\nS7,g,modern,A,Northwest\n").encode()
+    data = (
+        "code,name,channel,grade,region\nS1,a,modern,A,E\nS2,b,modern,A,east\nS3,c,modern,A,华东\n"
+        "S4,d,modern,A,Far West\nS5,e,modern,A,far west\nS6,f,modern,A,西北\nS7,g,modern,A,Northwest\n"
+    ).encode()
     plan = prepare_import(db, "stores", data, "s.csv")
     assert plan.new_regions == [("Far West", "Far West", "Far West"), ("NW", "Northwest", "西北")]
     result = apply_import(db, plan)
     assert result_lines(result, "zh")[-1] == "已新建区域：Far West、西北。"
     assert db.query_df("SELECT region_code FROM stores ORDER BY code")["region_code"].tolist() == [
-        "E", "E", "E", "Far West", "Far West", "NW", "NW"]
+        "E",
+        "E",
+        "E",
+        "Far West",
+        "Far West",
+        "NW",
+        "NW",
+    ]
     assert one(db, "SELECT name_en, name_zh FROM regions WHERE code = 'NW'") == ("Northwest", "西北")
 
 
@@ -157,10 +217,12 @@ def test_accepted_columns_say_what_a_file_needs():
     assert set(stores.index[stores["required"]]) == {"code", "name", "channel", "grade", "region"}
     assert stores.loc["channel", "values"] == "传统通路、现代通路、特殊通路"
     assert accepted_columns("users", "en").set_index("column").loc["role", "values"] == (
-        "merchandiser, manager, dealer, admin")
+        "merchandiser, manager, dealer, admin"
+    )
 
 
 # ---------------------------------------------------------------- XLSX
+
 
 def _store_sheet(grade_of_last_row: str):
     def build(sheet):
@@ -196,8 +258,11 @@ def test_xlsx_with_title_row_merged_headers_and_an_empty_row(db):
 
 def test_xlsx_problems_name_the_spreadsheet_row(db):
     assert messages(db, "stores", _store_sheet("Z"), "en", "stores.xlsx") == [
-        "Row 7, column “等级”: “Z” is not one of: A, B, C."]
-    assert messages(db, "stores", _store_sheet("Z"), "zh", "stores.xlsx") == ["第 7 行，“等级”列：“Z”不是以下之一：A、B、C。"]
+        "Row 7, column “等级”: “Z” is not one of: A, B, C."
+    ]
+    assert messages(db, "stores", _store_sheet("Z"), "zh", "stores.xlsx") == [
+        "第 7 行，“等级”列：“Z”不是以下之一：A、B、C。"
+    ]
 
 
 # ---------------------------------------------------------------- every bad row, in both languages
@@ -212,8 +277,17 @@ BAD_STORES = (
 
 
 def test_bad_store_rows_are_all_reported_in_english(seeded):
-    headers = dict(code="code", name="name", channel="channel", grade="grade", region="region", latitude="latitude",
-                   longitude="longitude", dealer="dealer", merchandiser="merchandiser")
+    headers = dict(
+        code="code",
+        name="name",
+        channel="channel",
+        grade="grade",
+        region="region",
+        latitude="latitude",
+        longitude="longitude",
+        dealer="dealer",
+        merchandiser="merchandiser",
+    )
     assert messages(seeded, "stores", BAD_STORES.format(**headers).encode(), "en") == [
         "Row 3, column “name”: a value is required.",
         "Row 3, column “grade”: “D” is not one of: A, B, C.",
@@ -227,8 +301,17 @@ def test_bad_store_rows_are_all_reported_in_english(seeded):
 
 
 def test_bad_store_rows_are_all_reported_in_chinese(seeded):
-    headers = dict(code="门店编码", name="门店名称", channel="渠道", grade="等级", region="大区", latitude="纬度",
-                   longitude="经度", dealer="经销商编码", merchandiser="业务员")
+    headers = dict(
+        code="门店编码",
+        name="门店名称",
+        channel="渠道",
+        grade="等级",
+        region="大区",
+        latitude="纬度",
+        longitude="经度",
+        dealer="经销商编码",
+        merchandiser="业务员",
+    )
     assert messages(seeded, "stores", BAD_STORES.format(**headers).encode("gbk"), "zh") == [
         "第 3 行，“门店名称”列：不能为空。",
         "第 3 行，“等级”列：“D”不是以下之一：A、B、C。",
@@ -245,7 +328,8 @@ def test_a_merchandiser_must_be_a_merchandiser_account(seeded):
     do_import(seeded, "users", "username,display_name,role,password\nboss,Boss,经理,long-enough-1\n".encode())
     data = "code,name,channel,grade,region,merchandiser\nS1,店,modern,A,E,boss\n".encode()
     assert messages(seeded, "stores", data, "en") == [
-        "Row 2, column “merchandiser”: “boss” is not a merchandiser account; import users first."]
+        "Row 2, column “merchandiser”: “boss” is not a merchandiser account; import users first."
+    ]
 
 
 def test_missing_and_repeated_columns_are_file_level_problems(db):
@@ -263,9 +347,11 @@ def test_unknown_columns_are_ignored_and_listed(db):
 
 
 def test_bad_product_rows(db):
-    data = ("code,name_en,name_zh,brand,category,rrp,must_stock_channels\n"
-            "P1,Tea,茶,Q,bev,0,modern\n"
-            "P2,,,Q,bev,abc,\"modern;网店\"\n").encode()
+    data = (
+        "code,name_en,name_zh,brand,category,rrp,must_stock_channels\n"
+        "P1,Tea,茶,Q,bev,0,modern\n"
+        'P2,,,Q,bev,abc,"modern;网店"\n'
+    ).encode()
     assert messages(db, "products", data, "en") == [
         "Row 2, column “rrp”: “0” is not a price above zero.",
         "Row 3, column “name_en”: a value is required.",
@@ -277,13 +363,15 @@ def test_bad_product_rows(db):
 
 def test_bad_user_rows_in_both_languages(db):
     do_import(db, "dealers", "code,name_en,name_zh\nD01,Huamei,华美\n".encode())
-    data = ("username,display_name,role,dealer_code,password\n"
-            "Bad Name!,X,manager,,long-enough-1\n"
-            "d1,Dealer One,dealer,,long-enough-1\n"
-            "d2,Dealer Two,经销商,D99,long-enough-1\n"
-            "m1,Merch,业务员,,\n"
-            "m2,Merch Two,业务员,,short\n"
-            "x1,X,boss,,long-enough-1\n").encode()
+    data = (
+        "username,display_name,role,dealer_code,password\n"
+        "Bad Name!,X,manager,,long-enough-1\n"
+        "d1,Dealer One,dealer,,long-enough-1\n"
+        "d2,Dealer Two,经销商,D99,long-enough-1\n"
+        "m1,Merch,业务员,,\n"
+        "m2,Merch Two,业务员,,short\n"
+        "x1,X,boss,,long-enough-1\n"
+    ).encode()
     assert messages(db, "users", data, "en") == [
         "Row 2, column “username”: “Bad Name!” is not a valid user name"
         " (2–32 letters, digits, dot, dash or underscore).",
@@ -304,22 +392,32 @@ def test_bad_user_rows_in_both_languages(db):
     assert messages(db, "users", no_password_column, "en") == ["Row 2: a new user needs a password."]
 
 
-@pytest.mark.parametrize(("data", "filename", "message"), [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old excel", "stores.xls", "Choose a .csv or .xlsx file."),
-    (b"PK\x03\x04 not really a workbook", "stores.xlsx", "The file could not be read as CSV (UTF-8 or GBK) or XLSX."),
-    (b"code,name\n\x80\xff", "stores.csv", "The file could not be read as CSV (UTF-8 or GBK) or XLSX."),
-    (b"", "stores.csv", "The file has no data rows."),
-    (b"code,name,channel,grade,region\n\n,,,,\n", "stores.csv", "The file has no data rows."),
-])
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old excel", "stores.xls", "Choose a .csv or .xlsx file."),
+        (
+            b"PK\x03\x04 not really a workbook",
+            "stores.xlsx",
+            "The file could not be read as CSV (UTF-8 or GBK) or XLSX.",
+        ),
+        (b"code,name\n\x80\xff", "stores.csv", "The file could not be read as CSV (UTF-8 or GBK) or XLSX."),
+        (b"", "stores.csv", "The file has no data rows."),
+        (b"code,name,channel,grade,region\n\n,,,,\n", "stores.csv", "The file has no data rows."),
+    ],
+)
 def test_unreadable_files_say_why(db, data, filename, message):
     assert messages(db, "stores", data, "en", filename) == [message]
 
 
 # ---------------------------------------------------------------- all or nothing
 
+
 def test_one_bad_row_writes_nothing(seeded):
-    data = ("code,name,channel,grade,region\nS1,a,modern,A,New Region\nS2,b,modern,A,New Region\n"
-            "S3,c,modern,Z,New Region\nS4,d,modern,A,New Region\n").encode()
+    data = (
+        "code,name,channel,grade,region\nS1,a,modern,A,New Region\nS2,b,modern,A,New Region\n"
+        "S3,c,modern,Z,New Region\nS4,d,modern,A,New Region\n"
+    ).encode()
     plan = prepare_import(seeded, "stores", data, "s.csv")
     assert len(plan.problems) == 1
     with pytest.raises(ValueError):
@@ -340,9 +438,12 @@ def test_a_failure_while_writing_rolls_everything_back(db):
 
 # ---------------------------------------------------------------- re-import
 
+
 def test_reimport_updates_by_code_without_duplicates_and_leaves_absent_columns_alone(db):
-    first = ("code,name,channel,grade,region,city,latitude,longitude,active\n"
-             "S1,老店,traditional,B,E,上海,31.2,121.4,否\nS2,二店,modern,C,E,杭州,30.2,120.1,\n").encode()
+    first = (
+        "code,name,channel,grade,region,city,latitude,longitude,active\n"
+        "S1,老店,traditional,B,E,上海,31.2,121.4,否\nS2,二店,modern,C,E,杭州,30.2,120.1,\n"
+    ).encode()
     do_import(db, "stores", first)
     second = "code,name,channel,grade,region,active\nS1,老店,traditional,A,E,\nS3,新店,special,C,E,\n".encode()
     plan = prepare_import(db, "stores", second, "s.csv")
@@ -351,7 +452,12 @@ def test_reimport_updates_by_code_without_duplicates_and_leaves_absent_columns_a
     assert (result.created, result.updated) == (1, 1)
     assert count(db, "stores") == 3
     assert one(db, "SELECT grade, city, latitude, longitude, active FROM stores WHERE code = 'S1'") == (
-        "A", "上海", 31.2, 121.4, False)  # grade updated; city, coordinates and (blank) active kept
+        "A",
+        "上海",
+        31.2,
+        121.4,
+        False,
+    )  # grade updated; city, coordinates and (blank) active kept
     assert one(db, "SELECT active FROM stores WHERE code = 'S3'") == (True,)  # a blank active is active when new
     third = "code,name,channel,grade,region,city\nS1,老店,traditional,A,E,\n".encode()
     do_import(db, "stores", third)
@@ -359,8 +465,11 @@ def test_reimport_updates_by_code_without_duplicates_and_leaves_absent_columns_a
 
 
 def test_reimported_products_update_lists_and_prices(db):
-    do_import(db, "products", "code,name_en,name_zh,brand,category,rrp,must_stock_channels\n"
-                              "P1,Tea,茶,Q,bev,3.50,modern\n".encode())
+    do_import(
+        db,
+        "products",
+        "code,name_en,name_zh,brand,category,rrp,must_stock_channels\nP1,Tea,茶,Q,bev,3.50,modern\n".encode(),
+    )
     do_import(db, "products", "code,rrp,name_en,brand,category,must_stock_channels\nP1,4,Tea,Q,bev,\n".encode())
     assert count(db, "products") == 1
     name_zh, rrp, channels = one(db, "SELECT name_zh, rrp, must_stock_channels FROM products")
@@ -369,19 +478,30 @@ def test_reimported_products_update_lists_and_prices(db):
 
 # ---------------------------------------------------------------- users
 
+
 def test_users_import_hashes_passwords_and_reimport_keeps_or_changes_them(db):
     do_import(db, "dealers", "code,name_en,name_zh\nD01,Huamei,华美\n".encode())
-    do_import(db, "users", ("用户名,姓名,角色,经销商编码,密码,语言\n"
-                            "Zhang.Wei,张伟,业务员,,first-password,中文\n"
-                            "huamei,华美商贸,经销商,D01,dealer-password,\n").encode("gbk"))
+    do_import(
+        db,
+        "users",
+        (
+            "用户名,姓名,角色,经销商编码,密码,语言\n"
+            "Zhang.Wei,张伟,业务员,,first-password,中文\n"
+            "huamei,华美商贸,经销商,D01,dealer-password,\n"
+        ).encode("gbk"),
+    )
     stored = one(db, "SELECT password_hash FROM users WHERE username = 'zhang.wei'")[0]
     assert stored.startswith("$argon2") and "first-password" not in stored
     user = auth.authenticate(db, "zhang.wei", "first-password")
     assert (user.display_name, user.role, user.language) == ("张伟", "merchandiser", "zh")
     assert auth.authenticate(db, "huamei", "dealer-password").dealer_code == "D01"
 
-    result = do_import(db, "users", "username,display_name,role,password\nzhang.wei,张伟伟,merchandiser,\n"
-                                    "huamei,华美,manager,new-password-2\n".encode())
+    result = do_import(
+        db,
+        "users",
+        "username,display_name,role,password\nzhang.wei,张伟伟,merchandiser,\n"
+        "huamei,华美,manager,new-password-2\n".encode(),
+    )
     assert (result.created, result.updated) == (0, 2)
     assert auth.authenticate(db, "zhang.wei", "first-password").display_name == "张伟伟"  # blank keeps it
     assert auth.authenticate(db, "huamei", "dealer-password") is None
@@ -391,14 +511,16 @@ def test_users_import_hashes_passwords_and_reimport_keeps_or_changes_them(db):
 
 
 def test_preview_masks_passwords_and_names_the_action(db):
-    plan = prepare_import(db, "users", "username,display_name,role,password\nm1,M,merchandiser,long-enough-1\n"
-                                       .encode(), "u.csv")
+    plan = prepare_import(
+        db, "users", "username,display_name,role,password\nm1,M,merchandiser,long-enough-1\n".encode(), "u.csv"
+    )
     preview = plan.preview("zh")
     assert preview[["_row", "_action", "username", "password"]].values.tolist() == [[2, "新增", "m1", "••••••"]]
     assert plan.rows == [2] and (plan.to_create, plan.to_update) == (1, 0)
 
 
 # ---------------------------------------------------------------- samples, command line, size
+
 
 def test_sample_files_import_cleanly_in_order_into_an_empty_database(db):
     for kind, name in SAMPLE_ORDER:
@@ -411,8 +533,7 @@ def test_sample_files_import_cleanly_in_order_into_an_empty_database(db):
     assert store == ("百佳便利店", "traditional", "other", "grocery", "C", "li.qiang")
     assert db.query_df("SELECT code FROM regions ORDER BY code")["code"].tolist() == ["E", "N", "S"]
     assert auth.authenticate(db, "wang.lei", "change-me-123").role == "merchandiser"
-    assert list(one(db, "SELECT must_stock_channels FROM products WHERE code = 'P403'")[0]) == [
-        "traditional", "modern"]
+    assert list(one(db, "SELECT must_stock_channels FROM products WHERE code = 'P403'")[0]) == ["traditional", "modern"]
 
 
 def test_sample_readme_documents_every_column_of_every_kind():
@@ -426,7 +547,10 @@ def test_sample_readme_documents_every_column_of_every_kind():
 
 def test_command_line_import_reports_in_the_chosen_language(db, tmp_path, capsys):
     assert run_import_cli(db, "dealers", SAMPLES / "dealers.csv", "zh") == 0
-    assert capsys.readouterr().out.splitlines() == ["导入完成：新增 3 条，更新 0 条。", "已新建区域：华东、华南、华北。"]
+    assert capsys.readouterr().out.splitlines() == [
+        "导入完成：新增 3 条，更新 0 条。",
+        "已新建区域：华东、华南、华北。",
+    ]
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,channel,grade,region,wechat\nS1,Shop,modern,Q,East,x\n", encoding="utf-8")
     assert run_import_cli(db, "stores", bad, "en") == 1
@@ -442,14 +566,16 @@ def test_command_line_import_reports_in_the_chosen_language(db, tmp_path, capsys
 
 def test_a_hundred_thousand_stores_import_in_bulk(seeded):
     lines = ["code,name,channel,grade,region,latitude,longitude,dealer,merchandiser"]
-    lines += [f"S{i:06d},门店{i},{('modern', '传统', 'special')[i % 3]},{'ABC'[i % 3]},{('华东', '华南')[i % 2]},"
-              f"{30 + i / 1e6:.6f},120.5,D01,zhang.min" for i in range(100_000)]
+    lines += [
+        f"S{i:06d},门店{i},{('modern', '传统', 'special')[i % 3]},{'ABC'[i % 3]},{('华东', '华南')[i % 2]},"
+        f"{30 + i / 1e6:.6f},120.5,D01,zhang.min"
+        for i in range(100_000)
+    ]
     started = time.monotonic()
     result = do_import(seeded, "stores", "\n".join(lines).encode())
     assert time.monotonic() - started < 30  # row-by-row inserts would take many minutes
     assert (result.created, count(seeded, "stores")) == (100_000, 100_000)
-    assert one(seeded, "SELECT channel, grade, region_code FROM stores WHERE code = 'S099999'") == (
-        "modern", "A", "S")
+    assert one(seeded, "SELECT channel, grade, region_code FROM stores WHERE code = 'S099999'") == ("modern", "A", "S")
 
 
 def test_the_import_preview_names_every_column_in_the_users_language():

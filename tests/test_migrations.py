@@ -1,4 +1,5 @@
 """Numbered migrations: a fresh database gets them all; an older one upgrades without loss."""
+
 import shutil
 from pathlib import Path
 
@@ -9,8 +10,21 @@ from audit import db as dbmod
 from audit.db import Database, migration_files, schema_version
 
 EXPECTED_TABLES = {
-    "app_meta", "regions", "dealers", "users", "sessions", "stores", "products", "competitors", "pop_types",
-    "audits", "audit_lines", "audit_pop", "competitor_observations", "photos", "audit_photos",
+    "app_meta",
+    "regions",
+    "dealers",
+    "users",
+    "sessions",
+    "stores",
+    "products",
+    "competitors",
+    "pop_types",
+    "audits",
+    "audit_lines",
+    "audit_pop",
+    "competitor_observations",
+    "photos",
+    "audit_photos",
     "schema_migrations",
 }
 
@@ -108,9 +122,14 @@ def test_a_filled_first_version_database_upgrades_with_all_its_data(tmp_path, mi
     con.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_template / "audit.duckdb")])
     columns = {}
     for table in v1_tables:
-        columns[table] = ", ".join(f'"{c}"' for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'v1' AND table_name = ?"
-            " ORDER BY ordinal_position", [table]).fetchall())
+        columns[table] = ", ".join(
+            f'"{c}"'
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'v1' AND table_name = ?"
+                " ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        )
         con.execute(f"INSERT INTO {table} ({columns[table]}) SELECT {columns[table]} FROM demo.{table}")
     before = {t: con.execute(f"SELECT {columns[t]} FROM {t} ORDER BY ALL").fetchall() for t in v1_tables}
     con.close()
@@ -122,8 +141,17 @@ def test_a_filled_first_version_database_upgrades_with_all_its_data(tmp_path, mi
     assert EXPECTED_TABLES <= tables(cur)
     for table in v1_tables:
         assert cur.execute(f"SELECT {columns[table]} FROM {table} ORDER BY ALL").fetchall() == before[table], table
-    filled = ("stores", "users", "products", "audits", "audit_lines", "audit_pop", "competitor_observations",
-              "photos", "audit_photos")
+    filled = (
+        "stores",
+        "users",
+        "products",
+        "audits",
+        "audit_lines",
+        "audit_pop",
+        "competitor_observations",
+        "photos",
+        "audit_photos",
+    )
     assert all(before[table] for table in filled)  # the comparison above compared something
     # The scores of the old audits are counted on opening, the same as the demo's own.
     cur.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_template / "audit.duckdb")])

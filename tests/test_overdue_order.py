@@ -1,5 +1,6 @@
 """The Visits page's overdue list is in the order its caption names, and shows the number it is ordered by:
 never visited first, then the most days overdue, then grade A before B before C."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,7 +14,7 @@ def test_the_overdue_list_is_ordered_by_the_days_overdue_it_shows(demo_db):
     late = table.value
     assert len(late) > 3
     never = late.days_overdue.isna()
-    assert not never[never.idxmin():].any() if never.any() else True  # the never-visited stores come first
+    assert not never[never.idxmin() :].any() if never.any() else True  # the never-visited stores come first
     visited = late[~never]
     assert visited.days_overdue.is_monotonic_decreasing
     for _, tied in visited.groupby("days_overdue"):

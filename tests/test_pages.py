@@ -1,4 +1,5 @@
 """Every page, run through Streamlit's AppTest, for every role; forbidden pages stay out of reach."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -65,11 +66,17 @@ def test_store_list_is_scoped_in_the_data_layer(demo_db):
     everything = store_codes(app_as(demo_db, "manager"))
     assert len(everything) == 40
     mine = store_codes(app_as(demo_db, "merch01"))
-    assigned = {r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE merchandiser = 'merch01'").fetchall()}
+    assigned = {
+        r[0] for r in demo_db.cursor().execute("SELECT code FROM stores WHERE merchandiser = 'merch01'").fetchall()
+    }
     assert mine == assigned and 0 < len(mine) < 40
     dealer_user = auth.get_user(demo_db, "dealer01")
-    supplied = {r[0] for r in demo_db.cursor().execute(
-        "SELECT code FROM stores WHERE dealer_code = ?", [dealer_user.dealer_code]).fetchall()}
+    supplied = {
+        r[0]
+        for r in demo_db.cursor()
+        .execute("SELECT code FROM stores WHERE dealer_code = ?", [dealer_user.dealer_code])
+        .fetchall()
+    }
     assert store_codes(app_as(demo_db, "dealer01")) == supplied
 
 
@@ -134,8 +141,11 @@ def test_search_and_filters_narrow_the_list_and_live_in_the_url(demo_db):
     assert at.query_params["q"] == ["S00001"] or at.query_params["q"] == "S00001"
     at.text_input(key="url_q").input("").run()
     at.button_group(key="url_grade").set_value(["A"]).run()
-    grades = set(demo_db.cursor().execute("SELECT grade FROM stores WHERE code IN (SELECT unnest(?))",
-                                          [sorted(store_codes(at))]).fetchall())
+    grades = set(
+        demo_db.cursor()
+        .execute("SELECT grade FROM stores WHERE code IN (SELECT unnest(?))", [sorted(store_codes(at))])
+        .fetchall()
+    )
     assert grades == {("A",)}
 
 
@@ -192,7 +202,11 @@ def test_admin_imports_stores_with_preview_errors_and_confirm(demo_db):
     assert demo_db.query_one("SELECT count(*) FROM stores WHERE code IN ('N1', 'N2')")[0] == 0
     next(b for b in at.button if b.key == "import_confirm").click().run()
     assert "导入完成：新增 2 条，更新 0 条。" in [s.value for s in at.success]
-    assert demo_db.query_one("SELECT name, grade, merchandiser FROM stores WHERE code = 'N1'") == ("新店", "A", "merch01")
+    assert demo_db.query_one("SELECT name, grade, merchandiser FROM stores WHERE code = 'N1'") == (
+        "新店",
+        "A",
+        "merch01",
+    )
 
 
 def test_load_demo_data_from_an_empty_database_then_see_200_stores(data_dir):
@@ -238,8 +252,9 @@ def test_repeated_wrong_passwords_lock_sign_in_with_a_message_in_chinese(demo_db
     at.text_input(key="signin_password").input("wrong")
     at.button[0].click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [f"此设备密码错误次数过多：登录已暂停，请 {config.SIGNIN_LOCK_MINUTES} "
-                                           "分钟后再试。"]
+    assert [e.value for e in at.error] == [
+        f"此设备密码错误次数过多：登录已暂停，请 {config.SIGNIN_LOCK_MINUTES} 分钟后再试。"
+    ]
     at.text_input(key="signin_password").input("demo")  # even the right password waits for the lock to end
     at.button[0].click().run()
     assert at.title[0].value == "终端检查" and len(at.error) == 1  # still the sign-in page
@@ -252,7 +267,8 @@ def test_markup_put_in_the_url_is_shown_literally_in_the_refusal(demo_db):
     at.query_params["store"] = "**S1**[x](http://evil)"
     at.run()
     assert [w.value for w in at.warning] == [
-        "Store \\*\\*S1\\*\\*\\[x\\]\\(http\\:\u200b\\/\\/evil\\) does not exist or is not one of your stores."]  # no link
+        "Store \\*\\*S1\\*\\*\\[x\\]\\(http\\:\u200b\\/\\/evil\\) does not exist or is not one of your stores."
+    ]  # no link
     at.query_params["dealer"] = "_D9_"
     at.switch_page("views/exports.py").run()
     assert [e.value for e in at.error] == [r"You can export only your own stores; dealer \_D9\_ is not yours."]

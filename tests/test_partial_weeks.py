@@ -1,6 +1,7 @@
 """Weeks at the ends of a period that it covers only in part: found by one rule (audit.filters) and marked
 on every weekly chart (shaded and labelled, hollow points, paler bars), so a cut first or last week is not
 read as a drop. The builders are tested without Streamlit; the page test reads the note under the chart."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,9 +32,9 @@ def test_only_the_weeks_the_period_cuts_are_partial_with_the_working_days_it_hol
     # a week that runs Monday to Friday is whole: visits are planned on working days
     assert partial_weeks([date(2026, 11, 16)], date(2026, 11, 16), date(2026, 11, 20)) == {}
     assert partial_weeks([pd.Timestamp("2026-11-16")], date(2026, 11, 16), date(2026, 11, 19)) == {
-        date(2026, 11, 16): 4}
-    assert partial_weeks([date(2026, 11, 16), None], date(2026, 11, 18), date(2026, 11, 18)) == {
-        date(2026, 11, 16): 1}
+        date(2026, 11, 16): 4
+    }
+    assert partial_weeks([date(2026, 11, 16), None], date(2026, 11, 18), date(2026, 11, 18)) == {date(2026, 11, 16): 1}
 
 
 def shaded_weeks(fig) -> list[date]:
@@ -68,10 +69,10 @@ def test_competitor_bars_of_cut_weeks_are_paler_and_the_share_chart_shades_them(
 
 
 def test_visit_charts_mark_the_cut_weeks_in_the_language_of_the_page():
-    weekly = pd.DataFrame({"week": WEEKS, "planned": 50, "done": 45, "unplanned": 3, "completion": 0.9,
-                           "success": 0.5})
+    weekly = pd.DataFrame({"week": WEEKS, "planned": 50, "done": 45, "unplanned": 3, "completion": 0.9, "success": 0.5})
     labels = {k: k for k in ("completion", "success", "done", "missed", "unplanned", "visits")} | {
-        "partial": t("chart.partial_week", "zh")}
+        "partial": t("chart.partial_week", "zh")
+    }
     rates = charts_visits.rates_trend(weekly, labels, "%d %b", CUT)
     assert shaded_weeks(rates) == sorted(CUT) and "不完整周 3/5" in labels_over(rates)
     assert list(rates.data[0].marker.symbol)[0] == "circle-open"

@@ -1,6 +1,7 @@
 """One period for every page: the Dashboard, Competitors, Visits and Exports open on the same default
 (DEFAULT_WEEKS calendar weeks up to the latest audit), and a period picked on one page is the period of
 the next page opened from the sidebar, whose links carry no address."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,9 +54,14 @@ def test_every_page_opens_on_the_same_default_period_of_whole_weeks(demo_db):
         assert period_in_url(at) == tuple(d.isoformat() for d in expected), page
 
 
-@pytest.mark.parametrize("first, then", [("views/overview.py", "views/visits.py"),
-                                         ("views/overview.py", "views/exports.py"),
-                                         ("views/visits.py", "views/competitors.py")])
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ("views/overview.py", "views/visits.py"),
+        ("views/overview.py", "views/exports.py"),
+        ("views/visits.py", "views/competitors.py"),
+    ],
+)
 def test_the_period_picked_on_one_page_goes_with_the_manager(demo_db, first, then):
     chosen = (date(2026, 10, 5), date(2026, 11, 1))
     at = open_from_sidebar(signed_in(demo_db), first)

@@ -1,5 +1,6 @@
 """A photo opens full size in a large dialog over the page (a popover at the bottom of the screen opened
 94 px tall): on a submitted audit, on a store's scores and on the competitor page."""
+
 from __future__ import annotations
 
 from streamlit.proto.Block_pb2 import Block
@@ -29,8 +30,9 @@ def images_in(node) -> list:
 
 
 def test_full_size_opens_the_photo_in_a_large_dialog(demo_db):
-    audit_id = demo_db.query_one("SELECT audit_id FROM audit_photos GROUP BY 1 HAVING count(*) > 1"
-                                 " ORDER BY 1 DESC LIMIT 1")[0]
+    audit_id = demo_db.query_one(
+        "SELECT audit_id FROM audit_photos GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 DESC LIMIT 1"
+    )[0]
     at = open_page(demo_db, "manager", "views/audits.py", audit=str(audit_id))
     buttons = [b for b in at.button if b.label == "Full size"]
     assert len(buttons) > 1 and not dialogs(at)
@@ -41,8 +43,11 @@ def test_full_size_opens_the_photo_in_a_large_dialog(demo_db):
 
 
 def test_a_stores_photo_timeline_opens_full_size_too(demo_db):
-    store = demo_db.query_one("SELECT a.store_code FROM audit_photos p JOIN audits a ON a.id = p.audit_id"
-                              " WHERE a.visit_date >= ? ORDER BY a.visit_date DESC LIMIT 1", [PERIOD["from"]])[0]
+    store = demo_db.query_one(
+        "SELECT a.store_code FROM audit_photos p JOIN audits a ON a.id = p.audit_id"
+        " WHERE a.visit_date >= ? ORDER BY a.visit_date DESC LIMIT 1",
+        [PERIOD["from"]],
+    )[0]
     at = open_page(demo_db, "manager", "views/stores.py", store=store, **PERIOD)
     [b for b in at.button if b.label == "Full size"][0].click().run()
     assert len(dialogs(at)) == 1 and not at.exception

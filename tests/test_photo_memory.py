@@ -5,6 +5,7 @@ before) against the resident size at the start: the decoders' C allocations are 
 tool sees them. The accepted cases sit just under the limits (DECODE_BUDGET for its format and mode,
 MAX_PIXELS for one-byte pixels), so they are the worst a photo can cost; the refused ones cost nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,13 @@ def under_budget(bytes_per_pixel: int) -> tuple[int, int]:
 
 
 def probe(mode: str, size: tuple[int, int], fmt: str, **options) -> dict:
-    run = subprocess.run([sys.executable, "-c", PROBE, json.dumps([mode, *size, fmt, options])],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps([mode, *size, fmt, options])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 

@@ -1,4 +1,5 @@
 """The photo pipeline: conversions, metadata, content-addressed files, near-duplicates, the orphan sweep."""
+
 from __future__ import annotations
 
 import errno
@@ -30,8 +31,10 @@ def scene(width: int = 640, height: int = 480, seed: int = 1) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = int(rng.integers(0, width - 60)), int(rng.integers(0, height - 60))
-        draw.rectangle([x, y, x + int(rng.integers(20, 120)), y + int(rng.integers(20, 120))],
-                       fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+        draw.rectangle(
+            [x, y, x + int(rng.integers(20, 120)), y + int(rng.integers(20, 120))],
+            fill=tuple(int(v) for v in rng.integers(0, 255, 3)),
+        )
     return image
 
 
@@ -52,13 +55,16 @@ def test_rgb_jpeg_is_stored_as_rgb_jpeg_with_thumbnail_and_hashes():
     assert 0 <= photo.phash < 2**64
 
 
-@pytest.mark.parametrize("make", [
-    pytest.param(lambda: encode(scene().convert("CMYK"), "JPEG"), id="cmyk-jpeg"),
-    pytest.param(lambda: encode(scene().convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), id="palette-png"),
-    pytest.param(lambda: encode(scene().convert("L"), "PNG"), id="grey-png"),
-    pytest.param(lambda: encode(scene().convert("LA"), "PNG"), id="grey-alpha-png"),
-    pytest.param(lambda: encode(scene().convert("RGBA"), "WEBP"), id="rgba-webp"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: encode(scene().convert("CMYK"), "JPEG"), id="cmyk-jpeg"),
+        pytest.param(lambda: encode(scene().convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), id="palette-png"),
+        pytest.param(lambda: encode(scene().convert("L"), "PNG"), id="grey-png"),
+        pytest.param(lambda: encode(scene().convert("LA"), "PNG"), id="grey-alpha-png"),
+        pytest.param(lambda: encode(scene().convert("RGBA"), "WEBP"), id="rgba-webp"),
+    ],
+)
 def test_any_mode_is_converted_to_rgb(make):
     photo = process_photo(make())
     assert stored(photo).mode == "RGB"
@@ -150,11 +156,14 @@ def test_animated_gif_keeps_the_first_frame():
     assert r > 200 and b < 50
 
 
-@pytest.mark.parametrize(("data", "key"), [
-    pytest.param(b"", "photo.error.empty", id="zero-bytes"),
-    pytest.param("货架照片 shelf photo".encode(), "photo.error.not_image", id="text"),
-    pytest.param(encode(scene(), "PNG")[:40], "photo.error.not_image", id="header-only"),
-])
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        pytest.param(b"", "photo.error.empty", id="zero-bytes"),
+        pytest.param("货架照片 shelf photo".encode(), "photo.error.not_image", id="text"),
+        pytest.param(encode(scene(), "PNG")[:40], "photo.error.not_image", id="header-only"),
+    ],
+)
 def test_bad_input_raises_photo_error_with_a_translated_key(data, key):
     with pytest.raises(PhotoError) as caught:
         process_photo(data)

@@ -1,5 +1,6 @@
 """Visit plans: generation from the grade frequencies, working days, edits and their refusals,
 reassignment, and the suggested visiting order."""
+
 from __future__ import annotations
 
 import math
@@ -23,17 +24,27 @@ def world(db):
 
 
 def planned(db, sql_where: str = "TRUE", params=None) -> list[tuple]:
-    return db.cursor().execute(
-        f"SELECT store_code, merchandiser, planned_date FROM planned_visits WHERE {sql_where}"
-        " ORDER BY planned_date, store_code", params or []).fetchall()
+    return (
+        db.cursor()
+        .execute(
+            f"SELECT store_code, merchandiser, planned_date FROM planned_visits WHERE {sql_where}"
+            " ORDER BY planned_date, store_code",
+            params or [],
+        )
+        .fetchall()
+    )
 
 
 # ---------------------------------------------------------------- frequencies
 
-@pytest.mark.parametrize("level, per_six_weeks", [
-    ("low", {"A": 12, "B": 6, "C": 3}),
-    ("high", {"A": 18, "B": 12, "C": 4}),
-])
+
+@pytest.mark.parametrize(
+    "level, per_six_weeks",
+    [
+        ("low", {"A": 12, "B": 6, "C": 3}),
+        ("high", {"A": 18, "B": 12, "C": 4}),
+    ],
+)
 def test_visits_per_grade_over_six_weeks_follow_the_frequencies(level, per_six_weeks):
     for grade, expected in per_six_weeks.items():
         for code in ("S00001", "S00002", "X-17", "门店9"):
@@ -86,8 +97,10 @@ def test_a_stores_at_the_upper_end_never_wait_longer_than_the_grade_allows(world
     b_days = {}
     for code in ("B1", "B2", "B3", "B4"):
         days = [d for s, _, d in planned(world) if s == code]
-        b_days[code] = {tuple(sorted(d.weekday() for d in days if plans.week_start(d) == w))
-                        for w in {plans.week_start(d) for d in days}}
+        b_days[code] = {
+            tuple(sorted(d.weekday() for d in days if plans.week_start(d) == w))
+            for w in {plans.week_start(d) for d in days}
+        }
         assert len(b_days[code]) == 1  # the same weekdays every week
 
 
@@ -160,9 +173,11 @@ def test_generation_refuses_bad_input_with_a_message(world):
 @pytest.mark.parametrize("username", ["m1", "d1"])
 def test_only_managers_and_admins_plan(world, username):
     someone = user(world, username)
-    for attempt in (lambda: plans.generate_week(world, someone, MONDAY, today=MONDAY),
-                    lambda: plans.add_visit(world, someone, "A1", MONDAY, today=MONDAY),
-                    lambda: plans.reassign_stores(world, someone, ["A1"], "m2", today=MONDAY)):
+    for attempt in (
+        lambda: plans.generate_week(world, someone, MONDAY, today=MONDAY),
+        lambda: plans.add_visit(world, someone, "A1", MONDAY, today=MONDAY),
+        lambda: plans.reassign_stores(world, someone, ["A1"], "m2", today=MONDAY),
+    ):
         with pytest.raises(PlanError) as refused:
             attempt()
         assert refused.value.key == "plans.error.not_allowed"
@@ -172,20 +187,31 @@ def test_only_managers_and_admins_plan(world, username):
 
 # ---------------------------------------------------------------- a working day's capacity
 
+
 def day_lengths(db, merchandiser: str) -> dict:
     """Each planned day's visits and travel in minutes, as plans.day_minutes measures the board's days."""
     per_visit = plans.visit_minutes_of(db.cursor(), [merchandiser])[merchandiser]
     days: dict = {}
-    for day, lat, lon in db.cursor().execute(
+    for day, lat, lon in (
+        db.cursor()
+        .execute(
             "SELECT p.planned_date, s.latitude, s.longitude FROM planned_visits p JOIN stores s ON s.code = p.store_code"
-            " WHERE p.merchandiser = ?", [merchandiser]).fetchall():
+            " WHERE p.merchandiser = ?",
+            [merchandiser],
+        )
+        .fetchall()
+    ):
         days.setdefault(day, []).append(None if lat is None else (lat, lon))
     return {day: plans.day_minutes(points, per_visit) for day, points in days.items()}
 
 
 def asked(db, merchandiser: str, monday) -> int:
-    return sum(plans.visits_in_week(grade, code, monday) for code, grade in db.cursor().execute(
-        "SELECT code, grade FROM stores WHERE merchandiser = ? AND active", [merchandiser]).fetchall())
+    return sum(
+        plans.visits_in_week(grade, code, monday)
+        for code, grade in db.cursor()
+        .execute("SELECT code, grade FROM stores WHERE merchandiser = ? AND active", [merchandiser])
+        .fetchall()
+    )
 
 
 def test_no_planned_day_is_longer_than_a_working_day(world):
@@ -213,9 +239,11 @@ def test_a_week_with_more_visits_than_room_says_which_stores_were_left_out_and_w
 
     # The plan task prints them, one store a line, in the chosen language.
     from audit.__main__ import build_parser
+
     ahead = plans.week_start(date.today()) + timedelta(weeks=1)
-    args = build_parser().parse_args(["--lang", "zh", "plan", "--week", ahead.isoformat(), "--merchandiser", "m1",
-                                      "--hours", "6"])
+    args = build_parser().parse_args(
+        ["--lang", "zh", "plan", "--week", ahead.isoformat(), "--merchandiser", "m1", "--hours", "6"]
+    )
     assert args.run(world, args) == 0
     out = capsys.readouterr().out.splitlines()
     left = asked(world, "m1", ahead) - len(planned(world, "merchandiser = 'm1' AND planned_date >= ?", [ahead]))
@@ -267,7 +295,7 @@ def test_imported_stores_and_merchandisers_without_history_are_planned(data_dir)
         cur.execute("UPDATE stores SET latitude = NULL, longitude = NULL WHERE code = 'T0001'")
     assert db.query_one("SELECT count(*) FROM audits")[0] == 0
     people = db.cursor().execute("SELECT DISTINCT merchandiser FROM stores WHERE merchandiser IS NOT NULL").fetchall()
-    minutes = plans.visit_minutes_of(db.cursor(), [p for p, in people])
+    minutes = plans.visit_minutes_of(db.cursor(), [p for (p,) in people])
     assert set(minutes.values()) == {plans.DEFAULT_VISIT_MINUTES}
     monday = plans.week_start(date.today()) + timedelta(weeks=1)
     result = plans.generate_week(db, None, monday)
@@ -275,12 +303,14 @@ def test_imported_stores_and_merchandisers_without_history_are_planned(data_dir)
     assert result.visits == len(rows) > 0 and "T0001" in {s for s, _ in rows}  # no coordinates, still planned
     # The samples give li.qiang Guangzhou and Shenzhen (100 km apart) and wang.lei Beijing and Tianjin: a day
     # cannot hold both cities, so what does not fit is listed rather than planned as an impossible day.
-    assert result.visits + result.unplaced_visits == sum(asked(db, p, monday) for p, in people)
+    assert result.visits + result.unplaced_visits == sum(asked(db, p, monday) for (p,) in people)
     assert {u.merchandiser for u in result.unplaced} <= {"li.qiang", "wang.lei"}
-    for merchandiser, in people:
+    for (merchandiser,) in people:
         assert max(day_lengths(db, merchandiser).values()) <= plans.WORKDAY_HOURS * 60
-    assert plans.day_minutes([None], plans.DEFAULT_VISIT_MINUTES) == \
-        plans.DEFAULT_VISIT_MINUTES + plans.UNLOCATED_TRAVEL_MINUTES
+    assert (
+        plans.day_minutes([None], plans.DEFAULT_VISIT_MINUTES)
+        == plans.DEFAULT_VISIT_MINUTES + plans.UNLOCATED_TRAVEL_MINUTES
+    )
     with pytest.raises(PlanError) as refused:
         plans.generate_week(db, None, monday, hours=30)
     assert refused.value.key == "plans.error.hours"
@@ -303,21 +333,28 @@ def test_plan_messages_word_their_days_like_the_page():
 
 # ---------------------------------------------------------------- edits
 
+
 def test_add_move_and_remove_a_visit(world):
     boss = user(world, "boss")
     visit = plans.add_visit(world, boss, "B1", MONDAY + timedelta(days=1), today=MONDAY)
-    assert world.query_one("SELECT merchandiser, source, created_by FROM planned_visits WHERE id = ?",
-                           [visit]) == ("m1", "manual", "boss")
+    assert world.query_one("SELECT merchandiser, source, created_by FROM planned_visits WHERE id = ?", [visit]) == (
+        "m1",
+        "manual",
+        "boss",
+    )
     plans.move_visit(world, boss, visit, MONDAY + timedelta(days=3), today=MONDAY)
     assert planned(world) == [("B1", "m1", MONDAY + timedelta(days=3))]
     plans.remove_visit(world, boss, visit, today=MONDAY)
     assert planned(world) == []
 
 
-@pytest.mark.parametrize("day, key", [
-    (MONDAY + timedelta(days=5), "plans.error.weekend"),
-    (MONDAY - timedelta(days=3), "plans.error.past"),
-])
+@pytest.mark.parametrize(
+    "day, key",
+    [
+        (MONDAY + timedelta(days=5), "plans.error.weekend"),
+        (MONDAY - timedelta(days=3), "plans.error.past"),
+    ],
+)
 def test_visits_go_on_working_days_from_today(world, day, key):
     with pytest.raises(PlanError) as refused:
         plans.add_visit(world, user(world, "boss"), "B1", day, today=MONDAY)
@@ -346,8 +383,10 @@ def test_edits_that_would_break_the_record_are_refused(world):
     assert clash.value.key == "plans.error.duplicate"
 
     add_audit(world, "B1", "m1", MONDAY)  # the first one is done now
-    for attempt in (lambda: plans.move_visit(world, boss, first, MONDAY + timedelta(days=2), today=MONDAY),
-                    lambda: plans.remove_visit(world, boss, first, today=MONDAY)):
+    for attempt in (
+        lambda: plans.move_visit(world, boss, first, MONDAY + timedelta(days=2), today=MONDAY),
+        lambda: plans.remove_visit(world, boss, first, today=MONDAY),
+    ):
         with pytest.raises(PlanError) as done:
             attempt()
         assert done.value.key == "plans.error.done"
@@ -371,8 +410,10 @@ def test_reassigning_stores_takes_their_future_visits_along(world):
     assert result == plans.Reassigned(stores=2, visits=1)
     owners = dict(world.cursor().execute("SELECT id, merchandiser FROM planned_visits").fetchall())
     assert owners == {past: "m1", done: "m1", future: "m2", other: "m1"}
-    assert world.query_one("SELECT list(merchandiser ORDER BY code) FROM stores WHERE code IN ('B1', 'C1')")[0] == \
-        ["m2", "m2"]
+    assert world.query_one("SELECT list(merchandiser ORDER BY code) FROM stores WHERE code IN ('B1', 'C1')")[0] == [
+        "m2",
+        "m2",
+    ]
     with pytest.raises(PlanError) as nobody:
         plans.reassign_stores(world, boss, [], "m2", today=MONDAY)
     assert nobody.value.key == "plans.error.no_stores_chosen"

@@ -1,5 +1,6 @@
 """The Visit plans and Visits pages through AppTest: roles, filters in the URL, empty data, edits with
 their messages; and the merchandiser's start screen following today's plan."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from audit.visits import VisitFilters
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DEMO_WEEKS = VisitFilters(date(2026, 10, 12), date(2026, 11, 20))
-AHEAD = plans.week_start(date.today()) + timedelta(weeks=2)   # a week nobody has planned, editable
+AHEAD = plans.week_start(date.today()) + timedelta(weeks=2)  # a week nobody has planned, editable
 
 
 def page(db, username: str, screen: str, lang: str = "en", **params) -> AppTest:
@@ -45,6 +46,7 @@ def button(at: AppTest, key: str):
 
 # ---------------------------------------------------------------- who may open them
 
+
 @pytest.mark.parametrize("username", ["merch01", "dealer01"])
 def test_merchandisers_and_dealers_neither_see_nor_reach_the_pages(demo_db, username):
     user = auth.get_user(demo_db, username)
@@ -65,11 +67,16 @@ def test_managers_and_admins_open_both_in_both_languages(demo_db, username):
     assert {"views/plans.py", "views/visits.py"} <= {spec.path for spec in page_specs_for(user)}
     for lang, plans_title, visits_title in (("en", "Visit plans", "Visits"), ("zh", "拜访计划", "拜访指标")):
         assert page(demo_db, username, "views/plans.py", lang).title[0].value == plans_title
-        assert page(demo_db, username, "views/visits.py", lang, **{"from": "2026-10-12", "to": "2026-11-20"}
-                    ).title[0].value == visits_title
+        assert (
+            page(demo_db, username, "views/visits.py", lang, **{"from": "2026-10-12", "to": "2026-11-20"})
+            .title[0]
+            .value
+            == visits_title
+        )
 
 
 # ---------------------------------------------------------------- the Visits page
+
 
 def test_tiles_show_the_measures_of_the_period_in_the_url(demo_db):
     manager = auth.get_user(demo_db, "manager")
@@ -106,8 +113,9 @@ def test_filters_in_the_url_narrow_the_figures_and_the_league_groups_by_region(d
 def test_the_overdue_list_leads_to_each_store_card(demo_db):
     manager = auth.get_user(demo_db, "manager")
     with demo_db.write() as cur:  # two stores not seen for three weeks
-        cur.execute("DELETE FROM audits WHERE store_code IN ('S00001', 'S00002') AND visit_date > ?",
-                    [date(2026, 10, 30)])
+        cur.execute(
+            "DELETE FROM audits WHERE store_code IN ('S00001', 'S00002') AND visit_date > ?", [date(2026, 10, 30)]
+        )
     at = page(demo_db, "manager", "views/visits.py", **{"from": "2026-10-12", "to": "2026-11-20"})
     late = at.dataframe[-1].value
     assert {"./?store=S00001", "./?store=S00002"} <= set(late.code)
@@ -148,6 +156,7 @@ def test_an_empty_database_says_there_is_nothing_yet(data_dir):
 
 # ---------------------------------------------------------------- the Visit plans page
 
+
 def en_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
@@ -157,9 +166,15 @@ def zh_day(day: date) -> str:
 
 
 def planned(db, merchandiser: str, monday: date) -> list[tuple]:
-    return db.cursor().execute(
-        "SELECT store_code, planned_date FROM planned_visits WHERE merchandiser = ? AND planned_date BETWEEN ? AND ?"
-        " ORDER BY planned_date, store_code", [merchandiser, monday, monday + timedelta(days=6)]).fetchall()
+    return (
+        db.cursor()
+        .execute(
+            "SELECT store_code, planned_date FROM planned_visits WHERE merchandiser = ? AND planned_date BETWEEN ? AND ?"
+            " ORDER BY planned_date, store_code",
+            [merchandiser, monday, monday + timedelta(days=6)],
+        )
+        .fetchall()
+    )
 
 
 def test_the_manager_generates_a_week_and_edits_it(demo_db):
@@ -173,8 +188,9 @@ def test_the_manager_generates_a_week_and_edits_it(demo_db):
 
     # Move the first visit to a day its store is free, remove it, then add one on that day.
     store, day = generated[0]
-    visit_id = demo_db.query_one("SELECT id FROM planned_visits WHERE store_code = ? AND planned_date = ?",
-                                 [store, day])[0]
+    visit_id = demo_db.query_one(
+        "SELECT id FROM planned_visits WHERE store_code = ? AND planned_date = ?", [store, day]
+    )[0]
     free = next(d for d in plans.week_days(AHEAD) if (store, d) not in generated)
     at.selectbox(key="edit_visit").set_value(visit_id)
     at.date_input(key="edit_day").set_value(free).run()
@@ -222,14 +238,22 @@ def test_a_refused_move_names_its_days_as_the_page_shows_them(demo_db):
     """The day in a plan message reads like the board ("Fri 18 Dec", "周五 12月18日"), not 2026-12-18."""
     plans.generate_week(demo_db, auth.get_user(demo_db, "manager"), AHEAD, merchandisers=["merch07"])
     generated = planned(demo_db, "merch07", AHEAD)
-    (store, day), clash = next(((s, d), other) for s, d in generated for t_, other in generated
-                               if t_ == s and other != d)
-    visit_id = demo_db.query_one("SELECT id FROM planned_visits WHERE store_code = ? AND planned_date = ?",
-                                 [store, day])[0]
+    (store, day), clash = next(
+        ((s, d), other) for s, d in generated for t_, other in generated if t_ == s and other != d
+    )
+    visit_id = demo_db.query_one(
+        "SELECT id FROM planned_visits WHERE store_code = ? AND planned_date = ?", [store, day]
+    )[0]
     saturday = AHEAD + timedelta(days=5)
     for lang, word, duplicate, weekend in (
-            ("en", en_day, "{store} is already planned on {day}.", "{day} is not a working day: visits are planned Monday to Friday."),
-            ("zh", zh_day, "{store} 在 {day} 已有计划拜访。", "{day} 不是工作日：拜访只安排在周一至周五。")):
+        (
+            "en",
+            en_day,
+            "{store} is already planned on {day}.",
+            "{day} is not a working day: visits are planned Monday to Friday.",
+        ),
+        ("zh", zh_day, "{store} 在 {day} 已有计划拜访。", "{day} 不是工作日：拜访只安排在周一至周五。"),
+    ):
         at = page(demo_db, "manager", "views/plans.py", lang, week=AHEAD.isoformat(), merch="merch07")
         at.selectbox(key="edit_visit").set_value(visit_id)
         at.date_input(key="edit_day").set_value(clash).run()
@@ -247,21 +271,31 @@ def test_generating_a_week_with_more_visits_than_room_lists_the_stores_left_out(
     at.number_input(key="plan_hours").set_value(2.0).run()
     button(at, "plan_generate").click().run()
     placed = planned(demo_db, "merch07", AHEAD)
-    asked = sum(plans.visits_in_week(grade, code, AHEAD) for code, grade in demo_db.cursor().execute(
-        "SELECT code, grade FROM stores WHERE merchandiser = 'merch07' AND active").fetchall())
+    asked = sum(
+        plans.visits_in_week(grade, code, AHEAD)
+        for code, grade in demo_db.cursor()
+        .execute("SELECT code, grade FROM stores WHERE merchandiser = 'merch07' AND active")
+        .fetchall()
+    )
     assert 0 < len(placed) < asked
     assert [shown(s.value) for s in at.success] == [f"已为 1 名业务员安排 {len(placed)} 次拜访。"]
     assert [shown(w.value) for w in at.warning] == [f"本周有 {asked - len(placed)} 次拜访未能安排"]
     left = at.dataframe[0].value
     assert left.visits.sum() == asked - len(placed) and "merchandiser" not in left  # 赵磊's week: said above
     assert set(left.reason) == {"已排满"}
-    assert "已排满：剩下的每一天都已排满：达到 2 小时的工作日，或已比平常一天多出一半的拜访" in [shown(c.value) for c in at.caption]
+    assert "已排满：剩下的每一天都已排满：达到 2 小时的工作日，或已比平常一天多出一半的拜访" in [
+        shown(c.value) for c in at.caption
+    ]
 
 
 def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
     plans.generate_week(demo_db, auth.get_user(demo_db, "manager"), AHEAD, merchandisers=["merch07"])
-    codes = [r[0] for r in demo_db.cursor().execute(
-        "SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code LIMIT 2").fetchall()]
+    codes = [
+        r[0]
+        for r in demo_db.cursor()
+        .execute("SELECT code FROM stores WHERE merchandiser = 'merch07' ORDER BY code LIMIT 2")
+        .fetchall()
+    ]
     at = page(demo_db, "manager", "views/plans.py", view="assign")
     button(at, "assign_go").click().run()
     assert [e.value for e in at.error] == ["Choose at least one store to reassign."]
@@ -272,11 +306,17 @@ def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
     at.selectbox(key="assign_target").set_value("merch08")
     button(at, "assign_go").click().run()
     assert not at.error
-    owners = dict(demo_db.cursor().execute("SELECT code, merchandiser FROM stores WHERE list_contains(?, code)",
-                                           [codes]).fetchall())
+    owners = dict(
+        demo_db.cursor()
+        .execute("SELECT code, merchandiser FROM stores WHERE list_contains(?, code)", [codes])
+        .fetchall()
+    )
     assert owners == {code: "merch08" for code in codes}
-    moved = demo_db.query_one("SELECT count(*) FROM planned_visits WHERE list_contains(?, store_code)"
-                              " AND planned_date >= ? AND merchandiser <> 'merch08'", [codes, AHEAD])[0]
+    moved = demo_db.query_one(
+        "SELECT count(*) FROM planned_visits WHERE list_contains(?, store_code)"
+        " AND planned_date >= ? AND merchandiser <> 'merch08'",
+        [codes, AHEAD],
+    )[0]
     assert moved == 0
     said = re.fullmatch(r"2 stores now with Huang Yan; (\d+) planned (visits?) moved along\.", at.success[0].value)
     assert said and (said[2] == "visit") == (said[1] == "1")
@@ -284,14 +324,21 @@ def test_the_manager_reassigns_stores_and_their_future_visits_follow(demo_db):
 
 # ---------------------------------------------------------------- the merchandiser's start screen
 
+
 def plan_today(db, username: str, count: int) -> list[str]:
-    codes = [r[0] for r in db.cursor().execute(
-        "SELECT code FROM stores WHERE merchandiser = ? ORDER BY code LIMIT ?", [username, count]).fetchall()]
+    codes = [
+        r[0]
+        for r in db.cursor()
+        .execute("SELECT code FROM stores WHERE merchandiser = ? ORDER BY code LIMIT ?", [username, count])
+        .fetchall()
+    ]
     with db.write() as cur:
         cur.execute("DELETE FROM planned_visits WHERE planned_date = ?", [date.today()])
         first = cur.execute("SELECT max(id) + 1 FROM planned_visits").fetchall()[0][0]
-        cur.executemany("INSERT INTO planned_visits (id, store_code, merchandiser, planned_date) VALUES (?, ?, ?, ?)",
-                        [(first + i, code, username, date.today()) for i, code in enumerate(codes)])
+        cur.executemany(
+            "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date) VALUES (?, ?, ?, ?)",
+            [(first + i, code, username, date.today()) for i, code in enumerate(codes)],
+        )
     return codes
 
 
@@ -318,8 +365,10 @@ def test_without_a_plan_today_the_start_screen_is_the_queue(demo_db):
         cur.execute("DELETE FROM planned_visits WHERE planned_date = ?", [date.today()])
     at = page(demo_db, "merch07", "views/capture.py")
     assert not at.subheader
-    assert len([b for b in at.button if b.key and b.key.startswith("open_")]) == \
-        demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch07' AND active")[0]
+    assert (
+        len([b for b in at.button if b.key and b.key.startswith("open_")])
+        == demo_db.query_one("SELECT count(*) FROM stores WHERE merchandiser = 'merch07' AND active")[0]
+    )
 
 
 def test_each_day_card_shows_its_visits_working_time_and_round_trip_on_lines_of_their_own(demo_db):

@@ -1,5 +1,6 @@
 """Exceptions first (issue 14): the last audit's answers are the starting point, confirmed in one tap only
 with a shelf photo, recorded per line as confirmed in bulk or checked one by one, and shown to managers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,9 +13,11 @@ from tests.test_capture import complete_answers, merch, picture
 
 def audited_store(db, username="merch01") -> str:
     """A store of this merchandiser with an earlier audit."""
-    return db.query_one("""SELECT s.code FROM stores s WHERE s.merchandiser = ?
+    return db.query_one(
+        """SELECT s.code FROM stores s WHERE s.merchandiser = ?
                            AND EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY s.code""",
-                        [username])[0]
+        [username],
+    )[0]
 
 
 @pytest.fixture
@@ -27,11 +30,19 @@ def fresh_draft(demo_db, demo_dir):
 def test_last_answers_are_the_latest_audits_lines(demo_db):
     store = audited_store(demo_db)
     last = previous.last_answers(demo_db, store)
-    audit_id = demo_db.query_one("SELECT id FROM audits WHERE store_code = ? ORDER BY visit_date DESC, id DESC LIMIT 1",
-                                 [store])[0]
+    audit_id = demo_db.query_one(
+        "SELECT id FROM audits WHERE store_code = ? ORDER BY visit_date DESC, id DESC LIMIT 1", [store]
+    )[0]
     assert last.audit_id == audit_id
-    rows = demo_db.cursor().execute("SELECT product_code, in_stock, facings, shelf_level, shelf_price::DOUBLE"
-                                    " FROM audit_lines WHERE audit_id = ?", [audit_id]).fetchall()
+    rows = (
+        demo_db.cursor()
+        .execute(
+            "SELECT product_code, in_stock, facings, shelf_level, shelf_price::DOUBLE"
+            " FROM audit_lines WHERE audit_id = ?",
+            [audit_id],
+        )
+        .fetchall()
+    )
     assert rows
     for code, in_stock, facings, level, price in rows:
         shelf, tag = last.line("shelf", code), last.line("price", code)
@@ -119,7 +130,10 @@ def test_the_managers_view_of_an_audit_says_how_it_was_answered(demo_db, fresh_d
     at.run()
     assert not at.exception, at.exception
     bulk = 2 * (len(codes) - 1)
-    assert (f"How it was answered: {bulk} answers confirmed as found last time (with a shelf photo), 2 checked one by"
-            " one.") in [as_shown(c.value) for c in at.caption]
+    assert (
+        f"How it was answered: {bulk} answers confirmed as found last time (with a shelf photo), 2 checked one by one."
+    ) in [as_shown(c.value) for c in at.caption]
     table = next(d.value for d in at.dataframe if "shelf_answered" in d.value.columns).set_index("product_code")
-    assert table.loc[codes[0], "shelf_answered"] == "Checked" and table.loc[codes[1], "price_answered"] == "As last time"
+    assert (
+        table.loc[codes[0], "shelf_answered"] == "Checked" and table.loc[codes[1], "price_answered"] == "As last time"
+    )

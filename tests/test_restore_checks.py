@@ -1,6 +1,7 @@
 """A restore checks the whole backup before it moves anything: a truncated, foreign or tampered database, a
 manifest of the wrong shape, a symbolic link or a changed photo anywhere in the backup is refused with a message
 in English and Chinese, and the data folder (database, photos) stays byte for byte as it was."""
+
 import json
 import os
 import shutil
@@ -30,8 +31,10 @@ def good_backup(demo_dir, tmp_path) -> Path:
 
 def folder_state(folder: Path) -> dict[str, bytes | None]:
     """Every entry under the folder with the bytes of each file: a moved, changed or added one shows."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def manifest(folder: Path) -> dict:
@@ -55,7 +58,7 @@ def as_format_1(folder: Path) -> None:
 
 def truncated_database(folder: Path) -> None:
     data = (folder / "audit.duckdb").read_bytes()
-    (folder / "audit.duckdb").write_bytes(data[:int(len(data) * 0.9)])
+    (folder / "audit.duckdb").write_bytes(data[: int(len(data) * 0.9)])
 
 
 def random_database(folder: Path) -> None:
@@ -130,16 +133,29 @@ CASES = {
     "another database": (another_database, DAMAGED),
     "format 1, truncated database": (lambda f: (as_format_1(f), truncated_database(f)), DAMAGED),
     "format 1, random bytes as database": (lambda f: (as_format_1(f), random_database(f)), DAMAGED),
-    "newer schema": (newer_schema, ("was made by a newer version of the app (schema version 999;",
-                                    "由更新版本的应用制作（架构版本 999")),
-    "{} as manifest": (empty_manifest, ("has a damaged or unknown backup.json (schema_version): nothing",
-                                        "backup.json 已损坏或无法识别（schema_version）：未恢复任何内容")),
-    "a list as manifest": (manifest_not_an_object, ("has a damaged or unknown backup.json (backup.json)",
-                                                    "backup.json 已损坏或无法识别（backup.json）")),
-    "a path outside the backup": (manifest_path_outside, ("unknown backup.json (files: ../../outside.jpg)",
-                                                          "无法识别（files: ../../outside.jpg）")),
-    "symlinked database": (symlinked_database, ("holds a symbolic link (audit.duckdb); a backup holds only plain",
-                                                "含有符号链接（audit.duckdb）")),
+    "newer schema": (
+        newer_schema,
+        ("was made by a newer version of the app (schema version 999;", "由更新版本的应用制作（架构版本 999"),
+    ),
+    "{} as manifest": (
+        empty_manifest,
+        (
+            "has a damaged or unknown backup.json (schema_version): nothing",
+            "backup.json 已损坏或无法识别（schema_version）：未恢复任何内容",
+        ),
+    ),
+    "a list as manifest": (
+        manifest_not_an_object,
+        ("has a damaged or unknown backup.json (backup.json)", "backup.json 已损坏或无法识别（backup.json）"),
+    ),
+    "a path outside the backup": (
+        manifest_path_outside,
+        ("unknown backup.json (files: ../../outside.jpg)", "无法识别（files: ../../outside.jpg）"),
+    ),
+    "symlinked database": (
+        symlinked_database,
+        ("holds a symbolic link (audit.duckdb); a backup holds only plain", "含有符号链接（audit.duckdb）"),
+    ),
     "symlinked photo": (symlinked_photo, ("holds a symbolic link (photos/", "含有符号链接（photos/")),
     "tampered photo": (tampered_photo, ("is damaged (photos/", "中的备份已损坏（photos/")),
     "photo left out": (photo_left_out, ("is damaged (photos): nothing was restored.", "已损坏（photos）")),
@@ -165,8 +181,14 @@ def test_a_pipe_in_a_backup_is_refused_without_waiting_on_it(good_backup, demo_d
     photo.unlink()
     os.mkfifo(photo)  # reading it would wait for a writer forever
     before = folder_state(demo_dir)
-    run = subprocess.run([sys.executable, "-m", "audit", "restore", str(broken), "--replace"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60, env={**os.environ, "AUDIT_DATA_DIR": str(demo_dir)})
+    run = subprocess.run(
+        [sys.executable, "-m", "audit", "restore", str(broken), "--replace"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AUDIT_DATA_DIR": str(demo_dir)},
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert f"is damaged ({photo.relative_to(broken)}): nothing was restored." in run.stderr
     assert folder_state(demo_dir) == before

@@ -1,4 +1,5 @@
 """Compliance scoring against hand-computed audits: each component, re-normalisation, bands, settings."""
+
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -13,11 +14,39 @@ MANAGER = User("boss", "Boss", "manager", None, "en")
 PERIOD = DashboardFilters(date(2026, 11, 1), date(2026, 11, 30))
 
 
-def line(audit, sku, must=True, stock=True, facings=0, level=None, fifo=True, expiry=False, damaged=False,
-         tag=True, placed=True, matches=True, legible=True, price=None):
-    return (audit, sku, must, stock, facings, level, None, fifo if stock else None, expiry if stock else None,
-            damaged if stock else None, tag, placed if tag else None, matches if tag else None,
-            legible if tag else None, price)
+def line(
+    audit,
+    sku,
+    must=True,
+    stock=True,
+    facings=0,
+    level=None,
+    fifo=True,
+    expiry=False,
+    damaged=False,
+    tag=True,
+    placed=True,
+    matches=True,
+    legible=True,
+    price=None,
+):
+    return (
+        audit,
+        sku,
+        must,
+        stock,
+        facings,
+        level,
+        None,
+        fifo if stock else None,
+        expiry if stock else None,
+        damaged if stock else None,
+        tag,
+        placed if tag else None,
+        matches if tag else None,
+        legible if tag else None,
+        price,
+    )
 
 
 @pytest.fixture
@@ -25,29 +54,40 @@ def scored_db(db):
     """Two audits whose every component is worked out by hand in the tests below."""
     with db.write() as cur:
         cur.execute("INSERT INTO regions VALUES ('R1', 'North', '华北')")
-        cur.execute("INSERT INTO stores (code, name, channel, grade, region_code) VALUES"
-                    " ('S1', '一号店', 'traditional', 'A', 'R1'), ('S2', '二号店', 'special', 'C', 'R1')")
-        cur.execute("INSERT INTO products (code, name_en, name_zh, brand, category, rrp, must_stock_channels) VALUES"
-                    " ('P1', 'Tea', '茶', 'Q', 'beverages', 10, ['traditional', 'special']),"
-                    " ('P2', 'Juice', '果汁', 'Q', 'beverages', 20, ['traditional', 'special']),"
-                    " ('P3', 'Chips', '薯片', 'C', 'snacks', 5, ['traditional'])")
+        cur.execute(
+            "INSERT INTO stores (code, name, channel, grade, region_code) VALUES"
+            " ('S1', '一号店', 'traditional', 'A', 'R1'), ('S2', '二号店', 'special', 'C', 'R1')"
+        )
+        cur.execute(
+            "INSERT INTO products (code, name_en, name_zh, brand, category, rrp, must_stock_channels) VALUES"
+            " ('P1', 'Tea', '茶', 'Q', 'beverages', 10, ['traditional', 'special']),"
+            " ('P2', 'Juice', '果汁', 'Q', 'beverages', 20, ['traditional', 'special']),"
+            " ('P3', 'Chips', '薯片', 'C', 'snacks', 5, ['traditional'])"
+        )
         cur.execute("INSERT INTO competitors (code, name_en, name_zh) VALUES ('C01', 'Rival', '对手')")
         for audit_id, store in ((1, "S1"), (2, "S2")):
-            cur.execute("INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at,"
-                        " submitted_at) VALUES (?, ?, ?, 'm1', '2026-11-10', '2026-11-10 09:00', '2026-11-10 09:30')",
-                        [audit_id, f"k{audit_id}", store])
-        cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", [
-            # audit 1: P1 perfect at eye level; P2 at the bottom, FIFO broken, tag not matching; P3 out of stock
-            line(1, "P1", facings=4, level=2, price=10),
-            line(1, "P2", facings=2, level=4, fifo=False, matches=False, price=20),
-            line(1, "P3", stock=False, tag=False),
-            # audit 2: P1 on the top shelf 6 % under the RRP; P2 at waist level, all fine
-            line(2, "P1", facings=3, level=1, price=9.4),
-            line(2, "P2", facings=3, level=3, price=20),
-        ])
+            cur.execute(
+                "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at,"
+                " submitted_at) VALUES (?, ?, ?, 'm1', '2026-11-10', '2026-11-10 09:00', '2026-11-10 09:30')",
+                [audit_id, f"k{audit_id}", store],
+            )
+        cur.executemany(
+            "INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [
+                # audit 1: P1 perfect at eye level; P2 at the bottom, FIFO broken, tag not matching; P3 out of stock
+                line(1, "P1", facings=4, level=2, price=10),
+                line(1, "P2", facings=2, level=4, fifo=False, matches=False, price=20),
+                line(1, "P3", stock=False, tag=False),
+                # audit 2: P1 on the top shelf 6 % under the RRP; P2 at waist level, all fine
+                line(2, "P1", facings=3, level=1, price=9.4),
+                line(2, "P2", facings=3, level=3, price=20),
+            ],
+        )
         cur.execute("INSERT INTO audit_pop VALUES (1, 'poster', TRUE, 'good', NULL), (1, 'banner', FALSE, NULL, NULL)")
-        cur.execute("INSERT INTO competitor_observations (id, audit_id, competitor_code, kind, facings, product_code)"
-                    " VALUES (1, 1, 'C01', 'promotion', 6, 'P1')")
+        cur.execute(
+            "INSERT INTO competitor_observations (id, audit_id, competitor_code, kind, facings, product_code)"
+            " VALUES (1, 1, 'C01', 'promotion', 6, 'P1')"
+        )
         scoring.record(cur, [1, 2], 0.05)
     return db
 
@@ -59,32 +99,34 @@ def scores(db, rules=ScoringSettings(), filters=PERIOD):
 
 def test_each_component_of_a_hand_computed_audit(scored_db):
     first = scores(scored_db).loc[1]
-    assert first.availability == pytest.approx(100 * 2 / 3)            # P1, P2 of three must-stock SKUs
+    assert first.availability == pytest.approx(100 * 2 / 3)  # P1, P2 of three must-stock SKUs
     assert first.height == pytest.approx(100 * (1.78 + 1.00) / 2 / 1.78)  # levels 2 and 4
-    assert first.eye_level == pytest.approx(50)                       # one of two in-stock SKUs at level 2
-    assert first.share_of_shelf == pytest.approx(50)                  # our 6 beverage facings vs their 6
-    assert first.price == pytest.approx(50)                           # P2's tag does not match
-    assert first["pop"] == pytest.approx(50)                             # poster yes, banner no
-    assert first.freshness == pytest.approx(50)                       # P2's FIFO broken
+    assert first.eye_level == pytest.approx(50)  # one of two in-stock SKUs at level 2
+    assert first.share_of_shelf == pytest.approx(50)  # our 6 beverage facings vs their 6
+    assert first.price == pytest.approx(50)  # P2's tag does not match
+    assert first["pop"] == pytest.approx(50)  # poster yes, banner no
+    assert first.freshness == pytest.approx(50)  # P2's FIFO broken
     expected = (25 * 200 / 3 + 10 * 100 * 2.78 / 3.56 + 10 * 50 + 10 * 50 + 20 * 50 + 15 * 50 + 10 * 50) / 100
     assert first.score == pytest.approx(expected)
     assert ScoringSettings().band(first.score) == "red"
 
 
 def test_the_height_index_uses_the_uplift_table_scaled_to_eye_level():
-    index = {level: 100 * uplift / scoring.SHELF_LEVEL_UPLIFT[2] for level, uplift in scoring.SHELF_LEVEL_UPLIFT.items()}
+    index = {
+        level: 100 * uplift / scoring.SHELF_LEVEL_UPLIFT[2] for level, uplift in scoring.SHELF_LEVEL_UPLIFT.items()
+    }
     assert index == pytest.approx({1: 75.28, 2: 100.0, 3: 91.57, 4: 56.18}, abs=0.01)
 
 
 def test_missing_components_are_left_out_and_the_rest_renormalised(scored_db):
     second = scores(scored_db).loc[2]
     assert second.share_of_shelf != second.share_of_shelf  # NaN: no competitor facings recorded
-    assert second["pop"] != second["pop"]                       # NaN: no POP required in this channel
+    assert second["pop"] != second["pop"]  # NaN: no POP required in this channel
     assert second.availability == 100 and second.eye_level == 0 and second.freshness == 100
-    assert second.price == pytest.approx(50)               # P1 more than 5 % under its RRP
+    assert second.price == pytest.approx(50)  # P1 more than 5 % under its RRP
     height = 100 * (1.34 + 1.63) / 2 / 1.78
     assert second.height == pytest.approx(height)
-    assert second.weight_measured == 75                    # 100 minus share of shelf (10) and POP (15)
+    assert second.weight_measured == 75  # 100 minus share of shelf (10) and POP (15)
     assert second.score == pytest.approx((25 * 100 + 10 * height + 10 * 0 + 20 * 50 + 10 * 100) / 75)
     assert ScoringSettings().band(second.score) == "amber"
 
@@ -125,7 +167,7 @@ def test_bad_settings_are_refused_with_a_reason(scored_db):
 
 def test_a_product_filter_narrows_the_sku_components_only(scored_db):
     beverages = scores(scored_db, filters=replace(PERIOD, categories=("beverages",))).loc[1]
-    assert beverages.availability == 100   # the snack that was out of stock is not counted
+    assert beverages.availability == 100  # the snack that was out of stock is not counted
     assert beverages["pop"] == pytest.approx(50) and beverages.share_of_shelf == pytest.approx(50)
 
 
@@ -146,8 +188,10 @@ def test_audits_stored_before_scoring_are_counted_at_start(scored_db, data_dir):
 
 def scores_expected():
     height1, height2 = 100 * 2.78 / 2 / 1.78, 100 * 2.97 / 2 / 1.78
-    return [(25 * 200 / 3 + 10 * height1 + 10 * 50 + 10 * 50 + 20 * 50 + 15 * 50 + 10 * 50) / 100,
-            (25 * 100 + 10 * height2 + 20 * 50 + 10 * 100) / 75]
+    return [
+        (25 * 200 / 3 + 10 * height1 + 10 * 50 + 10 * 50 + 20 * 50 + 15 * 50 + 10 * 50) / 100,
+        (25 * 100 + 10 * height2 + 20 * 50 + 10 * 100) / 75,
+    ]
 
 
 def test_one_audits_score_for_the_summary_after_submit(scored_db):

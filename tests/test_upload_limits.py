@@ -1,6 +1,7 @@
 """Issue 13: no upload before sign-in, a budget per session, one size limit. Streamlit's own upload route
 (the Starlette handler `streamlit run` serves) is driven through the hooks of audit/ui/upload_guard.py;
 the last tests fail loudly when the Streamlit these hooks were written against changes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -87,13 +88,29 @@ def server(demo_db, no_xsrf):
 def put(runtime: FakeRuntime, session_id: str, file_id: str, size: int) -> int:
     """PUT a file of `size` bytes the way the browser does (multipart, one file); the response status."""
     boundary = "----audit-test"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff" * size + f"\r\n--{boundary}--\r\n".encode()
-    scope = {"type": "http", "method": "PUT", "path": f"/_stcore/upload_file/{session_id}/{file_id}",
-             "raw_path": b"", "query_string": b"", "root_path": "", "scheme": "http", "server": ("t", 80),
-             "headers": [(b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
-                         (b"content-length", str(len(body)).encode())]}
-    chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"\xff" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    scope = {
+        "type": "http",
+        "method": "PUT",
+        "path": f"/_stcore/upload_file/{session_id}/{file_id}",
+        "raw_path": b"",
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "server": ("t", 80),
+        "headers": [
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
     sent: list[dict] = []
 
     async def receive():
@@ -161,8 +178,14 @@ def test_the_budget_comes_from_the_environment(setting, budget):
     env = {k: v for k, v in os.environ.items() if k != "AUDIT_UPLOAD_BUDGET_MB"}
     if setting:
         env["AUDIT_UPLOAD_BUDGET_MB"] = setting
-    run = subprocess.run([sys.executable, "-c", "from audit.ui import upload_guard; print(upload_guard.UPLOAD_BUDGET)"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", "from audit.ui import upload_guard; print(upload_guard.UPLOAD_BUDGET)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert run.stdout.strip() == str(budget)
 
 
@@ -174,21 +197,26 @@ def test_the_servers_upload_limit_is_the_photo_limit():
 
 # ---------------------------------------------------------------- the pin: fail loudly when Streamlit changes
 
+
 def test_streamlit_is_the_version_the_upload_guard_was_written_for():
     pinned = re.search(r"^streamlit==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE).group(1)
     assert streamlit.__version__ == pinned == upload_guard.STREAMLIT_VERSION, (
         "Streamlit changed: re-read how it receives uploads (starlette_routes.create_upload_routes) and "
-        "check audit/ui/upload_guard.py before moving the pin")
+        "check audit/ui/upload_guard.py before moving the pin"
+    )
 
 
 def test_only_the_upload_route_asks_is_active_session():
     """The guard answers is_active_session for uploads alone: no other caller may rely on it."""
     package = Path(streamlit.__file__).parent
-    callers = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
-                     if "runtime.is_active_session(" in path.read_text(encoding="utf-8"))
+    callers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "runtime.is_active_session(" in path.read_text(encoding="utf-8")
+    )
     assert callers == ["web/server/starlette/starlette_routes.py"]
     route = (package / "web/server/starlette/starlette_routes.py").read_text(encoding="utf-8")
-    upload = route[route.index("async def _upload_put"):route.index("async def _upload_delete")]
+    upload = route[route.index("async def _upload_put") : route.index("async def _upload_delete")]
     assert upload.index("runtime.is_active_session(session_id)") < upload.index("await limited_request.form()")
     assert "upload_mgr.add_file(" in upload
 

@@ -1,5 +1,6 @@
 """Dates at the ends of the calendar in a dashboard's address (0001-01-01, 9999-12-31) are refused with a
 message in the user's language, and the page shows its default period instead of stopping."""
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -8,8 +9,12 @@ from audit import auth, i18n
 from test_pages import APP
 
 PAGES = ("views/overview.py", "views/visits.py", "views/exports.py")
-PERIODS = [("0001-01-01", "9999-12-31"), ("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31"),
-           ("2026-10-20", "9999-12-31")]
+PERIODS = [
+    ("0001-01-01", "9999-12-31"),
+    ("0001-01-01", "0001-01-31"),
+    ("9999-12-01", "9999-12-31"),
+    ("2026-10-20", "9999-12-31"),
+]
 
 
 def open_with_period(db, page: str, lang: str, period: tuple[str, str]) -> AppTest:
@@ -32,7 +37,8 @@ def test_a_period_past_the_calendars_ends_is_refused_and_the_page_works(demo_db,
     assert (start, end) != period and "2000-01-01" <= start <= end <= "2099-12-31"
     shown = [w.value.replace("\\", "") for w in at.warning]  # as rendered: Markdown escapes removed
     assert [w for w in shown if "2099" in w] == [
-        i18n.t("url.period_out_of_range", lang, first="2000-01-01", last="2099-12-31", start=start, end=end)]
+        i18n.t("url.period_out_of_range", lang, first="2000-01-01", last="2099-12-31", start=start, end=end)
+    ]
 
 
 def test_an_unreadable_date_keeps_its_own_message(demo_db):

@@ -1,5 +1,6 @@
 """The visit measures, computed by hand on a tiny world: completion, success, unplanned visits,
 duration, overdue stores per grade at their boundaries, frequency against the target, filters."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -27,14 +28,37 @@ def example_week(db) -> None:
     Done: all but A2 on Friday (missed) and C3 on Thursday (visited on Friday instead, so that visit
     is unplanned). Orders on five of the eight done ones. Unplanned: C3 on Friday, and B4 on Monday,
     which ended in an order that the success rate must not count."""
-    days = {"mon": MONDAY, "tue": MONDAY + timedelta(days=1), "wed": MONDAY + timedelta(days=2),
-            "thu": MONDAY + timedelta(days=3), "fri": FRIDAY}
-    plan = [("A1", "mon"), ("A1", "wed"), ("A1", "fri"), ("A2", "mon"), ("A2", "wed"), ("A2", "fri"),
-            ("B1", "tue"), ("B2", "tue"), ("C1", "thu"), ("C3", "thu")]
+    days = {
+        "mon": MONDAY,
+        "tue": MONDAY + timedelta(days=1),
+        "wed": MONDAY + timedelta(days=2),
+        "thu": MONDAY + timedelta(days=3),
+        "fri": FRIDAY,
+    }
+    plan = [
+        ("A1", "mon"),
+        ("A1", "wed"),
+        ("A1", "fri"),
+        ("A2", "mon"),
+        ("A2", "wed"),
+        ("A2", "fri"),
+        ("B1", "tue"),
+        ("B2", "tue"),
+        ("C1", "thu"),
+        ("C3", "thu"),
+    ]
     for store, day in plan:
         add_plan(db, store, "m1", days[day])
-    done = [("A1", "mon", True), ("A1", "wed", False), ("A1", "fri", True), ("A2", "mon", True),
-            ("A2", "wed", False), ("B1", "tue", True), ("B2", "tue", False), ("C1", "thu", True)]
+    done = [
+        ("A1", "mon", True),
+        ("A1", "wed", False),
+        ("A1", "fri", True),
+        ("A2", "mon", True),
+        ("A2", "wed", False),
+        ("B1", "tue", True),
+        ("B2", "tue", False),
+        ("C1", "thu", True),
+    ]
     for minutes, (store, day, order) in zip((10, 20, 30, 40, 50, 60, 70, 80), done):
         add_audit(db, store, "m1", days[day], order=order, minutes=minutes)
     add_audit(db, "C3", "m1", days["fri"], order=False, minutes=90)
@@ -55,9 +79,9 @@ def test_the_issues_example_by_hand(world):
 def test_another_merchandisers_visit_or_a_second_visit_fulfils_nothing(world):
     add_plan(world, "A1", "m1", MONDAY)
     add_plan(world, "A2", "m1", MONDAY)
-    add_audit(world, "A1", "m2", MONDAY, order=True)       # covering colleague: not m1's planned visit
+    add_audit(world, "A1", "m2", MONDAY, order=True)  # covering colleague: not m1's planned visit
     add_audit(world, "A2", "m1", MONDAY, order=True)
-    add_audit(world, "A2", "m1", MONDAY, order=True)       # the same store again that day
+    add_audit(world, "A2", "m1", MONDAY, order=True)  # the same store again that day
     figures = visits.totals(world, user(world, "boss"), WEEK, today=FRIDAY)
     assert (figures["planned"], figures["done"], figures["with_order"], figures["unplanned"]) == (2, 1, 1, 2)
     assert figures["completion"] == pytest.approx(0.5) and figures["success"] == pytest.approx(1.0)
@@ -120,15 +144,21 @@ def test_filters_narrow_every_measure(world):
 
 # ---------------------------------------------------------------- overdue, at each grade's boundary
 
-@pytest.mark.parametrize("grade_store, inside, outside", [
-    ("A1", 3, 4),     # A: 2–3 a week -> at most 3.5 days between visits
-    ("B1", 7, 8),     # B: 1–2 a week -> at most 7 days
-    ("C1", 15, 16),   # C: 2–3 a month -> at most 15 days
-])
+
+@pytest.mark.parametrize(
+    "grade_store, inside, outside",
+    [
+        ("A1", 3, 4),  # A: 2–3 a week -> at most 3.5 days between visits
+        ("B1", 7, 8),  # B: 1–2 a week -> at most 7 days
+        ("C1", 15, 16),  # C: 2–3 a month -> at most 15 days
+    ],
+)
 def test_overdue_boundaries_per_grade(world, grade_store, inside, outside):
     boss, as_of = user(world, "boss"), date(2026, 11, 30)
     period = VisitFilters(as_of - timedelta(days=30), as_of)
-    others = [code for code in ("A1", "A2", "A3", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4") if code != grade_store]
+    others = [
+        code for code in ("A1", "A2", "A3", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4") if code != grade_store
+    ]
     for code in others:
         add_audit(world, code, "m1", as_of)  # everybody else is fine
     grade = grade_store[0]
@@ -140,7 +170,9 @@ def test_overdue_boundaries_per_grade(world, grade_store, inside, outside):
     assert queue.loc[grade_store, "status"] == "due"  # the same rule in the merchandiser's queue
 
     with world.write() as cur:
-        cur.execute("UPDATE audits SET visit_date = ? WHERE store_code = ?", [as_of - timedelta(days=outside), grade_store])
+        cur.execute(
+            "UPDATE audits SET visit_date = ? WHERE store_code = ?", [as_of - timedelta(days=outside), grade_store]
+        )
     assert visits.overdue_by_grade(world, boss, period, today=as_of) == {"A": 0, "B": 0, "C": 0} | {grade: 1}
     late = visits.overdue_stores(world, boss, period, "en", today=as_of)
     assert late[["code", "grade", "days_since"]].values.tolist() == [[grade_store, grade, outside]]
@@ -155,19 +187,24 @@ def test_never_visited_stores_are_overdue_first_and_the_period_end_is_the_refere
     late = visits.overdue_stores(world, boss, period, "en", today=date(2027, 1, 1))
     assert "A1" not in set(late.code)  # on Thursday the Monday visit is 3 days old: fine
     assert late.last_visit.isna().all() and len(late) == 10
-    wider = visits.overdue_stores(world, boss, VisitFilters(MONDAY, MONDAY + timedelta(days=4)), "en",
-                                  today=date(2027, 1, 1))
+    wider = visits.overdue_stores(
+        world, boss, VisitFilters(MONDAY, MONDAY + timedelta(days=4)), "en", today=date(2027, 1, 1)
+    )
     assert wider.code.iloc[-1] == "A1"  # on Friday it is 4 days old: overdue, after the never-visited
-    assert visits.overdue_by_grade(world, boss, VisitFilters(MONDAY, FRIDAY, regions=("N",)), today=FRIDAY) == \
-        {"A": 1, "B": 1, "C": 2}
+    assert visits.overdue_by_grade(world, boss, VisitFilters(MONDAY, FRIDAY, regions=("N",)), today=FRIDAY) == {
+        "A": 1,
+        "B": 1,
+        "C": 2,
+    }
 
 
 # ---------------------------------------------------------------- frequency against the target
 
+
 def test_visit_frequency_per_grade_against_the_target(world):
     boss = user(world, "boss")
     two_weeks = VisitFilters(MONDAY, MONDAY + timedelta(days=13))
-    for day in range(0, 14, 3):          # A1: 5 visits in 14 days -> 2.5 a week
+    for day in range(0, 14, 3):  # A1: 5 visits in 14 days -> 2.5 a week
         add_audit(world, "A1", "m1", MONDAY + timedelta(days=day))
     add_audit(world, "A2", "m1", MONDAY)  # A2: 1 visit -> 0.5 a week; A3 none
     freq = visits.frequency(world, boss, two_weeks, today=date(2027, 1, 1)).set_index("grade")
@@ -176,11 +213,14 @@ def test_visit_frequency_per_grade_against_the_target(world):
     assert freq.loc["A", "verdict"] == "below"
     assert (freq.loc["A", "target_low"], freq.loc["A", "target_high"]) == (2.0, 3.0)
     assert freq.loc["C", "target_low"] == pytest.approx(2 * 7 / (365.25 / 12))
-    m1_a = visits.frequency(world, boss, VisitFilters(MONDAY, MONDAY + timedelta(days=13), merchandisers=("m1",)),
-                            today=date(2027, 1, 1)).set_index("grade")
+    m1_a = visits.frequency(
+        world, boss, VisitFilters(MONDAY, MONDAY + timedelta(days=13), merchandisers=("m1",)), today=date(2027, 1, 1)
+    ).set_index("grade")
     assert m1_a.loc["A", "stores"] == 2 and m1_a.loc["A", "per_week"] == pytest.approx(1.5)
     for _ in range(8):
         for code in ("A1", "A2", "A3"):
             add_audit(world, code, "m1", MONDAY + timedelta(days=1))
-    assert visits.frequency(world, boss, two_weeks, today=date(2027, 1, 1)).set_index("grade").loc[
-        "A", "verdict"] == "above"
+    assert (
+        visits.frequency(world, boss, two_weeks, today=date(2027, 1, 1)).set_index("grade").loc["A", "verdict"]
+        == "above"
+    )

@@ -1,5 +1,6 @@
 """The Dashboard's weakest-stores table fits the main column at 1366 px without scrolling sideways, and the
 captions over the tiles show their numbers as numbers."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,13 @@ def test_counts_in_the_partly_measured_caption_read_as_numbers(demo_db, monkeypa
     """Counts of a thousand or more (1,111 of 1,234 audits) were escaped twice and showed as 1\\,111."""
     import pandas as pd
 
-    counts = pd.DataFrame({"component": list(COMPONENTS), "audits": 1234,
-                           "measured": [1111 if c == "share_of_shelf" else 1234 for c in COMPONENTS]})
+    counts = pd.DataFrame(
+        {
+            "component": list(COMPONENTS),
+            "audits": 1234,
+            "measured": [1111 if c == "share_of_shelf" else 1234 for c in COMPONENTS],
+        }
+    )
 
     def coverage(*args):  # by this name: the page's cache looks the query up in audit.dashboard
         return counts

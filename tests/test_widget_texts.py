@@ -1,6 +1,7 @@
 """The table behind audit/ui/widget_texts.py: every English text it replaces is one Streamlit really draws (a
 new Streamlit that rewords one fails here, not silently on a Chinese screen), and every replacement has its
 English and Chinese text."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,10 @@ from audit.ui import widget_texts
 
 STREAMLIT = Path(streamlit.__file__).parent
 # The frontend bundle, and the Python side for the date field's default format.
-SOURCES = [*(STREAMLIT / "static" / "static" / "js").glob("*.js"), STREAMLIT / "elements" / "widgets" / "time_widgets.py"]
+SOURCES = [
+    *(STREAMLIT / "static" / "static" / "js").glob("*.js"),
+    STREAMLIT / "elements" / "widgets" / "time_widgets.py",
+]
 
 
 @pytest.fixture(scope="module")

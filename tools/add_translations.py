@@ -2,6 +2,7 @@
 
 Usage: python tools/add_translations.py FILE.json   where FILE holds {"key": ["english", "中文"], ...}
 """
+
 import json
 import sys
 from pathlib import Path

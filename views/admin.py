@@ -1,4 +1,5 @@
 """Admin: master-data imports and user accounts."""
+
 import streamlit as st
 
 from audit import users
@@ -19,8 +20,14 @@ import_tab, users_tab, backup_tab = st.tabs([t("admin.tab_import"), t("admin.tab
 with import_tab:
     import_panel(db, lang)
 
-EMPTY_NEW_USER = {"new_username": "", "new_display_name": "", "new_display_name_en": "", "new_role": None,
-                  "new_dealer": None, "new_password": ""}
+EMPTY_NEW_USER = {
+    "new_username": "",
+    "new_display_name": "",
+    "new_display_name_en": "",
+    "new_role": None,
+    "new_dealer": None,
+    "new_password": "",
+}
 
 
 def change(action, empty: dict, where: str) -> None:
@@ -42,8 +49,15 @@ def refusal(where: str) -> None:
 
 def add_user() -> str:
     form = st.session_state
-    created = users.create_user(db, form.new_username, form.new_display_name, form.new_role or "", form.new_password,
-                                form.new_dealer, form.new_display_name_en)
+    created = users.create_user(
+        db,
+        form.new_username,
+        form.new_display_name,
+        form.new_role or "",
+        form.new_password,
+        form.new_dealer,
+        form.new_display_name_en,
+    )
     return t("users.added", username=created)
 
 
@@ -78,18 +92,30 @@ with users_tab:
         st.text_input(t("users.display_name_en"), key="new_display_name_en")
         st.segmented_control(t("users.role"), ROLES, format_func=lambda r: t("role." + r), key="new_role")
         dealers = users.dealer_labels(db, lang)
-        st.selectbox(t("users.dealer_if_dealer"), list(dealers), format_func=dealers.get, index=None, key="new_dealer",
-                     placeholder=t("common.choose"))
+        st.selectbox(
+            t("users.dealer_if_dealer"),
+            list(dealers),
+            format_func=dealers.get,
+            index=None,
+            key="new_dealer",
+            placeholder=t("common.choose"),
+        )
         st.text_input(t("users.password"), type="password", key="new_password")
         st.form_submit_button(t("users.add"), type="primary", on_click=change, args=(add_user, EMPTY_NEW_USER, "add"))
         refusal("add")
     with manage_col, st.container(border=True):
         st.subheader(t("users.manage_heading"), anchor=False)
-        target = st.selectbox(t("users.username"), table.username.tolist(), index=None, key="manage_user",
-                              placeholder=t("common.choose"))
+        target = st.selectbox(
+            t("users.username"), table.username.tolist(), index=None, key="manage_user", placeholder=t("common.choose")
+        )
         st.text_input(t("users.new_password"), type="password", key="reset_password")
-        st.button(t("users.reset_password"), key="do_reset", disabled=target is None, on_click=change,
-                  args=(reset_password, {"reset_password": ""}, "reset"))
+        st.button(
+            t("users.reset_password"),
+            key="do_reset",
+            disabled=target is None,
+            on_click=change,
+            args=(reset_password, {"reset_password": ""}, "reset"),
+        )
         refusal("reset")
         if target is not None:
             is_active = bool(table.loc[table.username == target, "active"].iloc[0])

@@ -1,4 +1,5 @@
 """Audit: the merchandiser's stores (due first), the last audit's findings, the visit form, history."""
+
 import json
 
 import streamlit as st
@@ -31,27 +32,38 @@ def since_text(days_since) -> str:
     return t("capture.visited_today") if days_since == 0 else t("capture.days_since", n=int(days_since))
 
 
-def store_card(store, number: int | None = None, leg_km=None, done: bool = False, highlight: bool = False,
-               key: str = "open") -> None:
+def store_card(
+    store, number: int | None = None, leg_km=None, done: bool = False, highlight: bool = False, key: str = "open"
+) -> None:
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
             prefix = f"**{number}\\.** " if number else ""
-            status = (f":green-badge[:material/check: {t('capture.done_today')}]" if done
-                      else f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}]")
+            status = (
+                f":green-badge[:material/check: {t('capture.done_today')}]"
+                if done
+                else f"{STATUS_BADGE[store.status]}[{t('capture.status.' + store.status)}]"
+            )
             leg = f" · {t('capture.leg', km=f'{leg_km:.1f}')}" if not is_missing(leg_km) else ""
-            st.markdown(f"{prefix}**{md_escape(store.name)}** · {md_escape(store.code)} · "
-                        f"{t('stores.grade')} {store.grade}  \n{status} {since_text(store.days_since)}{leg}")
+            st.markdown(
+                f"{prefix}**{md_escape(store.name)}** · {md_escape(store.code)} · "
+                f"{t('stores.grade')} {store.grade}  \n{status} {since_text(store.days_since)}{leg}"
+            )
         with right:
-            if st.button(t("capture.open"), key=f"{key}_{store.code}", width="stretch",
-                         type="primary" if highlight else "secondary"):
+            if st.button(
+                t("capture.open"),
+                key=f"{key}_{store.code}",
+                width="stretch",
+                type="primary" if highlight else "secondary",
+            ):
                 open_store(store.code)
 
 
 def todays_plan(queue, today_plan: plans.TodayPlan) -> None:
     """Today's planned stores in the suggested order, with the round trip; done ones ticked."""
-    stops = today_plan.stops.merge(queue[["code", "status", "days_since"]], on="code", how="left",
-                                   suffixes=("_plan", ""))
+    stops = today_plan.stops.merge(
+        queue[["code", "status", "days_since"]], on="code", how="left", suffixes=("_plan", "")
+    )
     done_count = int(stops.done.sum())
     st.subheader(t("capture.plan_heading", done=done_count, total=len(stops)), anchor=False)
     if today_plan.total_km is not None:
@@ -66,11 +78,21 @@ def todays_plan(queue, today_plan: plans.TodayPlan) -> None:
 
 def start_screen() -> None:
     queue = capture.store_queue(db, user, lang)
-    search = st.text_input(t("stores.search"), key="capture_search", placeholder=t("stores.search_placeholder"),
-                           icon=":material/search:").strip().lower()
+    search = (
+        st.text_input(
+            t("stores.search"),
+            key="capture_search",
+            placeholder=t("stores.search_placeholder"),
+            icon=":material/search:",
+        )
+        .strip()
+        .lower()
+    )
     if search:
-        queue = queue[queue.code.str.lower().str.contains(search, regex=False)
-                      | queue.name.str.lower().str.contains(search, regex=False)]
+        queue = queue[
+            queue.code.str.lower().str.contains(search, regex=False)
+            | queue.name.str.lower().str.contains(search, regex=False)
+        ]
     drafts = queue[queue.status == "draft"] if not search else queue.iloc[:0]
     if not drafts.empty:  # an audit begun and not sent comes before anything else
         st.subheader(t("capture.continue_heading"), anchor=False)
@@ -102,7 +124,9 @@ def store_intro(code: str) -> None:
     st.header(md_escape(store["name"]), anchor=False)
     st.caption(f"{md_escape(code)} · {t('stores.grade')} {store['grade']} · {md_escape(store['city'] or '')}")
     findings_box(capture.last_findings(db, user, code, lang))
-    if not is_missing(store["days_since"]) and store["days_since"] == 0:  # allowed (a second visit the same day), but rarely meant
+    if (
+        not is_missing(store["days_since"]) and store["days_since"] == 0
+    ):  # allowed (a second visit the same day), but rarely meant
         st.info(t("capture.again_today"), icon=":material/info:")
     if st.button(t("capture.start"), type="primary", icon=":material/play_arrow:", key="capture_start"):
         with show_user_error():
@@ -121,8 +145,11 @@ def scroll_to_focus(prefix: str) -> None:
     focus = st.session_state.get(capture_form.focus_key(prefix))
     if focus and focus[1]:
         target = json.dumps(f".st-key-row-{focus[0]}-{focus[1]}-focus")
-        st.html(f"<script>setTimeout(() => document.querySelector({target})?.scrollIntoView("
-                "{block: 'center', behavior: 'smooth'}), 300);</script>", unsafe_allow_javascript=True)
+        st.html(
+            f"<script>setTimeout(() => document.querySelector({target})?.scrollIntoView("
+            "{block: 'center', behavior: 'smooth'}), 300);</script>",
+            unsafe_allow_javascript=True,
+        )
 
 
 def audit_form(draft: capture.Draft) -> None:
@@ -135,8 +162,15 @@ def audit_form(draft: capture.Draft) -> None:
     st.subheader(md_escape(capture.store_name(db, draft.store_code, lang)), anchor=False)
     if st.session_state.get(f"{prefix}:step") is None:
         st.session_state[f"{prefix}:step"] = draft.step
-    step = st.segmented_control(t("capture.steps"), list(steps), format_func=steps.get, key=f"{prefix}:step",
-                                width="stretch", required=True, label_visibility="collapsed")
+    step = st.segmented_control(
+        t("capture.steps"),
+        list(steps),
+        format_func=steps.get,
+        key=f"{prefix}:step",
+        width="stretch",
+        required=True,
+        label_visibility="collapsed",
+    )
     draft.step = draft.step if step is None else step
     name = capture_form.STEPS[draft.step]
     attached = capture.draft_photos(db, draft)
@@ -150,13 +184,27 @@ def audit_form(draft: capture.Draft) -> None:
         capture.save_draft(db, draft)
     back, forward = st.columns(2)
     if draft.step > 0:
-        back.button(t("capture.previous"), key="capture_prev", width="stretch", icon=":material/chevron_left:",
-                    on_click=go_to, args=(prefix, draft.step - 1))
+        back.button(
+            t("capture.previous"),
+            key="capture_prev",
+            width="stretch",
+            icon=":material/chevron_left:",
+            on_click=go_to,
+            args=(prefix, draft.step - 1),
+        )
     if draft.step < len(steps) - 1:
-        forward.button(t("capture.next"), key="capture_next", type="primary", width="stretch",
-                       icon=":material/chevron_right:", on_click=go_to, args=(prefix, draft.step + 1))
-    elif forward.button(t("capture.submit"), key="capture_submit", type="primary", width="stretch",
-                        icon=":material/send:"):
+        forward.button(
+            t("capture.next"),
+            key="capture_next",
+            type="primary",
+            width="stretch",
+            icon=":material/chevron_right:",
+            on_click=go_to,
+            args=(prefix, draft.step + 1),
+        )
+    elif forward.button(
+        t("capture.submit"), key="capture_submit", type="primary", width="stretch", icon=":material/send:"
+    ):
         submit(draft)
     scroll_to_focus(prefix)
 
@@ -169,10 +217,14 @@ def submit(draft: capture.Draft) -> None:
         steps = {name: t(f"capture.step.{name}") for name in capture_form.STEPS}
         prefix = draft.submission_key[:8]
         for number, problem in enumerate(refused.problems):  # each one a tap away from its question
-            st.button(labelled(steps.get(problem.section, problem.section), t(problem.key, **problem.values), lang),
-                      key=f"capture_problem_{number}", type="tertiary", icon=":material/arrow_forward:",
-                      on_click=go_to, args=(prefix, capture_form.STEPS.index(problem.section),
-                                            (problem.section, problem.item)))
+            st.button(
+                labelled(steps.get(problem.section, problem.section), t(problem.key, **problem.values), lang),
+                key=f"capture_problem_{number}",
+                type="tertiary",
+                icon=":material/arrow_forward:",
+                on_click=go_to,
+                args=(prefix, capture_form.STEPS.index(problem.section), (problem.section, problem.item)),
+            )
         return
     except UserFacingError as error:  # a refused capture, or a write the server's disk refused: the draft stays
         st.error(error_text(error), icon=":material/error:")
@@ -196,8 +248,14 @@ def summary(store_code: str, audit_id: int) -> None:
     left, right = st.columns(2)
     if not nxt.empty:
         store = nxt.iloc[0]
-        left.markdown(t("capture.next_store", name=md_escape(store["name"]), code=store["code"],
-                        status=t("capture.status." + store["status"])))
+        left.markdown(
+            t(
+                "capture.next_store",
+                name=md_escape(store["name"]),
+                code=store["code"],
+                status=t("capture.status." + store["status"]),
+            )
+        )
         if right.button(t("capture.audit_next"), type="primary", key="audit_next"):
             st.session_state.pop("capture_submitted")
             open_store(store["code"])

@@ -1,4 +1,5 @@
 """Competitors: what rival brands do, where, at what prices, and how much shelf they hold against ours."""
+
 import streamlit as st
 
 from audit import charts, dashboard
@@ -25,16 +26,23 @@ cut = weeks_cut(weekly["week"], filters.date_from, filters.date_to)
 st.plotly_chart(charts.competitor_activity(weekly, t, t("comp.activity_title"), cut), **plot)
 partial_note(cut)
 st.plotly_chart(charts.brand_by_kind(weekly, t, t("comp.kind_title")), **plot)
-st.plotly_chart(charts.activity_where(cached(dashboard.competitor_where, db, user, filters, lang), t,
-                                      t("comp.where_title")), **plot)
+st.plotly_chart(
+    charts.activity_where(cached(dashboard.competitor_where, db, user, filters, lang), t, t("comp.where_title")), **plot
+)
 
 st.subheader(t("comp.prices"), anchor=False)
 prices = cached(dashboard.competitor_prices, db, user, filters, lang)
 if prices.empty:
     st.info(t("comp.no_prices"))
 else:
-    base = st.segmented_control(t("comp.price_base"), ["rrp", "shelf"], default="rrp", required=True,
-                                format_func=lambda b: t(f"comp.base.{b}"), key="price_base")
+    base = st.segmented_control(
+        t("comp.price_base"),
+        ["rrp", "shelf"],
+        default="rrp",
+        required=True,
+        format_func=lambda b: t(f"comp.base.{b}"),
+        key="price_base",
+    )
     st.plotly_chart(charts.price_index(prices, t, t("comp.price_title"), base), **plot)
     st.caption(t("comp.price_explain"))
 
@@ -43,8 +51,12 @@ shares = cached(dashboard.share_of_shelf, db, user, filters, lang)
 if shares.empty:
     st.info(t("comp.no_facings"))
 else:
-    st.plotly_chart(charts.share_of_shelf(shares, t, t("comp.share_title"),
-                                          weeks_cut(shares["week"], filters.date_from, filters.date_to)), **plot)
+    st.plotly_chart(
+        charts.share_of_shelf(
+            shares, t, t("comp.share_title"), weeks_cut(shares["week"], filters.date_from, filters.date_to)
+        ),
+        **plot,
+    )
 
 st.subheader(t("comp.latest_photos"), anchor=False)
 photo_grid(cached(dashboard.photos, db, user, filters, "competitor", 12), columns=6)
@@ -52,16 +64,30 @@ photo_grid(cached(dashboard.photos, db, user, filters, "competitor", 12), column
 st.subheader(t("comp.log"), anchor=False)
 log = cached(dashboard.competitor_log, db, user, filters, lang)
 event = st.dataframe(
-    log.fillna({"product": "", "note": ""}).assign(visit_date=log.visit_date.map(lambda d: fmt_date(d, lang)),
-               kind=log.kind.map(lambda k: t(f"capture.kind.{k}")),
-               **{c: log[c].map(fmt_money) for c in ("normal_price", "promo_price", "flash_price")}).drop(
-        columns="brand_code"),
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="competitor_log",
-    column_config={"visit_date": t("stores.visit_date"), "store_code": t("stores.code"), "brand": t("capture.brand"),
-                   "kind": t("capture.kind"), "product": t("capture.product"),
-                   "normal_price": t("capture.normal_price"), "promo_price": t("capture.promo_price"),
-                   "flash_price": t("capture.flash_price"), "facings": t("capture.their_facings"),
-                   "note": t("capture.note")},
+    log.fillna({"product": "", "note": ""})
+    .assign(
+        visit_date=log.visit_date.map(lambda d: fmt_date(d, lang)),
+        kind=log.kind.map(lambda k: t(f"capture.kind.{k}")),
+        **{c: log[c].map(fmt_money) for c in ("normal_price", "promo_price", "flash_price")},
+    )
+    .drop(columns="brand_code"),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="competitor_log",
+    column_config={
+        "visit_date": t("stores.visit_date"),
+        "store_code": t("stores.code"),
+        "brand": t("capture.brand"),
+        "kind": t("capture.kind"),
+        "product": t("capture.product"),
+        "normal_price": t("capture.normal_price"),
+        "promo_price": t("capture.promo_price"),
+        "flash_price": t("capture.flash_price"),
+        "facings": t("capture.their_facings"),
+        "note": t("capture.note"),
+    },
 )
 if event.selection.rows:
     links.open_store(log.iloc[event.selection.rows[0]]["store_code"])

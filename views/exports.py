@@ -2,6 +2,7 @@
 audit lines as CSV. A manager picks one dealer or all of them (one ZIP, with a progress bar); a dealer
 user gets their own stores only. The choices live in the URL, and every request is checked again by
 audit.exports, so changing the URL cannot reach another dealer's stores."""
+
 import streamlit as st
 
 from audit import exports
@@ -39,19 +40,30 @@ else:
     choices = [ALL, *dealers]
     if "export_dealer" not in st.session_state:
         st.session_state.export_dealer = asked if asked in choices else (next(iter(dealers), ALL))
-    dealer = st.selectbox(t("export.dealer"), choices, key="export_dealer",
-                          format_func=lambda c: t("export.page.all_dealers") if c == ALL else f"{dealers[c]} ({c})")
+    dealer = st.selectbox(
+        t("export.dealer"),
+        choices,
+        key="export_dealer",
+        format_func=lambda c: t("export.page.all_dealers") if c == ALL else f"{dealers[c]} ({c})",
+    )
     url_state.set_value("dealer", dealer)
 
 default = default_period_for(db)  # every page's one default period (audit/filters.py)
 start, end = url_state.date_range(t("filters.period"), "from", "to", default, "exports", format="YYYY-MM-DD")
 left, right = st.columns([3, 2])
 with left:
-    fmt = st.segmented_control(t("export.page.format"), exports.FORMATS, default="pdf", required=True,
-                               format_func=lambda f: t(f"export.page.format.{f}"), key="export_format")
+    fmt = st.segmented_control(
+        t("export.page.format"),
+        exports.FORMATS,
+        default="pdf",
+        required=True,
+        format_func=lambda f: t(f"export.page.format.{f}"),
+        key="export_format",
+    )
 with right:
-    doc_lang = st.segmented_control(t("export.language"), LANGUAGES, default=lang, required=True,
-                                    format_func=LANGUAGE_NAMES.get, key="export_lang")
+    doc_lang = st.segmented_control(
+        t("export.language"), LANGUAGES, default=lang, required=True, format_func=LANGUAGE_NAMES.get, key="export_lang"
+    )
 st.caption(t(f"export.page.about.{fmt}"))
 
 wanted = (dealer, start, end, fmt, doc_lang)
@@ -62,8 +74,11 @@ if st.button(t("export.page.prepare"), type="primary", icon=":material/descripti
             bar = st.progress(0.0, text=t("export.page.starting"))
 
             def progress(done: int, total: int, name: str) -> None:
-                text = t("export.page.progress", dealer=name, done=done + 1, total=total) if done < total else \
-                    t("export.page.zipping")
+                text = (
+                    t("export.page.progress", dealer=name, done=done + 1, total=total)
+                    if done < total
+                    else t("export.page.zipping")
+                )
                 bar.progress(done / max(total, 1), text=text)
 
             files = exports.export_all(db, user, start, end, doc_lang, fmt, progress=progress)
@@ -77,7 +92,22 @@ if st.button(t("export.page.prepare"), type="primary", icon=":material/descripti
 prepared = st.session_state.get(READY)
 if prepared and prepared[0] == wanted:
     file = prepared[1]
-    st.success(t("export.page.ready", name=file.name, size=f"{len(file.data) / 1024:,.0f} KB",
-                 period=f"{fmt_date(start, lang)} – {fmt_date(end, lang)}"), icon=":material/task_alt:")
-    st.download_button(t("export.page.download"), data=file.data, file_name=file.name, mime=file.mime,
-                       on_click="ignore", type="primary", icon=":material/download:", key="export_download")
+    st.success(
+        t(
+            "export.page.ready",
+            name=file.name,
+            size=f"{len(file.data) / 1024:,.0f} KB",
+            period=f"{fmt_date(start, lang)} – {fmt_date(end, lang)}",
+        ),
+        icon=":material/task_alt:",
+    )
+    st.download_button(
+        t("export.page.download"),
+        data=file.data,
+        file_name=file.name,
+        mime=file.mime,
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+        key="export_download",
+    )

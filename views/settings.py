@@ -4,6 +4,7 @@ Both buttons act in callbacks, before the page is drawn: the caption then names 
 "Back to the defaults" puts the defaults into the form's fields themselves (a field keeps what the
 browser holds unless its value is set through its key), so the next save cannot bring the old values back.
 """
+
 import streamlit as st
 
 from audit import settings
@@ -37,8 +38,12 @@ def fill_form(rules: ScoringSettings) -> None:
 
 def form_settings() -> ScoringSettings:
     state = st.session_state
-    return ScoringSettings(weights={c: state[weight_key(c)] for c in COMPONENTS}, green_min=float(state[GREEN]),
-                           amber_min=float(state[AMBER]), price_tolerance=state[TOLERANCE] / 100)
+    return ScoringSettings(
+        weights={c: state[weight_key(c)] for c in COMPONENTS},
+        green_min=float(state[GREEN]),
+        amber_min=float(state[AMBER]),
+        price_tolerance=state[TOLERANCE] / 100,
+    )
 
 
 def save_form() -> None:
@@ -89,9 +94,12 @@ if outcome:
 total = sum(current.weights.values())
 st.subheader(t("settings.in_force"), anchor=False)
 st.dataframe(
-    {t("settings.component"): [t(f"measure.{c}") for c in COMPONENTS],
-     t("settings.weight"): [current.weights[c] for c in COMPONENTS],
-     t("settings.share"): [f"{100 * current.weights[c] / total:.0f} %" for c in COMPONENTS]},
-    hide_index=True, width="content",
+    {
+        t("settings.component"): [t(f"measure.{c}") for c in COMPONENTS],
+        t("settings.weight"): [current.weights[c] for c in COMPONENTS],
+        t("settings.share"): [f"{100 * current.weights[c] / total:.0f} %" for c in COMPONENTS],
+    },
+    hide_index=True,
+    width="content",
 )
 st.button(t("settings.reset"), icon=":material/restart_alt:", on_click=back_to_defaults, key="settings_reset")

@@ -1,4 +1,5 @@
 """Sign-in; on an empty database also the first-run choices (demo data or a first administrator)."""
+
 import streamlit as st
 
 from audit import auth, config, users
@@ -21,8 +22,11 @@ if users.count_users(db) == 0:
 
             bar = st.progress(0.0, text=t("demo.progress.start"))
             with show_user_error():  # e.g. another browser loaded demo data a moment ago
-                generate_demo(db, lang=context.lang(),
-                              progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+                generate_demo(
+                    db,
+                    lang=context.lang(),
+                    progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+                )
                 st.rerun()
     with admin_col:
         st.subheader(t("signin.first_admin_heading"))
@@ -40,15 +44,20 @@ if users.count_users(db) == 0:
 with st.form("sign_in", border=True):
     st.subheader(t("signin.title"), anchor=False)
     username = st.text_input(t("signin.username"), key="signin_username", autocomplete="username")
-    password = st.text_input(t("signin.password"), type="password", key="signin_password", autocomplete="current-password")
+    password = st.text_input(
+        t("signin.password"), type="password", key="signin_password", autocomplete="current-password"
+    )
     submitted = st.form_submit_button(t("signin.submit"), type="primary", width="stretch")
 if submitted:
     with show_user_error():  # a name locked after too many wrong passwords says for how long
         if context.sign_in(username, password) is None:
             message, left = t("signin.failed"), auth.tries_left(db, username, context.client_address())
             if left <= 2:  # warned before the lock, not only by it (unknown names count alike: it tells nothing)
-                message = t("fmt.sentences", first=message,
-                            second=t("signin.tries_left", n=left, minutes=config.SIGNIN_LOCK_MINUTES))
+                message = t(
+                    "fmt.sentences",
+                    first=message,
+                    second=t("signin.tries_left", n=left, minutes=config.SIGNIN_LOCK_MINUTES),
+                )
             st.error(message, icon=":material/error:")
         else:
             st.rerun()

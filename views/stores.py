@@ -1,4 +1,5 @@
 """Stores: search and filter the stores the user may see; open a store card."""
+
 import streamlit as st
 
 from audit import access, stores
@@ -35,15 +36,19 @@ def show_card(code: str) -> None:
             (t("stores.region"), card["region"]),
             (t("stores.city"), card["city_shown"]),
             (t("stores.card.address"), card["address"]),
-            (t("stores.card.coordinates"),
-             f"{card['latitude']:.5f}, {card['longitude']:.5f}" if card["latitude"] is not None else None),
+            (
+                t("stores.card.coordinates"),
+                f"{card['latitude']:.5f}, {card['longitude']:.5f}" if card["latitude"] is not None else None,
+            ),
         ]
         st.markdown(_facts(rows))
     with right, st.container(border=True):
         st.markdown(f"**{t('stores.card.contact')}**")
         rows = [
-            (t("stores.card.contact_person"),
-             " · ".join(x for x in (card["contact_name"], card["contact_role"]) if x) or None),
+            (
+                t("stores.card.contact_person"),
+                " · ".join(x for x in (card["contact_name"], card["contact_role"]) if x) or None,
+            ),
             (t("stores.card.phone"), card["phone"]),
             (t("stores.dealer"), card["dealer"]),
             (t("stores.merchandiser"), card["merchandiser_name"]),
@@ -118,8 +123,12 @@ def show_list() -> None:
             with bottom[2]:
                 merchandisers = url_state.multiselect(t("stores.merchandiser"), options.merchandisers, "merch")
     filters = stores.StoreFilters(
-        search=search, regions=tuple(regions), channels=tuple(channels), grades=tuple(grades),
-        dealers=tuple(dealers), merchandisers=tuple(merchandisers),
+        search=search,
+        regions=tuple(regions),
+        channels=tuple(channels),
+        grades=tuple(grades),
+        dealers=tuple(dealers),
+        merchandisers=tuple(merchandisers),
     )
     table = stores.list_stores(db, user, filters, lang)
     st.caption(t("stores.showing", shown=len(table), total=total))

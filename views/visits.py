@@ -1,5 +1,6 @@
 """Visits: completion and success rates, unplanned visits, audit duration, overdue stores and visit
 frequency against the grade targets; weekly trends, a league table and the overdue list."""
+
 from datetime import date
 
 import pandas as pd
@@ -44,35 +45,68 @@ def tiles(f: visits.VisitFilters) -> dict:
     figures = visits.totals(db, user, f, today)
     late = visits.overdue_by_grade(db, user, f, today)
     top, bottom = st.columns(3), st.columns(3)
-    top[0].metric(t("visits.completion"), percent(figures["completion"]), border=True,
-                  help=t("visits.completion_help", done=figures["done"], planned=figures["planned"]))
-    top[1].metric(t("visits.success"), percent(figures["success"]), border=True,
-                  help=t("visits.success_help", ordered=figures["with_order"], done=figures["done"]))
-    top[2].metric(t("visits.unplanned"), f"{figures['unplanned']:,}", border=True,
-                  help=t("visits.unplanned_help", visits=figures["visits"]))
-    bottom[0].metric(t("visits.planned"), f"{figures['planned']:,}", border=True,
-                     help=t("visits.planned_help"))
+    top[0].metric(
+        t("visits.completion"),
+        percent(figures["completion"]),
+        border=True,
+        help=t("visits.completion_help", done=figures["done"], planned=figures["planned"]),
+    )
+    top[1].metric(
+        t("visits.success"),
+        percent(figures["success"]),
+        border=True,
+        help=t("visits.success_help", ordered=figures["with_order"], done=figures["done"]),
+    )
+    top[2].metric(
+        t("visits.unplanned"),
+        f"{figures['unplanned']:,}",
+        border=True,
+        help=t("visits.unplanned_help", visits=figures["visits"]),
+    )
+    bottom[0].metric(t("visits.planned"), f"{figures['planned']:,}", border=True, help=t("visits.planned_help"))
     minutes = figures["median_minutes"]
-    bottom[1].metric(t("visits.duration"), "—" if minutes is None else t("visits.minutes", n=round(minutes)),
-                     border=True, help=t("visits.duration_help"))
-    bottom[2].metric(t("visits.overdue"), f"{sum(late.values()):,}", border=True,
-                     help=t("visits.overdue_help", date=fmt_date(f.plan_end(today), lang)))
-    st.caption(t("visits.summary", done=figures["done"], planned=figures["planned"],
-                 ordered=figures["with_order"], a=late["A"], b=late["B"], c=late["C"]))
+    bottom[1].metric(
+        t("visits.duration"),
+        "—" if minutes is None else t("visits.minutes", n=round(minutes)),
+        border=True,
+        help=t("visits.duration_help"),
+    )
+    bottom[2].metric(
+        t("visits.overdue"),
+        f"{sum(late.values()):,}",
+        border=True,
+        help=t("visits.overdue_help", date=fmt_date(f.plan_end(today), lang)),
+    )
+    st.caption(
+        t(
+            "visits.summary",
+            done=figures["done"],
+            planned=figures["planned"],
+            ordered=figures["with_order"],
+            a=late["A"],
+            b=late["B"],
+            c=late["C"],
+        )
+    )
     return figures
 
 
 def trends(f: visits.VisitFilters) -> None:
     weekly = visits.weekly(db, user, f, today)
-    labels = {key: t(f"visits.chart.{key}") for key in
-              ("completion", "success", "done", "missed", "unplanned", "visits")} | {"partial": t("chart.partial_week")}
+    labels = {
+        key: t(f"visits.chart.{key}") for key in ("completion", "success", "done", "missed", "unplanned", "visits")
+    } | {"partial": t("chart.partial_week")}
     cut = weeks_cut(weekly.week, f.start, f.plan_end(today))
     st.subheader(t("visits.rates_heading"), anchor=False)
-    st.plotly_chart(charts_visits.rates_trend(weekly, labels, DATE_FORMAT, cut), key="rates_chart",
-                    config={"displayModeBar": False})
+    st.plotly_chart(
+        charts_visits.rates_trend(weekly, labels, DATE_FORMAT, cut), key="rates_chart", config={"displayModeBar": False}
+    )
     st.subheader(t("visits.visits_heading"), anchor=False)
-    st.plotly_chart(charts_visits.visits_trend(weekly, labels, DATE_FORMAT, cut), key="visits_chart",
-                    config={"displayModeBar": False})
+    st.plotly_chart(
+        charts_visits.visits_trend(weekly, labels, DATE_FORMAT, cut),
+        key="visits_chart",
+        config={"displayModeBar": False},
+    )
     partial_note(cut)
 
 
@@ -82,8 +116,9 @@ def frequency(f: visits.VisitFilters) -> None:
         return
     st.subheader(t("visits.frequency_heading"), anchor=False)
     labels = {key: t(f"visits.chart.{key}") for key in ("actual", "target", "per_week")} | {"grade": t("stores.grade")}
-    st.plotly_chart(charts_visits.frequency_chart(table, labels), key="frequency_chart",
-                    config={"displayModeBar": False})
+    st.plotly_chart(
+        charts_visits.frequency_chart(table, labels), key="frequency_chart", config={"displayModeBar": False}
+    )
     st.caption(t("visits.frequency_hint"))
     per_month = visits.DAYS_PER_MONTH / 7
     rows = []
@@ -91,20 +126,37 @@ def frequency(f: visits.VisitFilters) -> None:
         monthly = row.grade == "C"  # C is counted per month, as the grade's target is
         scale = per_month if monthly else 1
         unit = t("visits.per_month") if monthly else t("visits.per_week")
-        rows.append({"grade": row.grade, "stores": row.stores, "actual": f"{row.per_week * scale:.2f} {unit}",
-                     "target": f"{row.target_low * scale:.0f}–{row.target_high * scale:.0f} {unit}",
-                     "verdict": t(f"visits.verdict.{row.verdict}")})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="frequency_table",
-                 column_config={"grade": st.column_config.TextColumn(t("stores.grade"), width="small"),
-                                "stores": st.column_config.NumberColumn(t("visits.stores"), width="small"),
-                                "actual": t("visits.chart.actual"), "target": t("visits.chart.target"),
-                                "verdict": t("visits.verdict")})
+        rows.append(
+            {
+                "grade": row.grade,
+                "stores": row.stores,
+                "actual": f"{row.per_week * scale:.2f} {unit}",
+                "target": f"{row.target_low * scale:.0f}–{row.target_high * scale:.0f} {unit}",
+                "verdict": t(f"visits.verdict.{row.verdict}"),
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        key="frequency_table",
+        column_config={
+            "grade": st.column_config.TextColumn(t("stores.grade"), width="small"),
+            "stores": st.column_config.NumberColumn(t("visits.stores"), width="small"),
+            "actual": t("visits.chart.actual"),
+            "target": t("visits.chart.target"),
+            "verdict": t("visits.verdict"),
+        },
+    )
 
 
 def league(f: visits.VisitFilters) -> None:
     st.subheader(t("visits.league_heading"), anchor=False)
-    groupings = {"merchandiser": t("visits.by.merchandiser"), "region": t("visits.by.region"),
-                 "dealer": t("visits.by.dealer")}
+    groupings = {
+        "merchandiser": t("visits.by.merchandiser"),
+        "region": t("visits.by.region"),
+        "dealer": t("visits.by.dealer"),
+    }
     by = url_state.segmented(t("visits.group_by"), groupings, "by")
     table = visits.league(db, user, f, by, lang, today)
     if table.empty:
@@ -114,12 +166,16 @@ def league(f: visits.VisitFilters) -> None:
     rates = dict(completion=table.completion * 100, success=table.success * 100)  # shown as 87.2%, like the tiles
     st.dataframe(
         table.assign(**rates)[["name", "planned", "completion", "success", "unplanned", "median_minutes", "overdue"]],
-        hide_index=True, width="stretch", key="league_table", height=min(35 * (len(table) + 1) + 3, 460),
+        hide_index=True,
+        width="stretch",
+        key="league_table",
+        height=min(35 * (len(table) + 1) + 3, 460),
         column_config={
             "name": groupings[by],
             "planned": st.column_config.NumberColumn(t("visits.col.planned"), width=60),
-            "completion": st.column_config.ProgressColumn(t("visits.col.completion"), format=RATE_FORMAT,
-                                                          min_value=0, max_value=100, width=116),
+            "completion": st.column_config.ProgressColumn(
+                t("visits.col.completion"), format=RATE_FORMAT, min_value=0, max_value=100, width=116
+            ),
             "success": st.column_config.NumberColumn(t("visits.col.success"), format=RATE_FORMAT, **small),
             "unplanned": st.column_config.NumberColumn(t("visits.col.unplanned"), width=76),
             "median_minutes": st.column_config.NumberColumn(t("visits.col.minutes"), format="%.0f", width=80),
@@ -140,10 +196,14 @@ def overdue_list(f: visits.VisitFilters) -> None:
         last_visit=late.last_visit.map(lambda d: fmt_date(d, lang) if pd.notna(d) else t("visits.never")),
         days_since=late.days_since.astype("Int64"),
         days_overdue=(late.days_since - late.allowed_days).astype("Int64"),  # the order of the list
-    ).fillna({"merchandiser": "—"})[["code", "name", "grade", "merchandiser", "last_visit", "days_since",
-                                     "days_overdue"]]
+    ).fillna({"merchandiser": "—"})[
+        ["code", "name", "grade", "merchandiser", "last_visit", "days_since", "days_overdue"]
+    ]
     st.dataframe(
-        shown, hide_index=True, width="stretch", key="overdue_table",
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="overdue_table",
         height=min(35 * (len(shown) + 1) + 3, 420),
         column_config={
             "code": links.store_link_column(t("stores.code"), width=72),
@@ -152,8 +212,9 @@ def overdue_list(f: visits.VisitFilters) -> None:
             "merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=84),
             "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=96),
             "days_since": st.column_config.NumberColumn(t("visits.col.days_since"), width=72),
-            "days_overdue": st.column_config.NumberColumn(t("visits.col.days_overdue"), width=80,
-                                                          help=t("visits.col.days_overdue_help")),
+            "days_overdue": st.column_config.NumberColumn(
+                t("visits.col.days_overdue"), width=80, help=t("visits.col.days_overdue_help")
+            ),
         },
     )
     st.caption(t("visits.overdue_hint", n=len(late)))

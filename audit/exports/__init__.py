@@ -1,11 +1,12 @@
 """Audit summaries for dealers: a PDF to read, a workbook to work with, the flat audit lines as CSV.
 
-    summary.py    who may export what; the dealer's summary gathered from SQL once (all formats use it)
-    pdf.py        A4 report, English or Chinese, font embedded; charts drawn by pdf_charts.py
-    xlsx.py       typed sheets with frozen headers, filters and embedded photo thumbnails
-    csv_lines.py  one row per SKU line, UTF-8 with BOM
-    cells.py      formula-injection guard shared by the XLSX and CSV writers
+summary.py    who may export what; the dealer's summary gathered from SQL once (all formats use it)
+pdf.py        A4 report, English or Chinese, font embedded; charts drawn by pdf_charts.py
+xlsx.py       typed sheets with frozen headers, filters and embedded photo thumbnails
+csv_lines.py  one row per SKU line, UTF-8 with BOM
+cells.py      formula-injection guard shared by the XLSX and CSV writers
 """
+
 from __future__ import annotations
 
 import io
@@ -17,15 +18,39 @@ from typing import Callable, Iterator
 from audit import access
 from audit.auth import User
 from audit.db import Database
-from audit.exports.summary import (FORMATS, DealerSummary, ExportError, ExportRequest, audit_lines, authorise,
-                                   build_summary, dealer_options)
+from audit.exports.summary import (
+    FORMATS,
+    DealerSummary,
+    ExportError,
+    ExportRequest,
+    audit_lines,
+    authorise,
+    build_summary,
+    dealer_options,
+)
 from audit.filenames import safe_file_name, unique_file_name
 
-__all__ = ["FORMATS", "MIME", "DealerSummary", "ExportError", "ExportFile", "ExportRequest", "build_summary",
-           "dealer_options", "export", "export_all", "file_name", "zip_files"]
+__all__ = [
+    "FORMATS",
+    "MIME",
+    "DealerSummary",
+    "ExportError",
+    "ExportFile",
+    "ExportRequest",
+    "build_summary",
+    "dealer_options",
+    "export",
+    "export_all",
+    "file_name",
+    "zip_files",
+]
 
-MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "csv": "text/csv", "zip": "application/zip"}
+MIME = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "zip": "application/zip",
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +61,11 @@ class ExportFile:
 
 
 def file_name(request: ExportRequest) -> str:
-    return safe_file_name(f"audit-summary_{request.dealer_code}_{request.date_from.isoformat()}"
-                          f"_{request.date_to.isoformat()}_{request.lang}", request.fmt)
+    return safe_file_name(
+        f"audit-summary_{request.dealer_code}_{request.date_from.isoformat()}"
+        f"_{request.date_to.isoformat()}_{request.lang}",
+        request.fmt,
+    )
 
 
 def export(db: Database, viewer: User, request: ExportRequest, now: datetime | None = None) -> ExportFile:
@@ -53,9 +81,16 @@ def export(db: Database, viewer: User, request: ExportRequest, now: datetime | N
     return ExportFile(file_name(request), MIME[request.fmt], data)
 
 
-def export_all(db: Database, viewer: User, date_from: date, date_to: date, lang: str, fmt: str,
-               progress: Callable[[int, int, str], None] | None = None,
-               now: datetime | None = None) -> Iterator[ExportFile]:
+def export_all(
+    db: Database,
+    viewer: User,
+    date_from: date,
+    date_to: date,
+    lang: str,
+    fmt: str,
+    progress: Callable[[int, int, str], None] | None = None,
+    now: datetime | None = None,
+) -> Iterator[ExportFile]:
     """Every dealer's summary, one after the other (managers and administrators only). progress(done,
     total, dealer name) is called before each dealer and once at the end."""
     if not access.allowed(viewer, access.ALL_DEALERS):

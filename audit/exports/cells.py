@@ -5,6 +5,7 @@ by Excel, LibreOffice or Google Sheets (formula or CSV injection: a store named 
 become a link that leaks data when clicked). Such text gets a leading apostrophe, the usual way to say
 "this is text"; numbers and dates are written as numbers and dates and are never touched.
 """
+
 from __future__ import annotations
 
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,5 +1,6 @@
 """The flat audit lines as CSV: one row per SKU checked in each audit, headers in the chosen language,
 UTF-8 with a byte-order mark so Excel opens Chinese correctly. Text goes through cells.neutralise."""
+
 from __future__ import annotations
 
 import csv
@@ -12,18 +13,45 @@ from audit.exports.cells import safe_value
 from audit.exports.summary import LINE_COLUMNS
 
 BOM = "\ufeff"
-_BOOLEAN = {"must_stock", "in_stock", "restocked", "fifo_ok", "near_expiry", "damaged", "tag_present", "tag_placed_ok",
-            "tag_matches", "tag_legible", "below_rrp"}
+_BOOLEAN = {
+    "must_stock",
+    "in_stock",
+    "restocked",
+    "fifo_ok",
+    "near_expiry",
+    "damaged",
+    "tag_present",
+    "tag_placed_ok",
+    "tag_matches",
+    "tag_legible",
+    "below_rrp",
+}
 HEADER_KEYS = {
-    "audit_id": "export.col.audit_id", "visit_date": "stores.visit_date", "store_code": "stores.code",
-    "store": "stores.name", "city": "stores.city", "merchandiser": "stores.merchandiser",
-    "product_code": "export.col.sku_code", "product": "capture.product", "brand": "capture.brand",
-    "category": "filters.category", "must_stock": "export.col.must_stock", "in_stock": "capture.in_stock",
-    "facings": "capture.facings", "shelf_level": "capture.shelf_level", "restocked": "capture.restocked",
-    "fifo_ok": "capture.fifo_ok", "near_expiry": "capture.near_expiry", "damaged": "capture.damaged",
-    "tag_present": "capture.tag_present", "tag_placed_ok": "capture.tag_placed_ok",
-    "tag_matches": "capture.tag_matches", "tag_legible": "capture.tag_legible",
-    "shelf_price": "export.col.shelf_price", "rrp": "capture.rrp", "below_rrp": "audits.below_rrp",
+    "audit_id": "export.col.audit_id",
+    "visit_date": "stores.visit_date",
+    "store_code": "stores.code",
+    "store": "stores.name",
+    "city": "stores.city",
+    "merchandiser": "stores.merchandiser",
+    "product_code": "export.col.sku_code",
+    "product": "capture.product",
+    "brand": "capture.brand",
+    "category": "filters.category",
+    "must_stock": "export.col.must_stock",
+    "in_stock": "capture.in_stock",
+    "facings": "capture.facings",
+    "shelf_level": "capture.shelf_level",
+    "restocked": "capture.restocked",
+    "fifo_ok": "capture.fifo_ok",
+    "near_expiry": "capture.near_expiry",
+    "damaged": "capture.damaged",
+    "tag_present": "capture.tag_present",
+    "tag_placed_ok": "capture.tag_placed_ok",
+    "tag_matches": "capture.tag_matches",
+    "tag_legible": "capture.tag_legible",
+    "shelf_price": "export.col.shelf_price",
+    "rrp": "capture.rrp",
+    "below_rrp": "audits.below_rrp",
 }
 
 

@@ -6,6 +6,7 @@ WenQuanYi Micro Hei); `make run` installs it. Noto Sans CJK (fonts-noto-cjk) has
 fpdf2 would write as a TrueType font file that strict viewers refuse, so it is not used here.
 AUDIT_PDF_FONT may name another TrueType font (.ttf, or a .ttc whose first face covers Chinese).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,9 @@ from pathlib import Path
 from audit.exports.summary import ExportError
 
 FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",   # Debian fonts-wqy-microhei (installed by the Makefile)
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",     # Debian fonts-wqy-zenhei
-    "/usr/share/fonts/truetype/arphic/uming.ttc",       # Debian fonts-arphic-uming
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (installed by the Makefile)
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian fonts-wqy-zenhei
+    "/usr/share/fonts/truetype/arphic/uming.ttc",  # Debian fonts-arphic-uming
 )
 FONT_PACKAGE = "fonts-wqy-microhei"
 

@@ -7,6 +7,7 @@ component scores, the problems found (each naming the photo that proves it), com
 there, and the proof photos, each once, large enough to see the shelf. The outline (bookmarks) lists the
 overview, trends, competitor activity and every store.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -45,6 +46,7 @@ LINE = "#D9DEE3"
 @dataclass(frozen=True)
 class Column:
     """A table column: header text, width in mm, alignment of header and cells (L or R)."""
+
     label: str
     width: float
     align: str = "L"
@@ -138,8 +140,9 @@ class _Pdf(FPDF):
         worked out once per export (a header repeats on every page its table runs over)."""
         key = (column.label, column.width, self.font_size_pt)
         if key not in self._header_lines:
-            self._header_lines[key] = self.multi_cell(column.width - GUTTER, 1, column.label, dry_run=True,
-                                                      output="LINES")
+            self._header_lines[key] = self.multi_cell(
+                column.width - GUTTER, 1, column.label, dry_run=True, output="LINES"
+            )
         return self._header_lines[key]
 
     def heading(self, title: str, size: float = 14) -> None:
@@ -204,6 +207,7 @@ def _t(lang: str, key: str, **values) -> str:
 
 # ---------------------------------------------------------------- cover
 
+
 def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     t, lang = pdf.t, s.lang
     pdf.add_page()
@@ -224,14 +228,22 @@ def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
         (t("export.compared_with"), f"{i18n.fmt_date(previous_from, lang)} – {i18n.fmt_date(previous_to, lang)}"),
         (t("export.language"), t("export.language_name")),
         (t("export.generated_at"), _when(s.generated_at, lang)),
-        (t("export.stores_covered"), t("export.stores_covered_value", supplied=s.stores_supplied,
-                                       audited=s.stores_audited)),
-        (t("export.audits_done"), t("export.audits_done_value", n=f"{s.audits_done:,}",
-                                    previous=f"{s.audits_previous:,}")),
+        (
+            t("export.stores_covered"),
+            t("export.stores_covered_value", supplied=s.stores_supplied, audited=s.stores_audited),
+        ),
+        (
+            t("export.audits_done"),
+            t("export.audits_done_value", n=f"{s.audits_done:,}", previous=f"{s.audits_previous:,}"),
+        ),
     ]
     rate = f"{100 * s.planned.done / s.planned.planned:.1f} %" if s.planned.planned else "—"
-    facts.append((t("export.against_planned"), t("export.against_planned_value", planned=f"{s.planned.planned:,}",
-                                                 done=f"{s.planned.done:,}", rate=rate)))
+    facts.append(
+        (
+            t("export.against_planned"),
+            t("export.against_planned_value", planned=f"{s.planned.planned:,}", done=f"{s.planned.done:,}", rate=rate),
+        )
+    )
     pdf.set_y(44)
     for label, value in facts:
         pdf.set_font_size(9)
@@ -271,8 +283,11 @@ def _score_panel(pdf: _Pdf, s: DealerSummary) -> None:
     pdf.text(MARGIN + 5, top + 46, pdf.fit(t("export.change"), 44))
     pdf.set_text_color(*rgb(INK))
     pdf.set_font_size(9 if before is not None and pd.notna(before) else 7.5)
-    pdf.text(MARGIN + 5, top + 51, _change(score - before) if before is not None and pd.notna(before)
-             else pdf.fit(t("export.no_previous"), 44))
+    pdf.text(
+        MARGIN + 5,
+        top + 51,
+        _change(score - before) if before is not None and pd.notna(before) else pdf.fit(t("export.no_previous"), 44),
+    )
     if before is not None and pd.notna(before):
         pdf.set_text_color(*rgb(MUTED))
         pdf.set_font_size(8)
@@ -307,9 +322,15 @@ def _score_panel(pdf: _Pdf, s: DealerSummary) -> None:
 def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     t, lang = pdf.t, s.lang
     pdf.heading(t("export.stores_heading"), 12)
-    columns = [Column(t("stores.name"), 60), Column(t("stores.code"), 17), Column(t("stores.grade"), 11),
-               Column(t("chart.audits"), 13), Column(t("measure.score"), 26), Column(t("export.col.change"), 17),
-               Column(t("stores.last_visit"), 36)]
+    columns = [
+        Column(t("stores.name"), 60),
+        Column(t("stores.code"), 17),
+        Column(t("stores.grade"), 11),
+        Column(t("chart.audits"), 13),
+        Column(t("measure.score"), 26),
+        Column(t("export.col.change"), 17),
+        Column(t("stores.last_visit"), 36),
+    ]
     name, code, grade, audits, score, change, last = (column.width for column in columns)
 
     def head():
@@ -340,11 +361,17 @@ def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
         pdf.set_font_size(8)
         pdf.set_text_color(*rgb(INK))
         pdf.cell(change, 6, _change(store.change))
-        pdf.cell(last, 6, i18n.fmt_date(store.last_visit, lang) if store.audits else t("export.not_audited"),
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            last,
+            6,
+            i18n.fmt_date(store.last_visit, lang) if store.audits else t("export.not_audited"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
 
 
 # ---------------------------------------------------------------- trends and competitors
+
 
 def _trends(pdf: _Pdf, s: DealerSummary) -> None:
     t = pdf.t
@@ -353,8 +380,9 @@ def _trends(pdf: _Pdf, s: DealerSummary) -> None:
     pdf.add_page()
     pdf.start_section(t("export.trends"))
     pdf.heading(t("export.trends"))
-    y = pdf_charts.trend(pdf, (MARGIN, pdf.get_y(), BODY_W, 86), s.weekly, TREND_MEASURES, t,
-                         t("dash.trend_title"), s.rules, s.lang)
+    y = pdf_charts.trend(
+        pdf, (MARGIN, pdf.get_y(), BODY_W, 86), s.weekly, TREND_MEASURES, t, t("dash.trend_title"), s.rules, s.lang
+    )
     pdf.set_y(y + 4)
     scored = s.stores.dropna(subset=["score"]).sort_values("score", ascending=True)
     rows = scored.assign(label=scored.name + " · " + scored.code)[["label", "score"]]
@@ -365,7 +393,7 @@ def _trends(pdf: _Pdf, s: DealerSummary) -> None:
         if room < 3:
             pdf.add_page()
             continue
-        chunk = rows.iloc[start:start + room]
+        chunk = rows.iloc[start : start + room]
         pdf.set_y(pdf_charts.score_bars(pdf, MARGIN, pdf.get_y(), BODY_W, chunk, s.rules))
         start += len(chunk)
 
@@ -380,12 +408,14 @@ def _competitors(pdf: _Pdf, s: DealerSummary) -> None:
         pdf.set_text_color(*rgb(MUTED))
         pdf.multi_cell(BODY_W, 5, t("comp.none"), new_x="LMARGIN", new_y="NEXT")
         return
-    y = pdf_charts.competitor_activity(pdf, (MARGIN, pdf.get_y(), BODY_W, 78), s.competitor_weekly, t,
-                                       t("comp.activity_title"), s.lang)
+    y = pdf_charts.competitor_activity(
+        pdf, (MARGIN, pdf.get_y(), BODY_W, 78), s.competitor_weekly, t, t("comp.activity_title"), s.lang
+    )
     pdf.set_y(y + 3)
     if not s.competitor_prices.empty:
-        y = pdf_charts.price_index(pdf, (MARGIN, pdf.get_y(), BODY_W, 78), s.competitor_prices, t,
-                                   t("comp.price_title"))
+        y = pdf_charts.price_index(
+            pdf, (MARGIN, pdf.get_y(), BODY_W, 78), s.competitor_prices, t, t("comp.price_title")
+        )
         pdf.set_y(y + 3)
     _brand_kind_table(pdf, s)
 
@@ -393,15 +423,19 @@ def _competitors(pdf: _Pdf, s: DealerSummary) -> None:
 def _brand_kind_table(pdf: _Pdf, s: DealerSummary) -> None:
     """Observations per brand and kind of activity, as numbers (charts.brand_by_kind)."""
     t = pdf.t
-    table = s.competitor_weekly.pivot_table(index=["brand_code", "brand"], columns="kind", values="observations",
-                                            aggfunc="sum", fill_value=0)
+    table = s.competitor_weekly.pivot_table(
+        index=["brand_code", "brand"], columns="kind", values="observations", aggfunc="sum", fill_value=0
+    )
     kinds = list(table.columns)
     pdf.heading(t("comp.kind_title"), 10.5)
     brand_w = 40
     width = (BODY_W - brand_w) / max(len(kinds), 1)
     pdf.need(8 + 5.5 * min(len(table), 3))  # the header and a few rows together
-    pdf.column_heads([Column(t("capture.brand"), brand_w),
-                      *[Column(t(f"capture.kind.{kind}"), width, "R") for kind in kinds]], 7.5, 3.6)
+    pdf.column_heads(
+        [Column(t("capture.brand"), brand_w), *[Column(t(f"capture.kind.{kind}"), width, "R") for kind in kinds]],
+        7.5,
+        3.6,
+    )
     pdf.ln(1)
     for (code, brand), counts in table.iterrows():
         pdf.need(5.5)
@@ -417,6 +451,7 @@ def _brand_kind_table(pdf: _Pdf, s: DealerSummary) -> None:
 
 
 # ---------------------------------------------------------------- one store
+
 
 def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails, first: bool) -> None:
     t = pdf.t
@@ -459,8 +494,12 @@ def _store_header(pdf: _Pdf, s: DealerSummary, store, continued: bool = False) -
         pdf.text(MARGIN + 4, top + 5.8, pdf.fit(name, BODY_W - 8))
     pdf.set_font_size(8)
     pdf.set_text_color(*rgb(MUTED))
-    facts = [store.code, store.city if isinstance(store.city, str) else None, f"{t('stores.grade')} {store.grade}",
-             i18n.label("channel", store.channel, lang)]
+    facts = [
+        store.code,
+        store.city if isinstance(store.city, str) else None,
+        f"{t('stores.grade')} {store.grade}",
+        i18n.label("channel", store.channel, lang),
+    ]
     pdf.text(MARGIN + 4, top + 10.6, pdf.fit(" · ".join(f for f in facts if f), BODY_W - 8))
     pdf.set_y(top + 15)
 
@@ -474,11 +513,17 @@ def _store_scores(pdf: _Pdf, s: DealerSummary, store) -> None:
     band = t(f"band.{s.rules.band(store.score) or 'none'}")
     pdf.text(MARGIN + 27, top + 3.5, f"{t('measure.score')} · {band}")
     pdf.set_text_color(*rgb(MUTED))
-    change = (t("export.change_short", change=_change(store.change), previous=_score(store.previous_score))
-              if pd.notna(store.change) else t("export.no_previous"))
+    change = (
+        t("export.change_short", change=_change(store.change), previous=_score(store.previous_score))
+        if pd.notna(store.change)
+        else t("export.no_previous")
+    )
     pdf.text(MARGIN + 27, top + 7.8, pdf.fit(change, 60))
-    pdf.text(MARGIN + 27, top + 12, pdf.fit(t("export.audits_line", n=store.audits,
-                                             date=i18n.fmt_date(store.last_visit, lang)), 60))
+    pdf.text(
+        MARGIN + 27,
+        top + 12,
+        pdf.fit(t("export.audits_line", n=store.audits, date=i18n.fmt_date(store.last_visit, lang)), 60),
+    )
     # Component scores as small tiles coloured like the dashboard's heatmap.
     x, width = MARGIN + 90, (BODY_W - 90) / len(COMPONENTS)
     for i, component in enumerate(COMPONENTS):
@@ -487,21 +532,27 @@ def _store_scores(pdf: _Pdf, s: DealerSummary, store) -> None:
         pdf.set_font_size(6.5)
         pdf.set_text_color(*rgb(MUTED))
         label = t(f"export.short.{component}")
-        pdf.text(cx + (width - 1 - min(pdf.get_string_width(label), width - 1)) / 2, top + 2.2,
-                 pdf.fit(label, width - 1))
+        pdf.text(
+            cx + (width - 1 - min(pdf.get_string_width(label), width - 1)) / 2, top + 2.2, pdf.fit(label, width - 1)
+        )
         pdf.chip(cx + 0.5, top + 3.6, width - 1.5, 8.4, charts.band_colour(s.rules, value), _score(value), 8.5)
     pdf.set_y(top + 16)
 
 
 def _finding_columns(t) -> list[Column]:
     """The problems table; the competitor activity seen at the store lines up under it."""
-    return [Column(t("export.col.item"), 60), Column(t("export.col.found_in"), 26),
-            Column(t("export.col.last_found"), 25), Column(t("export.col.detail"), BODY_W - 129),
-            Column(t("export.col.photo"), 18)]
+    return [
+        Column(t("export.col.item"), 60),
+        Column(t("export.col.found_in"), 26),
+        Column(t("export.col.last_found"), 25),
+        Column(t("export.col.detail"), BODY_W - 129),
+        Column(t("export.col.photo"), 18),
+    ]
 
 
-def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, photo_numbers: dict,
-                    photo_links: dict) -> None:
+def _store_findings(
+    pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, photo_numbers: dict, photo_links: dict
+) -> None:
     """The problems found, by kind; each names the photo that proves it ("Photo 2", a link to it below)."""
     t, lang = pdf.t, s.lang
     pdf.set_font_size(10)
@@ -533,8 +584,9 @@ def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, pho
         for row in rows:
             detail = _detail(t, row)
             pdf.set_font_size(7.5)
-            detail_lines = (pdf.multi_cell(detail_w - GUTTER, 3.6, detail, dry_run=True, output="LINES")
-                            if detail else [])
+            detail_lines = (
+                pdf.multi_cell(detail_w - GUTTER, 3.6, detail, dry_run=True, output="LINES") if detail else []
+            )
             height = max(5.2, 3.6 * len(detail_lines) + 1.6)
             if pdf.need(height):
                 _store_header(pdf, s, store, continued=True)
@@ -561,8 +613,7 @@ def _store_findings(pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, pho
             pdf.set_y(y + height)
 
 
-def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, links: dict,
-                  thumbs: Thumbnails) -> None:
+def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, links: dict, thumbs: Thumbnails) -> None:
     """The photos the problems refer to, each once, two to a row, numbered as the problems name them, with
     what was photographed, when, and the reused / old flags."""
     t, lang = pdf.t, s.lang
@@ -576,7 +627,7 @@ def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, link
         pdf.cell(BODY_W, 5.5, t("export.photos", n=len(proofs)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     listed = list(proofs.itertuples())
-    for pair in (listed[i:i + 2] for i in range(0, len(listed), 2)):
+    for pair in (listed[i : i + 2] for i in range(0, len(listed), 2)):
         if pdf.need(row_h):
             _store_header(pdf, s, store, continued=True)
         top = pdf.get_y()
@@ -608,8 +659,9 @@ def _photo_caption(pdf: _Pdf, t, lang: str, photo, x: float, y: float) -> None:
     if photo.flag_reused:
         flags.append((t("audits.flag_reused"), charts.BAND_COLOURS["red"]))
     if photo.flag_old:
-        taken = (f" ({t('export.taken_on', date=i18n.fmt_date(photo.taken_at, lang))})"
-                 if pd.notna(photo.taken_at) else "")
+        taken = (
+            f" ({t('export.taken_on', date=i18n.fmt_date(photo.taken_at, lang))})" if pd.notna(photo.taken_at) else ""
+        )
         flags.append((t("audits.flag_old") + taken, charts.BAND_COLOURS["amber"]))
     cx = x
     for text, colour in flags:
@@ -626,12 +678,17 @@ def problem_label(t, problem: str) -> str:
 
 def _detail(t, row) -> str:
     if row.kind == "tag":
-        return t("export.list_sep").join(f"{problem_label(t, p['problem'])} {t('export.times', n=p['n'])}"
-                                         for p in row.problems)
+        return t("export.list_sep").join(
+            f"{problem_label(t, p['problem'])} {t('export.times', n=p['n'])}" for p in row.problems
+        )
     if row.kind == "below_rrp" and pd.notna(row.lowest_price) and pd.notna(row.rrp):
         under = 100 * (row.lowest_price - row.rrp) / row.rrp
-        return t("export.below_detail", price=i18n.fmt_money(row.lowest_price), rrp=i18n.fmt_money(row.rrp),
-                 pct=f"{under:.0f} %")
+        return t(
+            "export.below_detail",
+            price=i18n.fmt_money(row.lowest_price),
+            rrp=i18n.fmt_money(row.rrp),
+            pct=f"{under:.0f} %",
+        )
     if row.kind == "stock_out" and row.restocked:
         return t("export.restocked_times", n=row.restocked)
     return ""

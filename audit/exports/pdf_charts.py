@@ -3,6 +3,7 @@
 
 Each function draws into the box (x, y, w, h) in millimetres and returns the y below what it drew.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -87,23 +88,37 @@ def _week_labels(pdf, x: float, y: float, w: float, weeks: list, lang: str) -> N
         pdf.text(x + step * (i + 0.5) - pdf.get_string_width(text) / 2, y + 3.5, text)
 
 
-def trend(pdf, box: tuple[float, float, float, float], weekly: pd.DataFrame, measures: list[str], text: Text,
-          title: str, settings: ScoringSettings, lang: str) -> float:
+def trend(
+    pdf,
+    box: tuple[float, float, float, float],
+    weekly: pd.DataFrame,
+    measures: list[str],
+    text: Text,
+    title: str,
+    settings: ScoringSettings,
+    lang: str,
+) -> float:
     """Weekly lines of score and components on the faint band backdrop (charts.trend)."""
     x, y, w, h = box
     y = _title(pdf, x, y, title)
     left, plot_w, plot_h = x + 9, w - 11, h - 24
     # Band backdrop: green above green_min, amber, red below amber_min.
-    for low, high, band in ((settings.green_min, 100, "green"), (settings.amber_min, settings.green_min, "amber"),
-                            (0, settings.amber_min, "red")):
+    for low, high, band in (
+        (settings.green_min, 100, "green"),
+        (settings.amber_min, settings.green_min, "amber"),
+        (0, settings.amber_min, "red"),
+    ):
         pdf.set_fill_color(*mix(charts.BAND_COLOURS[band], 0.09))
         pdf.rect(left, y + plot_h - plot_h * high / 100, plot_w, plot_h * (high - low) / 100, style="F")
     _y_axis(pdf, left, y, plot_w, plot_h, 100, [0, 25, 50, 75, 100])
     weeks = list(weekly["week"])
     step = plot_w / max(len(weeks), 1)
     for measure in measures:
-        points = [(left + step * (i + 0.5), y + plot_h - plot_h * float(v) / 100)
-                  for i, v in enumerate(weekly[measure]) if pd.notna(v)]
+        points = [
+            (left + step * (i + 0.5), y + plot_h - plot_h * float(v) / 100)
+            for i, v in enumerate(weekly[measure])
+            if pd.notna(v)
+        ]
         colour = charts.COMPONENT_COLOURS[measure]
         pdf.set_draw_color(*rgb(colour))
         pdf.set_fill_color(*rgb(colour))
@@ -113,12 +128,19 @@ def trend(pdf, box: tuple[float, float, float, float], weekly: pd.DataFrame, mea
         for px, py in points:
             pdf.circle(px, py, 0.55 if measure == "score" else 0.4, style="F")
     _week_labels(pdf, left, y + plot_h, plot_w, weeks, lang)
-    return _legend(pdf, left, y + plot_h + 6, plot_w,
-                   [(text(f"measure.{m}"), charts.COMPONENT_COLOURS[m]) for m in measures], line=True)
+    return _legend(
+        pdf,
+        left,
+        y + plot_h + 6,
+        plot_w,
+        [(text(f"measure.{m}"), charts.COMPONENT_COLOURS[m]) for m in measures],
+        line=True,
+    )
 
 
-def score_bars(pdf, x: float, y: float, w: float, rows: pd.DataFrame, settings: ScoringSettings,
-               row_h: float = 5.0) -> float:
+def score_bars(
+    pdf, x: float, y: float, w: float, rows: pd.DataFrame, settings: ScoringSettings, row_h: float = 5.0
+) -> float:
     """Horizontal bars of the score per store (rows: label, score), coloured by band, weakest at the top
     (charts.breakdown). Draws the rows given; the caller splits them over pages."""
     label_w = w * 0.42
@@ -158,8 +180,9 @@ def competitor_activity(pdf, box, weekly: pd.DataFrame, text: Text, title: str, 
     x, y, w, h = box
     y = _title(pdf, x, y, title)
     left, plot_w, plot_h = x + 9, w - 11, h - 24
-    table = weekly.pivot_table(index="week", columns=["brand_code", "brand"], values="observations", aggfunc="sum",
-                               fill_value=0).sort_index()
+    table = weekly.pivot_table(
+        index="week", columns=["brand_code", "brand"], values="observations", aggfunc="sum", fill_value=0
+    ).sort_index()
     top, ticks = _nice_top(float(table.sum(axis=1).max()) if len(table) else 0)
     _y_axis(pdf, left, y, plot_w, plot_h, top, ticks, label=lambda v: f"{v:g}")
     step = plot_w / max(len(table), 1)
@@ -169,8 +192,13 @@ def competitor_activity(pdf, box, weekly: pd.DataFrame, text: Text, title: str, 
             if not count:
                 continue
             pdf.set_fill_color(*rgb(charts.brand_colour(code)))
-            pdf.rect(left + step * i + step * 0.15, y + plot_h - plot_h * (base + count) / top, step * 0.7,
-                     plot_h * count / top, style="F")
+            pdf.rect(
+                left + step * i + step * 0.15,
+                y + plot_h - plot_h * (base + count) / top,
+                step * 0.7,
+                plot_h * count / top,
+                style="F",
+            )
             base += count
     _week_labels(pdf, left, y + plot_h, plot_w, list(table.index), lang)
     brands = [(str(brand), charts.brand_colour(code)) for code, brand in table.columns]
@@ -214,10 +242,15 @@ def price_index(pdf, box, prices: pd.DataFrame, text: Text, title: str) -> float
             pdf.rect(bx, y + plot_h - plot_h * value / top, bar * 0.92, plot_h * value / top, style="F")
             pdf.set_text_color(*rgb(MUTED))
             label = f"{value:.0f}"
-            pdf.text(bx + bar * 0.46 - pdf.get_string_width(label) / 2,
-                     _clear_of(y + plot_h - plot_h * value / top - 0.8, hundred, pdf.font_size), label)
+            pdf.text(
+                bx + bar * 0.46 - pdf.get_string_width(label) / 2,
+                _clear_of(y + plot_h - plot_h * value / top - 0.8, hundred, pdf.font_size),
+                label,
+            )
         pdf.set_text_color(*rgb(INK))
         name = pdf.fit(str(row.brand), group - 1)
         pdf.text(left + group * (i + 0.5) - pdf.get_string_width(name) / 2, y + plot_h + 3.5, name)
-    bottom = _legend(pdf, left, y + plot_h + 6, plot_w, [(text(f"chart.price_{k}"), charts.PRICE_COLOURS[k]) for k in kinds])
+    bottom = _legend(
+        pdf, left, y + plot_h + 6, plot_w, [(text(f"chart.price_{k}"), charts.PRICE_COLOURS[k]) for k in kinds]
+    )
     return _legend(pdf, left, bottom - 1.5, plot_w, [(text("chart.our_rrp"), charts.OURS_COLOUR)], line=True)

@@ -6,6 +6,7 @@ with the dealer as the filter, so a summary and the dashboard agree for the same
 scoped to the viewer in SQL (stores.scope_clause): a dealer user's request for another dealer's stores is
 refused before any query runs, and would find no rows if it were not.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,12 @@ from audit.stores import scope_clause
 FORMATS = ("pdf", "xlsx", "csv")
 FINDING_KINDS = ("stock_out", "tag", "below_rrp", "pop")
 # Which photo of an audit proves a finding: the first section listed that the audit has a photo of.
-PROOF_SECTIONS = {"stock_out": ("shelf",), "tag": ("price", "shelf"), "below_rrp": ("price", "shelf"),
-                  "pop": ("pop", "store")}
+PROOF_SECTIONS = {
+    "stock_out": ("shelf",),
+    "tag": ("price", "shelf"),
+    "below_rrp": ("price", "shelf"),
+    "pop": ("pop", "store"),
+}
 
 
 class ExportError(UserFacingError):
@@ -47,8 +52,8 @@ class ExportRequest:
 
 @dataclass(frozen=True)
 class PlannedVisits:
-    planned: int        # planned visits in the period at the dealer's stores
-    done: int           # ... of which an audit was made at that store on the planned day
+    planned: int  # planned visits in the period at the dealer's stores
+    done: int  # ... of which an audit was made at that store on the planned day
 
 
 @dataclass
@@ -57,22 +62,22 @@ class DealerSummary:
     dealer_name: str
     generated_at: datetime
     rules: ScoringSettings
-    stores_supplied: int               # the dealer's active stores
-    overall: pd.Series                 # score and components over the period (dashboard breakdown by dealer)
+    stores_supplied: int  # the dealer's active stores
+    overall: pd.Series  # score and components over the period (dashboard breakdown by dealer)
     overall_previous: pd.Series | None  # the same for the previous period of equal length
     audits_previous: int
     planned: PlannedVisits
-    stores: pd.DataFrame               # one row per store: card facts, score and components, previous score
-    weekly: pd.DataFrame               # dashboard.weekly
-    audits: pd.DataFrame               # one row per audit: score, components, counts of findings, photos
-    findings: pd.DataFrame             # one row per problem found per audit, with the photo that proves it
-    store_findings: pd.DataFrame       # the same per store and item: how often, last seen, latest proof
-    store_photos: pd.DataFrame         # each proof photo of store_findings once per store, numbered in list order
-    competitor_weekly: pd.DataFrame    # dashboard.competitor_weekly
-    competitor_prices: pd.DataFrame    # dashboard.competitor_prices
-    observations: pd.DataFrame         # every competitor observation, newest first, with the store's name
-    store_competitors: pd.DataFrame    # per store, brand and kind: how often, last seen
-    photos: pd.DataFrame               # every photo of the period's audits, newest first
+    stores: pd.DataFrame  # one row per store: card facts, score and components, previous score
+    weekly: pd.DataFrame  # dashboard.weekly
+    audits: pd.DataFrame  # one row per audit: score, components, counts of findings, photos
+    findings: pd.DataFrame  # one row per problem found per audit, with the photo that proves it
+    store_findings: pd.DataFrame  # the same per store and item: how often, last seen, latest proof
+    store_photos: pd.DataFrame  # each proof photo of store_findings once per store, numbered in list order
+    competitor_weekly: pd.DataFrame  # dashboard.competitor_weekly
+    competitor_prices: pd.DataFrame  # dashboard.competitor_prices
+    observations: pd.DataFrame  # every competitor observation, newest first, with the store's name
+    store_competitors: pd.DataFrame  # per store, brand and kind: how often, last seen
+    photos: pd.DataFrame  # every photo of the period's audits, newest first
 
     @property
     def lang(self) -> str:
@@ -94,12 +99,12 @@ class DealerSummary:
 
 # ---------------------------------------------------------------- who may export what
 
+
 def dealer_options(db: Database, viewer: User, lang: str) -> dict[str, str]:
     """Dealers the viewer may export: code -> name. A dealer user gets only their own dealer."""
     names = name_column(lang)
     if viewer.role == "dealer":
-        rows = db.cursor().execute(f"SELECT code, {names} FROM dealers WHERE code = ?",
-                                   [viewer.dealer_code]).fetchall()
+        rows = db.cursor().execute(f"SELECT code, {names} FROM dealers WHERE code = ?", [viewer.dealer_code]).fetchall()
     elif access.allowed(viewer, access.EXPORTS):
         rows = db.cursor().execute(f"SELECT code, {names} FROM dealers ORDER BY code").fetchall()
     else:
@@ -126,6 +131,7 @@ def authorise(db: Database, viewer: User, request: ExportRequest) -> str:
 
 
 # ---------------------------------------------------------------- the summary
+
 
 def build_summary(db: Database, viewer: User, request: ExportRequest, now: datetime | None = None) -> DealerSummary:
     dealer_name = authorise(db, viewer, request)
@@ -154,13 +160,24 @@ def build_summary(db: Database, viewer: User, request: ExportRequest, now: datet
         cur.unregister("export_observations")
         cur.unregister("export_store_findings")
     return DealerSummary(
-        request=request, dealer_name=dealer_name, generated_at=now or datetime.now().replace(microsecond=0),
-        rules=rules, stores_supplied=int((stores.active).sum()), overall=overall,
-        overall_previous=before, audits_previous=int(before["audits"]) if before is not None else 0,
-        planned=planned_visits(db, viewer, request), stores=stores,
-        weekly=dashboard.weekly(db, viewer, filters, rules), audits=audits, findings=findings,
-        store_findings=store_findings, store_photos=store_photos, competitor_weekly=dashboard.competitor_weekly(db, viewer, filters, lang),
-        competitor_prices=dashboard.competitor_prices(db, viewer, filters, lang), observations=observations,
+        request=request,
+        dealer_name=dealer_name,
+        generated_at=now or datetime.now().replace(microsecond=0),
+        rules=rules,
+        stores_supplied=int((stores.active).sum()),
+        overall=overall,
+        overall_previous=before,
+        audits_previous=int(before["audits"]) if before is not None else 0,
+        planned=planned_visits(db, viewer, request),
+        stores=stores,
+        weekly=dashboard.weekly(db, viewer, filters, rules),
+        audits=audits,
+        findings=findings,
+        store_findings=store_findings,
+        store_photos=store_photos,
+        competitor_weekly=dashboard.competitor_weekly(db, viewer, filters, lang),
+        competitor_prices=dashboard.competitor_prices(db, viewer, filters, lang),
+        observations=observations,
         store_competitors=store_competitors,
         photos=_photos(db, viewer, filters, lang),
     )
@@ -186,10 +203,12 @@ def _stores(db: Database, viewer: User, request: ExportRequest, rules: ScoringSe
             WHERE s.dealer_code = ? AND {scope}
               AND (s.active OR EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code
                                        AND a.visit_date BETWEEN ? AND ?))""",
-        [request.dealer_code, *params, request.date_from, request.date_to])
+        [request.dealer_code, *params, request.date_from, request.date_to],
+    )
     measured = now[["code", "score", *COMPONENTS, "audits", "last_visit"]]
     stores = roster.merge(measured, on="code", how="left").merge(
-        before[["code", "score"]].rename(columns={"score": "previous_score"}), on="code", how="left")
+        before[["code", "score"]].rename(columns={"score": "previous_score"}), on="code", how="left"
+    )
     stores["audits"] = stores.audits.fillna(0).astype(int)
     stores["change"] = stores.score - stores.previous_score
     stores["band"] = stores.score.map(rules.band)
@@ -204,8 +223,9 @@ def _audits(db: Database, viewer: User, filters: DashboardFilters, rules: Scorin
     components = ", ".join(f"sc.{c}" for c in COMPONENTS)
     return db.query_df(
         f"""WITH scored AS ({sql}),
-                 found AS (SELECT audit_id, {', '.join(f"count(*) FILTER (WHERE kind = '{k}') AS {k}"
-                                                        for k in FINDING_KINDS)}
+                 found AS (SELECT audit_id, {
+            ", ".join(f"count(*) FILTER (WHERE kind = '{k}') AS {k}" for k in FINDING_KINDS)
+        }
                            FROM export_findings GROUP BY 1),
                  pics AS (SELECT audit_id, count(*) AS photos FROM audit_photos
                           WHERE audit_id IN (SELECT audit_id FROM scored) GROUP BY 1)
@@ -218,7 +238,9 @@ def _audits(db: Database, viewer: User, filters: DashboardFilters, rules: Scorin
             FROM scored sc JOIN audits a ON a.id = sc.audit_id JOIN stores s ON s.code = sc.store_code
             LEFT JOIN users u ON u.username = sc.merchandiser LEFT JOIN found f ON f.audit_id = sc.audit_id
             LEFT JOIN pics p ON p.audit_id = sc.audit_id
-            ORDER BY sc.visit_date, sc.store_code, sc.audit_id""", params)
+            ORDER BY sc.visit_date, sc.store_code, sc.audit_id""",
+        params,
+    )
 
 
 def _findings(db: Database, viewer: User, request: ExportRequest, rules: ScoringSettings) -> pd.DataFrame:
@@ -228,8 +250,9 @@ def _findings(db: Database, viewer: User, request: ExportRequest, rules: Scoring
     lang, names = request.lang, name_column(request.lang)
     scope, scope_params = scope_clause(viewer)
     where, params = request.filters().audit_where()
-    proof = [(kind, section, rank) for kind, sections in PROOF_SECTIONS.items()
-             for rank, section in enumerate(sections)]
+    proof = [
+        (kind, section, rank) for kind, sections in PROOF_SECTIONS.items() for rank, section in enumerate(sections)
+    ]
     proof_sql = ", ".join("(?, ?, ?)" for _ in proof)
     return db.query_df(
         f"""WITH picked AS (
@@ -272,7 +295,8 @@ def _findings(db: Database, viewer: User, request: ExportRequest, rules: Scoring
             FROM found f JOIN picked p ON p.id = f.audit_id
             LEFT JOIN proof pr ON pr.audit_id = f.audit_id AND pr.kind = f.kind
             ORDER BY p.visit_date, p.store_code, f.audit_id, kind_order, f.item_code""",
-        [*scope_params, *params, rules.price_tolerance, *[v for row in proof for v in row], list(FINDING_KINDS)])
+        [*scope_params, *params, rules.price_tolerance, *[v for row in proof for v in row], list(FINDING_KINDS)],
+    )
 
 
 # Per store and item: in how many audits, last seen, the lowest shelf price, how often restocked on the spot,
@@ -341,7 +365,8 @@ def _photos(db: Database, viewer: User, filters: DashboardFilters, lang: str) ->
             JOIN photos p ON p.sha256 = ap.photo_sha256
             WHERE {scope} AND {where}
             ORDER BY a.visit_date DESC, a.id DESC, ap.section, ap.photo_sha256""",
-        [*scope_params, *params])
+        [*scope_params, *params],
+    )
 
 
 def planned_visits(db: Database, viewer: User, request: ExportRequest) -> PlannedVisits:
@@ -349,17 +374,41 @@ def planned_visits(db: Database, viewer: User, request: ExportRequest) -> Planne
     Visits page (visits.totals: an audit of that store by that merchandiser on the planned day)."""
     from audit import visits
 
-    done = visits.totals(db, viewer, visits.VisitFilters(request.date_from, request.date_to,
-                                                         dealers=(request.dealer_code,)))
+    done = visits.totals(
+        db, viewer, visits.VisitFilters(request.date_from, request.date_to, dealers=(request.dealer_code,))
+    )
     return PlannedVisits(planned=int(done["planned"]), done=int(done["done"]))
 
 
 # ---------------------------------------------------------------- the flat audit lines (CSV)
 
-LINE_COLUMNS = ("audit_id", "visit_date", "store_code", "store", "city", "merchandiser", "product_code", "product",
-                "brand", "category", "must_stock", "in_stock", "facings", "shelf_level", "restocked", "fifo_ok",
-                "near_expiry", "damaged", "tag_present", "tag_placed_ok", "tag_matches", "tag_legible",
-                "shelf_price", "rrp", "below_rrp")
+LINE_COLUMNS = (
+    "audit_id",
+    "visit_date",
+    "store_code",
+    "store",
+    "city",
+    "merchandiser",
+    "product_code",
+    "product",
+    "brand",
+    "category",
+    "must_stock",
+    "in_stock",
+    "facings",
+    "shelf_level",
+    "restocked",
+    "fifo_ok",
+    "near_expiry",
+    "damaged",
+    "tag_present",
+    "tag_placed_ok",
+    "tag_matches",
+    "tag_legible",
+    "shelf_price",
+    "rrp",
+    "below_rrp",
+)
 
 
 def audit_lines(db: Database, viewer: User, request: ExportRequest) -> pd.DataFrame:
@@ -380,4 +429,5 @@ def audit_lines(db: Database, viewer: User, request: ExportRequest) -> pd.DataFr
             JOIN products p ON p.code = l.product_code LEFT JOIN users u ON u.username = a.merchandiser
             WHERE {scope} AND {where}
             ORDER BY a.visit_date, a.store_code, a.id, NOT l.must_stock, l.product_code""",
-        [tolerance, *scope_params, *params])
+        [tolerance, *scope_params, *params],
+    )

@@ -1,6 +1,7 @@
 """The photos as the PDF and the XLSX embed them: the stored thumbnail (a JPEG of at most 400 px made when the
 photo was stored), placed as it is. At 400 px a shelf can be seen at half a page's width, and embedding the
 bytes needs no decoding or re-encoding; each file is read once per export however often it is placed."""
+
 from __future__ import annotations
 
 from audit import photos

@@ -4,6 +4,7 @@ type (dates are dates, numbers numbers, yes/no booleans), the header row is froz
 goes through cells.neutralise, so nothing a merchandiser or an import typed can become a formula. Nothing
 in the file points at the server (no file paths): it is read on the dealer's own laptop.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,16 +21,16 @@ from audit.exports.summary import DealerSummary
 from audit.exports.thumbs import Thumbnails, thumb_size
 from audit.settings import COMPONENTS
 
-PHOTO_SIDE = 320         # px the photos sheet shows of a photo's long side (the 400 px thumbnail, scaled)
-PHOTO_ROW_HEIGHT = 186   # points (= 248 px): a landscape photo at 320 x 240 px and a margin
+PHOTO_SIDE = 320  # px the photos sheet shows of a photo's long side (the 400 px thumbnail, scaled)
+PHOTO_ROW_HEIGHT = 186  # points (= 248 px): a landscape photo at 320 x 240 px and a margin
 PHOTO_COLUMN_WIDTH = 46.5  # characters (= 330 px)
-MAX_LINKS = 65_530       # Excel's limit of links per sheet; past it a finding names its photo without a link
+MAX_LINKS = 65_530  # Excel's limit of links per sheet; past it a finding names its photo without a link
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str            # text, int, number, money, date, datetime, bool, link ((text, target) pairs)
+    kind: str  # text, int, number, money, date, datetime, bool, link ((text, target) pairs)
     width: float = 14
 
 
@@ -40,13 +41,20 @@ def _missing(value) -> bool:
 class _Book:
     def __init__(self, lang: str):
         self.output = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.output, {
-            "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        })
+        self.book = xlsxwriter.Workbook(
+            self.output,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         add = self.book.add_format
         self.formats = {
             "header": add({"bold": True, "bg_color": "#E6F2F1", "bottom": 1, "text_wrap": True, "valign": "top"}),
-            "text": None, "bool": None,
+            "text": None,
+            "bool": None,
             "int": add({"num_format": "#,##0"}),
             "number": add({"num_format": "0.0"}),
             "money": add({"num_format": "¥#,##0.00"}),
@@ -92,6 +100,7 @@ class _Book:
                     ws.write_url(r, c, target, string=neutralise(text))
                 else:  # past Excel's limit the text stays, without the link
                     ws.write_string(r, c, neutralise(text))
+
             return link
         return lambda r, c, v: ws.write_number(r, c, float(v), fmt)
 
@@ -149,14 +158,16 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
         (t("dash.audits_done"), s.audits_done, "int"),
         (t("export.audits_previous"), s.audits_previous, "int"),
     ]
-    rows += [(t("export.planned_visits"), s.planned.planned, "int"),
-             (t("export.planned_done"), s.planned.done, "int")]
+    rows += [(t("export.planned_visits"), s.planned.planned, "int"), (t("export.planned_done"), s.planned.done, "int")]
     rows += [
         (t("measure.score"), score, "number"),
         (t("export.col.band"), t(f"band.{s.rules.band(score) or 'none'}"), "text"),
         (t("export.col.previous_score"), previous_score, "number"),
-        (t("export.col.change"), None if _missing(score) or _missing(previous_score) else score - previous_score,
-         "number"),
+        (
+            t("export.col.change"),
+            None if _missing(score) or _missing(previous_score) else score - previous_score,
+            "number",
+        ),
     ]
     rows += [(t(f"measure.{c}"), overall[c] if overall is not None else None, "number") for c in COMPONENTS]
     ws = book.book.add_worksheet(t("export.sheet.summary")[:31])
@@ -174,34 +185,78 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
 
 
 def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
-    columns = [Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 30),
-               Column(t("stores.city"), "text", 10), Column(t("stores.grade"), "text", 7),
-               Column(t("stores.channel"), "text", 12), Column(t("chart.audits"), "int", 8),
-               Column(t("stores.last_visit"), "date", 12), Column(t("measure.score"), "number", 10),
-               Column(t("export.col.band"), "text", 8), Column(t("export.col.previous_score"), "number", 10),
-               Column(t("export.col.change"), "number", 9), *_component_columns(t)]
+    columns = [
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 30),
+        Column(t("stores.city"), "text", 10),
+        Column(t("stores.grade"), "text", 7),
+        Column(t("stores.channel"), "text", 12),
+        Column(t("chart.audits"), "int", 8),
+        Column(t("stores.last_visit"), "date", 12),
+        Column(t("measure.score"), "number", 10),
+        Column(t("export.col.band"), "text", 8),
+        Column(t("export.col.previous_score"), "number", 10),
+        Column(t("export.col.change"), "number", 9),
+        *_component_columns(t),
+    ]
     stores = s.stores
-    rows = zip(stores.code, stores.name, stores.city, stores.grade,
-               stores.channel.map(lambda c: i18n.label("channel", c, s.lang)), stores.audits, stores.last_visit,
-               stores.score, stores.band.map(lambda b: t(f"band.{b}") if isinstance(b, str) else None),
-               stores.previous_score, stores.change, *[stores[c] for c in COMPONENTS])
+    rows = zip(
+        stores.code,
+        stores.name,
+        stores.city,
+        stores.grade,
+        stores.channel.map(lambda c: i18n.label("channel", c, s.lang)),
+        stores.audits,
+        stores.last_visit,
+        stores.score,
+        stores.band.map(lambda b: t(f"band.{b}") if isinstance(b, str) else None),
+        stores.previous_score,
+        stores.change,
+        *[stores[c] for c in COMPONENTS],
+    )
     book.sheet(t("export.sheet.stores"), columns, rows)
 
 
 def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
-    columns = [Column(t("export.col.audit_id"), "int", 9), Column(t("stores.visit_date"), "date", 11),
-               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 28),
-               Column(t("stores.merchandiser"), "text", 10), Column(t("export.col.started_at"), "datetime", 16),
-               Column(t("export.col.submitted_at"), "datetime", 16), Column(t("measure.score"), "number", 9),
-               *_component_columns(t), Column(t("stores.stock_outs"), "int", 9),
-               Column(t("export.col.tag_problems"), "int", 9), Column(t("audits.below_rrp"), "int", 9),
-               Column(t("export.kind.pop"), "int", 9), Column(t("stores.order_placed"), "bool", 8),
-               Column(t("stores.order_amount"), "money", 11), Column(t("capture.photos"), "int", 7),
-               Column(t("capture.notes"), "text", 24)]
+    columns = [
+        Column(t("export.col.audit_id"), "int", 9),
+        Column(t("stores.visit_date"), "date", 11),
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 28),
+        Column(t("stores.merchandiser"), "text", 10),
+        Column(t("export.col.started_at"), "datetime", 16),
+        Column(t("export.col.submitted_at"), "datetime", 16),
+        Column(t("measure.score"), "number", 9),
+        *_component_columns(t),
+        Column(t("stores.stock_outs"), "int", 9),
+        Column(t("export.col.tag_problems"), "int", 9),
+        Column(t("audits.below_rrp"), "int", 9),
+        Column(t("export.kind.pop"), "int", 9),
+        Column(t("stores.order_placed"), "bool", 8),
+        Column(t("stores.order_amount"), "money", 11),
+        Column(t("capture.photos"), "int", 7),
+        Column(t("capture.notes"), "text", 24),
+    ]
     a = s.audits
-    rows = zip(a.audit_id, a.visit_date, a.store_code, a.store, a.merchandiser, a.started_at, a.submitted_at, a.score,
-               *[a[c] for c in COMPONENTS], a.stock_outs, a.tag_problems, a.below_rrp, a.missing_pop, a.order_placed,
-               a.order_amount, a.photos, a.notes)
+    rows = zip(
+        a.audit_id,
+        a.visit_date,
+        a.store_code,
+        a.store,
+        a.merchandiser,
+        a.started_at,
+        a.submitted_at,
+        a.score,
+        *[a[c] for c in COMPONENTS],
+        a.stock_outs,
+        a.tag_problems,
+        a.below_rrp,
+        a.missing_pop,
+        a.order_placed,
+        a.order_amount,
+        a.photos,
+        a.notes,
+    )
     book.sheet(t("export.sheet.audits"), columns, rows)
 
 
@@ -216,12 +271,19 @@ def finding_problem(t, kind: str, problem) -> str | None:
 
 
 def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
-    columns = [Column(t("stores.visit_date"), "date", 11), Column(t("export.col.audit_id"), "int", 9),
-               Column(t("stores.code"), "text", 10), Column(t("stores.name"), "text", 28),
-               Column(t("export.col.kind"), "text", 16), Column(t("export.col.item_code"), "text", 10),
-               Column(t("export.col.item"), "text", 22), Column(t("export.col.problem"), "text", 16),
-               Column(t("export.col.shelf_price"), "money", 10), Column(t("capture.rrp"), "money", 10),
-               Column(t("export.col.photo"), "link", 11)]
+    columns = [
+        Column(t("stores.visit_date"), "date", 11),
+        Column(t("export.col.audit_id"), "int", 9),
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 28),
+        Column(t("export.col.kind"), "text", 16),
+        Column(t("export.col.item_code"), "text", 10),
+        Column(t("export.col.item"), "text", 22),
+        Column(t("export.col.problem"), "text", 16),
+        Column(t("export.col.shelf_price"), "money", 10),
+        Column(t("capture.rrp"), "money", 10),
+        Column(t("export.col.photo"), "link", 11),
+    ]
     f = s.findings
     photos_sheet = t("export.sheet.photos")[:31].replace("'", "''")
 
@@ -231,22 +293,50 @@ def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
             return None
         return t("export.photo_no", n=row), f"internal:'{photos_sheet}'!A{row + 1}"
 
-    rows = zip(f.visit_date, f.audit_id, f.store_code, f.store, f.kind.map(lambda k: t(f"export.kind.{k}")),
-               f.item_code, f.item, [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem)], f.shelf_price,
-               f.rrp, [photo(a, p) for a, p in zip(f.audit_id, f.photo_sha256)])
+    rows = zip(
+        f.visit_date,
+        f.audit_id,
+        f.store_code,
+        f.store,
+        f.kind.map(lambda k: t(f"export.kind.{k}")),
+        f.item_code,
+        f.item,
+        [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem)],
+        f.shelf_price,
+        f.rrp,
+        [photo(a, p) for a, p in zip(f.audit_id, f.photo_sha256)],
+    )
     book.sheet(t("export.sheet.findings"), columns, rows)
 
 
 def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
-    columns = [Column(t("stores.visit_date"), "date", 11), Column(t("stores.code"), "text", 10),
-               Column(t("stores.name"), "text", 28), Column(t("capture.brand"), "text", 12),
-               Column(t("capture.kind"), "text", 16), Column(t("capture.product"), "text", 18),
-               Column(t("capture.normal_price"), "money", 11), Column(t("capture.promo_price"), "money", 11),
-               Column(t("capture.flash_price"), "money", 11), Column(t("capture.their_facings"), "int", 10),
-               Column(t("capture.note"), "text", 28)]
+    columns = [
+        Column(t("stores.visit_date"), "date", 11),
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 28),
+        Column(t("capture.brand"), "text", 12),
+        Column(t("capture.kind"), "text", 16),
+        Column(t("capture.product"), "text", 18),
+        Column(t("capture.normal_price"), "money", 11),
+        Column(t("capture.promo_price"), "money", 11),
+        Column(t("capture.flash_price"), "money", 11),
+        Column(t("capture.their_facings"), "int", 10),
+        Column(t("capture.note"), "text", 28),
+    ]
     o = s.observations
-    rows = zip(o.visit_date, o.store_code, o.store, o.brand, o.kind.map(lambda k: t(f"capture.kind.{k}")), o["product"],
-               o.normal_price, o.promo_price, o.flash_price, o.facings, o.note)
+    rows = zip(
+        o.visit_date,
+        o.store_code,
+        o.store,
+        o.brand,
+        o.kind.map(lambda k: t(f"capture.kind.{k}")),
+        o["product"],
+        o.normal_price,
+        o.promo_price,
+        o.flash_price,
+        o.facings,
+        o.note,
+    )
     book.sheet(t("export.sheet.competitors"), columns, rows)
 
 
@@ -260,21 +350,49 @@ def photo_numbers(photos) -> dict:
 
 
 def _photos_sheet(book: _Book, s: DealerSummary, t) -> None:
-    columns = [Column(t("export.col.photo"), "text", PHOTO_COLUMN_WIDTH), Column(t("export.col.photo_no"), "int", 8),
-               Column(t("stores.visit_date"), "date", 11), Column(t("stores.code"), "text", 10),
-               Column(t("stores.name"), "text", 26), Column(t("export.col.audit_id"), "int", 9),
-               Column(t("capture.photo_section"), "text", 10), Column(t("export.col.caption"), "text", 18),
-               Column(t("export.col.taken_at"), "datetime", 16), Column(t("audits.flag_reused"), "bool", 10),
-               Column(t("audits.flag_old"), "bool", 9)]
+    columns = [
+        Column(t("export.col.photo"), "text", PHOTO_COLUMN_WIDTH),
+        Column(t("export.col.photo_no"), "int", 8),
+        Column(t("stores.visit_date"), "date", 11),
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 26),
+        Column(t("export.col.audit_id"), "int", 9),
+        Column(t("capture.photo_section"), "text", 10),
+        Column(t("export.col.caption"), "text", 18),
+        Column(t("export.col.taken_at"), "datetime", 16),
+        Column(t("audits.flag_reused"), "bool", 10),
+        Column(t("audits.flag_old"), "bool", 9),
+    ]
     p = s.photos
-    rows = zip([None] * len(p), range(1, len(p) + 1), p.visit_date, p.store_code, p.store, p.audit_id,
-               p.section.map(lambda v: t(f"capture.section.{v}")), p.caption, p.taken_at, p.flag_reused, p.flag_old)
+    rows = zip(
+        [None] * len(p),
+        range(1, len(p) + 1),
+        p.visit_date,
+        p.store_code,
+        p.store,
+        p.audit_id,
+        p.section.map(lambda v: t(f"capture.section.{v}")),
+        p.caption,
+        p.taken_at,
+        p.flag_reused,
+        p.flag_old,
+    )
     ws, count = book.sheet(t("export.sheet.photos"), columns, rows, row_height=PHOTO_ROW_HEIGHT)
     thumbs = Thumbnails()
     for row, (thumb_sha, width, height) in enumerate(zip(p.thumb_sha256, p.width, p.height), start=1):
         image = thumbs.get(thumb_sha)
         if image:
             scale = min(1.0, PHOTO_SIDE / max(thumb_size(width, height)))
-            ws.insert_image(row, 0, f"{thumb_sha}.jpg", {"image_data": io.BytesIO(image), "x_offset": 4,
-                                                         "y_offset": 4, "x_scale": scale, "y_scale": scale,
-                                                         "object_position": 1})
+            ws.insert_image(
+                row,
+                0,
+                f"{thumb_sha}.jpg",
+                {
+                    "image_data": io.BytesIO(image),
+                    "x_offset": 4,
+                    "y_offset": 4,
+                    "x_scale": scale,
+                    "y_scale": scale,
+                    "object_position": 1,
+                },
+            )

@@ -1,4 +1,5 @@
 """Admin → Backup: the backup `python -m audit backup` makes, through the running app's own connection."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,7 +21,16 @@ def backup_panel(db: Database) -> None:
     if st.button(t("backup.make"), key="backup_make", type="primary", icon=":material/backup:"):
         with show_user_error(), st.spinner(t("backup.making")):
             done = backup.backup(db, Path(folder.strip()))
-            st.success(t("backup.done", path=md_escape(done.path), version=done.schema_version, audits=done.audits,
-                         photos=done.photos, size=f"{done.bytes / 1e6:,.1f}", seconds=f"{done.seconds:.1f}"))
+            st.success(
+                t(
+                    "backup.done",
+                    path=md_escape(done.path),
+                    version=done.schema_version,
+                    audits=done.audits,
+                    photos=done.photos,
+                    size=f"{done.bytes / 1e6:,.1f}",
+                    seconds=f"{done.seconds:.1f}",
+                )
+            )
             if done.missing:
                 st.warning(t("backup.photos_missing", n=len(done.missing), names=md_escape(", ".join(done.missing))))

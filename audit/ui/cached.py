@@ -1,4 +1,5 @@
 """Dashboard queries cached per filter set, dropped when the data or the scoring settings change."""
+
 from __future__ import annotations
 
 from typing import Callable

@@ -1,5 +1,6 @@
 """The audit form, one section per step. Every widget starts from the saved draft and writes back into
 the answers dict; the page saves the draft whenever the answers changed, so no input is ever lost."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -18,8 +19,12 @@ from audit.ui.widgets import show_user_error
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
 LEVELS = (1, 2, 3, 4)
 # A picture of where on the shelf: above the eyes, at eye level (sells best), at the hand, on the floor.
-LEVEL_ICONS = {1: ":material/arrow_upward:", 2: ":material/visibility:", 3: ":material/back_hand:",
-               4: ":material/arrow_downward:"}
+LEVEL_ICONS = {
+    1: ":material/arrow_upward:",
+    2: ":material/visibility:",
+    3: ":material/back_hand:",
+    4: ":material/arrow_downward:",
+}
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]  # as README and audit/photos.py
 
 
@@ -42,16 +47,24 @@ def _start(key: str, value) -> str:
 def choose(label: str, options: dict, key: str, current, **kwargs):
     """A segmented choice with nothing selected until the merchandiser taps one; a second tap on the
     chosen option keeps it (a double tap must not erase an answer)."""
-    return st.segmented_control(label, list(options), format_func=lambda v: options.get(v, v),
-                                key=_start(key, current), required=True, **kwargs)
+    return st.segmented_control(
+        label, list(options), format_func=lambda v: options.get(v, v), key=_start(key, current), required=True, **kwargs
+    )
 
 
 def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
     """A number field seeded from the draft. A value no field can show (text, out of range: a damaged or
     hand-made draft) leaves it empty but stays in the answers, so submit names it, until one is typed."""
     shown = capture.is_number(current, low, high)
-    value = st.number_input(label, min_value=low, max_value=high, step=step, value=None,
-                            key=_start(key, current if shown else None), **kwargs)
+    value = st.number_input(
+        label,
+        min_value=low,
+        max_value=high,
+        step=step,
+        value=None,
+        key=_start(key, current if shown else None),
+        **kwargs,
+    )
     return current if value is None and current is not None and not shown else value
 
 
@@ -59,8 +72,7 @@ def text(widget, label: str, key: str, current, field: str, **kwargs) -> str:
     """A text field seeded from the draft. A text longer than the field allows (a hand-made draft) is shown
     whole rather than cut, and submit names it."""
     current = current if isinstance(current, str) else ""
-    return widget(label, max_chars=max(capture.TEXT_LIMITS[field], len(current)), key=_start(key, current),
-                  **kwargs)
+    return widget(label, max_chars=max(capture.TEXT_LIMITS[field], len(current)), key=_start(key, current), **kwargs)
 
 
 # ---------------------------------------------------------------- exceptions first: one row per line
@@ -82,8 +94,8 @@ def _row(prefix: str, section: str, code: str):
 
 @dataclass
 class _Row:
-    line: dict        # the line's answers, written by the row's widgets
-    side: object      # the column beside the heading (the problems button)
+    line: dict  # the line's answers, written by the row's widgets
+    side: object  # the column beside the heading (the problems button)
     heading: str = ""  # what the heading says; how the line was answered is added to it
 
 
@@ -132,15 +144,28 @@ def bulk_bar(draft: Draft, plan: Checklist, last: previous.Previous, sections: t
     def confirm() -> None:
         with show_user_error():
             capture.confirm_as_last_time(db(), draft, plan, sections)
-            for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}:")
-                        and k.split(":")[1] in ("s", "p", "pop")]:
+            for key in [
+                k
+                for k in st.session_state
+                if isinstance(k, str) and k.startswith(f"{prefix}:") and k.split(":")[1] in ("s", "p", "pop")
+            ]:
                 del st.session_state[key]  # the rows show the confirmed answers when drawn again
 
     left, right = st.columns([3, 2], vertical_alignment="center")
-    left.caption(t("capture.bulk_hint", n=waiting, date=fmt_date(last.visit_date, lang())) if has_photo
-                 else t("capture.bulk_needs_photo_hint"))
-    right.button(t(label_key, n=waiting), key=f"{prefix}:bulk:{'-'.join(sections)}", on_click=confirm,
-                 disabled=not has_photo, icon=":material/done_all:", width="stretch", type="primary")
+    left.caption(
+        t("capture.bulk_hint", n=waiting, date=fmt_date(last.visit_date, lang()))
+        if has_photo
+        else t("capture.bulk_needs_photo_hint")
+    )
+    right.button(
+        t(label_key, n=waiting),
+        key=f"{prefix}:bulk:{'-'.join(sections)}",
+        on_click=confirm,
+        disabled=not has_photo,
+        icon=":material/done_all:",
+        width="stretch",
+        type="primary",
+    )
 
 
 def shelf(draft: Draft, plan: Checklist) -> None:
@@ -152,8 +177,14 @@ def shelf(draft: Draft, plan: Checklist) -> None:
         shelf_row(draft, sku, last.line("shelf", sku.code), levels)
     extra_options = capture.other_skus(db(), plan, lang())
     if extra_options:
-        added = st.selectbox(t("capture.add_sku"), list(extra_options), format_func=extra_options.get, index=None,
-                             key=f"{draft.submission_key[:8]}:add_sku", placeholder=t("common.choose"))
+        added = st.selectbox(
+            t("capture.add_sku"),
+            list(extra_options),
+            format_func=extra_options.get,
+            index=None,
+            key=f"{draft.submission_key[:8]}:add_sku",
+            placeholder=t("common.choose"),
+        )
         if added and added not in draft.answers.setdefault("extra_skus", []):
             draft.answers["extra_skus"].append(added)
             st.session_state.pop(f"{draft.submission_key[:8]}:add_sku")
@@ -167,29 +198,59 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
     key = f"{draft.submission_key[:8]}:s:{sku.code}"
     last_level = t(f"capture.level_short.{last['shelf_level']}") if last.get("shelf_level") else ""
     extra = "" if sku.must_stock else f" · {t('capture.extra_sku')}"
-    seen = (t("capture.out_of_stock_short") if last.get("in_stock") is False
-            else t("capture.facings_short", n=int(last["facings"])) if last.get("facings") else "")
+    seen = (
+        t("capture.out_of_stock_short")
+        if last.get("in_stock") is False
+        else t("capture.facings_short", n=int(last["facings"]))
+        if last.get("facings")
+        else ""
+    )
     with _answering(draft, "shelf", sku.code) as row:
         line, problems_at = row.line, row.side
         row.heading = f"**{md_escape(sku.name)}** :small[{sku.code}{extra} · {_last_text([seen, last_level])}]"
         stock, facings, level = st.columns([2.2, 2.2, 4.6], vertical_alignment="center")
         with stock:
-            line["in_stock"] = choose(t("capture.in_stock"), {True: t("capture.stock_yes"), False: t("capture.stock_no")},
-                                      f"{key}:stock", line.get("in_stock"), label_visibility="collapsed")
+            line["in_stock"] = choose(
+                t("capture.in_stock"),
+                {True: t("capture.stock_yes"), False: t("capture.stock_no")},
+                f"{key}:stock",
+                line.get("in_stock"),
+                label_visibility="collapsed",
+            )
         if line["in_stock"]:
             with facings:
-                line["facings"] = number(t("capture.facings"), f"{key}:facings", line.get("facings"),
-                                         capture.MIN_FACINGS, capture.MAX_FACINGS, label_visibility="collapsed",
-                                         placeholder=t("capture.facings"))
+                line["facings"] = number(
+                    t("capture.facings"),
+                    f"{key}:facings",
+                    line.get("facings"),
+                    capture.MIN_FACINGS,
+                    capture.MAX_FACINGS,
+                    label_visibility="collapsed",
+                    placeholder=t("capture.facings"),
+                )
             with level:
-                line["shelf_level"] = choose(t("capture.shelf_level"), levels, f"{key}:level", line.get("shelf_level"),
-                                             label_visibility="collapsed")
+                line["shelf_level"] = choose(
+                    t("capture.shelf_level"),
+                    levels,
+                    f"{key}:level",
+                    line.get("shelf_level"),
+                    label_visibility="collapsed",
+                )
             problems = {name: t(f"capture.problem_short.{name}") for name in SHELF_PROBLEMS}
             marked = [name for name, (field, bad) in SHELF_PROBLEMS.items() if line.get(field) is bad]
-            with problems_at.popover(f"{len(marked)}" if marked else "", icon=":material/report:",
-                                     help=t("capture.problems_found"), width="stretch"):
-                chosen = st.pills(t("capture.problems_found"), list(problems), format_func=problems.get,
-                                  selection_mode="multi", key=_start(f"{key}:problems", marked))
+            with problems_at.popover(
+                f"{len(marked)}" if marked else "",
+                icon=":material/report:",
+                help=t("capture.problems_found"),
+                width="stretch",
+            ):
+                chosen = st.pills(
+                    t("capture.problems_found"),
+                    list(problems),
+                    format_func=problems.get,
+                    selection_mode="multi",
+                    key=_start(f"{key}:problems", marked),
+                )
             for name, (field, bad) in SHELF_PROBLEMS.items():
                 line[field] = bad if name in chosen else not bad  # nothing marked: no problem seen
             if line["facings"] is not None and not capture.facings_ok(line["facings"]):
@@ -198,8 +259,13 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
             with facings:
                 st.caption(t("capture.restocked"))
             with level:
-                line["restocked"] = choose(t("capture.restocked"), _yes_no(), f"{key}:restocked", line.get("restocked"),
-                                           label_visibility="collapsed")
+                line["restocked"] = choose(
+                    t("capture.restocked"),
+                    _yes_no(),
+                    f"{key}:restocked",
+                    line.get("restocked"),
+                    label_visibility="collapsed",
+                )
 
 
 def _save_and_rerun(draft: Draft) -> None:
@@ -223,27 +289,53 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
     seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
     with _answering(draft, "price", sku.code) as row:
         tag, faults_at = row.line, row.side
-        row.heading = f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · {_last_text([seen])}]"
+        row.heading = (
+            f"**{md_escape(sku.name)}** :small[{t('capture.rrp')} {fmt_money(sku.rrp)} · {_last_text([seen])}]"
+        )
         present, shelf_price = st.columns([3, 3], vertical_alignment="center")
         with present:
-            tag["tag_present"] = choose(t("capture.tag_present"), {True: t("capture.tag_yes"), False: t("capture.tag_no")},
-                                        f"{key}:present", tag.get("tag_present"), label_visibility="collapsed")
+            tag["tag_present"] = choose(
+                t("capture.tag_present"),
+                {True: t("capture.tag_yes"), False: t("capture.tag_no")},
+                f"{key}:present",
+                tag.get("tag_present"),
+                label_visibility="collapsed",
+            )
         with shelf_price:
-            tag["shelf_price"] = number(t("capture.shelf_price"), f"{key}:price", tag.get("shelf_price"), 0.0,
-                                        float(capture.MAX_PRICE), step=0.1, format="%.2f",
-                                        label_visibility="collapsed", placeholder=t("capture.price_placeholder"))
+            tag["shelf_price"] = number(
+                t("capture.shelf_price"),
+                f"{key}:price",
+                tag.get("shelf_price"),
+                0.0,
+                float(capture.MAX_PRICE),
+                step=0.1,
+                format="%.2f",
+                label_visibility="collapsed",
+                placeholder=t("capture.price_placeholder"),
+            )
         if tag["tag_present"]:
             faults = {name: t(f"capture.tag_fault.{name}") for name in TAG_FAULTS}
             marked = [n for n, field in TAG_FAULTS.items() if tag.get(field) is False]
-            with faults_at.popover(f"{len(marked)}" if marked else "", icon=":material/report:",
-                                   help=t("capture.tag_faults"), width="stretch"):
-                chosen = st.pills(t("capture.tag_faults"), list(faults), format_func=faults.get,
-                                  selection_mode="multi", key=_start(f"{key}:faults", marked))
+            with faults_at.popover(
+                f"{len(marked)}" if marked else "",
+                icon=":material/report:",
+                help=t("capture.tag_faults"),
+                width="stretch",
+            ):
+                chosen = st.pills(
+                    t("capture.tag_faults"),
+                    list(faults),
+                    format_func=faults.get,
+                    selection_mode="multi",
+                    key=_start(f"{key}:faults", marked),
+                )
             for name, field in TAG_FAULTS.items():
                 tag[field] = name not in chosen  # nothing marked: the tag is right
         if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
-            st.warning(t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
-                       icon=":material/sell:")
+            st.warning(
+                t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
+                icon=":material/sell:",
+            )
         _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
 
 
@@ -267,19 +359,30 @@ def pop(draft: Draft, plan: Checklist) -> None:
 @st.fragment
 def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
     key = f"{draft.submission_key[:8]}:pop:{pop_type.code}"
-    seen = (conditions.get(last.get("condition")) if last.get("present") else
-            t("capture.pop_absent") if last.get("present") is False else "")
+    seen = (
+        conditions.get(last.get("condition"))
+        if last.get("present")
+        else t("capture.pop_absent")
+        if last.get("present") is False
+        else ""
+    )
     with _answering(draft, "pop", pop_type.code) as row:
         answer = row.line
         row.heading = f"**{md_escape(pop_type.name)}** :small[{_last_text([seen])}]"
         present, condition = st.columns([3, 5], vertical_alignment="center")
         with present:
-            answer["present"] = choose(md_escape(pop_type.name), _yes_no(), key, answer.get("present"),
-                                       label_visibility="collapsed")
+            answer["present"] = choose(
+                md_escape(pop_type.name), _yes_no(), key, answer.get("present"), label_visibility="collapsed"
+            )
         if answer["present"]:
             with condition:
-                answer["condition"] = choose(t("capture.condition"), conditions, f"{key}:condition",
-                                             answer.get("condition"), label_visibility="collapsed")
+                answer["condition"] = choose(
+                    t("capture.condition"),
+                    conditions,
+                    f"{key}:condition",
+                    answer.get("condition"),
+                    label_visibility="collapsed",
+                )
 
 
 def competitors(draft: Draft, plan: Checklist) -> None:
@@ -293,32 +396,64 @@ def competitors(draft: Draft, plan: Checklist) -> None:
         key = f"{prefix}:c:{item.setdefault('id', index)}"
         with st.container(border=True):
             st.markdown(f"**{t('capture.observation', n=index + 1)}**")
-            brand = choose(t("capture.brand"), brands, f"{key}:brand",
-                           item.get("competitor_code") if item.get("competitor_code") else
-                           ("" if item.get("competitor_other") else None))
+            brand = choose(
+                t("capture.brand"),
+                brands,
+                f"{key}:brand",
+                item.get("competitor_code")
+                if item.get("competitor_code")
+                else ("" if item.get("competitor_other") else None),
+            )
             item["competitor_code"] = brand or None
             if brand == "":
-                item["competitor_other"] = text(st.text_input, t("capture.other_brand_name"), f"{key}:other",
-                                                item.get("competitor_other"), "competitor_other")
-            item["kind"] = st.pills(t("capture.kind"), list(kinds), format_func=kinds.get,
-                                    key=_start(f"{key}:kind", item.get("kind")))
-            item["product"] = text(st.text_input, optional("capture.product"), f"{key}:product", item.get("product"),
-                                   "product")
+                item["competitor_other"] = text(
+                    st.text_input,
+                    t("capture.other_brand_name"),
+                    f"{key}:other",
+                    item.get("competitor_other"),
+                    "competitor_other",
+                )
+            item["kind"] = st.pills(
+                t("capture.kind"), list(kinds), format_func=kinds.get, key=_start(f"{key}:kind", item.get("kind"))
+            )
+            item["product"] = text(
+                st.text_input, optional("capture.product"), f"{key}:product", item.get("product"), "product"
+            )
             item["product_code"] = st.selectbox(
-                optional("capture.comparable_sku"), list(ours), format_func=ours.get, index=None,
+                optional("capture.comparable_sku"),
+                list(ours),
+                format_func=ours.get,
+                index=None,
                 placeholder=t("capture.comparable_sku_none"),
-                key=_start(f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None))
+                key=_start(
+                    f"{key}:product_code", item.get("product_code") if item.get("product_code") in ours else None
+                ),
+            )
             # 2 × 2, not 4 across: at 1024 px a quarter column cut the values ("650.00" showed "65") and steppers.
             cols = st.columns(2) + st.columns(2)
             for col, field in zip(cols, capture.COMPETITOR_PRICES):
                 with col:
-                    item[field] = number(optional(f"capture.{field}"), f"{key}:{field}", item.get(field), 0.0,
-                                         float(capture.MAX_PRICE), step=0.1, format="%.2f")
+                    item[field] = number(
+                        optional(f"capture.{field}"),
+                        f"{key}:{field}",
+                        item.get(field),
+                        0.0,
+                        float(capture.MAX_PRICE),
+                        step=0.1,
+                        format="%.2f",
+                    )
                     _problem_flag(capture.competitor_price_problem(plan, index + 1, item, field))
             with cols[3]:
-                item["facings"] = number(optional("capture.their_facings"), f"{key}:facings", item.get("facings"), 0,
-                                        capture.MAX_COMPETITOR_FACINGS)
-            item["note"] = text(st.text_area, optional("capture.note"), f"{key}:note", item.get("note"), "note", height=80)
+                item["facings"] = number(
+                    optional("capture.their_facings"),
+                    f"{key}:facings",
+                    item.get("facings"),
+                    0,
+                    capture.MAX_COMPETITOR_FACINGS,
+                )
+            item["note"] = text(
+                st.text_area, optional("capture.note"), f"{key}:note", item.get("note"), "note", height=80
+            )
             if st.button(t("capture.remove_observation"), key=f"{key}:remove", icon=":material/delete:"):
                 seen.pop(index)
                 _save_and_rerun(draft)
@@ -346,11 +481,16 @@ def photo_step(draft: Draft, attached) -> None:
         st.error(message, icon=":material/error:")
     device, gallery = st.columns(2)
     with device:  # the tablet's own camera app, full resolution: the script sets capture="environment"
-        taken = st.file_uploader(t("capture.photo_camera"), type=PHOTO_TYPES, accept_multiple_files=True,
-                                 key=widget_texts.device_camera_key(f"{prefix}:take{suffix}"))
+        taken = st.file_uploader(
+            t("capture.photo_camera"),
+            type=PHOTO_TYPES,
+            accept_multiple_files=True,
+            key=widget_texts.device_camera_key(f"{prefix}:take{suffix}"),
+        )
     with gallery:
-        picked = st.file_uploader(t("capture.photo_gallery"), type=PHOTO_TYPES, accept_multiple_files=True,
-                                  key=f"{prefix}:upload{suffix}")
+        picked = st.file_uploader(
+            t("capture.photo_gallery"), type=PHOTO_TYPES, accept_multiple_files=True, key=f"{prefix}:upload{suffix}"
+        )
     shot = None
     if st.toggle(t("capture.in_page_camera"), key=f"{prefix}:in_page_camera"):  # off: no camera permission asked
         shot = st.camera_input(t("capture.take_photo"), key=f"{prefix}:camera")
@@ -375,11 +515,16 @@ def photo_step(draft: Draft, attached) -> None:
     for i, photo in enumerate(attached.itertuples()):
         with cols[i % 4]:
             st.image(str(photos.photo_path(photo.thumb_sha256)), caption=sections.get(photo.section, photo.section))
-            if st.button(t("capture.remove_photo"), key=f"{prefix}:photo:{i}:{photo.photo_sha256[:16]}:remove",
-                         icon=":material/delete:", width="stretch"):
+            if st.button(
+                t("capture.remove_photo"),
+                key=f"{prefix}:photo:{i}:{photo.photo_sha256[:16]}:remove",
+                icon=":material/delete:",
+                width="stretch",
+            ):
                 with show_user_error():
-                    capture.remove_draft_photo(db(), current_user(), draft.submission_key, photo.photo_sha256,
-                                               photo.section)
+                    capture.remove_draft_photo(
+                        db(), current_user(), draft.submission_key, photo.photo_sha256, photo.section
+                    )
                     st.session_state[f"{prefix}:photo_removed"] = True
                     st.rerun()
 
@@ -388,9 +533,17 @@ def visit(draft: Draft) -> None:
     answers = draft.answers.setdefault("visit", {})
     prefix = draft.submission_key[:8]
     st.markdown(t("capture.started_at", time=f"{draft.started_at:%H:%M}"))
-    answers["order_placed"] = choose(t("capture.order_placed"), _yes_no(), f"{prefix}:v:order",
-                                     answers.get("order_placed"))
+    answers["order_placed"] = choose(
+        t("capture.order_placed"), _yes_no(), f"{prefix}:v:order", answers.get("order_placed")
+    )
     if answers["order_placed"]:
-        answers["order_amount"] = number(optional("capture.order_amount"), f"{prefix}:v:amount", answers.get("order_amount"),
-                                         0.0, float(capture.MAX_ORDER_AMOUNT), step=10.0, format="%.2f")
+        answers["order_amount"] = number(
+            optional("capture.order_amount"),
+            f"{prefix}:v:amount",
+            answers.get("order_amount"),
+            0.0,
+            float(capture.MAX_ORDER_AMOUNT),
+            step=10.0,
+            format="%.2f",
+        )
     answers["notes"] = text(st.text_area, optional("capture.notes"), f"{prefix}:v:notes", answers.get("notes"), "notes")

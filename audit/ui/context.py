@@ -4,6 +4,7 @@ The browser keeps two cookies: the session token, set HttpOnly by the server (au
 for a one-time ticket, and the chosen language, written by a small script. A reload starts a new
 Streamlit session, which reads them back from st.context.cookies.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,8 +86,10 @@ def sign_in(username: str, password: str) -> User | None:
         st.session_state.just_signed_in = True  # app.py takes the user to their landing page
         # The server sets the cookie (HttpOnly, out of reach of scripts) in exchange for a one-time ticket.
         ticket = auth.issue_cookie_ticket(db(), token)
-        _queue_script(f"fetch({json.dumps(web.SESSION_PATH)}, {{method: 'POST', body: {json.dumps(ticket)}, "
-                      "credentials: 'same-origin'});")
+        _queue_script(
+            f"fetch({json.dumps(web.SESSION_PATH)}, {{method: 'POST', body: {json.dumps(ticket)}, "
+            "credentials: 'same-origin'});"
+        )
     return user
 
 
@@ -98,8 +101,10 @@ def sign_out() -> None:
 
 def _queue_cookie(name: str, value: str, max_age: int) -> None:
     """A cookie the page itself may write (the language: nothing secret)."""
-    _queue_script(f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + "
-                  f"'; path=/; max-age={max_age}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');")
+    _queue_script(
+        f"document.cookie = {json.dumps(name)} + '=' + {json.dumps(value)} + "
+        f"'; path=/; max-age={max_age}; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');"
+    )
 
 
 def _queue_script(statement: str) -> None:

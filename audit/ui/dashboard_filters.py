@@ -1,4 +1,5 @@
 """The dashboards' filter bar: date range, store attributes and products, all kept in the URL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,11 +22,14 @@ def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | N
     if store is not None:
         return DashboardFilters(date_from=start, date_to=end, store=store)
     options = stores.filter_options(db, viewer, lang)
-    with st.expander(t("filters.more", period=f"{fmt_date(start, lang)} – {fmt_date(end, lang)}"),
-                     icon=":material/filter_list:"):
+    with st.expander(
+        t("filters.more", period=f"{fmt_date(start, lang)} – {fmt_date(end, lang)}"), icon=":material/filter_list:"
+    ):
         first = st.columns(2)
         with first[0]:
-            channels = url_state.pills(t("stores.channel"), {c: t("channel." + c) for c in stores.CHANNELS}, "channel", scope)
+            channels = url_state.pills(
+                t("stores.channel"), {c: t("channel." + c) for c in stores.CHANNELS}, "channel", scope
+            )
         with first[1]:
             grades = url_state.pills(t("stores.grade"), {g: g for g in stores.GRADES}, "grade", scope)
         second = st.columns(3)
@@ -39,13 +43,24 @@ def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | N
         third = st.columns(2)
         with third[0]:
             categories = url_state.multiselect(
-                t("filters.category"), {c: label("product_category", c, lang) for c in catalogue["categories"]},
-                "category", scope)
+                t("filters.category"),
+                {c: label("product_category", c, lang) for c in catalogue["categories"]},
+                "category",
+                scope,
+            )
         with third[1]:
             brands = url_state.multiselect(t("filters.brand"), {b: b for b in catalogue["brands"]}, "brand", scope)
-    return DashboardFilters(date_from=start, date_to=end, regions=tuple(regions), channels=tuple(channels),
-                            grades=tuple(grades), dealers=tuple(dealers), merchandisers=tuple(merchandisers),
-                            categories=tuple(categories), brands=tuple(brands))
+    return DashboardFilters(
+        date_from=start,
+        date_to=end,
+        regions=tuple(regions),
+        channels=tuple(channels),
+        grades=tuple(grades),
+        dealers=tuple(dealers),
+        merchandisers=tuple(merchandisers),
+        categories=tuple(categories),
+        brands=tuple(brands),
+    )
 
 
 def weeks_cut(weeks, first: date, last: date) -> dict[date, int]:

@@ -1,4 +1,5 @@
 """What an audit found (stock-outs, price problems, missing POP, competitor activity), in a box."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -19,12 +20,23 @@ def findings_box(findings: capture.Findings | None, heading: str = "capture.last
         here = lang()
         lines = [
             (t("capture.found.stock_outs"), findings.stock_outs),
-            (t("capture.found.price"), [aside(name, t("capture.problem." + p), here) for name, p in findings.price_problems]),
-            (t("capture.found.freshness"), [aside(name, t("capture.problem_short." + p), here)
-                                            for name, p in findings.freshness]),
+            (
+                t("capture.found.price"),
+                [aside(name, t("capture.problem." + p), here) for name, p in findings.price_problems],
+            ),
+            (
+                t("capture.found.freshness"),
+                [aside(name, t("capture.problem_short." + p), here) for name, p in findings.freshness],
+            ),
             (t("capture.found.pop"), findings.missing_pop),
-            (t("capture.found.competitors"), [aside(brand, t("capture.kind." + kind), here)
-                                              for brand, kind in findings.competitor_activity]),
+            (
+                t("capture.found.competitors"),
+                [aside(brand, t("capture.kind." + kind), here) for brand, kind in findings.competitor_activity],
+            ),
         ]
-        st.markdown("  \n".join(labelled(name, md_escape(join_list(values, here)) if values else t("capture.none_found"),
-                                         here) for name, values in lines))
+        st.markdown(
+            "  \n".join(
+                labelled(name, md_escape(join_list(values, here)) if values else t("capture.none_found"), here)
+                for name, values in lines
+            )
+        )

@@ -1,4 +1,5 @@
 """Admin import: choose a kind, upload, see the preview and every problem, then confirm."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,15 +11,17 @@ from audit.ui.context import t
 
 
 def _column_guide(kind: masterdata.Kind) -> pd.DataFrame:
-    return pd.DataFrame([
-        {
-            "column": f.name,
-            "column_zh": f.label_zh,
-            "required": f.required,
-            "other": ", ".join(h for h in f.headers if h != f.label_zh),
-        }
-        for f in kind.fields
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "column": f.name,
+                "column_zh": f.label_zh,
+                "required": f.required,
+                "other": ", ".join(h for h in f.headers if h != f.label_zh),
+            }
+            for f in kind.fields
+        ]
+    )
 
 
 def preview_headers(kind_name: str, lang: str) -> dict[str, str]:
@@ -29,17 +32,29 @@ def preview_headers(kind_name: str, lang: str) -> dict[str, str]:
 
 def import_panel(db: Database, lang: str) -> None:
     st.caption(t("import.order_hint"))
-    kind_name = st.segmented_control(
-        t("import.kind"), masterdata.KINDS, format_func=lambda k: t(f"import.kind.{k}"),
-        key="import_kind", default="stores",
-    ) or "stores"
+    kind_name = (
+        st.segmented_control(
+            t("import.kind"),
+            masterdata.KINDS,
+            format_func=lambda k: t(f"import.kind.{k}"),
+            key="import_kind",
+            default="stores",
+        )
+        or "stores"
+    )
     kind = masterdata.SPECS[kind_name]
     with st.expander(t("import.columns"), icon=":material/view_column:"):
-        st.dataframe(_column_guide(kind), hide_index=True, width="stretch", column_config={
-            "column": t("import.column"), "column_zh": t("import.column_zh"),
-            "required": st.column_config.CheckboxColumn(t("import.column_required")),
-            "other": t("import.other_headers"),
-        })
+        st.dataframe(
+            _column_guide(kind),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "column": t("import.column"),
+                "column_zh": t("import.column_zh"),
+                "required": st.column_config.CheckboxColumn(t("import.column_required")),
+                "other": t("import.other_headers"),
+            },
+        )
     upload = st.file_uploader(t("import.upload"), type=["csv", "xlsx", "txt"], key=f"import_file_{kind_name}")
     if upload is None:
         return
@@ -48,11 +63,15 @@ def import_panel(db: Database, lang: str) -> None:
         st.error(t("import.problems", n=len(plan.problems)), icon=":material/error:")
         st.dataframe(
             pd.DataFrame({"message": [masterdata.format_problem(p, lang) for p in plan.problems]}),
-            hide_index=True, width="stretch", column_config={"message": t("import.problems_column")},
+            hide_index=True,
+            width="stretch",
+            column_config={"message": t("import.problems_column")},
         )
     if plan.rows:
         st.markdown(f"**{t('import.preview', rows=len(plan.rows), create=plan.to_create, update=plan.to_update)}**")
-        st.dataframe(plan.preview(lang), hide_index=True, width="stretch", column_config=preview_headers(plan.kind, lang))
+        st.dataframe(
+            plan.preview(lang), hide_index=True, width="stretch", column_config=preview_headers(plan.kind, lang)
+        )
     if plan.ok and st.button(t("import.confirm", rows=len(plan.rows)), type="primary", key="import_confirm"):
         result = masterdata.apply_import(db, plan)
         st.success(t("import.done", created=result.created, updated=result.updated), icon=":material/check:")

@@ -1,5 +1,6 @@
 """Where a store leads from a table or chart: its page, the card on the Stores page (/?store=CODE), which
 shows managers the store's scores, findings, photos and competitors too."""
+
 from __future__ import annotations
 
 from urllib.parse import quote

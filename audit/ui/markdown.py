@@ -5,6 +5,7 @@
 `md_escape`. Anything else that reaches a translation's placeholder is escaped by `context.t`, so a name
 holding `[text](url)` or `![](url)` shows as typed wherever it appears.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Which pages exist and which roles may open them: the one place that decides it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,8 +65,10 @@ def navigation(user: User | None):
     Signed out, every page's address shows the sign-in form (and nothing else), so a link someone shared
     (a dashboard with its filters) keeps its page and query through the sign-in and opens after it."""
     if user is None:
-        pages = [st.Page(SIGN_IN.path, title=t(SIGN_IN.title_key), icon=SIGN_IN.icon, url_path=url_path(spec))
-                 for spec in PAGES]
+        pages = [
+            st.Page(SIGN_IN.path, title=t(SIGN_IN.title_key), icon=SIGN_IN.icon, url_path=url_path(spec))
+            for spec in PAGES
+        ]
         return st.navigation(pages, position="hidden")
     pages = [st.Page(spec.path, title=t(spec.title_key), icon=spec.icon) for spec in page_specs_for(user)]
     return st.navigation(pages)

@@ -1,4 +1,5 @@
 """Photo thumbnails in a grid, each opening full size, with the reused / old flags managers look for."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,8 +13,10 @@ from audit.ui.context import lang, t
 # The whole photo in the dialog, its caption too, whatever the screen's height: no taller than the window
 # less the dialog's title and margins, centred.
 # (!important: Streamlit sets the image's width in its style attribute.)
-_FIT_TO_WINDOW = ('<style>[role="dialog"] [data-testid="stImage"] img {max-height: calc(100vh - 230px);'
-                  ' width: auto !important; max-width: 100%; margin: 0 auto; display: block}</style>')
+_FIT_TO_WINDOW = (
+    '<style>[role="dialog"] [data-testid="stImage"] img {max-height: calc(100vh - 230px);'
+    " width: auto !important; max-width: 100%; margin: 0 auto; display: block}</style>"
+)
 
 
 def _full_size(photo_sha256: str, caption: str) -> None:
@@ -44,6 +47,5 @@ def photo_grid(frame: pd.DataFrame, columns: int = 4, key: str = "photos") -> No
                 st.markdown(f":red-badge[{t('audits.flag_reused')}]")
             if photo.flag_old:
                 st.markdown(f":orange-badge[{t('audits.flag_old')}]")
-            if st.button(t("audits.full_size"), key=f"{key}_{i}_full", icon=":material/open_in_full:",
-                         width="stretch"):
+            if st.button(t("audits.full_size"), key=f"{key}_{i}_full", icon=":material/open_in_full:", width="stretch"):
                 show_full_size(photo.photo_sha256, caption)

@@ -1,4 +1,5 @@
 """Pieces the score pages share: which weights are in force, a store score table, going to a store."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -16,23 +17,48 @@ from audit.ui.context import lang, plain_t, t
 from audit.ui.markdown import Markdown
 
 
-
 def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules: ScoringSettings) -> None:
     """Say which weights and bands every score on the page uses, and which components could not always be
     measured (their weight then went to the others)."""
     total = sum(rules.weights.values())
-    parts = Markdown(" · ".join(f"{t(f'measure.{c}')} {100 * rules.weights[c] / total:.0f} %" for c in COMPONENTS
-                       if rules.weights[c]))  # the app's own words and numbers
+    parts = Markdown(
+        " · ".join(
+            f"{t(f'measure.{c}')} {100 * rules.weights[c] / total:.0f} %" for c in COMPONENTS if rules.weights[c]
+        )
+    )  # the app's own words and numbers
     by, when = settings.last_change(db)
     source = t("dash.weights_by", who=by, when=fmt_date(when, lang())) if by else t("dash.weights_default")
-    st.caption(t("dash.weights_in_force", weights=parts, green=f"{rules.green_min:g}", amber=f"{rules.amber_min:g}",
-                 source=source))
+    st.caption(
+        t(
+            "dash.weights_in_force",
+            weights=parts,
+            green=f"{rules.green_min:g}",
+            amber=f"{rules.amber_min:g}",
+            source=source,
+        )
+    )
     measured = cached(dashboard.coverage, db, viewer, filters, rules)
     partial = measured[(measured.measured < measured.audits) & measured.component.map(lambda c: rules.weights[c] > 0)]
     if len(partial) and measured.audits.iloc[0]:
-        st.caption(t("dash.partly_measured", components=Markdown(join_list(  # each part escaped once, by t
-            (t("dash.measured_of", component=t(f"measure.{r.component}"), n=f"{r.measured:,}", total=f"{r.audits:,}")
-             for r in partial.itertuples()), lang()))))
+        st.caption(
+            t(
+                "dash.partly_measured",
+                components=Markdown(
+                    join_list(  # each part escaped once, by t
+                        (
+                            t(
+                                "dash.measured_of",
+                                component=t(f"measure.{r.component}"),
+                                n=f"{r.measured:,}",
+                                total=f"{r.audits:,}",
+                            )
+                            for r in partial.itertuples()
+                        ),
+                        lang(),
+                    )
+                ),
+            )
+        )
     if filters.narrows_products:
         st.caption(t("dash.product_filter_note"))
 
@@ -72,8 +98,7 @@ def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
             if measure == "audits":
                 st.metric(t("dash.audits_done"), f"{int(value):,}", **_delta(value, before, 0))
                 continue
-            st.metric(t(f"measure.{measure}"), "—" if value != value else f"{value:.1f}",
-                      **_delta(value, before))
+            st.metric(t(f"measure.{measure}"), "—" if value != value else f"{value:.1f}", **_delta(value, before))
             band = rules.band(value) if measure == "score" else None
             if band:
                 st.markdown(f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
@@ -81,8 +106,16 @@ def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
 
 # The weakest-stores table fits the main column at 1366 px with the sidebar open (about 900 px; measured in
 # Chromium): fixed widths, and no component columns, which the store x component heatmap under it shows.
-SCORE_TABLE_WIDTHS = {"band": 64, "name": 210, "code": 72, "city": 88, "grade": 52, "score": 110, "lowest": 160,
-                      "last_visit": 90}
+SCORE_TABLE_WIDTHS = {
+    "band": 64,
+    "name": 210,
+    "code": 72,
+    "city": 88,
+    "grade": 52,
+    "score": 110,
+    "lowest": 160,
+    "last_visit": 90,
+}
 
 
 def costliest_component(row, rules: ScoringSettings) -> str:
@@ -98,22 +131,33 @@ def costliest_component(row, rules: ScoringSettings) -> str:
 
 def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str):
     """Stores with their band, score and the component that cost them most; tapping a row opens the store."""
-    shown = frame.assign(band=frame.score.map(lambda s: plain_t(f"band.{rules.band(s) or 'none'}")),
-                         lowest=[costliest_component(row, rules) for _, row in frame.iterrows()],
-                         last_visit=frame.last_visit.map(lambda d: fmt_date(d, lang())))
+    shown = frame.assign(
+        band=frame.score.map(lambda s: plain_t(f"band.{rules.band(s) or 'none'}")),
+        lowest=[costliest_component(row, rules) for _, row in frame.iterrows()],
+        last_visit=frame.last_visit.map(lambda d: fmt_date(d, lang())),
+    )
     w = SCORE_TABLE_WIDTHS
     return st.dataframe(
-        shown[list(w)], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key,
-        column_config={"band": st.column_config.TextColumn(t("dash.band"), width=w["band"]),
-                       "name": st.column_config.TextColumn(t("stores.name"), width=w["name"]),
-                       "code": st.column_config.TextColumn(t("stores.code"), width=w["code"]),
-                       "city": st.column_config.TextColumn(t("stores.city"), width=w["city"]),
-                       "grade": st.column_config.TextColumn(t("stores.grade"), width=w["grade"]),
-                       "score": st.column_config.ProgressColumn(t("measure.score"), min_value=0, max_value=100,
-                                                                format="%.1f", width=w["score"]),
-                       "lowest": st.column_config.TextColumn(t("dash.lowest_component"), width=w["lowest"],
-                                                             help=t("dash.lowest_component_help")),
-                       "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=w["last_visit"])},
+        shown[list(w)],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            "band": st.column_config.TextColumn(t("dash.band"), width=w["band"]),
+            "name": st.column_config.TextColumn(t("stores.name"), width=w["name"]),
+            "code": st.column_config.TextColumn(t("stores.code"), width=w["code"]),
+            "city": st.column_config.TextColumn(t("stores.city"), width=w["city"]),
+            "grade": st.column_config.TextColumn(t("stores.grade"), width=w["grade"]),
+            "score": st.column_config.ProgressColumn(
+                t("measure.score"), min_value=0, max_value=100, format="%.1f", width=w["score"]
+            ),
+            "lowest": st.column_config.TextColumn(
+                t("dash.lowest_component"), width=w["lowest"], help=t("dash.lowest_component_help")
+            ),
+            "last_visit": st.column_config.TextColumn(t("stores.last_visit"), width=w["last_visit"]),
+        },
     )
 
 
@@ -142,9 +186,7 @@ def audit_score_box(score: dict | None, rules: ScoringSettings) -> None:
     missing = [t(f"measure.{c}") for c in COMPONENTS if score[c] is None and rules.weights[c]]
     with st.container(border=True):
         heading = labelled(t("capture.score_heading"), f"{score['score']:.1f}", lang())
-        st.markdown(f"**{heading}** "
-                    f":{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
+        st.markdown(f"**{heading}** :{BAND_BADGE[band]}-badge[{t('band.' + band)}]")
         st.markdown(" · ".join(f"{t(f'measure.{c}')} {score[c]:.0f}" for c in measured))
         if missing:
             st.caption(t("capture.not_measured", components=join_list(missing, lang())))
-

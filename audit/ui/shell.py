@@ -1,4 +1,5 @@
 """The sidebar every page shares: language choice, who is signed in, sign out."""
+
 from __future__ import annotations
 
 import streamlit as st

@@ -1,4 +1,5 @@
 """One store's scores for managers: trends, latest findings, SKU availability, photos, competitors."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -48,13 +49,24 @@ def store_dashboard(db: Database, viewer: User, code: str, lang: str) -> None:
         st.caption(t("comp.none"))
     else:
         st.dataframe(
-            log.fillna({"product": "", "note": ""}).assign(visit_date=log.visit_date.map(lambda d: fmt_date(d, lang)),
-                       kind=log.kind.map(lambda k: t(f"capture.kind.{k}")),
-                       **{c: log[c].map(fmt_money) for c in ("normal_price", "promo_price", "flash_price")}).drop(
-                columns=["brand_code", "store_code"]),
-            hide_index=True, width="stretch",
-            column_config={"visit_date": t("stores.visit_date"), "brand": t("capture.brand"),
-                           "kind": t("capture.kind"), "product": t("capture.product"),
-                           "normal_price": t("capture.normal_price"), "promo_price": t("capture.promo_price"),
-                           "flash_price": t("capture.flash_price"), "facings": t("capture.their_facings"),
-                           "note": t("capture.note")})
+            log.fillna({"product": "", "note": ""})
+            .assign(
+                visit_date=log.visit_date.map(lambda d: fmt_date(d, lang)),
+                kind=log.kind.map(lambda k: t(f"capture.kind.{k}")),
+                **{c: log[c].map(fmt_money) for c in ("normal_price", "promo_price", "flash_price")},
+            )
+            .drop(columns=["brand_code", "store_code"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "visit_date": t("stores.visit_date"),
+                "brand": t("capture.brand"),
+                "kind": t("capture.kind"),
+                "product": t("capture.product"),
+                "normal_price": t("capture.normal_price"),
+                "promo_price": t("capture.promo_price"),
+                "flash_price": t("capture.flash_price"),
+                "facings": t("capture.their_facings"),
+                "note": t("capture.note"),
+            },
+        )

@@ -16,6 +16,7 @@ instances (never the classes), written against Streamlit 1.67.0 as pinned in req
 tests/test_upload_limits.py drives Streamlit's own upload route through these hooks and fails if the pin,
 the route's code or the pieces used here change; tests/test_browser_upload_memory.py measures the server.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,8 +79,12 @@ class UploadGuard:
         with self._lock:
             held = self._release_unheld(session_id)
             if held + len(file.data) > self._budget:
-                _LOG.warning("Upload refused: session %s would hold %d bytes (budget %d)",
-                             session_id, held + len(file.data), self._budget)
+                _LOG.warning(
+                    "Upload refused: session %s would hold %d bytes (budget %d)",
+                    session_id,
+                    held + len(file.data),
+                    self._budget,
+                )
                 raise HTTPException(status_code=413, detail="Upload budget of this session used up")
             self._add_file(session_id, file)
             self._uploaded_at[session_id, file.file_id] = time.monotonic()
@@ -107,8 +112,9 @@ class UploadGuard:
             if held_ids is not None and file_id not in held_ids and not recent:
                 self._files.remove_file(session_id, file_id)
                 del stored[file_id]
-        self._uploaded_at = {key: at for key, at in self._uploaded_at.items()
-                             if key[0] != session_id or key[1] in stored}
+        self._uploaded_at = {
+            key: at for key, at in self._uploaded_at.items() if key[0] != session_id or key[1] in stored
+        }
         return sum(len(rec.data) for rec in stored.values())
 
     def _held_file_ids(self, session_id: str) -> set[str] | None:
@@ -118,10 +124,12 @@ class UploadGuard:
             return set()
         state = session.session_state
         try:
-            held = {info.file_id
-                    for widget in state.get_widget_states()
-                    if widget.WhichOneof("value") == "file_uploader_state_value"
-                    for info in widget.file_uploader_state_value.uploaded_file_info}
+            held = {
+                info.file_id
+                for widget in state.get_widget_states()
+                if widget.WhichOneof("value") == "file_uploader_state_value"
+                for info in widget.file_uploader_state_value.uploaded_file_info
+            }
             for value in list(state._old_state.values()):  # values kept from earlier runs, deserialized
                 for item in value if isinstance(value, (list, tuple)) else [value]:
                     if isinstance(getattr(item, "file_id", None), str):

@@ -1,4 +1,5 @@
 """Widgets whose values live in the URL query string, so a view survives a reload and can be shared."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,9 @@ def multiselect(label: str, options: dict[str, str], param: str, scope: str = ""
     key = _key(param, scope)
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
-    values = st.multiselect(label, list(options), format_func=lambda v: options.get(v, v), key=key,
-                            placeholder=t("common.choose"), **kwargs)
+    values = st.multiselect(
+        label, list(options), format_func=lambda v: options.get(v, v), key=key, placeholder=t("common.choose"), **kwargs
+    )
     _write(param, values)
     return values
 
@@ -53,7 +55,9 @@ def pills(label: str, options: dict[str, str], param: str, scope: str = "", **kw
     key = _key(param, scope)
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
-    values = st.pills(label, list(options), selection_mode="multi", format_func=lambda v: options.get(v, v), key=key, **kwargs)
+    values = st.pills(
+        label, list(options), selection_mode="multi", format_func=lambda v: options.get(v, v), key=key, **kwargs
+    )
     _write(param, values)
     return values
 
@@ -105,8 +109,9 @@ def enter_applies_dates() -> None:
 PERIOD = "period_in_force"  # the last whole period picked on any page: the next page opens with it
 
 
-def date_range(label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "",
-               **kwargs) -> tuple[date, date]:
+def date_range(
+    label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "", **kwargs
+) -> tuple[date, date]:
     """A first–last date picker kept in the URL as YYYY-MM-DD. It opens on the address's dates, else on the
     period last picked on another page (the sidebar's links carry no address, so the period goes along in
     the session), else on the default. Returns the range in force (while only the first day of a new range
@@ -129,8 +134,16 @@ def date_range(label: str, param_from: str, param_to: str, default: tuple[date, 
     _write(param_from, start.isoformat())
     _write(param_to, end.isoformat())
     if refused:
-        st.warning(t(refused, start=start.isoformat(), end=end.isoformat(), first=FIRST_DAY.isoformat(),
-                     last=LAST_DAY.isoformat()), icon=":material/event_busy:")
+        st.warning(
+            t(
+                refused,
+                start=start.isoformat(),
+                end=end.isoformat(),
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            ),
+            icon=":material/event_busy:",
+        )
     return start, end
 
 
@@ -154,8 +167,9 @@ def selectbox(label: str, options: dict[str, str], param: str, **kwargs) -> str 
     if key not in st.session_state or st.session_state[key] not in options:
         wanted = st.query_params.get(param)
         st.session_state[key] = wanted if wanted in options else next(iter(options), None)
-    value = st.selectbox(label, list(options), format_func=lambda v: options.get(v, v), key=key,
-                         placeholder=t("common.choose"), **kwargs)
+    value = st.selectbox(
+        label, list(options), format_func=lambda v: options.get(v, v), key=key, placeholder=t("common.choose"), **kwargs
+    )
     _write(param, value or "")
     return value
 
@@ -165,7 +179,8 @@ def segmented(label: str, options: dict[str, str], param: str, **kwargs) -> str:
     if key not in st.session_state:
         wanted = st.query_params.get(param)
         st.session_state[key] = wanted if wanted in options else next(iter(options))
-    value = st.segmented_control(label, list(options), format_func=lambda v: options.get(v, v), key=key,
-                                 required=True, **kwargs) or next(iter(options))
+    value = st.segmented_control(
+        label, list(options), format_func=lambda v: options.get(v, v), key=key, required=True, **kwargs
+    ) or next(iter(options))
     _write(param, value)
     return value

@@ -13,6 +13,7 @@ The same script serves the photo step: an upload box whose key ends in device_ca
 camera at full resolution (capture="environment" on its file input), and the in-page camera's button waits
 until its video plays (a tap before that took no photo) and says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,11 @@ RULES = (
     Rule("Press Enter to apply", "widget.input.enter", pieces=("Press Enter to ${e}", "`apply`")),
     Rule("Press Enter to submit form", "widget.input.enter_form", pieces=("Press Enter to ${e}", "`submit form`")),
     Rule("Press {keys}+Enter to apply", "widget.input.keys_enter", pieces=("`Press ${", "+Enter to ${e}", "`apply`")),
-    Rule("Press {keys}+Enter to submit form", "widget.input.keys_enter_form",
-         pieces=("`Press ${", "+Enter to ${e}", "`submit form`")),
+    Rule(
+        "Press {keys}+Enter to submit form",
+        "widget.input.keys_enter_form",
+        pieces=("`Press ${", "+Enter to ${e}", "`submit form`"),
+    ),
     Rule("Clear entry", "widget.clear"),
     Rule("Clear value", "widget.clear"),
     Rule("Decrement", "widget.number.less"),
@@ -122,23 +126,33 @@ RULES = (
     Rule("Unable to connect to Streamlit server", "widget.connection.failed"),
     Rule("Error", "widget.connection.title", within=STATUS),
     Rule("Connection error", "widget.connection.title", within=DIALOG),
-    Rule("Is Streamlit still running? If you accidentally stopped Streamlit, just restart it in your terminal:",
-         "widget.connection.lost"),
+    Rule(
+        "Is Streamlit still running? If you accidentally stopped Streamlit, just restart it in your terminal:",
+        "widget.connection.lost",
+    ),
     Rule("Streamlit server is not responding. Are you connected to the internet?", "widget.connection.lost"),
     Rule("Connection timed out.", "widget.connection.lost"),
     Rule("streamlit run yourscript.py", None, within=DIALOG, hide="pre"),  # a developer's command
     Rule("Script execution error", "widget.page.script_error"),
 )
 # Tool buttons over a table or an image (Toolbar, DataFrame chunks): "Fullscreen", "Fullscreen: <caption>".
-TOOLBAR = {"Fullscreen": "widget.tool.fullscreen", "Close fullscreen": "widget.tool.close_fullscreen",
-           "Download as CSV": "widget.tool.download_csv", "Search": "widget.tool.search",
-           "Close Search": "widget.tool.close_search", "Show/hide columns": "widget.tool.columns",
-           "Clear selection": "widget.tool.clear_selection"}
+TOOLBAR = {
+    "Fullscreen": "widget.tool.fullscreen",
+    "Close fullscreen": "widget.tool.close_fullscreen",
+    "Download as CSV": "widget.tool.download_csv",
+    "Search": "widget.tool.search",
+    "Close Search": "widget.tool.close_search",
+    "Show/hide columns": "widget.tool.columns",
+    "Clear selection": "widget.tool.clear_selection",
+}
 
 
 def all_rules() -> tuple[Rule, ...]:
-    tools = tuple(rule for label, key in TOOLBAR.items()
-                  for rule in (Rule(label, key), Rule(f"{label}: {{name}}", f"{key}.of", pieces=(label, "${e}: ${n}"))))
+    tools = tuple(
+        rule
+        for label, key in TOOLBAR.items()
+        for rule in (Rule(label, key), Rule(f"{label}: {{name}}", f"{key}.of", pieces=(label, "${e}: ${n}")))
+    )
     return RULES + tools
 
 
@@ -171,11 +185,15 @@ def script(language: str) -> str:
         rules.append(spec)
     config = {"lang": language, "rules": rules, "deviceCamera": _DEVICE_CAMERA_BOX}
     # "</" cannot end the script early inside a JSON string written as "<\/".
-    return _SCRIPT.read_text(encoding="utf-8").replace("CONFIG", json.dumps(config, ensure_ascii=False)
-                                                       .replace("</", "<\\/"))
+    return _SCRIPT.read_text(encoding="utf-8").replace(
+        "CONFIG", json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    )
 
 
 def install() -> None:
     """Once per run, from app.py. The element takes no room: its container is hidden."""
-    st.html('<style>[data-testid="stElementContainer"]:has(script[data-audit-widget-texts]){display:none}</style>'
-            f"<script data-audit-widget-texts>{script(lang())}</script>", unsafe_allow_javascript=True)
+    st.html(
+        '<style>[data-testid="stElementContainer"]:has(script[data-audit-widget-texts]){display:none}</style>'
+        f"<script data-audit-widget-texts>{script(lang())}</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -1,4 +1,5 @@
 """Small Streamlit helpers shared by several pages."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
