@@ -100,12 +100,30 @@ def new_tablet_page(browser, orientation: str, locale: str = "en-GB"):
     context = browser.new_context(
         viewport={"width": width, "height": height}, has_touch=True, is_mobile=False, locale=locale
     )
+    context.add_init_script(WEBSOCKET_WATCH)
     return context, context.new_page()
 
 
+# When the page last sent or received a websocket message (a tap's message to the server, the rerun's answers):
+# settle() waits until that has been quiet for a while, so a rerun that starts late is not taken for one over.
+WEBSOCKET_WATCH = """(() => {
+  const Original = window.WebSocket;
+  window.WebSocket = class extends Original {
+    constructor(...args) { super(...args); this.addEventListener('message', () => { window.__wsLast = performance.now(); }); }
+    send(data) { window.__wsLast = performance.now(); return super.send(data); }
+  };
+})()"""
+QUIET_MS = 400
+
+
 def settle(page) -> None:
-    """Until the app's rerun is over and nothing of the previous screen is left (Streamlit marks it stale)."""
+    """Until the app's rerun is over and nothing of the previous screen is left (Streamlit marks it stale).
+    On a page from new_tablet_page, also until no websocket message has passed for QUIET_MS: a fixed wait alone
+    let a loaded machine's late rerun look finished, and the next tap went to a screen about to change."""
     page.wait_for_timeout(250)
+    page.wait_for_function(
+        f"() => window.__wsLast === undefined || performance.now() - window.__wsLast > {QUIET_MS}", timeout=30_000
+    )
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
     page.wait_for_timeout(250)

@@ -88,6 +88,17 @@ def no_errors(page) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+def submitted_or_refused(page) -> None:
+    """Wait for the submit's answer; a refusal fails the test naming what the app said was missing."""
+    page.locator('[data-testid="stAlertContentError"], [data-testid="stAlertContentSuccess"]').first.wait_for(
+        timeout=30_000
+    )
+    refusal = page.locator('[data-testid="stAlertContentError"]')
+    missing = page.locator('[class*="st-key-capture_problem_"]')
+    assert refusal.count() == 0, (refusal.all_inner_texts(), missing.all_inner_texts())
+    page.get_by_text("Audit submitted.").wait_for(timeout=30_000)
+
+
 def row(page, section: str, code: str):
     return page.locator(f'[class*="st-key-row-{section}-{code}"]')
 
@@ -162,7 +173,7 @@ def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
     act.tap(page.get_by_role("radio", name="No", exact=True).first)  # no order this time
     shot(page, f"flow_visit_{orientation}")
     act.tap(page.locator(".st-key-capture_submit button"))
-    page.get_by_text("Audit submitted.").wait_for(timeout=30_000)
+    submitted_or_refused(page)
     shot(page, f"flow_submitted_{orientation}")
     no_errors(page)
     assert act.taps <= 60 and act.typed <= 8, (act.taps, act.typed)
