@@ -142,10 +142,11 @@ def cmd_export(db: Database, args) -> int:
         print(i18n.t("export.cli.written", args.lang, path=str(out), size=f"{len(archive.data):,}"))
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for count, file in enumerate(files, start=1):
+    written = 0  # files is a generator (one dealer at a time): counted as written
+    for file in files:
         (out / file.name).write_bytes(file.data)
-    print(i18n.t("export.cli.written_all", args.lang, n=count, path=str(out)))
+        written += 1
+    print(i18n.t("export.cli.written_all", args.lang, n=written, path=str(out)))
     return 0
 
 

@@ -13,6 +13,9 @@ SCORES = frozenset({"manager", "admin"})  # dashboards, plans, visit measures, s
 EXPORTS = frozenset({"manager", "admin", "dealer"})  # audit summaries (a dealer: their own stores)
 ALL_DEALERS = frozenset({"manager", "admin"})  # export any or every dealer
 ADMIN = frozenset({"admin"})  # imports and accounts
+ACTIONS_DONE = EVERYONE  # mark an action done (a dealer: their own; a merchandiser: in their stores)
+ACTIONS_MANAGE = frozenset({"manager", "admin"})  # add, reassign, cancel actions; the loop measures
+ACTIONS_OWN = frozenset({"dealer"})  # the dealer's action list (merchandisers meet theirs in the audit)
 
 
 def allowed(viewer, roles: frozenset[str]) -> bool:

@@ -14,6 +14,7 @@ its checksum, a database of this app that reads whole and upgrades. Only then is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -320,10 +321,9 @@ def _holds_data(data_dir: Path) -> bool:
 def _not_in_use(data_dir: Path) -> None:
     """DatabaseLocked while the app (or a task) holds the current database."""
     if (data_dir / DATABASE_FILE).exists():
-        try:
+        # A damaged database is what a restore is for (a holder would be refused first).
+        with contextlib.suppress(DatabaseDamaged):
             connect(data_dir / DATABASE_FILE).close()
-        except DatabaseDamaged:  # a damaged database is what a restore is for (a holder would be refused first)
-            pass
 
 
 def _set_aside(data_dir: Path) -> Path:

@@ -64,7 +64,8 @@ def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus
         [channel, channel, list(extra_skus)],
     )
     pop_types = db.query_df(
-        f"SELECT code, {names} AS name FROM pop_types WHERE active AND list_contains(required_channels, ?) ORDER BY code",
+        f"SELECT code, {names} AS name FROM pop_types"
+        " WHERE active AND list_contains(required_channels, ?) ORDER BY code",
         [channel],
     )
     competitors = db.query_df(f"SELECT code, {names} AS name FROM competitors WHERE active ORDER BY code")
@@ -451,7 +452,12 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     draft = _draft_from_row(row)
     plan = checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
     attached = draft_photos(db, draft)
+    from audit import actions  # actions builds on this module
+
     problems = validate(plan, draft.answers, attached.section.tolist())
+    problems += actions.answer_problems(
+        actions.open_actions(db, user, lang, draft.store_code), draft.answers, attached
+    )
     if problems:
         raise SubmitRefused(problems)
     now = now or datetime.now()
@@ -481,7 +487,10 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
         _insert_pop(cur, audit_id, plan, draft.answers)
         _insert_observations(cur, audit_id, draft.answers)
         _insert_photos(cur, audit_id, draft)
-        scoring.record(cur, [audit_id], settings.load(db).price_tolerance)
+        tolerance = settings.load(db).price_tolerance
+        scoring.record(cur, [audit_id], tolerance)
+        flash_gap = actions.load_rules(db).flash_gap
+        actions.record_from_audit(cur, audit_id, user.username, draft.answers, tolerance, flash_gap, now)
         cur.execute("DELETE FROM draft_photos WHERE submission_key = ?", [submission_key])
         cur.execute("DELETE FROM audit_drafts WHERE submission_key = ?", [submission_key])
     return Submitted(audit_id, True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from typing import Callable, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -282,7 +282,7 @@ def heatmap(
             colorscale=scale,
             xgap=2,
             ygap=2,
-            customdata=[[[code, name]] * len(components) for code, name in zip(stores["code"], names)],
+            customdata=[[[code, name]] * len(components) for code, name in zip(stores["code"], names, strict=True)],
             text=[["—" if pd.isna(v) else f"{v:.0f}" for v in row] for row in z],
             texttemplate="%{text}",
             textfont=dict(size=12),

@@ -3,8 +3,8 @@ figure out. Nothing here reads the database or knows about Streamlit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -98,7 +98,7 @@ def frequency_chart(frequency: pd.DataFrame, labels: dict[str, str]) -> go.Figur
             width=0.62,
             name=labels["target"],
             marker=dict(color="#E2E8F0", line=dict(color="#94A3B8", width=1)),
-            customdata=list(zip(frequency.target_low, frequency.target_high)),
+            customdata=list(zip(frequency.target_low, frequency.target_high, strict=True)),
             hovertemplate="%{customdata[0]:.2f}–%{customdata[1]:.2f}<extra>" + labels["target"] + "</extra>",
         )
     )

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -359,7 +359,7 @@ def _merchandisers() -> list[tuple[str, str, str]]:
 
 def _merchandiser_by_city() -> dict[str, str]:
     """City (Chinese) -> the merchandiser who works it."""
-    return {city: username for (_, city), (username, _, _) in zip(TERRITORIES, _merchandisers())}
+    return {city: username for (_, city), (username, _, _) in zip(TERRITORIES, _merchandisers(), strict=True)}
 
 
 def _password_hashes(count: int) -> list[Future]:
@@ -531,8 +531,8 @@ def _named(rows, columns: list[str], stamp: datetime) -> pd.DataFrame:
 
 def _store_quality(rng: np.random.Generator, stores: pd.DataFrame, merchandisers) -> np.ndarray:
     """How well each store is kept (0–1): its own level, its merchandiser's and its dealer's effect."""
-    merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers))))
-    dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS))))
+    merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers)), strict=True))
+    dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS)), strict=True))
     return (
         rng.beta(5, 2, size=len(stores))
         + stores.merchandiser.map(merch_effect).to_numpy()
@@ -707,8 +707,8 @@ def _visit_plans(
     same store in the same week, on a weekday nobody visited it. The rest of this week and next week are
     planned by the real generator (audit.plans.plan_week), as a manager would."""
     names = [m[0] for m in merchandisers]
-    completion = dict(zip(names, rng.uniform(*COMPLETION_RANGE, len(names))))
-    unplanned = dict(zip(names, rng.uniform(*UNPLANNED_RANGE, len(names))))
+    completion = dict(zip(names, rng.uniform(*COMPLETION_RANGE, len(names)), strict=True))
+    unplanned = dict(zip(names, rng.uniform(*UNPLANNED_RANGE, len(names)), strict=True))
     merch = audits.merchandiser.to_numpy()
     visit_day = pd.to_datetime(audits.visit_date).to_numpy()
     on_plan = rng.random(len(audits)) >= pd.Series(merch).map(unplanned).to_numpy()
@@ -1133,7 +1133,7 @@ def _photos(orders: list[PhotoOrder], report: Callable[[int], None]) -> tuple[pd
     """Draw, process and store the photos (in parallel: Pillow releases the GIL); rows in order."""
     photo_rows, links = [], []
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for done, (order, processed) in enumerate(zip(orders, pool.map(_draw_and_store, orders)), start=1):
+        for done, (order, processed) in enumerate(zip(orders, pool.map(_draw_and_store, orders), strict=True), start=1):
             photo_rows.append((*photo_store.photo_row(processed), order.created_at))
             links.append((order.audit_id, processed.sha256, order.section, order.observation_id))
             report(done)
@@ -1220,7 +1220,7 @@ def _remove_demo_data(db: Database) -> None:
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     """One independent generator per stage: changing the photo count leaves the audits as they were."""
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+    return {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
 
 
 def generate_demo(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from audit.values import is_missing
@@ -14,7 +14,7 @@ LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
 

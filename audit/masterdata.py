@@ -21,12 +21,13 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from xml.etree import ElementTree
 
 import openpyxl
@@ -282,16 +283,19 @@ def _password(text: str) -> str:
     return text
 
 
+STRING = pa.string()
+
+
 @dataclass(frozen=True)
 class ValueType:
     """How a cell's text becomes the stored value (parse None: the text as written), and its Arrow type."""
 
     parse: Callable[[str], Any] | None = None
-    arrow: pa.DataType = pa.string()
+    arrow: pa.DataType = STRING
     choices: str | None = None  # the Choice whose values are accepted, to list them for the user
 
 
-def choice(name: str, arrow: pa.DataType = pa.string()) -> ValueType:
+def choice(name: str, arrow: pa.DataType = STRING) -> ValueType:
     return ValueType(CHOICES[name].parse, arrow, name)
 
 

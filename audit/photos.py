@@ -395,13 +395,14 @@ def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
 
 
 def forget_unused_rows(db, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
-    """Delete `photos` rows that no audit and no draft refers to (a discarded draft's pictures)."""
+    """Delete `photos` rows that no audit, draft or action refers to (a discarded draft's pictures)."""
     cutoff = datetime.now() - timedelta(seconds=older_than_seconds)
     with db.write() as cur:
         return cur.execute(
             """DELETE FROM photos p WHERE p.created_at < ?
                AND NOT EXISTS (SELECT 1 FROM audit_photos a WHERE a.photo_sha256 = p.sha256)
-               AND NOT EXISTS (SELECT 1 FROM draft_photos d WHERE d.photo_sha256 = p.sha256)""",
+               AND NOT EXISTS (SELECT 1 FROM draft_photos d WHERE d.photo_sha256 = p.sha256)
+               AND NOT EXISTS (SELECT 1 FROM action_events e WHERE e.photo_sha256 = p.sha256)""",
             [cutoff],
         ).fetchone()[0]
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import itertools
 import math
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -81,7 +82,7 @@ class PlanError(UserFacingError):
             name: i18n.fmt_day(value, lang) if isinstance(value, date) else value for name, value in self.values.items()
         }
 
-    def in_language(self, lang: str) -> "PlanError":
+    def in_language(self, lang: str) -> PlanError:
         """The same refusal with its days already worded for `lang` (for a screen that shows the values)."""
         return PlanError(self.key, **self.values_in(lang))
 
@@ -119,7 +120,7 @@ def visits_in_week(grade: str, store_code: str, monday: date, level: str = "high
 
 def _max_gap(weekdays: Sequence[int]) -> int:
     """The longest wait between two visits if the pattern repeats every week (Friday to Monday = 3)."""
-    gaps = [b - a for a, b in zip(weekdays, weekdays[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(weekdays)]
     return max(gaps + [7 - weekdays[-1] + weekdays[0]])
 
 
@@ -653,7 +654,7 @@ def round_trip_km(points: Sequence[tuple[float, float]], order: Sequence[int]) -
     """Length of the closed tour visiting points in `order` and returning to the first."""
     if len(order) < 2:
         return 0.0
-    return sum(haversine_km(points[a], points[b]) for a, b in zip(order, [*order[1:], order[0]]))
+    return sum(haversine_km(points[a], points[b]) for a, b in zip(order, [*order[1:], order[0]], strict=True))
 
 
 def _two_opt(tour: list[int], dist: list[list[float]]) -> list[int]:
@@ -679,7 +680,7 @@ def visiting_order(points: Sequence[tuple[float, float]]) -> tuple[list[int], fl
     if n < 3:
         return list(range(n)), round_trip_km(points, list(range(n)))
     dist = [[haversine_km(p, q) for q in points] for p in points]
-    length = lambda tour: sum(dist[a][b] for a, b in zip(tour, [*tour[1:], tour[0]]))  # noqa: E731
+    length = lambda tour: sum(dist[a][b] for a, b in zip(tour, [*tour[1:], tour[0]], strict=True))  # noqa: E731
     best = list(range(n))
     best = _two_opt(best, dist)
     for start in range(n if n <= 60 else 1):
@@ -718,10 +719,10 @@ def today_plan(db: Database, user: User, lang: str, today: date | None = None) -
     stops["done"] = stops.status == "done"
     placed = stops[stops.latitude.notna() & stops.longitude.notna()]
     unplaced = stops[~stops.index.isin(placed.index)]
-    points = list(zip(placed.latitude, placed.longitude))
+    points = list(zip(placed.latitude, placed.longitude, strict=True))
     order, total = visiting_order(points)
     ordered = placed.iloc[order].reset_index(drop=True)
-    legs = [None] + [haversine_km(points[a], points[b]) for a, b in zip(order, order[1:])]
+    legs = [None] + [haversine_km(points[a], points[b]) for a, b in itertools.pairwise(order)]
     ordered["leg_km"] = pd.Series(legs[: len(ordered)], dtype="Float64")
     result = pd.concat([ordered, unplaced.assign(leg_km=pd.NA)], ignore_index=True)
     return TodayPlan(result.drop(columns=["latitude", "longitude"]), total if len(points) >= 2 else None, len(unplaced))

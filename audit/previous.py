@@ -60,11 +60,11 @@ def last_answers(db: Database, store_code: str) -> Previous:
     shelf, price = {}, {}
     for code, *values in lines:
         values = [_clean(v) for v in values]
-        shelf[code] = dict(zip(SHELF_FIELDS, values[: len(SHELF_FIELDS)]))
-        price[code] = dict(zip(PRICE_FIELDS, values[len(SHELF_FIELDS) :]))
+        shelf[code] = dict(zip(SHELF_FIELDS, values[: len(SHELF_FIELDS)], strict=True))
+        price[code] = dict(zip(PRICE_FIELDS, values[len(SHELF_FIELDS) :], strict=True))
         if shelf[code]["in_stock"] is False:  # an out-of-stock line was stored with 0 facings and no level
             shelf[code].update(facings=None, shelf_level=None)
-    pop = {code: dict(zip(POP_FIELDS, map(_clean, values))) for code, *values in pops}
+    pop = {code: dict(zip(POP_FIELDS, map(_clean, values), strict=True)) for code, *values in pops}
     return Previous(latest[0], latest[1], {"shelf": shelf, "price": price, "pop": pop})
 
 

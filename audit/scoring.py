@@ -163,7 +163,8 @@ def _counted_audits(filters: DashboardFilters) -> tuple[str, list]:
         f"""(SELECT a.* EXCLUDE ({", ".join(SKU_TOTALS)}), k.* EXCLUDE (audit_id)
                  FROM audit_totals a
                  JOIN (SELECT audit_id, {sums} FROM audit_sku_metrics k
-                       WHERE {sku_where} AND k.visit_date BETWEEN ? AND ? GROUP BY audit_id) k ON k.audit_id = a.audit_id) a
+                       WHERE {sku_where} AND k.visit_date BETWEEN ? AND ? GROUP BY audit_id) k
+                   ON k.audit_id = a.audit_id) a
                 JOIN stores s ON s.code = a.store_code""",
         [*sku_params, filters.date_from, filters.date_to],
     )

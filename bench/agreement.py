@@ -5,7 +5,7 @@ differently). A disagreement raises, naming the first cell that differs."""
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
@@ -61,8 +61,10 @@ def check_frames(what: str, expected: pd.DataFrame, actual: pd.DataFrame, keys: 
     if len(expected) != len(actual):
         raise Disagreement(f"{what}: {len(expected)} rows against {len(actual)}")
     columns = list(expected.columns)
-    for number, (left, right) in enumerate(zip(_rows(expected, columns, keys), _rows(actual, columns, keys))):
-        for column, a, b in zip(columns, left, right):
+    for number, (left, right) in enumerate(
+        zip(_rows(expected, columns, keys), _rows(actual, columns, keys), strict=True)
+    ):
+        for column, a, b in zip(columns, left, right, strict=True):
             if not _same(a, b):
                 raise Disagreement(f"{what}: row {number}, {column}: {a!r} against {b!r}")
 
@@ -78,7 +80,7 @@ def check(what: str, expected, actual, keys: list[str] | None = None) -> None:
     elif isinstance(expected, (list, tuple)):
         if len(expected) != len(actual):
             raise Disagreement(f"{what}: {len(expected)} items against {len(actual)}")
-        for number, (a, b) in enumerate(zip(expected, actual)):
+        for number, (a, b) in enumerate(zip(expected, actual, strict=True)):
             check(f"{what}[{number}]", a, b, keys)
     elif not _same(_plain(expected), _plain(actual)):
         raise Disagreement(f"{what}: {expected!r} against {actual!r}")

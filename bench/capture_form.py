@@ -194,7 +194,8 @@ def make_data(code: Path, folder: Path, stores: int, weeks: int) -> Store:
         widened = [
             row[0]
             for row in con.execute(
-                "SELECT code FROM products WHERE active AND NOT list_contains(must_stock_channels, ?) ORDER BY code LIMIT ?",
+                "SELECT code FROM products WHERE active AND NOT list_contains(must_stock_channels, ?)"
+                " ORDER BY code LIMIT ?",
                 [CHANNEL, max(SKUS - have, 0)],
             ).fetchall()
         ]
@@ -252,9 +253,10 @@ def server(code: Path, script: str, data: Path):
             try:
                 if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
                     break
-            except OSError:
+            except OSError as not_yet:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
+                    log = log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError("the app did not start: " + log) from not_yet
                 time.sleep(0.3)
         yield url, process.pid
     finally:

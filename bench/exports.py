@@ -100,7 +100,7 @@ def attach_photos(db, dealer: str, start: date, end: date) -> None:
     frame = pd.DataFrame(rows, columns=[*photos.PHOTO_COLUMNS, "created_at"]).drop_duplicates("sha256")
     frame["phash"] = frame.phash.astype(np.uint64)
     linked = pd.DataFrame(
-        [(audit_id, row[0], section) for (audit_id, section), row in zip(links, rows)],
+        [(audit_id, row[0], section) for (audit_id, section), row in zip(links, rows, strict=True)],
         columns=["audit_id", "photo_sha256", "section"],
     )
     with db.write() as cur:
@@ -120,7 +120,7 @@ def measure(db, viewer, runs: int, dealer: str = DEALER, today: date = TODAY) ->
     timed, files = {}, {}
     for fmt in FORMATS:
         request = exports.ExportRequest(dealer, start, end, "zh", fmt)
-        timed[fmt], files[fmt] = median_seconds(lambda: exports.export(db, viewer, request), runs)
+        timed[fmt], files[fmt] = median_seconds(lambda request=request: exports.export(db, viewer, request), runs)
     try:
         import pypdfium2
 

@@ -32,7 +32,7 @@ def measure(datasets: list[Dataset], runs: int) -> list[GrowthPoint]:
         timed = {}
         for weeks in (DASHBOARD_WEEKS, data.weeks):
             calls = overview(manager, dashboard_period(db, weeks), rules)
-            timed[weeks], _ = median_seconds(lambda calls=calls: [call.run(db) for call in calls], runs)
+            timed[weeks], _ = median_seconds(lambda calls=calls, db=db: [call.run(db) for call in calls], runs)
         db.close()
         points.append(GrowthPoint(data.stores, data.audits, data.lines, timed))
     return points

@@ -70,7 +70,7 @@ def measure(db: Database, cases: list[Case], runs: int) -> PagesRun:
         for call in case.calls:
             what = f"{case.page} ({case.filters}) {call.name}"
             ours, statements = recording.record(call.run, db)
-            for number, (statement, raw) in enumerate(zip(statements, recording.replay(db, statements))):
+            for number, (statement, raw) in enumerate(zip(statements, recording.replay(db, statements), strict=True)):
                 agreement.check(f"{what}: raw SQL {number + 1}", statement.result, raw, agreement.EVERY_COLUMN)
             recorded[id(call)] = (ours, statements)
             checked += 1
@@ -94,7 +94,7 @@ def measure(db: Database, cases: list[Case], runs: int) -> PagesRun:
             statements = recorded[id(call)][1]
             contenders[f"{call.name}/ours"] = lambda call=call: call.run(db)
             contenders[f"{call.name}/raw"] = lambda statements=statements: recording.replay(db, statements)
-            contenders[f"{call.name}/pandas"] = lambda call=call: call.run_pandas(tables)
+            contenders[f"{call.name}/pandas"] = lambda call=call, tables=tables: call.run_pandas(tables)
         timings = rounds(contenders, runs)
         calls = [
             CallResult(
@@ -107,7 +107,10 @@ def measure(db: Database, cases: list[Case], runs: int) -> PagesRun:
         ]
         page = {
             kind: statistics.median(
-                [sum(per_round) for per_round in zip(*(timings[f"{call.name}/{kind}"] for call in case.calls))]
+                [
+                    sum(per_round)
+                    for per_round in zip(*(timings[f"{call.name}/{kind}"] for call in case.calls), strict=True)
+                ]
             )
             for kind in KINDS
         }

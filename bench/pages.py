@@ -3,9 +3,9 @@ the arguments it passes, for typical filter sets. Each call names its pandas twi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 from audit import dashboard, visits
 from audit.auth import User, get_user

@@ -8,8 +8,9 @@ raw SQL the function needs": the difference to calling the function is our Pytho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from audit.db import Database
 

@@ -25,7 +25,8 @@ def both_ways(db, rules: ScoringSettings):
     return totals, summed
 
 
-def assert_same_scores(db, rules=ScoringSettings()):
+def assert_same_scores(db, rules: ScoringSettings | None = None):
+    rules = rules or ScoringSettings()
     totals, summed = both_ways(db, rules)
     assert len(totals) > 10
     compared = ["score", "availability", "height", "eye_level", "share_of_shelf", "price", "pop", "freshness", "audits"]

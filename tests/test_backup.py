@@ -102,8 +102,8 @@ def test_backups_never_overwrite_and_a_broken_backup_is_never_restored(demo_dir,
 
 
 def test_a_backup_through_the_app_while_merchandisers_submit_is_consistent(demo_db, demo_dir, tmp_path):
-    from test_concurrency import add_merchandisers, visit
     from test_capture import picture
+    from test_concurrency import add_merchandisers, visit
 
     from audit import auth
 

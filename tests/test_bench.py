@@ -4,6 +4,7 @@ Speed is the full benchmark's business (python -m bench), not this test's."""
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -133,7 +134,7 @@ def test_the_server_clock_waits_for_the_work_to_end_and_counts_threads_that_ende
         cpu = wait_until_quiet(child.pid)
         assert cpu >= 0.3  # it waited for the spinning thread, which has ended since
         assert child.stdout.readline().strip() == "done"
-        fields = open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, 10 ms ticks
         assert abs(process_cpu_seconds(child.pid) - ticks) < 0.03
     finally:
@@ -155,7 +156,8 @@ def test_the_capture_form_section_is_replaced_and_the_rest_kept(tmp_path):
 
 @pytest.mark.browser
 def test_a_tiny_capture_form_run_taps_every_row_and_writes_its_table(tmp_path):
-    from bench.capture_form import SKUS, main as capture_form
+    from bench.capture_form import SKUS
+    from bench.capture_form import main as capture_form
 
     out = tmp_path / "benchmarks.md"
     (version,) = capture_form(

@@ -4,7 +4,6 @@ tests/artifacts/ to be looked at."""
 from __future__ import annotations
 
 import pytest
-
 from test_browser import app_url, browser, shot, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser

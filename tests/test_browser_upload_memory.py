@@ -11,7 +11,6 @@ before each attack), so every byte Streamlit buffers or a decoder allocates coun
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

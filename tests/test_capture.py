@@ -59,7 +59,7 @@ def complete_answers(plan: capture.Checklist) -> dict:
                 "tag_legible": True,
                 "shelf_price": float(rrp),
             }
-            for code, rrp in zip(plan.skus.code, plan.skus.rrp)
+            for code, rrp in zip(plan.skus.code, plan.skus.rrp, strict=True)
         },
         "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
         "competitors": [

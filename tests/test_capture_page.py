@@ -244,8 +244,8 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
 
 
 def test_a_store_audited_today_says_so_before_a_second_audit(demo_db):
-    from tests.test_capture import complete_answers, picture
     from audit import photos
+    from tests.test_capture import complete_answers, picture
 
     user = auth.get_user(demo_db, "merch01")
     queue = capture.store_queue(demo_db, user, "en")

@@ -71,7 +71,7 @@ def weak_stores() -> pd.DataFrame:
     frame = pd.DataFrame(
         {"code": ["S00026", "S00139", "S00007"], "name": names, **{c: [55.0, 70.0, None] for c in COMPONENTS}}
     )
-    return frame.assign(label=[charts.store_label(n, c) for n, c in zip(frame.name, frame.code)])
+    return frame.assign(label=[charts.store_label(n, c) for n, c in zip(frame.name, frame.code, strict=True)])
 
 
 def test_store_labels_are_short_and_keep_the_code():
@@ -102,7 +102,7 @@ def test_stores_of_one_chain_keep_the_part_that_tells_them_apart(branches):
     """Cut to a common prefix, every row of the heatmap read "联华超市连锁有…": the end of the name shows."""
     names = [charts.store_label(b, "").split(" · ")[0] for b in branches]
     assert len(set(names)) == len(names)
-    for branch, name in zip(branches, names):
+    for branch, name in zip(branches, names, strict=True):
         assert "…" in name and name.startswith(branch[:2])
         assert name.endswith(branch[-4:])  # the branch (or the name's end) is kept whole at the end
         assert charts._units(name) <= charts.STORE_LABEL_LIMIT

@@ -3,13 +3,12 @@
 import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 import duckdb
 import pytest
+from test_capture import complete_answers, picture
 
 from audit import auth, capture, photos
-from test_capture import complete_answers, picture
 
 SUBMITTERS = 50
 AUDITS_EACH = 3
@@ -75,7 +74,7 @@ def test_fifty_merchandisers_submitting_at_once_store_each_audit_exactly_once(de
         visits = [v for batch in pool.map(merchandiser, range(SUBMITTERS)) for v in batch]  # re-raises any error
 
     assert len(visits) == SUBMITTERS * AUDITS_EACH
-    for store, results in visits:
+    for _store, results in visits:
         assert sum(r.created for r in results) == 1
         assert len({r.audit_id for r in results}) == 1
     ids = [results[0].audit_id for _, results in visits]
@@ -192,11 +191,11 @@ def test_a_commit_that_fails_says_why_and_the_next_write_works(db):
         cur.execute("INSERT INTO app_meta VALUES ('k', 'other')")
         cur.execute("COMMIT")
 
-    with pytest.raises(duckdb.TransactionException, match="Failed to commit: PRIMARY KEY or UNIQUE constraint"):
-        with db.write() as cur:
-            cur.execute("INSERT INTO app_meta VALUES ('k', 'ours')")
-            writer = threading.Thread(target=bypassing_writer)
-            writer.start()
-            writer.join()
+    conflict = pytest.raises(duckdb.TransactionException, match="Failed to commit: PRIMARY KEY or UNIQUE constraint")
+    with conflict, db.write() as cur:
+        cur.execute("INSERT INTO app_meta VALUES ('k', 'ours')")
+        writer = threading.Thread(target=bypassing_writer)
+        writer.start()
+        writer.join()
     db.set_meta("after", "yes")
     assert (db.get_meta("k"), db.get_meta("after")) == ("other", "yes")

@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("photos", "submit", "commit", "done")  # "done": submit has returned, the process not yet ended
@@ -45,9 +44,10 @@ def child(data_dir: str, kill_phase: str | None, fraction: float, checkpoint_eac
     os.environ["AUDIT_DATA_DIR"] = data_dir
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "tests"))
+    from test_capture import complete_answers, picture
+
     from audit import auth, capture, photos
     from audit.db import Database
-    from test_capture import complete_answers, picture
 
     durations = json.loads(os.environ.get("CRASH_PHASE_SECONDS", "{}"))
     started: dict[str, float] = {}
@@ -87,7 +87,7 @@ def child(data_dir: str, kill_phase: str | None, fraction: float, checkpoint_eac
     taken = [photos.process_photo(picture(seed)) for seed in (3, 4)]
     print(f"key {draft.submission_key}", flush=True)
     phase("photos")
-    for processed, section in zip(taken, ("store", "shelf")):
+    for processed, section in zip(taken, ("store", "shelf"), strict=True):
         capture.add_draft_photo(db, draft, processed, section)
     phase("submit")
     capture.submit(db, user, draft.submission_key)

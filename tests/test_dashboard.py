@@ -110,8 +110,8 @@ def test_previous_period_and_filters_narrow(demo_db):
 def test_competitor_price_index_against_pandas(demo_db):
     prices = dashboard.competitor_prices(demo_db, MANAGER, FILTERS, "en").set_index("brand_code")
     seen = demo_db.query_df(
-        """SELECT o.competitor_code, o.normal_price::DOUBLE AS normal, p.rrp::DOUBLE AS rrp FROM competitor_observations o
-           JOIN audits a ON a.id = o.audit_id JOIN products p ON p.code = o.product_code
+        """SELECT o.competitor_code, o.normal_price::DOUBLE AS normal, p.rrp::DOUBLE AS rrp
+           FROM competitor_observations o JOIN audits a ON a.id = o.audit_id JOIN products p ON p.code = o.product_code
            WHERE a.visit_date BETWEEN ? AND ?""",
         [FILTERS.date_from, FILTERS.date_to],
     )
@@ -146,7 +146,7 @@ def test_breakdown_bars_take_their_band_colour():
         {"label": ["a", "b", "c"], "score": [90.0, 75.0, 50.0], "audits": [1, 2, 3], "stores": [1, 1, 1]}
     )
     fig = charts.breakdown(frame, text, "By region", RULES)
-    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
+    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
     assert colours == {
         "a": charts.BAND_COLOURS["green"],
         "b": charts.BAND_COLOURS["amber"],

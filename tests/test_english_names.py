@@ -166,7 +166,7 @@ def test_chinese_pages_show_the_local_names(demo_db):
     names = english_names(demo_db)
     english = re.compile("|".join(rf"\b{re.escape(name)}\b" for name in names["cities_en"] | names["people_en"]))
     found, local = [], set()
-    for username, path, params, at in every_page(demo_db, "zh"):
+    for username, path, _params, at in every_page(demo_db, "zh"):
         for kind, text in rendered_texts(at):
             found += [(username, path, kind, text[:120])] if english.search(text) else []
             local |= {name for name in names["cities_zh"] | names["people_zh"] if name in text}

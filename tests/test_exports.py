@@ -20,13 +20,11 @@ from audit import auth, dashboard, i18n, settings
 from audit import photos as photo_store
 from audit.__main__ import main
 from audit.db import shared_database
-from audit.filters import default_period_for
-from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, zip_files
+from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, pdf_charts, zip_files
 from audit.exports import pdf as pdf_module
-from audit.exports import pdf_charts
 from audit.exports.cells import neutralise
 from audit.exports.summary import audit_lines
-from audit.filters import DashboardFilters
+from audit.filters import DashboardFilters, default_period_for
 from tests.test_dashboard_pages import open_page
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -158,7 +156,7 @@ def test_the_pdf_outline_has_the_overview_sections_and_every_store(demo_db, lang
     stores = [(title, page) for level, title, page, _ in marks if level == 1]
     assert [title for title, _ in stores] == [f"{s.name} · {s.code}" for s in summary.stores.itertuples()]
     assert len(stores) == len(summary.stores) >= 5
-    for (title, page), store in zip(stores, summary.stores.itertuples()):
+    for (title, page), store in zip(stores, summary.stores.itertuples(), strict=True):
         assert store.name in reader.pages[page].extract_text(), title  # the mark opens the store's own page
     assert marks[0][2] == 0  # the overview is the cover
 
@@ -348,7 +346,7 @@ def test_xlsx_reads_back_with_typed_columns_frozen_headers_filters_and_photos(de
         assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{rows + 1}", name
     audits = book["Audits"]
     header = [c.value for c in audits[1]]
-    first = {h: c for h, c in zip(header, audits[2])}
+    first = {h: c for h, c in zip(header, audits[2], strict=True)}
     assert first["Visit date"].is_date and isinstance(first["Visit date"].value, datetime)
     assert first["Audit no."].data_type == "n" and isinstance(first["Compliance score"].value, float)
     assert first["Order"].data_type == "b"

@@ -333,7 +333,7 @@ def test_a_merchandiser_must_be_a_merchandiser_account(seeded):
 
 
 def test_missing_and_repeated_columns_are_file_level_problems(db):
-    data = "code,name,channel\nS1,a,modern\n".encode()
+    data = b"code,name,channel\nS1,a,modern\n"
     assert messages(db, "stores", data, "en") == ["The file lacks required columns: grade, region."]
     assert messages(db, "stores", data, "zh") == ["文件缺少必需的列：等级（grade）、区域（region）。"]
     twice = "code,门店编码,name,channel,grade,region\nS1,S1,a,modern,A,E\n".encode()
@@ -342,7 +342,7 @@ def test_missing_and_repeated_columns_are_file_level_problems(db):
 
 
 def test_unknown_columns_are_ignored_and_listed(db):
-    plan = prepare_import(db, "stores", "code,name,channel,grade,region,wechat\nS1,a,modern,A,E,x\n".encode(), "s.csv")
+    plan = prepare_import(db, "stores", b"code,name,channel,grade,region,wechat\nS1,a,modern,A,E,x\n", "s.csv")
     assert plan.ok and plan.ignored_columns == ["wechat"]
 
 
@@ -388,7 +388,7 @@ def test_bad_user_rows_in_both_languages(db):
         "第 6 行，“password”列：密码至少需要 8 个字符。",
         "第 7 行，“role”列：“boss”不是以下之一：业务员、品牌经理、经销商、管理员。",
     ]
-    no_password_column = "username,display_name,role\nm3,Merch Three,merchandiser\n".encode()
+    no_password_column = b"username,display_name,role\nm3,Merch Three,merchandiser\n"
     assert messages(db, "users", no_password_column, "en") == ["Row 2: a new user needs a password."]
 
 
@@ -415,9 +415,9 @@ def test_unreadable_files_say_why(db, data, filename, message):
 
 def test_one_bad_row_writes_nothing(seeded):
     data = (
-        "code,name,channel,grade,region\nS1,a,modern,A,New Region\nS2,b,modern,A,New Region\n"
-        "S3,c,modern,Z,New Region\nS4,d,modern,A,New Region\n"
-    ).encode()
+        b"code,name,channel,grade,region\nS1,a,modern,A,New Region\nS2,b,modern,A,New Region\n"
+        b"S3,c,modern,Z,New Region\nS4,d,modern,A,New Region\n"
+    )
     plan = prepare_import(seeded, "stores", data, "s.csv")
     assert len(plan.problems) == 1
     with pytest.raises(ValueError):
@@ -427,7 +427,7 @@ def test_one_bad_row_writes_nothing(seeded):
 
 
 def test_a_failure_while_writing_rolls_everything_back(db):
-    plan = prepare_import(db, "stores", "code,name,channel,grade,region\nS1,a,modern,A,Far West\n".encode(), "s.csv")
+    plan = prepare_import(db, "stores", b"code,name,channel,grade,region\nS1,a,modern,A,Far West\n", "s.csv")
     assert plan.ok and plan.new_regions == [("Far West", "Far West", "Far West")]
     plan.frame.loc[2, "grade"] = "Z"  # slips past the checks: the database refuses it mid-transaction
     with pytest.raises(Exception, match="CHECK"):
@@ -470,7 +470,7 @@ def test_reimported_products_update_lists_and_prices(db):
         "products",
         "code,name_en,name_zh,brand,category,rrp,must_stock_channels\nP1,Tea,茶,Q,bev,3.50,modern\n".encode(),
     )
-    do_import(db, "products", "code,rrp,name_en,brand,category,must_stock_channels\nP1,4,Tea,Q,bev,\n".encode())
+    do_import(db, "products", b"code,rrp,name_en,brand,category,must_stock_channels\nP1,4,Tea,Q,bev,\n")
     assert count(db, "products") == 1
     name_zh, rrp, channels = one(db, "SELECT name_zh, rrp, must_stock_channels FROM products")
     assert (name_zh, float(rrp), list(channels)) == ("茶", 4.0, [])
@@ -512,7 +512,7 @@ def test_users_import_hashes_passwords_and_reimport_keeps_or_changes_them(db):
 
 def test_preview_masks_passwords_and_names_the_action(db):
     plan = prepare_import(
-        db, "users", "username,display_name,role,password\nm1,M,merchandiser,long-enough-1\n".encode(), "u.csv"
+        db, "users", b"username,display_name,role,password\nm1,M,merchandiser,long-enough-1\n", "u.csv"
     )
     preview = plan.preview("zh")
     assert preview[["_row", "_action", "username", "password"]].values.tolist() == [[2, "新增", "m1", "••••••"]]

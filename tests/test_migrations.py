@@ -35,7 +35,7 @@ def tables(con) -> set[str]:
 
 def test_fresh_database_has_every_table_and_the_latest_version(db):
     con = db.cursor()
-    assert EXPECTED_TABLES <= tables(con)
+    assert tables(con) >= EXPECTED_TABLES
     assert schema_version(con) == max(n for n, _ in migration_files())
 
 
@@ -60,7 +60,8 @@ def test_an_older_database_upgrades_without_loss(tmp_path, migrations_copy):
     with old.write() as cur:
         cur.execute("INSERT INTO regions VALUES ('E', 'East', '华东')")
         cur.execute(
-            "INSERT INTO stores (code, name, channel, grade, region_code) VALUES ('S1', '好又多超市', 'modern', 'A', 'E')"
+            "INSERT INTO stores (code, name, channel, grade, region_code)"
+            " VALUES ('S1', '好又多超市', 'modern', 'A', 'E')"
         )
     old.close()
     before = schema_version(duckdb.connect(str(path)))
@@ -138,7 +139,7 @@ def test_a_filled_first_version_database_upgrades_with_all_its_data(tmp_path, mi
     upgraded = Database(path)
     cur = upgraded.cursor()
     assert schema_version(cur) == max(n for n, _ in migration_files())
-    assert EXPECTED_TABLES <= tables(cur)
+    assert tables(cur) >= EXPECTED_TABLES
     for table in v1_tables:
         assert cur.execute(f"SELECT {columns[table]} FROM {table} ORDER BY ALL").fetchall() == before[table], table
     filled = (

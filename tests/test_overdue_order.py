@@ -3,8 +3,6 @@ never visited first, then the most days overdue, then grade A before B before C.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from tests.test_dashboard_pages import open_page
 
 

@@ -196,7 +196,10 @@ def test_admin_imports_stores_with_preview_errors_and_confirm(demo_db):
     assert list(problems["message"]) == ["第 2 行，“等级”列：“Z”不是以下之一：A、B、C。"]
     assert not [b for b in at.button if b.key == "import_confirm"]
 
-    good = "门店编码,门店名称,渠道,等级,大区,经销商编码,业务员\nN1,新店,现代,A,华东,D01,merch01\nN2,老店,传统,C,华东,D01,merch01\n"
+    good = (
+        "门店编码,门店名称,渠道,等级,大区,经销商编码,业务员\n"
+        "N1,新店,现代,A,华东,D01,merch01\nN2,老店,传统,C,华东,D01,merch01\n"
+    )
     at.file_uploader(key="import_file_stores").set_value(("门店.csv", good.encode("gbk"), "text/csv")).run()
     assert "预览：共 2 行，新增 2 行，更新 0 行" in texts(at)
     assert demo_db.query_one("SELECT count(*) FROM stores WHERE code IN ('N1', 'N2')")[0] == 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
 from audit import charts, charts_visits
 from audit.filters import partial_weeks

@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from planworld import MONDAY, STORES, add_audit, add_plan, build, crowd, user
 
 from audit import plans
 from audit.plans import PlanError
-from planworld import MONDAY, STORES, add_audit, add_plan, build, crowd, user
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -93,7 +94,7 @@ def test_a_stores_at_the_upper_end_never_wait_longer_than_the_grade_allows(world
         plans.generate_week(world, boss, MONDAY + timedelta(weeks=week), today=MONDAY)
     for code in ("A1", "A2", "A3"):
         days = [d for s, _, d in planned(world) if s == code]
-        assert max((b - a).days for a, b in zip(days, days[1:])) <= 3.5
+        assert max((b - a).days for a, b in pairwise(days)) <= 3.5
     b_days = {}
     for code in ("B1", "B2", "B3", "B4"):
         days = [d for s, _, d in planned(world) if s == code]
@@ -107,7 +108,7 @@ def test_a_stores_at_the_upper_end_never_wait_longer_than_the_grade_allows(world
 def test_a_merchandisers_days_are_balanced(world):
     plans.generate_week(world, user(world, "boss"), MONDAY, level="high", today=MONDAY)
     per_day = {}
-    for _, merch, day in planned(world, "merchandiser = 'm1'"):
+    for _, _merch, day in planned(world, "merchandiser = 'm1'"):
         per_day[day] = per_day.get(day, 0) + 1
     assert len(per_day) == 5 and max(per_day.values()) - min(per_day.values()) <= 1
 
@@ -195,8 +196,8 @@ def day_lengths(db, merchandiser: str) -> dict:
     for day, lat, lon in (
         db.cursor()
         .execute(
-            "SELECT p.planned_date, s.latitude, s.longitude FROM planned_visits p JOIN stores s ON s.code = p.store_code"
-            " WHERE p.merchandiser = ?",
+            "SELECT p.planned_date, s.latitude, s.longitude"
+            " FROM planned_visits p JOIN stores s ON s.code = p.store_code WHERE p.merchandiser = ?",
             [merchandiser],
         )
         .fetchall()
@@ -432,7 +433,12 @@ def test_week_views_show_status_per_visit(world):
     add_plan(world, "C1", "m1", tuesday)
     add_plan(world, "A2", "m1", MONDAY + timedelta(days=3))
     week = plans.week_plan(world, boss, MONDAY, "m1", "en", today=tuesday)
-    assert dict(zip(week.store_code, week.status)) == {"A1": "done", "B1": "missed", "C1": "today", "A2": "planned"}
+    assert dict(zip(week.store_code, week.status, strict=True)) == {
+        "A1": "done",
+        "B1": "missed",
+        "C1": "today",
+        "A2": "planned",
+    }
     overview = plans.week_overview(world, boss, MONDAY, "en", today=tuesday).set_index("username")
     assert overview.loc["m1", ["d0", "d1", "d2", "d3", "d4", "planned", "done"]].tolist() == [2, 1, 0, 1, 0, 4, 1]
     assert overview.loc["m2", "planned"] == 0 and overview.loc["m1", "stores"] == 7
@@ -468,7 +474,7 @@ def test_a_square_is_walked_round_its_edge_not_across():
     edge = plans.round_trip_km(square, [0, 2, 1, 3])
     assert km == pytest.approx(edge) and km < plans.round_trip_km(square, [0, 1, 2, 3])
     # the list starts after the longest leg, so that leg is the way home
-    legs = [plans.haversine_km(square[a], square[b]) for a, b in zip(order, [*order[1:], order[0]])]
+    legs = [plans.haversine_km(square[a], square[b]) for a, b in zip(order, [*order[1:], order[0]], strict=True)]
     assert legs[-1] == pytest.approx(max(legs))
 
 
@@ -500,7 +506,10 @@ def test_todays_plan_comes_in_the_suggested_order_with_the_distance(world):
     stops = today.stops
     assert sorted(stops.code) == ["A1", "A2", "B1", "C1", "C3"]
     assert stops.code.iloc[-1] == "A2" and today.without_position == 1  # no coordinates: listed last
-    assert dict(zip(stops.code, stops.done))["C1"] and not dict(zip(stops.code, stops.done))["A1"]
+    assert (
+        dict(zip(stops.code, stops.done, strict=True))["C1"]
+        and not dict(zip(stops.code, stops.done, strict=True))["A1"]
+    )
     located = {code: (lat, lon) for code, _, _, _, _, lat, lon in STORES}
     points = [located[c] for c in stops.code[:4]]
     assert today.total_km == pytest.approx(plans.round_trip_km(points, [0, 1, 2, 3]))

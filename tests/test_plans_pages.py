@@ -169,8 +169,8 @@ def planned(db, merchandiser: str, monday: date) -> list[tuple]:
     return (
         db.cursor()
         .execute(
-            "SELECT store_code, planned_date FROM planned_visits WHERE merchandiser = ? AND planned_date BETWEEN ? AND ?"
-            " ORDER BY planned_date, store_code",
+            "SELECT store_code, planned_date FROM planned_visits"
+            " WHERE merchandiser = ? AND planned_date BETWEEN ? AND ? ORDER BY planned_date, store_code",
             [merchandiser, monday, monday + timedelta(days=6)],
         )
         .fetchall()
@@ -384,7 +384,7 @@ def test_each_day_card_shows_its_visits_working_time_and_round_trip_on_lines_of_
         today = stops[stops.planned_date.dt.date == day]
         lines = cards[f"{i18n.t(f'plans.weekday.{day.weekday()}', 'en')} {day.day}"].split("  \n")
         assert lines[1] == f":small[Visits: {len(today)}]"
-        points = list(zip(today.latitude, today.longitude))
+        points = list(zip(today.latitude, today.longitude, strict=True))
         minutes = round(len(today) * per_visit + plans.route(points)[1] / plans.TRAVEL_KMH * 60)
         assert lines[2] == f":small[{minutes // 60} h {minutes % 60:02d} min]"
         if len(today) >= 2:

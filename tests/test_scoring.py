@@ -92,7 +92,8 @@ def scored_db(db):
     return db
 
 
-def scores(db, rules=ScoringSettings(), filters=PERIOD):
+def scores(db, rules: ScoringSettings | None = None, filters=PERIOD):
+    rules = rules or ScoringSettings()
     sql, params = scoring.scored_audits(MANAGER, filters, rules)
     return db.query_df(f"{sql} ORDER BY audit_id", params).set_index("audit_id")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from planworld import MONDAY, add_audit, add_plan, build, user
 
 from audit import capture, visits
 from audit.visits import VisitFilters, VisitsError
-from planworld import MONDAY, add_audit, add_plan, build, user
 
 FRIDAY = MONDAY + timedelta(days=4)
 WEEK = VisitFilters(MONDAY, FRIDAY)
@@ -59,7 +59,7 @@ def example_week(db) -> None:
         ("B2", "tue", False),
         ("C1", "thu", True),
     ]
-    for minutes, (store, day, order) in zip((10, 20, 30, 40, 50, 60, 70, 80), done):
+    for minutes, (store, day, order) in zip((10, 20, 30, 40, 50, 60, 70, 80), done, strict=True):
         add_audit(db, store, "m1", days[day], order=order, minutes=minutes)
     add_audit(db, "C3", "m1", days["fri"], order=False, minutes=90)
     add_audit(db, "B4", "m1", days["mon"], order=True, minutes=100)

@@ -30,7 +30,7 @@ def test_the_weakest_stores_table_fits_1366_px_and_names_what_cost_each_store_mo
     rules = settings.load(demo_db)
     filters = DashboardFilters(date.fromisoformat(PERIOD["from"]), date.fromisoformat(PERIOD["to"]))
     scores = dashboard.store_scores(demo_db, get_user(demo_db, "manager"), filters, rules, "en").set_index("code")
-    for code, named in zip(shown["code"], shown["lowest"]):
+    for code, named in zip(shown["code"], shown["lowest"], strict=True):
         store = scores.loc[code]
         lost = {c: rules.weights[c] * (100 - store[c]) for c in COMPONENTS if store[c] == store[c]}
         costliest = max(lost, key=lost.get)

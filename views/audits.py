@@ -10,8 +10,8 @@ from audit.filters import default_period_for
 from audit.i18n import fmt_date, fmt_money, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
-from audit.ui.photo_grid import photo_grid
 from audit.ui.markdown import md_escape
+from audit.ui.photo_grid import photo_grid
 from audit.ui.widgets import TABLE_TAP, tapped_row
 
 db = context.db()

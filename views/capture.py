@@ -10,8 +10,8 @@ from audit.i18n import labelled
 from audit.ui import capture_form, context, url_state
 from audit.ui.context import t
 from audit.ui.findings import findings_box
-from audit.ui.scoring_widgets import audit_score_box
 from audit.ui.markdown import md_escape
+from audit.ui.scoring_widgets import audit_score_box
 from audit.ui.widgets import error_text, show_user_error
 from audit.values import is_missing
 

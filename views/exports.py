@@ -10,8 +10,8 @@ from audit.filters import default_period_for
 from audit.i18n import LANGUAGES, fmt_date
 from audit.ui import context, url_state
 from audit.ui.context import t
-from audit.ui.shell import LANGUAGE_NAMES
 from audit.ui.markdown import md_escape
+from audit.ui.shell import LANGUAGE_NAMES
 from audit.ui.widgets import show_user_error
 
 ALL = "all"

@@ -71,7 +71,9 @@ open_store_on_select(score_table(weakest, rules, "weakest_table"), weakest)
 
 st.subheader(t("dash.heatmap"), anchor=False)
 heat = per_store.dropna(subset=["score"]).head(20)
-heat = heat.assign(label=[charts.store_label(name, code) for name, code in zip(heat["name"], heat["code"])])
+heat = heat.assign(
+    label=[charts.store_label(name, code) for name, code in zip(heat["name"], heat["code"], strict=True)]
+)
 heat_event = st.plotly_chart(
     charts.heatmap(heat, list(COMPONENTS), t, t("dash.heatmap_title", n=len(heat)), rules),
     width="stretch",

@@ -52,7 +52,7 @@ def unplaced_table(result: plans.Generated, people: dict[str, str]) -> None:
     for reason in sorted({u.reason for u in result.unplaced}):  # the short label in the table, explained once here
         st.caption(labelled(t(f"plans.unplaced_short.{reason}"), result.unplaced_reason(reason, lang), lang))
     stores_shown = plans.assigned_stores(db, user, lang)
-    names = dict(zip(stores_shown.code, stores_shown.name))
+    names = dict(zip(stores_shown.code, stores_shown.name, strict=True))
     table = pd.DataFrame(
         [
             {
@@ -224,10 +224,10 @@ def board(monday: date, merchandiser: str, week: pd.DataFrame, hours: float) -> 
     rows = []
     minutes = plans.visit_minutes_of(db.cursor(), [merchandiser])[merchandiser]
     strip = st.columns(plans.WORKING_DAYS, gap="small")
-    for column, day in zip(strip, plans.week_days(monday)):
+    for column, day in zip(strip, plans.week_days(monday), strict=True):
         stops = week[week.planned_date.dt.date == day].reset_index(drop=True)
         placed = stops[stops.latitude.notna() & stops.longitude.notna()]
-        points = list(zip(placed.latitude, placed.longitude))
+        points = list(zip(placed.latitude, placed.longitude, strict=True))
         order, km = plans.route(points)
         ordered = pd.concat([placed.iloc[order], stops[~stops.index.isin(placed.index)]])
         # time and round trip on lines of their own: "Visits: 2 · 14 km" wrapped inside a fifth of 1024 px

@@ -69,7 +69,7 @@ if GREEN not in st.session_state:  # first drawn (the fields' keys go when anoth
 with st.form("scoring_settings"):
     st.subheader(t("settings.weights"), anchor=False)
     st.caption(t("settings.weights_explain"))
-    for column, component in zip(st.columns(4) * 2, COMPONENTS):
+    for column, component in zip(st.columns(4) * 2, COMPONENTS, strict=False):
         with column:
             st.number_input(t(f"measure.{component}"), min_value=0, max_value=100, step=5, key=weight_key(component))
     st.subheader(t("settings.bands"), anchor=False)

@@ -72,7 +72,7 @@ if not demo_accounts.empty:
                 role=demo_accounts.role.map(lambda r: t("role." + r)),
                 username=[
                     name if others == 0 else context.plain_t("signin.demo_and_more", name=name, n=others)
-                    for name, others in zip(demo_accounts.username, demo_accounts.others)
+                    for name, others in zip(demo_accounts.username, demo_accounts.others, strict=True)
                 ],
                 password="demo",
             ).drop(columns="others"),

@@ -6,8 +6,8 @@ from audit import access, stores
 from audit.i18n import fmt_date, fmt_money, label, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
-from audit.ui.store_dashboard import store_dashboard
 from audit.ui.markdown import md_escape
+from audit.ui.store_dashboard import store_dashboard
 from audit.ui.widgets import TABLE_TAP, tapped_row
 
 db = context.db()

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from audit import charts_visits, stores, visits
-from audit.i18n import fmt_date
 from audit.filters import default_period_for
+from audit.i18n import fmt_date
 from audit.ui import context, links, url_state
-from audit.ui.dashboard_filters import partial_note, weeks_cut
 from audit.ui.context import t
+from audit.ui.dashboard_filters import partial_note, weeks_cut
 from audit.ui.widgets import show_user_error
 
 db = context.db()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Callable, Iterator
 
 from audit import access
 from audit.auth import User

@@ -76,6 +76,6 @@ def render(lines: pd.DataFrame, lang: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_value(i18n.t(HEADER_KEYS[c], lang)) for c in LINE_COLUMNS])
     columns = [lines[c].tolist() for c in LINE_COLUMNS]
-    for values in zip(*columns):
-        writer.writerow([cell(c, v) for c, v in zip(LINE_COLUMNS, values)])
+    for values in zip(*columns, strict=True):
+        writer.writerow([cell(c, v) for c, v in zip(LINE_COLUMNS, values, strict=True)])
     return out.getvalue().encode("utf-8")

@@ -126,7 +126,7 @@ class _Pdf(FPDF):
         self.set_text_color(*rgb(MUTED))
         wrapped = [self.header_lines(column) for column in columns]
         top, x = self.get_y(), self.l_margin
-        for column, lines in zip(columns, wrapped):
+        for column, lines in zip(columns, wrapped, strict=True):
             for number, line in enumerate(lines):
                 self.set_xy(x + (GUTTER if column.align == "R" else 0), top + number * line_height)
                 self.cell(column.width - GUTTER, line_height, line, align=column.align)
@@ -468,7 +468,7 @@ def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails, first: 
     if store.audits:
         photo_links = {sha: pdf.add_link() for sha in proofs.photo_sha256}  # set where each photo is drawn
         _store_scores(pdf, s, store)
-        _store_findings(pdf, s, store, found, dict(zip(proofs.photo_sha256, proofs.number)), photo_links)
+        _store_findings(pdf, s, store, found, dict(zip(proofs.photo_sha256, proofs.number, strict=True)), photo_links)
         seen = s.store_competitors[s.store_competitors.store_code == store.code]
         if not seen.empty:
             _store_competitors(pdf, s, seen)

@@ -6,7 +6,8 @@ Each function draws into the box (x, y, w, h) in millimetres and returns the y b
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from itertools import pairwise
 
 import pandas as pd
 
@@ -123,7 +124,7 @@ def trend(
         pdf.set_draw_color(*rgb(colour))
         pdf.set_fill_color(*rgb(colour))
         pdf.set_line_width(0.7 if measure == "score" else 0.4)
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for (x0, y0), (x1, y1) in pairwise(points):
             pdf.line(x0, y0, x1, y1)
         for px, py in points:
             pdf.circle(px, py, 0.55 if measure == "score" else 0.4, style="F")

@@ -10,7 +10,7 @@ refused before any query runs, and would find no rows if it were not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -145,7 +145,9 @@ def build_summary(db: Database, viewer: User, request: ExportRequest, now: datet
     stores = _stores(db, viewer, request, rules)
     findings = _findings(db, viewer, request, rules)
     observations = dashboard.competitor_log(db, viewer, filters, lang, limit=None)
-    observations = observations.assign(store=observations.store_code.map(dict(zip(stores.code, stores.name))))
+    observations = observations.assign(
+        store=observations.store_code.map(dict(zip(stores.code, stores.name, strict=True)))
+    )
     cur = db.cursor()
     cur.register("export_findings", findings)
     cur.register("export_observations", observations)

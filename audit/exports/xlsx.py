@@ -8,9 +8,9 @@ in the file points at the server (no file paths): it is read on the dealer's own
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable
 
 import pandas as pd
 import xlsxwriter
@@ -75,7 +75,7 @@ class _Book:
         for count, row in enumerate(rows, start=1):
             if row_height:
                 ws.set_row(count, row_height)
-            for col, (write, value) in enumerate(zip(writers, row)):
+            for col, (write, value) in enumerate(zip(writers, row, strict=True)):
                 if not _missing(value):
                     write(count, col, value)
         ws.freeze_panes(1, 0)
@@ -213,6 +213,7 @@ def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
         stores.previous_score,
         stores.change,
         *[stores[c] for c in COMPONENTS],
+        strict=True,
     )
     book.sheet(t("export.sheet.stores"), columns, rows)
 
@@ -256,6 +257,7 @@ def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
         a.order_amount,
         a.photos,
         a.notes,
+        strict=True,
     )
     book.sheet(t("export.sheet.audits"), columns, rows)
 
@@ -301,10 +303,11 @@ def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
         f.kind.map(lambda k: t(f"export.kind.{k}")),
         f.item_code,
         f.item,
-        [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem)],
+        [finding_problem(t, k, p) for k, p in zip(f.kind, f.problem, strict=True)],
         f.shelf_price,
         f.rrp,
-        [photo(a, p) for a, p in zip(f.audit_id, f.photo_sha256)],
+        [photo(a, p) for a, p in zip(f.audit_id, f.photo_sha256, strict=True)],
+        strict=True,
     )
     book.sheet(t("export.sheet.findings"), columns, rows)
 
@@ -336,6 +339,7 @@ def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
         o.flash_price,
         o.facings,
         o.note,
+        strict=True,
     )
     book.sheet(t("export.sheet.competitors"), columns, rows)
 
@@ -344,7 +348,7 @@ def photo_numbers(photos) -> dict:
     """(audit, photo) -> the photo's number: its row in the photos sheet (a photo filed under two sections
     of one audit keeps its first)."""
     numbers: dict = {}
-    for number, key in enumerate(zip(photos.audit_id, photos.photo_sha256), start=1):
+    for number, key in enumerate(zip(photos.audit_id, photos.photo_sha256, strict=True), start=1):
         numbers.setdefault(key, number)
     return numbers
 
@@ -376,10 +380,11 @@ def _photos_sheet(book: _Book, s: DealerSummary, t) -> None:
         p.taken_at,
         p.flag_reused,
         p.flag_old,
+        strict=True,
     )
     ws, count = book.sheet(t("export.sheet.photos"), columns, rows, row_height=PHOTO_ROW_HEIGHT)
     thumbs = Thumbnails()
-    for row, (thumb_sha, width, height) in enumerate(zip(p.thumb_sha256, p.width, p.height), start=1):
+    for row, (thumb_sha, width, height) in enumerate(zip(p.thumb_sha256, p.width, p.height, strict=True), start=1):
         image = thumbs.get(thumb_sha)
         if image:
             scale = min(1.0, PHOTO_SIDE / max(thumb_size(width, height)))

@@ -3,9 +3,9 @@ the answers dict; the page saves the draft whenever the answers changed, so no i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import streamlit as st
 
@@ -388,9 +388,9 @@ def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
 def competitors(draft: Draft, plan: Checklist) -> None:
     seen = draft.answers.setdefault("competitors", [])
     prefix = draft.submission_key[:8]
-    brands = dict(zip(plan.competitors.code, plan.competitors.name)) | {"": t("capture.other_brand")}
+    brands = dict(zip(plan.competitors.code, plan.competitors.name, strict=True)) | {"": t("capture.other_brand")}
     kinds = {k: t(f"capture.kind.{k}") for k in capture.COMPETITOR_KINDS}
-    ours = dict(zip(plan.skus.code, plan.skus.code + " · " + plan.skus.name))
+    ours = dict(zip(plan.skus.code, plan.skus.code + " · " + plan.skus.name, strict=True))
     st.caption(t("capture.competitors.hint"))
     for index, item in enumerate(seen):
         key = f"{prefix}:c:{item.setdefault('id', index)}"
@@ -431,7 +431,7 @@ def competitors(draft: Draft, plan: Checklist) -> None:
             )
             # 2 × 2, not 4 across: at 1024 px a quarter column cut the values ("650.00" showed "65") and steppers.
             cols = st.columns(2) + st.columns(2)
-            for col, field in zip(cols, capture.COMPETITOR_PRICES):
+            for col, field in zip(cols, capture.COMPETITOR_PRICES, strict=False):
                 with col:
                     item[field] = number(
                         optional(f"capture.{field}"),

@@ -9,7 +9,6 @@ from audit import photos
 from audit.i18n import fmt_date
 from audit.ui.context import lang, t
 
-
 # The whole photo in the dialog, its caption too, whatever the screen's height: no taller than the window
 # less the dialog's title and margins, centred.
 # (!important: Streamlit sets the image's width in its style attribute.)

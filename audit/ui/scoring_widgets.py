@@ -92,7 +92,7 @@ def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
     period; the score also shows its band."""
     per_row = 3  # six tiles in one row truncate their numbers on a 1024-px tablet
     columns = [column for _ in range(0, len(tiles), per_row) for column in st.columns(per_row)]
-    for column, measure in zip(columns, tiles.index):
+    for column, measure in zip(columns, tiles.index, strict=False):
         value, before = tiles.loc[measure, "value"], tiles.loc[measure, "previous"]
         with column, st.container(border=True):
             if measure == "audits":

@@ -60,7 +60,8 @@ def account_box(user: User) -> None:
 # submit list pointed at is outlined (views/capture.py).
 TABLET_CSS = """
 [data-testid="stMainBlockContainer"] { padding: 2.5rem 1.5rem 2rem; }
-button[data-testid^="stBaseButton"], button[data-variant], [data-testid="stPopoverButton"], [data-testid="stNumberInput"] input,
+button[data-testid^="stBaseButton"], button[data-variant], [data-testid="stPopoverButton"],
+[data-testid="stNumberInput"] input,
 [data-testid="stSelectbox"] button, [data-testid="stMultiSelect"] button, [data-testid="stSelectbox"] [role="combobox"],
 [data-testid="stNumberInput"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"] button { min-height: 44px; }

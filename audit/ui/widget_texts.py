@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -165,7 +165,7 @@ def _texts(key: str) -> list[str]:
     return [i18n.t(key, language) for language in i18n.LANGUAGES]
 
 
-@lru_cache(maxsize=None)
+@cache
 def script(language: str) -> str:
     """The page's script for one language: every rule with its texts (the match takes any language, so a
     page switched to another language is translated back from what it shows)."""

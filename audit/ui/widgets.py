@@ -6,9 +6,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from audit.ui.context import t
-
 from audit.errors import UserFacingError
+from audit.ui.context import t
 
 
 @contextmanager
