@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from audit import auth, capture, i18n, plans, scoring
+from audit import auth, capture, demo_actions, i18n, plans, scoring
 from audit import photos as photo_store
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -1198,6 +1198,8 @@ DEMO_TABLES = (
     "audit_sku_metrics",
     "audit_metrics",
     "audit_totals",
+    "actions",
+    "action_events",
 )
 DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
@@ -1302,6 +1304,7 @@ def generate_demo(
                 _insert(cur, "audit_photos", links)
                 capture.flag_photos(cur, links.audit_id.unique().tolist())  # the app's rule, not flags set by hand
             _insert(cur, "users", users)
+            demo_actions.generate(cur, today, seed, ScoringSettings().price_tolerance)  # issue 15's loop
             db.set_meta("demo_seed", str(seed), cur)
             db.set_meta("demo_today", today.isoformat(), cur)
             db.set_meta("demo_generated_at", datetime.now().isoformat(timespec="seconds"), cur)

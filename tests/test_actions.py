@@ -22,11 +22,8 @@ MONDAY = datetime(2026, 11, 2, 9, 0)
 
 
 @pytest.fixture
-def sample_db(data_dir) -> Database:
+def sample_db(db) -> Database:
     """The sample master data a company imports on day one: no audits, no actions."""
-    from audit.db import shared_database
-
-    db = shared_database(data_dir / "audit.duckdb")
     for kind in ("dealers", "products", "pop_types", "competitors", "users", "stores"):
         plan = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
         apply_import(db, plan)
