@@ -15,7 +15,7 @@ ALL_DEALERS = frozenset({"manager", "admin"})  # export any or every dealer
 ADMIN = frozenset({"admin"})  # imports and accounts
 ACTIONS_DONE = EVERYONE  # mark an action done (a dealer: their own; a merchandiser: in their stores)
 ACTIONS_MANAGE = frozenset({"manager", "admin"})  # add, reassign, cancel actions; the loop measures
-ACTIONS_OWN = frozenset({"dealer"})  # the dealer's action list (merchandisers meet theirs in the audit)
+ACTIONS_PAGE = frozenset({"manager", "admin", "dealer"})  # the Actions page (merchandisers meet theirs in the audit)
 
 
 def allowed(viewer, roles: frozenset[str]) -> bool:

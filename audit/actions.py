@@ -303,19 +303,26 @@ def _actions_sql(lang: str, where: str) -> str:
         WHERE {where}"""
 
 
-def open_actions(db: Database, viewer: User, lang: str, store_code: str | None = None, today: date | None = None):
+def open_actions(
+    db: Database,
+    viewer: User,
+    lang: str,
+    store_code: str | None = None,
+    today: date | None = None,
+    filters: DashboardFilters | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
     """The viewer's open actions (and those marked done, waiting to be verified): the viewer's own first
-    (a dealer's, a merchandiser's), then overdue first, then by due date."""
-    scope, params = scope_clause(viewer)
-    where = f"list_contains(['open', 'done'], x.status) AND {scope}"
-    store_params = []
+    (a dealer's, a merchandiser's), then overdue first, then by due date. `filters` narrows the stores."""
+    where, params = _filtered(viewer, filters)
+    where = f"list_contains(['open', 'done'], x.status) AND {where}"
     if store_code is not None:
         where += " AND x.store_code = ?"
-        store_params = [store_code]
+        params = [*params, store_code]
     sql = f"""SELECT *, owner_role = ? AND owner IS NOT DISTINCT FROM ? AS mine FROM ({_actions_sql(lang, where)})
-              ORDER BY mine DESC, overdue DESC, due_date, id"""
+              ORDER BY mine DESC, overdue DESC, due_date, id LIMIT ?"""
     owner = ("dealer", viewer.dealer_code) if viewer.role == "dealer" else ("merchandiser", viewer.username)
-    return db.query_df(sql, [*owner, today or date.today(), *params, *store_params])
+    return db.query_df(sql, [*owner, today or date.today(), *params, limit])
 
 
 def get_action(db: Database, viewer: User, action_id: int, lang: str, today: date | None = None) -> dict | None:
@@ -330,8 +337,9 @@ def store_history(db: Database, viewer: User, store_code: str, lang: str, limit:
     scope, params = scope_clause(viewer)
     return db.query_df(
         f"""SELECT e.action_id, x.kind, {_label_sql(lang)} AS label, x.status, e.seq, e.happened_at AS at, e.event,
-                   {person_sql(lang, "u")} AS who, e.audit_id, e.note, e.photo_sha256, e.detail
+                   {person_sql(lang, "u")} AS who, e.audit_id, e.note, e.photo_sha256, ph.thumb_sha256, e.detail
             FROM action_events e
+            LEFT JOIN photos ph ON ph.sha256 = e.photo_sha256
             JOIN actions x ON x.id = e.action_id
             JOIN stores s ON s.code = x.store_code
             LEFT JOIN products p ON p.code = x.item AND x.kind NOT IN ('pop', 'display')
@@ -517,8 +525,11 @@ def cancel(db: Database, viewer: User, action_id: int, reason: str, now: datetim
 BREAKDOWNS = {"kind": "x.kind", "region": "s.region_code", "dealer": "s.dealer_code", "merchandiser": "s.merchandiser"}
 
 
-def _filtered(viewer: User, filters: DashboardFilters) -> tuple[str, list]:
+def _filtered(viewer: User, filters: DashboardFilters | None) -> tuple[str, list]:
+    """The viewer's scope (stores.scope_clause, the one rule) and the page's store filters."""
     scope, params = scope_clause(viewer)
+    if filters is None:
+        return scope, params
     where, store_params = filters.store_where("s")
     clauses, extra = [scope, where], [*params, *store_params]
     if filters.merchandisers:

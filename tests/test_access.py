@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import audit_history, auth, capture, dashboard, exports, plans, settings, stores
+from audit import actions, audit_history, auth, capture, dashboard, exports, plans, settings, stores
 from audit.exports import ExportError, ExportRequest
 from audit.filters import DashboardFilters
 from tests.test_pages import APP, ROLE_USERS
@@ -18,6 +18,7 @@ from tests.test_pages import APP, ROLE_USERS
 PAGE_ROLES = {
     "views/stores.py": {"merchandiser", "manager", "dealer", "admin"},
     "views/overview.py": {"manager", "admin"},
+    "views/actions.py": {"manager", "admin", "dealer"},
     "views/competitors.py": {"manager", "admin"},
     "views/capture.py": {"merchandiser", "admin"},
     "views/audits.py": {"merchandiser", "manager", "admin"},

@@ -8,6 +8,7 @@ from audit import capture, plans, scoring, settings
 from audit.errors import UserFacingError
 from audit.i18n import labelled
 from audit.ui import capture_form, context, url_state
+from audit.ui.action_widgets import open_actions_box, verify_panel
 from audit.ui.context import t
 from audit.ui.findings import findings_box
 from audit.ui.markdown import md_escape
@@ -123,6 +124,7 @@ def store_intro(code: str) -> None:
     store = match.iloc[0]
     st.header(md_escape(store["name"]), anchor=False)
     st.caption(f"{md_escape(code)} · {t('stores.grade')} {store['grade']} · {md_escape(store['city'] or '')}")
+    open_actions_box(code)  # what must be fixed comes first; the audit asks about each
     findings_box(capture.last_findings(db, user, code, lang))
     if (
         not is_missing(store["days_since"]) and store["days_since"] == 0
@@ -174,6 +176,8 @@ def audit_form(draft: capture.Draft) -> None:
     draft.step = draft.step if step is None else step
     name = capture_form.STEPS[draft.step]
     attached = capture.draft_photos(db, draft)
+    if draft.step == 0:
+        verify_panel(draft)  # the store's open actions: fixed (with a photo) or not, before the shelf
     if name == "photos":
         capture_form.photo_step(draft, attached)
     elif name == "visit":

@@ -5,6 +5,7 @@ import streamlit as st
 from audit import access, stores
 from audit.i18n import fmt_date, fmt_money, label, labelled
 from audit.ui import context, url_state
+from audit.ui.action_widgets import history_table
 from audit.ui.context import t
 from audit.ui.markdown import md_escape
 from audit.ui.store_dashboard import store_dashboard
@@ -67,6 +68,7 @@ def show_card(code: str) -> None:
 
     if user.role in access.SCORES:
         store_dashboard(db, user, code, lang)
+    history_table(code)
     st.subheader(t("stores.card.recent_audits"), anchor=False)
     audits = stores.recent_audits(db, user, code, lang)
     if audits.empty:

@@ -26,6 +26,7 @@ PAGES = (
     PageSpec("views/stores.py", "nav.stores", ":material/storefront:", access.EVERYONE),
     PageSpec("views/overview.py", "nav.overview", ":material/monitoring:", access.SCORES),
     PageSpec("views/competitors.py", "nav.competitors", ":material/groups:", access.SCORES),
+    PageSpec("views/actions.py", "nav.actions", ":material/task_alt:", access.ACTIONS_PAGE),
     PageSpec("views/capture.py", "nav.capture", ":material/fact_check:", access.CAPTURE),
     PageSpec("views/audits.py", "nav.audits", ":material/history:", access.AUDIT_HISTORY),
     PageSpec("views/plans.py", "nav.plans", ":material/calendar_month:", access.SCORES),
