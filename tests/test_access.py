@@ -188,3 +188,69 @@ def test_ids_put_in_the_url_reach_nothing_that_is_not_the_users(demo_db, world, 
         at.switch_page("views/exports.py").run()
         assert [e.value for e in at.error] == [f"You can export only your own stores; dealer {other} is not yours."]
         assert not [b for b in at.button if b.key == "export_prepare"]
+
+
+def may_mark_done(user: auth.User, store: dict, action: dict) -> bool:
+    """Anyone who sees the store, but a dealer only the dealer's own actions."""
+    if not may_see_store(user, store):
+        return False
+    return user.role != "dealer" or (action["owner_role"] == "dealer" and action["owner"] == user.dealer_code)
+
+
+def test_every_account_sees_and_changes_exactly_the_actions_the_rules_allow(demo_db, world):
+    store_of = {s["code"]: s for s in world["stores"]}
+    every = demo_db.query_df("SELECT id, store_code, status, owner_role, owner FROM actions").to_dict("records")
+    still_open = [a for a in every if a["status"] == "open"]
+    assert len(still_open) > 20 and {a["owner_role"] for a in still_open} == {"dealer", "merchandiser"}
+    sample = {(a["store_code"], a["owner_role"]): a for a in still_open}.values()  # per store and owner role
+    for user in world["users"]:
+        listed = set(actions.open_actions(demo_db, user, "en", limit=100_000).id)
+        visible = {
+            a["id"] for a in every if a["status"] in ("open", "done") and may_see_store(user, store_of[a["store_code"]])
+        }
+        assert listed == visible, user.username
+        for action in sample:
+            store = store_of[action["store_code"]]
+            assert (actions.get_action(demo_db, user, action["id"], "en") is not None) == may_see_store(user, store)
+            history = actions.store_history(demo_db, user, store["code"], "en")
+            assert history.empty == (not may_see_store(user, store))
+            if may_mark_done(user, store, action):
+                continue
+            with pytest.raises(actions.ActionError) as refused:
+                actions.mark_done(demo_db, user, action["id"], note="not mine")
+            assert refused.value.key in ("actions.error.not_found", "actions.error.not_yours")
+            if user.role not in ("manager", "admin"):
+                for change, args in (
+                    (actions.cancel, (action["id"], "no")),
+                    (actions.reassign, (action["id"], "dealer", store["dealer_code"])),
+                    (actions.add_action, (store["code"], "display", "x")),
+                ):
+                    with pytest.raises(actions.ActionError) as refused:
+                        change(demo_db, user, *args)
+                    assert refused.value.key == "actions.error.not_allowed"
+    assert demo_db.query_one("SELECT count(*) FROM action_events WHERE note = 'not mine'")[0] == 0
+    for user in world["users"]:  # what the loop measures count is the viewer's stores only
+        visible = {s["code"] for s in world["stores"] if may_see_store(user, s)}
+        shown = actions.recurring(demo_db, user, PERIOD, "en", limit=100_000)
+        assert set(shown.store_code) <= visible
+        counted = actions.open_by(demo_db, user, PERIOD, "dealer", "en").open.sum()
+        assert counted == sum(1 for a in every if a["status"] in ("open", "done") and a["store_code"] in visible)
+
+
+@pytest.mark.parametrize("role", ["dealer", "manager", "admin"])
+def test_an_action_id_in_the_url_reaches_only_the_users_actions(demo_db, world, role):
+    user = auth.get_user(demo_db, ROLE_USERS[role])
+    store_of = {s["code"]: s for s in world["stores"]}
+    every = demo_db.query_df("SELECT id, store_code FROM actions WHERE status = 'open' ORDER BY id").to_dict("records")
+    foreign = next((a["id"] for a in every if not may_see_store(user, store_of[a["store_code"]])), None)
+    own = next(a["id"] for a in every if may_see_store(user, store_of[a["store_code"]]))
+    for wanted in (foreign, 99_999_999, "12abc"):
+        if wanted is None:
+            continue
+        at = session_for(demo_db, user.username, action=str(wanted))
+        at.switch_page("views/actions.py").run()
+        assert [w.value for w in at.warning] == [f"Action {wanted} does not exist or is not in one of your stores."]
+        assert not [b for b in at.button if b.key.startswith("done:") or b.key.startswith("manage_")]
+    at = session_for(demo_db, user.username, action=str(own))
+    at.switch_page("views/actions.py").run()
+    assert not at.warning and not at.exception
