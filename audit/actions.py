@@ -44,7 +44,6 @@ OWNER_ROLES = ("dealer", "merchandiser")
 OPEN_STATES = ("open", "done")  # done = marked done by its owner, waiting for an audit to verify it
 # The audit photo section that proves a fix made on the spot.
 PROOF_SECTION = {"restock": "shelf", "freshness": "shelf", "price": "price", "tag": "price", "pop": "pop"}
-ON_SPOT_KINDS = ("restock", "tag", "pop")  # what a merchandiser can fix during the visit
 SETTINGS_KEY = "actions"
 DEFAULT_FLASH_GAP = 0.10  # a competitor's flash price this far under our comparable SKU's RRP asks for a response
 TEXT_LIMIT = 500
@@ -146,22 +145,22 @@ def _event(cur, action_id: int, event: str, at: datetime, username: str | None, 
     )
 
 
-def on_spot_key(kind: str, item: str) -> str:
-    """How a fix on the spot is named in a draft's answers (answers["on_spot"][key] = True)."""
-    return f"{kind}:{item}"
-
-
 def fixed_on_spot(answers: dict) -> set[tuple[str, str]]:
-    """The fixes the merchandiser made during the visit: restocked stock-outs and the on-spot answers."""
-    done = {
-        ("restock", code)
-        for code, line in (answers.get("shelf") or {}).items()
-        if isinstance(line, dict) and line.get("in_stock") is False and line.get("restocked") is True
-    }
-    for key, value in (answers.get("on_spot") or {}).items():
-        kind, _, item = str(key).partition(":")
-        if value is True and kind in ON_SPOT_KINDS:
-            done.add((kind, item))
+    """The fixes the merchandiser made during the visit: a restocked stock-out, a tag put right, a POP put up."""
+    done = set()
+    for kind, section, field in (
+        ("restock", "shelf", "restocked"),
+        ("tag", "price", "fixed_on_spot"),
+        ("pop", "pop", "fixed_on_spot"),
+    ):
+        part = answers.get(section)
+        for code, line in (part if isinstance(part, dict) else {}).items():
+            if (
+                isinstance(line, dict)
+                and line.get(field) is True
+                and (kind != "restock" or line.get("in_stock") is False)
+            ):
+                done.add((kind, code))
     return done
 
 

@@ -322,3 +322,29 @@ def test_a_competitors_flash_sale_opens_an_action_by_the_managers_rule(sample_db
     assert (action["kind"], action["item"], action["owner_role"]) == ("competitor", "P101", "dealer")
     with pytest.raises(actions.ActionError):
         actions.save_rules(db, merch, actions.ActionRules(flash_gap=None))
+
+
+def test_a_tag_and_a_pop_put_right_on_the_spot_need_their_photos_and_are_born_closed(sample_db):
+    db = sample_db
+    merch = user(db, "zhang.min")
+    draft = capture.open_draft(db, merch, STORE, now=MONDAY)
+    draft.answers = answers(capture.checklist(db, merch, STORE, "en"), missing_pop={"poster", "hanging_flag"})
+    draft.answers["price"]["P101"].update(tag_legible=False, fixed_on_spot=True)
+    draft.answers["pop"]["poster"]["fixed_on_spot"] = True  # the hanging flag stays missing
+    capture.add_draft_photo(db, draft, picture(1), "store")
+    capture.save_draft(db, draft)
+    with pytest.raises(capture.SubmitRefused) as refused:
+        capture.submit(db, merch, draft.submission_key, "en", now=MONDAY)
+    assert [p.key for p in refused.value.problems] == [
+        "actions.error.on_spot_photo.pop",
+        "actions.error.on_spot_photo.price",
+    ]
+    capture.add_draft_photo(db, draft, picture(2), "price")
+    capture.add_draft_photo(db, draft, picture(3), "pop")
+    capture.submit(db, merch, draft.submission_key, "en", now=MONDAY)
+    rows = db.cursor().execute("SELECT kind, item, status, resolution FROM actions ORDER BY kind, item").fetchall()
+    assert rows == [
+        ("pop", "hanging_flag", "open", None),
+        ("pop", "poster", "fixed", "on_spot"),
+        ("tag", "P101", "fixed", "on_spot"),
+    ]

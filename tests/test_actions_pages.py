@@ -146,3 +146,24 @@ def test_the_store_card_shows_every_actions_history(demo_db):
     )[0]
     (table,) = [d for d in at.dataframe if "event" in d.value.columns]
     assert len(table.value) == min(events, 200)
+
+
+def test_a_tag_and_a_pop_put_right_on_the_spot_are_one_toggle_each(demo_db):
+    merch = auth.get_user(demo_db, "merch01")
+    store = capture.store_queue(demo_db, merch, "en").code.iloc[0]
+    capture.open_draft(demo_db, merch, store)
+    draft = capture.get_draft(demo_db, merch, store)
+    prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, merch, store, "en")
+    sku, pop = plan.skus.code.iloc[0], plan.pop_types.code.iloc[0]
+    at = page(demo_db, "merch01", "views/capture.py", store=store)
+    at.button_group(key=f"{prefix}:step").set_value(1).run()
+    assert not [w for w in at.toggle if w.key == f"{prefix}:p:{sku}:on_spot"]  # asked only for a problem
+    at.button_group(key=f"{prefix}:p:{sku}:present").set_value(False).run()
+    at.toggle(key=f"{prefix}:p:{sku}:on_spot").set_value(True).run()
+    at.button_group(key=f"{prefix}:step").set_value(2).run()
+    at.button_group(key=f"{prefix}:pop:{pop}").set_value(False).run()
+    at.toggle(key=f"{prefix}:pop:{pop}:on_spot").set_value(True).run()
+    assert not at.exception
+    saved = capture.get_draft(demo_db, merch, store).answers
+    assert saved["price"][sku]["fixed_on_spot"] is True and saved["pop"][pop]["fixed_on_spot"] is True
+    assert actions.fixed_on_spot(saved) >= {("tag", sku), ("pop", pop)}

@@ -331,6 +331,8 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
                 )
             for name, field in TAG_FAULTS.items():
                 tag[field] = name not in chosen  # nothing marked: the tag is right
+        faulty = tag["tag_present"] is False or any(tag.get(f) is False for f in TAG_FAULTS.values())
+        fixed_on_spot(tag, faulty, f"{key}:on_spot", "actions.tag_fixed_on_spot")
         if capture.price_below_tolerance(sku.rrp, tag["shelf_price"], tolerance):
             st.warning(
                 t("capture.price_flag", price=fmt_money(tag["shelf_price"]), rrp=fmt_money(sku.rrp)),
@@ -383,6 +385,17 @@ def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
                     answer.get("condition"),
                     label_visibility="collapsed",
                 )
+        missing = answer["present"] is False or answer.get("condition") == "damaged"
+        fixed_on_spot(answer, missing, f"{key}:on_spot", "actions.pop_fixed_on_spot")
+
+
+def fixed_on_spot(line: dict, problem: bool, key: str, label_key: str) -> None:
+    """A problem put right during the visit (a tag, a POP): its action is born closed, proved by this audit's
+    photo of the section (audit/actions.py). Asked only while the line shows the problem."""
+    if problem:
+        line["fixed_on_spot"] = st.toggle(t(label_key), key=_start(key, bool(line.get("fixed_on_spot"))))
+    else:
+        line.pop("fixed_on_spot", None)
 
 
 def competitors(draft: Draft, plan: Checklist) -> None:
