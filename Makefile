@@ -1,4 +1,4 @@
-# Two commands do all the set-up: `make run` and `make test` (see README.md).
+# Two commands do all the set-up: `make run` and `make test` (see README.md). `make check` before a commit.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,7 +17,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: setup db run test run-deps system-deps demo bench clean
+.PHONY: setup db run test check check-fast run-deps system-deps demo bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,8 +46,22 @@ run-deps:
 system-deps:
 	$(call apt_install,$(DEBIAN_TEST_PACKAGES))
 
+# TESTS picks tests by marker: `make test` runs them all; .ci/run, after `make check` ran every other test,
+# runs `make test TESTS=browser` so no test runs twice.
+TESTS ?=
 test: db system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(TESTS),-m "$(TESTS)")
+
+# What a change must pass (README, "Checks"): the fast part (format, lint, types, layers; also the
+# pre-commit hook), then every test that needs no browser.
+check: check-fast run-deps
+	$(BIN)/python -m pytest -m "not browser"
+
+check-fast: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: db
 	$(BIN)/python -m audit demo

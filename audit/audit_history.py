@@ -25,7 +25,8 @@ class AuditSearch:
 
     def where(self, viewer: User) -> tuple[str, list]:
         """Conditions on audits a joined to their stores s, the viewer's scope first."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if not viewer.sees_all_stores:
             clauses.append("a.merchandiser = ?")
             params.append(viewer.username)

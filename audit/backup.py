@@ -29,8 +29,9 @@ from pathlib import Path
 import duckdb
 
 from audit import config, photos
-from audit.db import Database, DatabaseDamaged, connect, migration_files, schema_version
+from audit.db import Database, DatabaseDamaged, connect, migration_files, scalar, schema_version
 from audit.errors import UserFacingError
+from audit.opening import open_database
 
 DATABASE_FILE = "audit.duckdb"
 PHOTO_FOLDER = "photos"
@@ -118,13 +119,13 @@ def backup(db: Database, target: Path | str, photo_root: Path | None = None) -> 
     # No write until the photos are copied: a photo row of the snapshot cannot be forgotten (and its file
     # swept) meanwhile. Reads go on; submits wait for the backup.
     with db.writes_paused() as cur:
-        name = cur.execute("SELECT current_database()").fetchone()[0]
+        name = scalar(cur, "SELECT current_database()")
         cur.execute("ATTACH ? AS backup_copy", [str(target / DATABASE_FILE)])
         try:
             cur.execute(f'COPY FROM DATABASE "{name}" TO backup_copy')
         finally:
             cur.execute("DETACH backup_copy")
-        version, audits = schema_version(cur), cur.execute("SELECT count(*) FROM audits").fetchone()[0]
+        version, audits = schema_version(cur), scalar(cur, "SELECT count(*) FROM audits")
         hashes = {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
         missing = []
         for sha in sorted(hashes):
@@ -294,7 +295,8 @@ def _stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[
     for name, sha in listed.items():
         _stage_file(source, name, staging, sha)
     try:
-        database = Database(staging / DATABASE_FILE)  # an older backup upgrades here, before it is installed
+        # An older backup upgrades here (and has its audits counted), before it is installed.
+        database = open_database(staging / DATABASE_FILE)
     except DatabaseDamaged:
         raise _damaged(source, DATABASE_FILE) from None
     try:

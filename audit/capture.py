@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeGuard
 
 import pandas as pd
 
-from audit import access, previous, scoring, settings
+from audit import access, photos, previous, scoring, settings
 from audit.auth import User
-from audit.db import Database
+from audit.db import Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
 from audit.stores import scope_clause
@@ -47,7 +49,7 @@ class Checklist:
     competitors: pd.DataFrame  # code, name
 
 
-def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus: list[str] = ()) -> Checklist:
+def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus: Sequence[str] = ()) -> Checklist:
     """What this visit checks, for a store the viewer may audit (CaptureError otherwise)."""
     if not access.allowed(viewer, access.CAPTURE):
         raise CaptureError("capture.error.not_allowed")
@@ -128,7 +130,10 @@ def open_draft(db: Database, user: User, store_code: str, lang: str = "en", now:
             f"INSERT INTO audit_drafts ({_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [draft.username, store_code, draft.submission_key, now, now, 0, "{}"],
         )
-    return get_draft(db, user, store_code)
+    stored = get_draft(db, user, store_code)  # ours, or the one another tab started a moment before
+    if stored is None:  # that other tab submitted or discarded it in between
+        raise CaptureError("capture.error.no_draft")
+    return stored
 
 
 def save_draft(db: Database, draft: Draft, now: datetime | None = None) -> None:
@@ -171,8 +176,6 @@ def add_draft_photo(
     db: Database, draft: Draft, photo, section: str, caption: str | None = None, now: datetime | None = None
 ) -> None:
     """Attach a processed photo: the files are written first, then the rows (photos, draft_photos)."""
-    from audit import photos
-
     photos.save_files(photo)
     with db.write() as cur:
         # Another tablet may have submitted or discarded this draft a moment ago: say so, attach nothing
@@ -306,7 +309,7 @@ def facings_ok(value) -> bool:
     return is_number(value, MIN_FACINGS, MAX_FACINGS, whole=True)
 
 
-def is_number(value, low: float, high: float, whole: bool = False) -> bool:
+def is_number(value: object, low: float, high: float, whole: bool = False) -> TypeGuard[float]:
     """A real number (not a bool, text or NaN) from low to high, whole when asked."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return False
@@ -455,9 +458,7 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     from audit import actions  # actions builds on this module
 
     problems = validate(plan, draft.answers, attached.section.tolist())
-    problems += actions.answer_problems(
-        actions.open_actions(db, user, lang, draft.store_code), draft.answers, attached
-    )
+    problems += actions.answer_problems(actions.open_actions(db, user, lang, draft.store_code), draft.answers, attached)
     if problems:
         raise SubmitRefused(problems)
     now = now or datetime.now()
@@ -465,7 +466,7 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
         existing = _audit_for_key(cur, submission_key)  # a concurrent tap may have stored it meanwhile
         if existing is not None:
             return Submitted(existing, False)
-        audit_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audits").fetchone()[0]
+        audit_id = scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM audits")
         visit = draft.answers.get("visit", {})
         cur.execute(
             "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at, submitted_at,"
@@ -547,7 +548,7 @@ def _insert_observations(cur, audit_id: int, answers: dict) -> None:
     seen = answers.get("competitors", [])
     if not seen:
         return
-    first = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM competitor_observations").fetchone()[0]
+    first = scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM competitor_observations")
     cur.executemany(
         "INSERT INTO competitor_observations (id, audit_id, competitor_code, competitor_other, kind, product,"
         " normal_price, promo_price, flash_price, facings, note, product_code)"
@@ -645,13 +646,13 @@ def store_queue(db: Database, user: User, lang: str, today=None) -> pd.DataFrame
 @dataclass(frozen=True)
 class Findings:
     audit_id: int
-    visit_date: object
+    visit_date: date
     merchandiser: str
     stock_outs: list[str]
     price_problems: list[tuple[str, str]]  # (SKU name, problem: no_tag | wrong_tag | below_rrp)
     missing_pop: list[str]
     competitor_activity: list[tuple[str, str]]  # (brand, kind)
-    freshness: list[tuple[str, str]] = ()  # (SKU name, problem: fifo_broken | near_expiry | damaged)
+    freshness: Sequence[tuple[str, str]] = ()  # (SKU name, problem: fifo_broken | near_expiry | damaged)
 
 
 def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findings | None:

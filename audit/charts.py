@@ -35,7 +35,8 @@ COMPONENT_COLOURS = {
     "freshness": "#0891B2",
 }
 PRICE_COLOURS = {"normal": "#334E68", "promo": "#F0B429", "flash": "#D64545"}
-_FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=13)
+_FONT_SIZE = 13
+_FONT = dict(family="Source Sans Pro, Noto Sans CJK SC, sans-serif", size=_FONT_SIZE)
 TOOLBAR_HEIGHT = 34  # the chart's toolbar (Plotly's mode bar) over the top right corner: titles sit below it
 STORE_LABEL_LIMIT = 24  # half-width units of a store name on a chart's axis (12 Chinese characters); the full
 # name is in the hover
@@ -98,7 +99,7 @@ def store_label(name, code, limit: int = STORE_LABEL_LIMIT) -> str:
     return f"{head}…{tail} · {code}"
 
 
-def _text_width(text: str, size: float = _FONT["size"]) -> float:
+def _text_width(text: str, size: float = _FONT_SIZE) -> float:
     """Roughly how wide a label is drawn, in pixels: Chinese characters take a full em, Latin about half."""
     return sum(size if ord(ch) > 0x2E80 else 0.55 * size for ch in str(text))
 
@@ -148,7 +149,7 @@ def _monday(value) -> date:
 def partial_points(weeks, partial: Mapping[date, int] | None) -> list[bool]:
     """For each week of a chart's x values: is it one the period covers only in part
     (audit.filters.partial_weeks)?"""
-    return [bool(partial) and _monday(w) in partial for w in weeks]
+    return [bool(partial) and _monday(w) in (partial or {}) for w in weeks]
 
 
 def mark_partial_weeks(fig: go.Figure, partial: Mapping[date, int] | None, label: str) -> go.Figure:

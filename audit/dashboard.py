@@ -250,7 +250,9 @@ def share_of_shelf(db: Database, viewer: User, filters: DashboardFilters, lang: 
     )
 
 
-def competitor_log(db: Database, viewer: User, filters: DashboardFilters, lang: str, limit: int = 200) -> pd.DataFrame:
+def competitor_log(
+    db: Database, viewer: User, filters: DashboardFilters, lang: str, limit: int | None = 200
+) -> pd.DataFrame:
     """The latest observations themselves, newest first."""
     head, params = _observations(viewer, filters, lang)
     return db.query_df(

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -88,20 +89,19 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 def _check_whole(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """DuckDB reads a table's blocks only when a query needs them, so a file cut short opens; it is found
     here, from the block numbers every stored column segment lies in (metadata only, no data read)."""
-    block_size = con.execute(
-        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
-    ).fetchone()[0]
+    block_size = scalar(con, "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()")
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
     ).fetchall()
     last = -1
     for schema, table in tables:
-        row = con.execute(
+        table_last = scalar(
+            con,
             "SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
             "FROM pragma_storage_info(?) WHERE persistent",
             [f'"{schema}"."{table}"'],
-        ).fetchone()
-        last = max(last, row[0] if row[0] is not None else -1)
+        )
+        last = max(last, table_last if table_last is not None else -1)
     needed = _FILE_HEADERS + (last + 1) * block_size
     size = path.stat().st_size
     if last >= 0 and size < needed:
@@ -125,6 +125,8 @@ def _apply(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(path.read_text(encoding="utf-8"))
         return
     spec = importlib.util.spec_from_file_location(f"audit_migration_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"migration {path.name} cannot be loaded")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.migrate(con)
@@ -153,8 +155,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [n for n, _ in pending]
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"no row from {sql}")
+    return row[0]
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
 
 
 class Database:
@@ -167,9 +177,6 @@ class Database:
         self._local = threading.local()
         try:
             migrate(self._con)
-            from audit import scoring  # scoring builds on this module
-
-            scoring.fill_missing(self)
         except duckdb.IOException as exc:  # a damaged block met while reading (DuckDB checks each block's checksum)
             self._con.close()
             raise DatabaseDamaged(self.path, str(exc)) from exc
@@ -242,16 +249,3 @@ def _disk_failures_explained(path: Path) -> Iterator[None]:
         if any(words in str(exc).lower() for words in _DISK_REFUSED):
             raise DatabaseWriteFailed(path) from exc
         raise
-
-
-_open_databases: dict[Path, Database] = {}
-_open_lock = threading.Lock()
-
-
-def shared_database(path: Path | str | None = None) -> Database:
-    """The process's one Database for a file (the app, its tests and tasks share it)."""
-    resolved = Path(path or config.database_path()).resolve()
-    with _open_lock:
-        if resolved not in _open_databases:
-            _open_databases[resolved] = Database(resolved)
-        return _open_databases[resolved]

@@ -375,7 +375,7 @@ def _password_hashes(count: int) -> list[Future]:
 
 def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
     """The demo accounts, without their password hashes (_password_hashes)."""
-    rows = [
+    rows: list[tuple[str, str, str, str, str | None]] = [  # username, names, role, dealer
         ("admin", "陈静", ENGLISH_NAMES["陈静"], "admin", None),
         ("manager", "郑丽", ENGLISH_NAMES["郑丽"], "manager", None),
     ]
@@ -398,7 +398,7 @@ class Catalog:
 
 
 def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, Catalog]:
-    rows, category_index = [], []
+    rows, categories = [], []
     for c, (category, _, _, (brand_en, brand_zh), (low, high), variants) in enumerate(CATEGORIES):
         for v, (variant_en, variant_zh) in enumerate(variants):
             price = np.floor(rng.uniform(low, high)) + 0.9  # shelf prices end in .9
@@ -412,8 +412,8 @@ def _products(rng: np.random.Generator, stamp: datetime) -> tuple[pd.DataFrame, 
                     round(float(price), 2),
                 )
             )
-            category_index.append(c)
-    n, category_index = len(rows), np.array(category_index)
+            categories.append(c)
+    n, category_index = len(rows), np.array(categories)
     must = {}
     for channel in CHANNELS:
         weight = np.array(MUST_STOCK_CATEGORY_WEIGHT[channel], dtype=float)[category_index]
@@ -627,7 +627,7 @@ def _visit_outcomes(rng: np.random.Generator, grade: np.ndarray, quality: np.nda
     order_size = np.select([grade == "A", grade == "B"], [3.0, 1.6], 1.0)
     amount = np.where(ordered, np.round(rng.lognormal(6.0, 0.6, size=m) * order_size, 2), np.nan)
     noted = rng.random(m) < 0.08
-    notes = np.where(noted, np.array(VISIT_NOTES, dtype=object)[rng.integers(len(VISIT_NOTES), size=m)], None)
+    notes = np.where(noted, np.array(VISIT_NOTES, dtype=object)[rng.integers(len(VISIT_NOTES), size=m)], NO_TEXT)
     return ordered, amount, notes
 
 
@@ -781,13 +781,15 @@ def _visit_plans(
 def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog):
     """(audit row, SKU index, must-stock flag), sorted by audit: every must-stock SKU of the channel,
     and for some visits one or two other SKUs."""
-    rows, skus, must = [], [], []
+    row_parts: list[np.ndarray] = []
+    sku_parts: list[np.ndarray] = []
+    must_parts: list[np.ndarray] = []
     for channel in CHANNELS:
         in_channel = np.flatnonzero(channels == channel)
         required, others = catalog.must[channel], catalog.other[channel]
-        rows.append(np.repeat(in_channel, len(required)))
-        skus.append(np.tile(required, len(in_channel)))
-        must.append(np.ones(len(in_channel) * len(required), dtype=bool))
+        row_parts.append(np.repeat(in_channel, len(required)))
+        sku_parts.append(np.tile(required, len(in_channel)))
+        must_parts.append(np.ones(len(in_channel) * len(required), dtype=bool))
         extras = rng.choice(3, size=len(in_channel), p=[0.8, 0.13, 0.07])
         extra_rows = np.repeat(in_channel, extras)
         # two distinct extra SKUs: the second is offset from the first by 1..len-1
@@ -797,10 +799,10 @@ def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog)
             0,
             1 + rng.integers(max(len(others) - 1, 1), size=len(extra_rows)),
         )
-        rows.append(extra_rows)
-        skus.append(others[(np.repeat(first, extras) + offset) % len(others)])
-        must.append(np.zeros(len(extra_rows), dtype=bool))
-    rows, skus, must = np.concatenate(rows), np.concatenate(skus), np.concatenate(must)
+        row_parts.append(extra_rows)
+        sku_parts.append(others[(np.repeat(first, extras) + offset) % len(others)])
+        must_parts.append(np.zeros(len(extra_rows), dtype=bool))
+    rows, skus, must = np.concatenate(row_parts), np.concatenate(sku_parts), np.concatenate(must_parts)
     order = np.lexsort((skus, rows))
     return rows[order], skus[order], must[order]
 
@@ -903,7 +905,7 @@ def _observations(
                     "promo_price": promo,
                     "flash_price": flash,
                     "facings": (rng.poisson(np.where(campaign, 6, 3)) + 1).astype(np.int16),
-                    "note": np.where(campaign, f"{name_zh}活动 / {name_en} campaign", None),
+                    "note": np.where(campaign, f"{name_zh}活动 / {name_en} campaign", NO_TEXT),
                 }
             )
         )
@@ -917,7 +919,10 @@ PRODUCT_COLOURS = [(196, 30, 58), (0, 122, 94), (242, 169, 0), (30, 80, 160), (1
 COMPETITOR_COLOURS = [(90, 90, 90), (20, 140, 200), (200, 200, 40), (150, 40, 40)]
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+NO_TEXT = np.array(None, dtype=object)  # np.where's NULL for a text column
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)  # Latin only; the strip shows code and English name
 
 
@@ -981,11 +986,11 @@ def draw_storefront(
     band = PRODUCT_COLOURS[int(rng.integers(len(PRODUCT_COLOURS)))]
     draw.rectangle([left, top, right, top + int(80 * sy)], fill=band)
     draw.text((left + int(20 * sx), top + int(22 * sy)), sign[:48], fill="white", font=_font(int(26 * sy)))
-    door_left = int(rng.integers(left + 20 * sx, max(left + 21 * sx, right - 140 * sx)))
+    door_left = int(rng.integers(int(left + 20 * sx), int(max(left + 21 * sx, right - 140 * sx))))  # bounds truncated
     draw.rectangle([door_left, top + int(170 * sy), door_left + int(110 * sx), street], fill=shade(40, 120))
     taken = [door_left]  # left edges of the door and the windows, kept apart
     for _ in range(int(rng.integers(1, 4))):
-        window = int(rng.integers(left, max(left + 1, right - 170 * sx)))
+        window = int(rng.integers(left, int(max(left + 1, right - 170 * sx))))
         if any(abs(window - other) < 180 * sx for other in taken):
             continue
         taken.append(window)
@@ -1051,7 +1056,7 @@ def _photo_orders(
     for audit in recent.itertuples(index=False):
         store = store_by_code.loc[audit.store_code]
         observation = first_observation.get(audit.id)
-        sections = [("store", None)]
+        sections: list[tuple[str, int | None]] = [("store", None)]
         if rng.random() < 0.5:
             sections.append(("shelf", None))
         if observation is not None and rng.random() < 0.7:
@@ -1259,7 +1264,7 @@ def generate_demo(
     visit_plans = _visit_plans(rng["plans"], plan.audits, store_frame, merchandisers, today, stamp)
     audit_count = len(plan.audits)
     report.say(0.05, "demo.progress.audits", audits=audit_count)
-    mean_lines = np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS]) + 0.27
+    mean_lines = float(np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS])) + 0.27
     report.plan(audit_count * mean_lines, min(photos, audit_count) * 2)
 
     # Several transactions, not one: DuckDB holds a transaction's new rows in memory until it commits,

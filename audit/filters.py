@@ -70,7 +70,8 @@ class DashboardFilters:
         )
 
     def store_where(self, alias: str = "s") -> tuple[str, list]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         for column, values in (
             ("region_code", self.regions),
             ("channel", self.channels),
@@ -87,7 +88,8 @@ class DashboardFilters:
 
     def audit_where(self, audits: str = "a", stores: str = "s") -> tuple[str, list]:
         """Conditions on audits (date, merchandiser) joined to their stores."""
-        clauses, params = [f"{audits}.visit_date BETWEEN ? AND ?"], [self.date_from, self.date_to]
+        clauses = [f"{audits}.visit_date BETWEEN ? AND ?"]
+        params: list[object] = [self.date_from, self.date_to]
         if self.merchandisers:
             clauses.append(f"list_contains(?, {audits}.merchandiser)")
             params.append(list(self.merchandisers))
@@ -96,7 +98,8 @@ class DashboardFilters:
 
     def sku_where(self, alias: str = "k") -> tuple[str, list]:
         """Conditions on products (category, brand): the SKU-level components count only these."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         for column, values in (("category", self.categories), ("brand", self.brands)):
             if values:
                 clauses.append(f"list_contains(?, {alias}.{column})")

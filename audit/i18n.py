@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from audit.values import is_missing
 
@@ -87,7 +88,10 @@ def name_column(lang: str) -> str:
 # Stores, cities and people are named as known locally (often in Chinese), with an optional English name
 # (issue 13): English views show the English name when there is one, Chinese views the local one. The rule is
 # written once, for SQL and for the few names already in Python; each kind of name has one expression below.
-def local_or_english(local: str | None, english: str | None, lang: str) -> str | None:
+Local = TypeVar("Local", str, str | None)  # a name that is always there stays a str
+
+
+def local_or_english(local: Local, english: str | None, lang: str) -> Local | str:
     return local if lang == "zh" or is_missing(english) or not str(english).strip() else english
 
 

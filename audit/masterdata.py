@@ -37,7 +37,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from audit.auth import hash_password
 from audit.codes import MAX_CODE_LENGTH, is_valid_code
-from audit.db import Database
+from audit.db import Database, scalar
 from audit.i18n import catalog, t
 from audit.users import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 
@@ -674,9 +674,12 @@ def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet = ElementTree.fromstring(archive.read("xl/workbook.xml")).find(f"{_MAIN_NS}sheets/{_MAIN_NS}sheet")
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels if r.get("Id") == sheet.get(_REL_ID))
+        target = next((r.get("Target") for r in rels if sheet is not None and r.get("Id") == sheet.get(_REL_ID)), None)
+        if target is None:
+            raise Problem("unreadable")  # a workbook without a first sheet
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        return [range_boundaries(ref.decode()) for ref in _MERGE_CELL.findall(archive.read(path))]
+        ranges = [range_boundaries(ref.decode()) for ref in _MERGE_CELL.findall(archive.read(path))]
+        return [(a, b, c, d) for a, b, c, d in ranges if a and b and c and d]  # a merge names both corners
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -690,8 +693,8 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     covered: dict[int, list[tuple[int, int]]] = {}  # row -> [(column index, row holding its value)]
     for min_col, min_row, _, max_row in merged:
         anchors.setdefault(min_row, []).append(min_col - 1)
-        for row in range(min_row + 1, max_row + 1):
-            covered.setdefault(row, []).append((min_col - 1, min_row))
+        for spanned in range(min_row + 1, max_row + 1):
+            covered.setdefault(spanned, []).append((min_col - 1, min_row))
     values: dict[tuple[int, int], str] = {}
     sheet = workbook.worksheets[0]
     sheet.reset_dimensions()  # some writers store a wrong sheet size, which would cut rows off
@@ -720,7 +723,7 @@ def _raw_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
 def _header_score(cells: list[str], kind: Kind | None) -> int:
     if kind is None:
         return 0
-    return len({kind.field_for(c).name for c in cells if c and kind.field_for(c)})
+    return len({field.name for c in cells if c and (field := kind.field_for(c))})
 
 
 def read_table(data: bytes, filename: str, kind: str | None = None) -> pd.DataFrame:
@@ -1035,7 +1038,7 @@ def apply_import(db: Database, plan: ImportPlan) -> ImportResult:
                     [list(region) for region in plan.new_regions],
                 )
             cur.register("import_rows", rows)
-            updated = cur.execute(f"SELECT count(*) FROM import_rows JOIN {spec.table} USING ({key})").fetchone()[0]
+            updated = scalar(cur, f"SELECT count(*) FROM import_rows JOIN {spec.table} USING ({key})")
             cur.execute(_upsert_sql(spec, rows.column_names, plan.present))
     finally:  # after the commit or rollback (an aborted transaction refuses it); db.write() uses this cursor
         db.cursor().unregister("import_rows")

@@ -115,7 +115,7 @@ def _pixel_bytes(mode: str) -> int:
 
 
 def _decoded_bytes(size: tuple[int, int], mode: str, fmt: str | None) -> int:
-    return size[0] * size[1] * _pixel_bytes(mode) * _DECODER_COPIES.get(fmt, 1)
+    return size[0] * size[1] * _pixel_bytes(mode) * _DECODER_COPIES.get(fmt or "", 1)
 
 
 def decode_cost(image: Image.Image, full_size: tuple[int, int]) -> int:
@@ -161,7 +161,7 @@ def _rgb_converter(image: Image.Image):
     if _has_alpha(image):
         return _flatten_on_white
     # 16/32-bit greyscale: scaled into 8 bits when it uses them; a plain convert would clip nearly all to white.
-    if image.mode.startswith("I;16") or (image.mode == "I" and image.getextrema()[1] > 255):
+    if image.mode.startswith("I;16") or (image.mode == "I" and _largest_value(image) > 255):
         return lambda piece: piece.point(lambda v: v / 256).convert("L").convert("RGB")
     if image.mode.startswith("I") or image.mode == "F":
         return lambda piece: piece.convert("L").convert("RGB")
@@ -247,6 +247,12 @@ def _exif_time(value) -> datetime | None:
         return None
 
 
+def _largest_value(image: Image.Image) -> float:
+    """The largest pixel value of a one-band image (getextrema gives (low, high) for one band)."""
+    low_high = image.getextrema()
+    return max(value for value in low_high if isinstance(value, (int, float)))
+
+
 def _gps_degrees(value, ref, negative_ref: str) -> float | None:
     try:
         degrees, minutes, seconds = (float(part) for part in value)
@@ -255,7 +261,8 @@ def _gps_degrees(value, ref, negative_ref: str) -> float | None:
     result = degrees + minutes / 60 + seconds / 3600
     if result != result or not 0 <= result <= 180:  # NaN from a zero denominator, or nonsense
         return None
-    return -result if _clean_text(ref) and _clean_text(ref).upper().startswith(negative_ref) else result
+    hemisphere = _clean_text(ref)
+    return -result if hemisphere and hemisphere.upper().startswith(negative_ref) else result
 
 
 def _exif_facts(image: Image.Image) -> tuple[datetime | None, str | None, float | None, float | None]:

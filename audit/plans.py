@@ -228,8 +228,8 @@ def plan_week(
     B store lands on the same weekdays every week."""
     monday = week_start(monday)
     open_days = {(d - monday).days for d in days if d.weekday() < WORKING_DAYS}
-    stores = [PlanStore(*s) for s in stores]
-    where = {s.code: s.point for s in stores}
+    placing = [PlanStore(*s) for s in stores]
+    where = {s.code: s.point for s in placing}
     minutes_per_visit = minutes_per_visit or {}
     already: dict[str, int] = {}
     taken: dict[str, set[int]] = {}
@@ -243,12 +243,12 @@ def plan_week(
         per_day[weekday] = per_day.get(weekday, 0) + 1
         stops.setdefault((merchandiser, weekday), []).append(where.get(code))
     usual: dict[str, float] = {}
-    for store in stores:
+    for store in placing:
         usual[store.merchandiser] = (
             usual.get(store.merchandiser, 0) + visits_in_week(store.grade, store.code, monday, level) / WORKING_DAYS
         )
     planned, unplaced = [], []
-    for store in sorted(stores, key=lambda s: (s.merchandiser, s.grade, s.code)):
+    for store in sorted(placing, key=lambda s: (s.merchandiser, s.grade, s.code)):
         code, merchandiser = store.code, store.merchandiser
         k = visits_in_week(store.grade, code, monday, level) - already.get(code, 0)
         if k <= 0:
@@ -387,6 +387,11 @@ def visit_minutes_of(cur, people: Sequence[str]) -> dict[str, float]:
     return {m: visit_minutes(*history.get(m, (0, None))) for m in people}
 
 
+def usual_visit_minutes(db: Database, merchandiser: str) -> float:
+    """One merchandiser's planned visit length, for a page (visit_minutes_of inside a transaction)."""
+    return visit_minutes_of(db.cursor(), [merchandiser])[merchandiser]
+
+
 def generate_week(
     db: Database,
     viewer: User | None,
@@ -453,7 +458,7 @@ def generate_week(
             "  OR store_code IN (SELECT code FROM stores WHERE list_contains(?, merchandiser)))",
             [monday, monday + timedelta(days=6), chosen, chosen],
         ).fetchall()
-        week = plan_week(
+        placed = plan_week(
             [s for s in stores if s[2] in chosen],
             monday,
             level,
@@ -462,7 +467,7 @@ def generate_week(
             minutes_per_visit=visit_minutes_of(cur, chosen),
             day_limit_minutes=hours * 60,
         )
-        visits = week.visits
+        visits = placed.visits
         if visits:
             first, now = _next_id(cur), datetime.now()
             frame = pd.DataFrame(visits, columns=["store_code", "merchandiser", "planned_date"]).assign(
@@ -481,7 +486,7 @@ def generate_week(
                 )
             finally:
                 cur.unregister("new_plan")
-    unplaced = tuple(sorted(week.unplaced, key=lambda u: (u.merchandiser, u.reason, u.store_code)))
+    unplaced = tuple(sorted(placed.unplaced, key=lambda u: (u.merchandiser, u.reason, u.store_code)))
     return Generated(len(visits), len({m for _, m, _ in visits}), skipped, unplaced, hours)
 
 

@@ -9,6 +9,7 @@ audit: the photo is the evidence that the shelf was looked at. Nothing is ever c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from audit.db import Database
 
@@ -25,7 +26,7 @@ class Previous:
     """The store's latest audit's answers, in the draft's own shape (section -> code -> answers)."""
 
     audit_id: int | None = None
-    visit_date: object = None
+    visit_date: date | None = None
     answers: dict = field(default_factory=lambda: {s: {} for s in BULK_SECTIONS})
 
     def line(self, section: str, code: str) -> dict:

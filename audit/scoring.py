@@ -22,12 +22,16 @@ component is left out and the others re-normalised, never counted as perfect.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from datetime import datetime
+
 import pandas as pd
 
 from audit.auth import User
 from audit.db import Database
 from audit.filters import DashboardFilters
-from audit.settings import COMPONENTS, ScoringSettings
+from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, load, validate
 from audit.stores import scope_clause
 
 SHELF_LEVEL_UPLIFT = {1: 1.34, 2: 1.78, 3: 1.63, 4: 1.00}
@@ -139,8 +143,6 @@ def recount(cur, tolerance: float) -> None:
 
 def fill_missing(db: Database) -> int:
     """At start-up: count audits stored before scoring existed. Cheap when there are none."""
-    from audit.settings import load
-
     pending = db.query_one("SELECT count(*) FROM audits WHERE id NOT IN (SELECT audit_id FROM audit_metrics)")[0]
     if not pending:
         return 0
@@ -222,3 +224,22 @@ def audit_score(db: Database, viewer: User, audit_id: int, settings: ScoringSett
     if found.empty:
         return None
     return {k: (None if pd.isna(v) else float(v)) for k, v in found.iloc[0].to_dict().items()}
+
+
+def save_settings(
+    db: Database, settings: ScoringSettings, username: str, now: datetime | None = None
+) -> ScoringSettings:
+    """Store validated settings; a changed price tolerance recounts every audit's price checks (the rules
+    and what a change of them means for the stored counts live here together)."""
+    settings = validate(settings)
+    previous = load(db)
+    with db.write() as cur:
+        cur.execute(
+            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,"
+            " updated_at = excluded.updated_at",
+            [SETTINGS_KEY, json.dumps(asdict(settings)), username, now or datetime.now()],
+        )
+        if settings.price_tolerance != previous.price_tolerance:
+            recount(cur, settings.price_tolerance)
+    return settings

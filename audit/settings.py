@@ -22,7 +22,7 @@ DEFAULT_WEIGHTS = {
     "freshness": 10,
 }
 BANDS = ("green", "amber", "red")
-_KEY = "scoring"
+SETTINGS_KEY = "scoring"
 
 
 class SettingsError(UserFacingError):
@@ -49,10 +49,12 @@ class ScoringSettings:
 
 
 def validate(settings: ScoringSettings) -> ScoringSettings:
-    weights = {c: settings.weights.get(c) for c in COMPONENTS}
-    for component, weight in weights.items():
+    weights: dict[str, float] = {}
+    for component in COMPONENTS:
+        weight = settings.weights.get(component)
         if not isinstance(weight, (int, float)) or math.isnan(weight) or weight < 0 or weight > 100:
             raise SettingsError("settings.error.weight", component=component)
+        weights[component] = weight
     if sum(weights.values()) <= 0:
         raise SettingsError("settings.error.no_weight")
     if not (0 <= settings.amber_min < settings.green_min <= 100):
@@ -63,7 +65,7 @@ def validate(settings: ScoringSettings) -> ScoringSettings:
 
 
 def load(db: Database) -> ScoringSettings:
-    row = db.query_one("SELECT value FROM settings WHERE key = ?", [_KEY])
+    row = db.query_one("SELECT value FROM settings WHERE key = ?", [SETTINGS_KEY])
     if row is None:
         return ScoringSettings()
     stored = json.loads(row[0])
@@ -78,23 +80,5 @@ def load(db: Database) -> ScoringSettings:
 
 def last_change(db: Database) -> tuple[str | None, datetime | None]:
     """Who changed the settings last, and when (None, None while the defaults are in force)."""
-    row = db.query_one("SELECT updated_by, updated_at FROM settings WHERE key = ?", [_KEY])
+    row = db.query_one("SELECT updated_by, updated_at FROM settings WHERE key = ?", [SETTINGS_KEY])
     return (row[0], row[1]) if row else (None, None)
-
-
-def save(db: Database, settings: ScoringSettings, username: str, now: datetime | None = None) -> ScoringSettings:
-    """Store validated settings; a changed price tolerance recounts every audit's price checks."""
-    from audit import scoring  # scoring imports this module
-
-    settings = validate(settings)
-    previous = load(db)
-    with db.write() as cur:
-        cur.execute(
-            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by,"
-            " updated_at = excluded.updated_at",
-            [_KEY, json.dumps(asdict(settings)), username, now or datetime.now()],
-        )
-        if settings.price_tolerance != previous.price_tolerance:
-            scoring.recount(cur, settings.price_tolerance)
-    return settings

@@ -34,7 +34,8 @@ class StoreFilters:
     merchandisers: tuple[str, ...] = ()
 
     def where(self) -> tuple[list[str], list]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if self.search.strip():
             term = f"%{self.search.strip().lower()}%"
             clauses.append(

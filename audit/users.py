@@ -8,7 +8,7 @@ import pandas as pd
 
 from audit.access import ROLES
 from audit.auth import clear_failures, hash_password
-from audit.db import Database
+from audit.db import Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import name_column, person_sql
 
@@ -92,9 +92,9 @@ def reset_password(db: Database, username: str, password: str) -> None:
 def set_active(db: Database, username: str, active: bool) -> None:
     with db.write() as cur:
         if not active:
-            admins_left = cur.execute(
-                "SELECT count(*) FROM users WHERE role = 'admin' AND active AND username <> ?", [username]
-            ).fetchone()[0]
+            admins_left = scalar(
+                cur, "SELECT count(*) FROM users WHERE role = 'admin' AND active AND username <> ?", [username]
+            )
             is_admin = cur.execute("SELECT role = 'admin' FROM users WHERE username = ?", [username]).fetchone()
             if is_admin and is_admin[0] and admins_left == 0:
                 raise UserError("users.error.last_admin")

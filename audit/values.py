@@ -3,9 +3,15 @@ integer columns, whose gaps are pd.NA, and pd.NA refuses `==`, `!=` and `bool`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
-def is_missing(value) -> bool:
-    """True for a scalar gap of any kind; never raises on pd.NA."""
+
+def is_missing(value: object) -> TypeIs[None]:
+    """True for a scalar gap of any kind; never raises on pd.NA. (For the type checker a gap is None: after
+    `if is_missing(x): return`, x is no longer optional; NaN, NaT and pd.NA are the same gap at run time.)"""
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))

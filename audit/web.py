@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from audit import auth, config
-from audit.db import shared_database
+from audit.opening import shared_database
 
 SESSION_COOKIE = "audit_session"
 SESSION_PATH = "/api/session"

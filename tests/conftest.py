@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import date
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
+from audit import auth, capture, photos
 from audit.db import Database
-
-DEMO_TODAY = date(2026, 11, 20)
-DEMO_SIZE = dict(stores=40, weeks=6, seed=7, photos=8, today=DEMO_TODAY)
+from audit.opening import close_shared_databases, shared_database
+from tests.helpers.audits import complete_answers, picture
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SERVERS, free_port
+from tests.helpers.demo import DEMO_SIZE
 
 
 @pytest.fixture
@@ -55,6 +62,88 @@ def demo_dir(demo_template, tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def demo_db(demo_dir) -> Database:
-    from audit.db import shared_database
-
+    """The process's shared database on the demo copy: the one the pages under AppTest open too."""
     return shared_database(demo_dir / "audit.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _shared_databases_closed():
+    """Whatever a test opened through shared_database (demo_db, the pages it ran) is closed after it."""
+    yield
+    close_shared_databases()
+
+
+@pytest.fixture
+def app_url(demo_dir, tmp_path):
+    port = free_port()
+    env = {**os.environ, "AUDIT_DATA_DIR": str(demo_dir)}
+    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server mid-test.
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "server.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
+    SERVERS[url] = server
+    yield url
+    SERVERS.pop(url)
+    server.terminate()
+    server.wait(timeout=20)
+    print(f"server log ({log_path.stat().st_size} bytes): " + log_path.read_text(errors="replace")[-3000:])
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def draft_app(demo_dir, request):
+    """A draft of merch01's first store, made before the app opens the database: every product in stock,
+    the first one's shelf price left for the browser to type, an observation compared with the first
+    product at a normal price of 650.00, and two photos attached."""
+    db = Database(demo_dir / "audit.duckdb")
+    user = auth.get_user(db, "merch01")
+    store = capture.store_queue(db, user, "en").code.iloc[0]
+    draft = capture.open_draft(db, user, store)
+    plan = capture.checklist(db, user, store, "en")
+    draft.answers = complete_answers(plan)
+    for line in draft.answers["shelf"].values():
+        line.update(in_stock=True, facings=3, shelf_level=2, fifo_ok=True, near_expiry=False, damaged=False)
+    first = plan.skus.iloc[0]
+    draft.answers["price"][first.code]["shelf_price"] = None
+    draft.answers["competitors"][0].update(product_code=first.code, normal_price=650.0, flash_price=2.5)
+    capture.save_draft(db, draft)
+    for seed, section in ((1, "store"), (2, "shelf")):
+        capture.add_draft_photo(db, draft, photos.process_photo(picture(seed)), section)
+    db.close()
+    return request.getfixturevalue("app_url"), store, first

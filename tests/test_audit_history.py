@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from audit import audit_history
 from audit.audit_history import PAGE_SIZE, AuditSearch
 from audit.auth import get_user
-from tests.test_dashboard_pages import open_page
+from tests.helpers.apptest import open_page
 
 EVERYTHING = {"from": "2026-01-01", "to": "2026-12-31"}
 

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from audit import dashboard, settings
+from audit import dashboard, scoring, settings
 from audit.auth import User
-from audit.db import Database
 from audit.filters import DashboardFilters
+from audit.opening import open_database
 from audit.settings import ScoringSettings
 
 MANAGER = User("manager", "M", "manager", None, "en")
@@ -45,7 +45,7 @@ def test_totals_and_summed_counts_give_the_same_scores(demo_db):
 
 def test_a_new_price_tolerance_recounts_the_totals_too(demo_db):
     before = dashboard.tiles(demo_db, MANAGER, PERIOD, ScoringSettings()).set_index("measure").loc["price", "value"]
-    saved = settings.save(
+    saved = scoring.save_settings(
         demo_db, replace(settings.load(demo_db), price_tolerance=0.25), "manager", datetime(2026, 11, 21)
     )
     after = dashboard.tiles(demo_db, MANAGER, PERIOD, saved).set_index("measure").loc["price", "value"]
@@ -60,7 +60,7 @@ def test_an_older_database_gets_its_totals_on_opening(demo_dir):
     con.execute("DELETE FROM schema_migrations WHERE version = 7")  # later ones stay applied
     audits_with_lines = con.execute("SELECT count(DISTINCT audit_id) FROM audit_lines").fetchall()[0][0]
     con.close()
-    upgraded = Database(path)
+    upgraded = open_database(path)
     assert upgraded.query_one("SELECT count(*) FROM audit_totals")[0] == audits_with_lines
     assert (
         upgraded.query_one("SELECT count(*) FROM audit_metrics")[0]

@@ -159,7 +159,7 @@ def test_failures_spread_over_more_than_the_lock_time_do_not_lock(db):
 
 
 def test_demo_accounts_are_unlisted_with_real_users_and_stop_with_a_real_administrator(demo_db):
-    from tests.test_pages import app_as, texts
+    from tests.helpers.apptest import app_as, texts
 
     assert set(auth.listed_demo_accounts(demo_db, "en").role) == {"admin", "manager", "merchandiser", "dealer"}
     demo_session = auth.start_session(demo_db, "manager")

@@ -14,16 +14,9 @@ import pytest
 from audit import backup, photos
 from audit.__main__ import main
 from audit.db import Database
+from tests.helpers.backup import table_contents
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def table_contents(path: Path) -> dict[str, list]:
-    con = duckdb.connect(str(path), read_only=True)
-    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-    contents = {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names}
-    con.close()
-    return contents
 
 
 def photo_files(data_dir: Path) -> dict[str, bytes]:
@@ -102,10 +95,8 @@ def test_backups_never_overwrite_and_a_broken_backup_is_never_restored(demo_dir,
 
 
 def test_a_backup_through_the_app_while_merchandisers_submit_is_consistent(demo_db, demo_dir, tmp_path):
-    from test_capture import picture
-    from test_concurrency import add_merchandisers, visit
-
     from audit import auth
+    from tests.helpers.audits import add_merchandisers, picture, visit
 
     pairs = add_merchandisers(demo_db, 8)
     pictures = [[photos.process_photo(picture(200 + i))] for i in range(len(pairs) * 2)]

@@ -4,17 +4,15 @@ Audit page: each is named in the user's language, the draft keeps every answer, 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 
-from audit import auth, capture, i18n, photos
+from audit import capture, i18n
 from audit.capture import SubmitRefused
-from tests.badinput import HOSTILE_TEXTS, NUMBERS, TOO_LONG_NOTE, as_shown
-from tests.test_capture import complete_answers, picture
-from tests.test_capture_page import group, session
+from tests.helpers.apptest import group, session
+from tests.helpers.audits import draft_with, merch
+from tests.helpers.badinput import HOSTILE_TEXTS, NUMBERS, TOO_LONG_NOTE, as_shown
 
-VISIT_DAY = datetime(2026, 11, 20, 9, 0)
 WRITTEN_TABLES = ("audits", "audit_lines", "audit_pop", "competitor_observations", "audit_photos", "audit_metrics")
 
 
@@ -102,29 +100,12 @@ CASES = {
 } | OTHER_ANSWERS
 
 
-def merch(db):
-    return auth.get_user(db, "merch01")
-
-
 def row_counts(db) -> dict[str, int]:
     return {table: db.query_one(f"SELECT count(*) FROM {table}")[0] for table in WRITTEN_TABLES}
 
 
 def same_answers(a: dict, b: dict) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)  # NaN is not equal to itself
-
-
-def draft_with(db, change, store: str | None = None) -> capture.Draft:
-    """A complete draft with its store photo, then one bad answer put in; at the top store of the queue
-    unless `store` is given."""
-    user = merch(db)
-    store = store or capture.store_queue(db, user, "en").code.iloc[0]
-    draft = capture.open_draft(db, user, store, now=VISIT_DAY)
-    draft.answers = complete_answers(capture.checklist(db, user, store, "en"))
-    change(draft.answers)
-    capture.save_draft(db, draft)
-    capture.add_draft_photo(db, draft, photos.process_photo(picture(3)), "store")
-    return draft
 
 
 @pytest.mark.parametrize("case", list(CASES))

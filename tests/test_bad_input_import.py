@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from audit.masterdata import apply_import, format_problem, prepare_import
-from tests.badinput import HOSTILE_TEXTS, REFUSED_IMPORTS, STORE_HEADER
+from tests.helpers.badinput import HOSTILE_TEXTS, REFUSED_IMPORTS, STORE_HEADER
 
 TABLES = ("stores", "products", "regions")
 

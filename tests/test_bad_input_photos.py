@@ -13,9 +13,9 @@ from PIL import Image
 
 from audit import auth, capture, i18n, photos
 from audit.photos import PhotoError
-from tests.badinput import ACCEPTED_PHOTOS, REFUSED_PHOTOS
-from tests.test_capture import complete_answers, picture
-from tests.test_capture_page import session
+from tests.helpers.apptest import session
+from tests.helpers.audits import complete_answers, picture
+from tests.helpers.badinput import ACCEPTED_PHOTOS, REFUSED_PHOTOS
 
 PHOTO_STEP = 4
 

@@ -16,10 +16,10 @@ from audit import auth, capture, charts, i18n
 from audit.exports import ExportRequest, export
 from audit.exports.cells import neutralise
 from audit.masterdata import apply_import, prepare_import
-from tests.badinput import HOSTILE_TEXTS, STORE_HEADER, as_shown, is_literal
-from tests.test_bad_input_form import draft_with, merch
-from tests.test_dashboard_pages import open_page
-from tests.test_exports import END, NOW, START
+from tests.helpers.apptest import open_page
+from tests.helpers.audits import draft_with, merch
+from tests.helpers.badinput import HOSTILE_TEXTS, STORE_HEADER, as_shown, is_literal
+from tests.helpers.exports import END, NOW, START
 
 SHORT = {name: text for name, text in HOSTILE_TEXTS.items() if len(text) <= 200}
 

@@ -13,8 +13,8 @@ import pytest
 
 from audit import auth, capture, photos
 from audit.db import Database
-from tests.test_browser import TABLETS, app_url, browser, new_tablet_page, settle, shot  # noqa: F401  (fixtures)
-from tests.test_capture import complete_answers, picture
+from tests.helpers.audits import complete_answers, picture
+from tests.helpers.browser import TABLETS, new_tablet_page, settle, shot
 
 pytestmark = pytest.mark.browser
 SKUS = 30
@@ -190,12 +190,14 @@ TARGETS = """() => {
   const main = document.querySelector('[data-testid="stMain"]') || document.body;
   const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
-  for (const el of main.querySelectorAll('button, [role="radio"], [role="checkbox"], [role="switch"], input[type="checkbox"]')) {
+  const taps = 'button, [role="radio"], [role="checkbox"], [role="switch"], input[type="checkbox"]';
+  for (const el of main.querySelectorAll(taps)) {
     let target = el;
     if (el.matches('input[type="checkbox"]')) target = el.closest('label') || el;  // the label is what a finger taps
     if (!visible(target)) continue;
     const r = target.getBoundingClientRect();
-    seen.push({text: (target.innerText || target.getAttribute('aria-label') || target.dataset.testid || '').trim().slice(0, 40),
+    const text = target.innerText || target.getAttribute('aria-label') || target.dataset.testid || '';
+    seen.push({text: text.trim().slice(0, 40),
                height: Math.round(r.height * 10) / 10, testid: target.dataset.testid || el.dataset.testid || ''});
   }
   const opener = document.querySelector('[data-testid="stExpandSidebarButton"]');

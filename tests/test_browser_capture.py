@@ -6,49 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from audit import auth, capture, photos
-from audit.db import Database
-from tests.test_browser import (
-    TABLETS,
-    app_url,
-    browser,
-    go_to_step,
-    new_tablet_page,
-    shot,  # noqa: F401
-    sign_in_to_stores,
-)
-from tests.test_capture import complete_answers, picture
+from tests.helpers.audits import picture
+from tests.helpers.browser import LOCALE, STEP, TABLETS, go_to_step, new_tablet_page, shot, sign_in_to_stores
 
 pytestmark = pytest.mark.browser
-
-STEP = {
-    "en": {"shelf": "Shelf", "price": "Price tags", "competitors": "Competitors", "photos": "Photos"},
-    "zh": {"shelf": "货架", "price": "价格牌", "competitors": "竞品", "photos": "照片"},
-}
-LOCALE = {"en": "en-GB", "zh": "zh-CN"}
-
-
-@pytest.fixture
-def draft_app(demo_dir, request):
-    """A draft of merch01's first store, made before the app opens the database: every product in stock,
-    the first one's shelf price left for the browser to type, an observation compared with the first
-    product at a normal price of 650.00, and two photos attached."""
-    db = Database(demo_dir / "audit.duckdb")
-    user = auth.get_user(db, "merch01")
-    store = capture.store_queue(db, user, "en").code.iloc[0]
-    draft = capture.open_draft(db, user, store)
-    plan = capture.checklist(db, user, store, "en")
-    draft.answers = complete_answers(plan)
-    for line in draft.answers["shelf"].values():
-        line.update(in_stock=True, facings=3, shelf_level=2, fifo_ok=True, near_expiry=False, damaged=False)
-    first = plan.skus.iloc[0]
-    draft.answers["price"][first.code]["shelf_price"] = None
-    draft.answers["competitors"][0].update(product_code=first.code, normal_price=650.0, flash_price=2.5)
-    capture.save_draft(db, draft)
-    for seed, section in ((1, "store"), (2, "shelf")):
-        capture.add_draft_photo(db, draft, photos.process_photo(picture(seed)), section)
-    db.close()
-    return request.getfixturevalue("app_url"), store, first
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -4,29 +4,12 @@ tests/artifacts/ to be looked at."""
 from __future__ import annotations
 
 import pytest
-from test_browser import app_url, browser, shot, sign_in  # noqa: F401  (fixtures)
+
+from tests.helpers.browser import SCREENS, charts_drawn, open_as_manager, scroll_to, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 PERIOD = "from=2026-10-09&to=2026-11-20"
-SCREENS = {"wide": (1366, 768), "tablet": (1024, 768)}
-
-
-def open_as_manager(browser, size: str, locale: str = "en-GB"):  # noqa: F811
-    width, height = SCREENS[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-    return context, context.new_page()
-
-
-def charts_drawn(page, count: int) -> None:
-    page.locator('[data-testid="stPlotlyChart"]').nth(count - 1).wait_for(timeout=90_000)
-    page.wait_for_timeout(1200)
-
-
-def scroll_to(page, text: str) -> None:
-    """Bring the element with this text to the top of the screen, so the screenshot shows what follows."""
-    page.get_by_text(text, exact=True).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(800)
 
 
 @pytest.mark.parametrize("size", list(SCREENS))

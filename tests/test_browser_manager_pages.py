@@ -6,8 +6,8 @@ in tests/artifacts/ to be looked at."""
 from __future__ import annotations
 
 import pytest
-from test_browser import app_url, browser, shot, sign_in  # noqa: F401  (fixtures)
-from test_browser_dashboards import SCREENS, charts_drawn, open_as_manager, scroll_to
+
+from tests.helpers.browser import SCREENS, charts_drawn, open_as_manager, scroll_to, shot, sign_in
 
 pytestmark = pytest.mark.browser
 

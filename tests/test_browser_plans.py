@@ -10,7 +10,7 @@ import pytest
 
 from audit import plans
 from audit.db import Database
-from test_browser import app_url, browser, choose_option, new_tablet_page, shot, sign_in, sign_in_to_stores  # noqa: F401  (fixtures)
+from tests.helpers.browser import choose_option, new_tablet_page, shot, sign_in, sign_in_to_stores
 
 pytestmark = pytest.mark.browser
 

@@ -18,16 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import (
-    ROOT,
-    TABLETS,
-    app_url,
-    browser,
-    free_port,
-    shot,
-    sign_in,  # noqa: F401
-    sign_in_to_stores,
-)
+from tests.helpers.browser import ROOT, TABLETS, free_port, shot, sign_in, sign_in_to_stores
 
 pytestmark = pytest.mark.browser
 

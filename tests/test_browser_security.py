@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_browser import app_url, browser, new_tablet_page, shot, sign_in  # noqa: F401  (fixtures)
+from tests.helpers.browser import new_tablet_page, shot, sign_in
 
 pytestmark = pytest.mark.browser
 SESSION_COOKIE = "audit_session"

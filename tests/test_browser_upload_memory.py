@@ -19,9 +19,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from audit import auth, capture, photos
 from audit.db import Database
-from tests.test_browser import app_url, browser, new_tablet_page, sign_in_to_stores  # noqa: F401
-from tests.test_capture import complete_answers
-from tests.test_photo_memory import under_budget
+from tests.helpers.audits import complete_answers
+from tests.helpers.browser import new_tablet_page, sign_in_to_stores
+from tests.helpers.photos import under_budget
 
 pytestmark = pytest.mark.browser
 

@@ -10,18 +10,8 @@ import re
 import pytest
 from PIL import Image
 
-from tests.test_browser import (
-    SERVERS,
-    TABLETS,
-    app_url,
-    browser,
-    go_to_step,
-    new_tablet_page,
-    shot,  # noqa: F401
-    sign_in,
-)
-from tests.test_browser_capture import LOCALE, STEP, draft_app  # noqa: F401
-from tests.test_capture import picture
+from tests.helpers.audits import picture
+from tests.helpers.browser import LOCALE, SERVERS, STEP, TABLETS, go_to_step, new_tablet_page, shot, sign_in
 
 pytestmark = pytest.mark.browser
 

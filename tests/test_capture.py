@@ -5,75 +5,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from audit import auth, capture, i18n, photos
 from audit.capture import CaptureError, SubmitRefused
-
-
-def merch(db):
-    return auth.get_user(db, "merch01")
+from tests.helpers.audits import complete_answers, merch, picture
 
 
 def first_store(db, username="merch01"):
     return db.query_one("SELECT code FROM stores WHERE merchandiser = ? ORDER BY code", [username])[0]
-
-
-def picture(seed: int, taken: datetime | None = None) -> bytes:
-    image = Image.new("RGB", (640, 480), (230, 230, 230))
-    draw = ImageDraw.Draw(image)
-    for i in range(8):
-        draw.rectangle(
-            [10 + i * 75, 30 + (seed * 37 + i * 53) % 200, 70 + i * 75, 460], fill=((seed * 50 + i * 30) % 255, 90, 140)
-        )
-    out = io.BytesIO()
-    exif = Image.Exif()
-    if taken:
-        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def complete_answers(plan: capture.Checklist) -> dict:
-    return {
-        "shelf": {
-            code: (
-                {
-                    "in_stock": True,
-                    "facings": 3,
-                    "shelf_level": 2,
-                    "fifo_ok": True,
-                    "near_expiry": False,
-                    "damaged": False,
-                }
-                if i % 4
-                else {"in_stock": False, "restocked": False}
-            )
-            for i, code in enumerate(plan.skus.code)
-        },
-        "price": {
-            code: {
-                "tag_present": True,
-                "tag_placed_ok": True,
-                "tag_matches": True,
-                "tag_legible": True,
-                "shelf_price": float(rrp),
-            }
-            for code, rrp in zip(plan.skus.code, plan.skus.rrp, strict=True)
-        },
-        "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
-        "competitors": [
-            {
-                "competitor_code": "C01",
-                "kind": "promotion",
-                "product": "冠益绿茶",
-                "normal_price": 3.5,
-                "promo_price": 2.9,
-                "facings": 4,
-            }
-        ],
-        "visit": {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"},
-    }
 
 
 @pytest.fixture

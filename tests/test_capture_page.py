@@ -9,30 +9,16 @@ from streamlit.testing.v1 import AppTest
 
 from audit import auth, capture, photos, scoring, settings
 from audit.ui import capture_form
-from tests.badinput import as_shown
+from tests.helpers.apptest import group, session
+from tests.helpers.badinput import as_shown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def session(db, username="merch01", store=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["session_token"] = auth.start_session(db, username)
-    if store:
-        at.query_params["store"] = store
-    at.run()
-    at.switch_page("views/capture.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (120, 160, 90)).save(out, "JPEG")
     return out.getvalue()
-
-
-def group(at, key):
-    return at.button_group(key=key)
 
 
 def tap(at, key):
@@ -245,7 +231,7 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
 
 def test_a_store_audited_today_says_so_before_a_second_audit(demo_db):
     from audit import photos
-    from tests.test_capture import complete_answers, picture
+    from tests.helpers.audits import complete_answers, picture
 
     user = auth.get_user(demo_db, "merch01")
     queue = capture.store_queue(demo_db, user, "en")
@@ -291,8 +277,7 @@ def test_next_and_previous_walk_every_section_and_back(demo_db, lang):
 
 
 def test_a_shelf_confirmed_as_last_time_in_one_tap_then_one_change(demo_db):
-    from tests.test_capture import picture
-    from tests.test_previous import audited_store
+    from tests.helpers.audits import audited_store, picture
 
     user = auth.get_user(demo_db, "merch01")
     store = audited_store(demo_db)
@@ -330,7 +315,7 @@ def test_an_unfinished_audit_comes_first_and_the_summary_says_what_was_found_and
 def test_the_summary_lists_freshness_problems_and_says_when_nothing_else_is_due(demo_db, demo_dir):
     from datetime import datetime
 
-    from tests.test_capture import complete_answers, picture
+    from tests.helpers.audits import complete_answers, picture
 
     user = auth.get_user(demo_db, "merch01")
     store = capture.store_queue(demo_db, user, "en").code.iloc[0]

@@ -59,9 +59,8 @@ def test_import_with_bad_rows_exits_non_zero_and_lists_them(data_dir, tmp_path, 
 def test_plan_a_week_from_the_command_line_and_a_bad_date_in_chinese(data_dir, capsys):
     from datetime import date, timedelta
 
-    from planworld import build
-
     from audit import plans
+    from tests.helpers.planworld import build
 
     database = Database(data_dir / "audit.duckdb")
     build(database)

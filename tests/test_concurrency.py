@@ -6,52 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pytest
-from test_capture import complete_answers, picture
 
 from audit import auth, capture, photos
+from tests.helpers.audits import add_merchandisers, complete_answers, picture, visit
 
 SUBMITTERS = 50
 AUDITS_EACH = 3
 PHOTOS_EACH = 2
-
-
-def add_merchandisers(db, count: int) -> list[tuple[str, str]]:
-    """`count` merchandisers, each with one store of their own (a copy of merch01's first store)."""
-    template = db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code")[0]
-    password_hash = db.query_one("SELECT password_hash FROM users WHERE username = 'merch01'")[0]
-    pairs = [(f"load{i:02d}", f"LOAD{i:02d}") for i in range(count)]
-    with db.write() as cur:
-        for username, store in pairs:
-            cur.execute(
-                "INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, 'merchandiser', ?)",
-                [username, username, password_hash],
-            )
-            cur.execute(
-                """INSERT INTO stores SELECT * REPLACE (? AS code, ? AS merchandiser)
-                           FROM stores WHERE code = ?""",
-                [store, username, template],
-            )
-    return pairs
-
-
-def visit(db, user, store: str, pictures: list, double_tap: bool) -> list[capture.Submitted]:
-    """One whole visit through the capture service, as the Audit page drives it; returns every submit's result."""
-    draft = capture.open_draft(db, user, store)
-    draft.answers = complete_answers(capture.checklist(db, user, store, "en"))
-    capture.save_draft(db, draft)
-    for k, processed in enumerate(pictures):
-        capture.add_draft_photo(db, draft, processed, "store" if k == 0 else "shelf")
-    if not double_tap:
-        return [capture.submit(db, user, draft.submission_key)]
-    both_at_once = threading.Barrier(2)
-
-    def tap():
-        both_at_once.wait()
-        return capture.submit(db, user, draft.submission_key)
-
-    with ThreadPoolExecutor(1) as second_tap:
-        other = second_tap.submit(tap)
-        return [tap(), other.result()]
 
 
 def test_fifty_merchandisers_submitting_at_once_store_each_audit_exactly_once(demo_db):
@@ -146,7 +107,7 @@ def one_runtime_for_all_sessions(monkeypatch):
 
 
 def test_several_tablets_tapping_submit_at_once_through_the_app(demo_db, one_runtime_for_all_sessions):
-    from test_capture_page import session
+    from tests.helpers.apptest import session
 
     pairs = add_merchandisers(demo_db, 6)
     drafts = []

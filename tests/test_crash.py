@@ -44,10 +44,9 @@ def child(data_dir: str, kill_phase: str | None, fraction: float, checkpoint_eac
     os.environ["AUDIT_DATA_DIR"] = data_dir
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_capture import complete_answers, picture
-
     from audit import auth, capture, photos
     from audit.db import Database
+    from tests.helpers.audits import complete_answers, picture
 
     durations = json.loads(os.environ.get("CRASH_PHASE_SECONDS", "{}"))
     started: dict[str, float] = {}

@@ -5,24 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import auth, settings
+from audit import settings
 from audit.settings import ScoringSettings
-from tests.test_pages import APP, ROLE_USERS, app_as, texts
+from tests.helpers.apptest import PERIOD, ROLE_USERS, app_as, open_page, texts
 
 SCORE_PAGES = ("views/overview.py", "views/competitors.py", "views/settings.py")
-PERIOD = {"from": "2026-10-20", "to": "2026-11-20"}
-
-
-def open_page(db, username: str, page: str, lang: str = "en", **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.context["locale"] = "zh-CN" if lang == "zh" else "en-GB"
-    at.session_state["session_token"] = auth.start_session(db, username)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metric(at: AppTest, label: str) -> str:

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_capture import complete_answers, picture
 
 from audit import auth, backup, capture, config, i18n, photos
 from audit.db import Database, DatabaseStopped, DatabaseWriteFailed
+from tests.helpers.audits import complete_answers, picture
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

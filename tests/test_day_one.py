@@ -17,9 +17,9 @@ from audit.masterdata import apply_import, prepare_import
 from audit.settings import ScoringSettings
 from audit.ui.navigation import page_specs_for
 from audit.values import is_missing
+from tests.helpers.apptest import APP
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "samples"
 IMPORT_ORDER = ("dealers", "products", "pop_types", "competitors", "users", "stores")
 
@@ -27,7 +27,7 @@ IMPORT_ORDER = ("dealers", "products", "pop_types", "competitors", "users", "sto
 @pytest.fixture
 def imported_db(data_dir) -> Database:
     """Only the sample files a company would import: no audits, drafts, plans or photos."""
-    from audit.db import shared_database
+    from audit.opening import shared_database
 
     db = shared_database(data_dir / "audit.duckdb")
     for kind in IMPORT_ORDER:
@@ -39,7 +39,7 @@ def imported_db(data_dir) -> Database:
 
 @pytest.fixture
 def tiny_demo_db(data_dir) -> Database:
-    from audit.db import shared_database
+    from audit.opening import shared_database
 
     db = shared_database(data_dir / "audit.duckdb")
     generate_demo(db, stores=6, weeks=1, seed=3, photos=2)

@@ -19,9 +19,8 @@ from audit.masterdata import SPECS, accepted_columns
 from audit.ui.markdown import md_escape
 from audit.ui.navigation import page_specs_for
 from audit.ui.shell import LANGUAGE_NAMES
-from tests.test_day_one import APP
-from tests.test_escaping import deep_links, elements, strings_in
-from tests.test_exports import END, NOW, START, pdf_text
+from tests.helpers.apptest import APP, deep_links, elements, strings_in
+from tests.helpers.exports import END, NOW, START, pdf_text
 
 ROLES = ("admin", "manager", "merch01", "dealer01")
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from audit import auth, capture
+from audit import auth
 from audit.ui.markdown import md_escape
 from audit.ui.navigation import page_specs_for
-from tests.test_day_one import APP
+from tests.helpers.apptest import APP, deep_links, elements, strings_in
 
 LINK, IMAGE, TAG = (
     "[x](https://evil.example/a)",
@@ -51,25 +50,6 @@ PLAIN_FIELDS = {
 }
 
 
-def strings_in(message, path=()):
-    """Every string in a protobuf message with the field path leading to it."""
-    for field, value in message.ListFields():
-        values = [value] if isinstance(value, (str, bytes, Message)) or not hasattr(value, "__iter__") else value
-        for item in values:
-            if isinstance(item, str):
-                yield (*path, field.name), item
-            elif hasattr(item, "ListFields"):
-                yield from strings_in(item, (*path, field.name))
-
-
-def elements(node):
-    proto = getattr(node, "proto", None)
-    if proto is not None and hasattr(proto, "ListFields"):
-        yield node
-    for child in getattr(node, "children", {}).values():
-        yield from elements(child)
-
-
 def rendered_markdown_and_charts(at: AppTest):
     markdown, charts = [], []
     for element in elements(at._tree):
@@ -89,24 +69,6 @@ def hostile_demo(demo_db):
                 f"UPDATE {table} SET " + ", ".join(f"{c} = ? || {c}" for c in columns), [PAYLOAD] * len(columns)
             )
     return demo_db
-
-
-def deep_links(db, username: str) -> dict[str, list[dict]]:
-    """Beyond each page's first screen: a store's card, an audit's record, a store's audit form."""
-    user = auth.get_user(db, username)
-    store = (
-        capture.store_queue(db, user, "en").code.iloc[0]
-        if user.role == "merchandiser"
-        else db.query_one(
-            "SELECT min(code) FROM stores WHERE dealer_code = coalesce(?, dealer_code)", [user.dealer_code]
-        )[0]
-    )
-    audit = db.query_one("SELECT max(id) FROM audits WHERE store_code = ?", [store])[0]
-    links = {"views/stores.py": [{"store": store}], "views/audits.py": [{"audit": str(audit)}]}
-    if user.role == "merchandiser":
-        capture.open_draft(db, user, store, "en")
-        links["views/capture.py"] = [{"store": store}]
-    return links
 
 
 def test_names_from_data_render_as_typed_on_every_page(hostile_demo):

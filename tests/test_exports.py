@@ -19,17 +19,16 @@ from pypdf import PdfReader
 from audit import auth, dashboard, i18n, settings
 from audit import photos as photo_store
 from audit.__main__ import main
-from audit.db import shared_database
 from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, pdf_charts, zip_files
 from audit.exports import pdf as pdf_module
 from audit.exports.cells import neutralise
 from audit.exports.summary import audit_lines
 from audit.filters import DashboardFilters, default_period_for
-from tests.test_dashboard_pages import open_page
+from audit.opening import shared_database
+from tests.helpers.apptest import open_page
+from tests.helpers.exports import END, NOW, START, pdf_text
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-START, END = date(2026, 10, 20), date(2026, 11, 20)  # the dashboard tests' period
-NOW = datetime(2026, 11, 21, 9, 30)
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
@@ -39,10 +38,6 @@ def request(dealer: str = "D02", lang: str = "en", fmt: str = "pdf") -> ExportRe
 
 def manager(db):
     return auth.get_user(db, "manager")
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 # ---------------------------------------------------------------- PDF

@@ -7,9 +7,8 @@ import zipfile
 
 import pytest
 
-from tests.badinput import as_shown
-from tests.test_dashboard_pages import open_page
-from tests.test_pages import ROLE_USERS, app_as
+from tests.helpers.apptest import ROLE_USERS, app_as, open_page
+from tests.helpers.badinput import as_shown
 
 PERIOD = {"from": "2026-10-20", "to": "2026-11-20"}
 

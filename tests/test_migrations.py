@@ -8,6 +8,7 @@ import pytest
 
 from audit import db as dbmod
 from audit.db import Database, migration_files, schema_version
+from audit.opening import open_database
 
 EXPECTED_TABLES = {
     "app_meta",
@@ -136,7 +137,7 @@ def test_a_filled_first_version_database_upgrades_with_all_its_data(tmp_path, mi
     con.close()
     shutil.copytree(Path(dbmod.__file__).parent / "migrations", migrations_copy, dirs_exist_ok=True)
 
-    upgraded = Database(path)
+    upgraded = open_database(path)
     cur = upgraded.cursor()
     assert schema_version(cur) == max(n for n, _ in migration_files())
     assert tables(cur) >= EXPECTED_TABLES

@@ -3,7 +3,7 @@ never visited first, then the most days overdue, then grade A before B before C.
 
 from __future__ import annotations
 
-from tests.test_dashboard_pages import open_page
+from tests.helpers.apptest import open_page
 
 
 def test_the_overdue_list_is_ordered_by_the_days_overdue_it_shows(demo_db):

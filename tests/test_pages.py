@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import auth, i18n
-from tests.badinput import as_shown
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-ROLE_USERS = {"admin": "admin", "manager": "manager", "merchandiser": "merch01", "dealer": "dealer01"}
-
-
-def app_as(db, username: str | None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.context["locale"] = "zh-CN" if lang == "zh" else "en-GB"
-    if username:
-        at.session_state["session_token"] = auth.start_session(db, username)
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info, *at.warning)]
-    return "\n".join(str(p) for p in parts)
+from tests.helpers.apptest import APP, ROLE_USERS, app_as, texts
+from tests.helpers.badinput import as_shown
 
 
 def test_signed_out_visitor_sees_only_the_sign_in_page_with_demo_accounts(demo_db):

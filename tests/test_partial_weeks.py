@@ -12,8 +12,7 @@ from audit import charts, charts_visits
 from audit.filters import partial_weeks
 from audit.i18n import t
 from audit.settings import COMPONENTS, ScoringSettings
-from tests.test_dashboard_pages import open_page
-from tests.test_pages import texts
+from tests.helpers.apptest import open_page, texts
 
 RULES = ScoringSettings()
 WEEKS = pd.to_datetime([date(2026, 8, 31) + pd.Timedelta(weeks=i) for i in range(14)])  # Mondays to 30 Nov

@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from audit import auth
 from audit.filters import DEFAULT_WEEKS, default_period
-from tests.conftest import DEMO_TODAY
-from tests.test_pages import APP
+from tests.helpers.apptest import APP
+from tests.helpers.demo import DEMO_TODAY
 
 PAGES = ("views/overview.py", "views/competitors.py", "views/visits.py", "views/exports.py")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamlit.proto.Block_pb2 import Block
 from streamlit.testing.v1 import AppTest
 
-from tests.test_dashboard_pages import PERIOD, open_page
+from tests.helpers.apptest import PERIOD, open_page
 
 
 def dialogs(at: AppTest) -> list:

@@ -9,7 +9,6 @@ MAX_PIXELS for one-byte pixels), so they are the worst a photo can cost; the ref
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from audit import photos
+from tests.helpers.photos import four_by_three, under_budget
 
 ROOT = Path(__file__).resolve().parent.parent
 PEAK_LIMIT_MB = 256  # one decode (at most DECODE_BUDGET, 200 MB) and the bands and small copies after it
@@ -48,16 +48,6 @@ except photos.PhotoError as error:
     result = error.key
 print(json.dumps({"result": result, "peak_mb": (kb("VmHWM") - start) / 1024, "bytes": len(data)}))
 """
-
-
-def four_by_three(pixels: float) -> tuple[int, int]:
-    width = int(math.sqrt(pixels * 4 / 3))
-    return width, int(width * 3 / 4)
-
-
-def under_budget(bytes_per_pixel: int) -> tuple[int, int]:
-    """The largest 4:3 photo (within 1 %) whose decode fits DECODE_BUDGET at that cost per pixel."""
-    return four_by_three(photos.DECODE_BUDGET / bytes_per_pixel * 0.99)
 
 
 def probe(mode: str, size: tuple[int, int], fmt: str, **options) -> dict:

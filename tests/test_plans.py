@@ -10,10 +10,10 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from planworld import MONDAY, STORES, add_audit, add_plan, build, crowd, user
 
 from audit import plans
 from audit.plans import PlanError
+from tests.helpers.planworld import MONDAY, STORES, add_audit, add_plan, build, crowd, user
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -284,8 +284,8 @@ def test_a_full_week_is_balanced_within_twice_the_quietest_day(world):
 
 def test_imported_stores_and_merchandisers_without_history_are_planned(data_dir):
     """Day one: the sample master data as a company imports it, no audit yet, one store without coordinates."""
-    from audit.db import shared_database
     from audit.masterdata import apply_import, prepare_import
+    from audit.opening import shared_database
 
     samples = Path(__file__).resolve().parent.parent / "data" / "samples"
     db = shared_database(data_dir / "audit.duckdb")

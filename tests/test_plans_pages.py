@@ -143,7 +143,7 @@ def test_unreadable_dates_in_the_url_fall_back_with_a_message(demo_db):
 
 
 def test_an_empty_database_says_there_is_nothing_yet(data_dir):
-    from audit.db import shared_database
+    from audit.opening import shared_database
     from audit.users import create_user
 
     database = shared_database(data_dir / "audit.duckdb")

@@ -8,16 +8,7 @@ from datetime import datetime
 import pytest
 
 from audit import auth, capture, photos, previous
-from tests.test_capture import complete_answers, merch, picture
-
-
-def audited_store(db, username="merch01") -> str:
-    """A store of this merchandiser with an earlier audit."""
-    return db.query_one(
-        """SELECT s.code FROM stores s WHERE s.merchandiser = ?
-                           AND EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY s.code""",
-        [username],
-    )[0]
+from tests.helpers.audits import audited_store, complete_answers, merch, picture
 
 
 @pytest.fixture
@@ -110,8 +101,8 @@ def test_a_store_never_audited_has_nothing_to_confirm(demo_db, fresh_draft):
 def test_the_managers_view_of_an_audit_says_how_it_was_answered(demo_db, fresh_draft):
     from streamlit.testing.v1 import AppTest
 
-    from tests.badinput import as_shown
-    from tests.test_day_one import APP
+    from tests.helpers.apptest import APP
+    from tests.helpers.badinput import as_shown
 
     user, draft, plan = fresh_draft
     answers = complete_answers(plan)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_backup import table_contents
 
 from audit import backup
 from audit.__main__ import main
 from audit.db import Database
+from tests.helpers.backup import table_contents
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,7 @@ import pytest
 from audit import scoring, settings
 from audit.auth import User
 from audit.filters import DashboardFilters
+from audit.opening import open_database
 from audit.settings import ScoringSettings, SettingsError
 
 MANAGER = User("boss", "Boss", "manager", None, "en")
@@ -146,7 +147,9 @@ def test_band_limits_are_inclusive_at_the_bottom():
 
 
 def test_saved_settings_are_in_force_and_a_new_tolerance_recounts_prices(scored_db):
-    saved = settings.save(scored_db, ScoringSettings(price_tolerance=0.10), "boss", now=datetime(2026, 11, 20, 8))
+    saved = scoring.save_settings(
+        scored_db, ScoringSettings(price_tolerance=0.10), "boss", now=datetime(2026, 11, 20, 8)
+    )
     assert settings.load(scored_db) == saved
     assert settings.last_change(scored_db) == ("boss", datetime(2026, 11, 20, 8))
     second = scores(scored_db, saved).loc[2]
@@ -155,13 +158,13 @@ def test_saved_settings_are_in_force_and_a_new_tolerance_recounts_prices(scored_
 
 def test_bad_settings_are_refused_with_a_reason(scored_db):
     with pytest.raises(SettingsError) as error:
-        settings.save(scored_db, ScoringSettings(green_min=60, amber_min=70), "boss")
+        scoring.save_settings(scored_db, ScoringSettings(green_min=60, amber_min=70), "boss")
     assert error.value.key == "settings.error.bands"
     with pytest.raises(SettingsError) as error:
-        settings.save(scored_db, ScoringSettings(weights={c: 0 for c in settings.COMPONENTS}), "boss")
+        scoring.save_settings(scored_db, ScoringSettings(weights={c: 0 for c in settings.COMPONENTS}), "boss")
     assert error.value.key == "settings.error.no_weight"
     with pytest.raises(SettingsError) as error:
-        settings.save(scored_db, ScoringSettings(weights=settings.DEFAULT_WEIGHTS | {"pop": -5}), "boss")
+        scoring.save_settings(scored_db, ScoringSettings(weights=settings.DEFAULT_WEIGHTS | {"pop": -5}), "boss")
     assert error.value.message("zh") == "pop 的权重必须是 0 到 100 之间的数字。"
     assert settings.load(scored_db) == ScoringSettings()  # nothing was saved
 
@@ -173,13 +176,11 @@ def test_a_product_filter_narrows_the_sku_components_only(scored_db):
 
 
 def test_audits_stored_before_scoring_are_counted_at_start(scored_db, data_dir):
-    from audit.db import Database
-
     with scored_db.write() as cur:
         cur.execute("DELETE FROM audit_sku_metrics")
         cur.execute("DELETE FROM audit_metrics")
     scored_db.close()
-    reopened = Database(data_dir / "audit.duckdb")
+    reopened = open_database(data_dir / "audit.duckdb")
     try:
         assert reopened.query_one("SELECT count(*) FROM audit_metrics")[0] == 2
         assert scores(reopened).score.tolist() == pytest.approx(scores_expected())

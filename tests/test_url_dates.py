@@ -3,9 +3,9 @@ message in the user's language, and the page shows its default period instead of
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import APP
 
 from audit import auth, i18n
+from tests.helpers.apptest import APP
 
 PAGES = ("views/overview.py", "views/visits.py", "views/exports.py")
 PERIODS = [

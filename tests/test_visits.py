@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from planworld import MONDAY, add_audit, add_plan, build, user
 
 from audit import capture, visits
 from audit.visits import VisitFilters, VisitsError
+from tests.helpers.planworld import MONDAY, add_audit, add_plan, build, user
 
 FRIDAY = MONDAY + timedelta(days=4)
 WEEK = VisitFilters(MONDAY, FRIDAY)

@@ -11,8 +11,8 @@ from audit.auth import get_user
 from audit.filters import DashboardFilters
 from audit.i18n import t
 from audit.settings import COMPONENTS
-from tests.badinput import as_shown
-from tests.test_dashboard_pages import PERIOD, open_page
+from tests.helpers.apptest import PERIOD, open_page
+from tests.helpers.badinput import as_shown
 
 ROOM_AT_1366 = 904  # the table's width at 1366 x 768 with the sidebar open, measured in Chromium
 SELECTION_COLUMN = 32  # the row-selection checkboxes

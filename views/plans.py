@@ -222,7 +222,7 @@ def board(monday: date, merchandiser: str, week: pd.DataFrame, hours: float) -> 
     """The week day by day: a strip with each day's visits, working time and round trip, then every visit
     in its day's suggested visiting order."""
     rows = []
-    minutes = plans.visit_minutes_of(db.cursor(), [merchandiser])[merchandiser]
+    minutes = plans.usual_visit_minutes(db, merchandiser)
     strip = st.columns(plans.WORKING_DAYS, gap="small")
     for column, day in zip(strip, plans.week_days(monday), strict=True):
         stops = week[week.planned_date.dt.date == day].reset_index(drop=True)

@@ -7,7 +7,7 @@ browser holds unless its value is set through its key), so the next save cannot 
 
 import streamlit as st
 
-from audit import settings
+from audit import scoring, settings
 from audit.errors import UserFacingError
 from audit.i18n import fmt_date
 from audit.settings import COMPONENTS, ScoringSettings
@@ -48,14 +48,14 @@ def form_settings() -> ScoringSettings:
 
 def save_form() -> None:
     try:
-        fill_form(settings.save(db, form_settings(), user.username))
+        fill_form(scoring.save_settings(db, form_settings(), user.username))
         st.session_state[OUTCOME] = ("success", t("settings.saved"))
     except UserFacingError as error:  # what was entered stays in the form
         st.session_state[OUTCOME] = ("error", error_text(error))
 
 
 def back_to_defaults() -> None:
-    fill_form(settings.save(db, ScoringSettings(), user.username))
+    fill_form(scoring.save_settings(db, ScoringSettings(), user.username))
     st.session_state[OUTCOME] = ("success", t("settings.reset_done"))
 
 

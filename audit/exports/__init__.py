@@ -18,6 +18,7 @@ from datetime import date, datetime
 from audit import access
 from audit.auth import User
 from audit.db import Database
+from audit.exports import csv_lines, pdf, xlsx
 from audit.exports.summary import (
     FORMATS,
     DealerSummary,
@@ -70,8 +71,6 @@ def file_name(request: ExportRequest) -> str:
 
 def export(db: Database, viewer: User, request: ExportRequest, now: datetime | None = None) -> ExportFile:
     """One dealer's summary in the requested format, if the viewer may have it (ExportError otherwise)."""
-    from audit.exports import csv_lines, pdf, xlsx
-
     if request.fmt == "csv":
         data = csv_lines.render(audit_lines(db, viewer, request), request.lang)
     else:

@@ -572,8 +572,8 @@ def _store_findings(
         pdf.ln(1)
 
     head()
-    for kind, rows in groupby(found.itertuples(), key=lambda row: row.kind):  # found is in list order, by kind
-        rows = list(rows)
+    for kind, group in groupby(found.itertuples(), key=lambda row: row.kind):  # found is in list order, by kind
+        rows = list(group)
         if pdf.need(12):
             _store_header(pdf, s, store, continued=True)
             head()

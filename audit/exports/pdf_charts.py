@@ -29,7 +29,8 @@ def rgb(colour: str) -> tuple[int, int, int]:
 
 def mix(colour: str, share: float) -> tuple[int, int, int]:
     """The colour at `share` strength over white (for the faint band backdrop)."""
-    return tuple(round(255 - (255 - c) * share) for c in rgb(colour))
+    red, green, blue = (round(255 - (255 - c) * share) for c in rgb(colour))
+    return red, green, blue
 
 
 def _title(pdf, x: float, y: float, title: str) -> float:

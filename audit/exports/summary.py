@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from audit import access, dashboard, scoring, settings
+from audit import access, dashboard, scoring, settings, visits
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -374,8 +374,6 @@ def _photos(db: Database, viewer: User, filters: DashboardFilters, lang: str) ->
 def planned_visits(db: Database, viewer: User, request: ExportRequest) -> PlannedVisits:
     """Planned visits in the period at the dealer's stores and how many were done, by the same rule as the
     Visits page (visits.totals: an audit of that store by that merchandiser on the planned day)."""
-    from audit import visits
-
     done = visits.totals(
         db, viewer, visits.VisitFilters(request.date_from, request.date_to, dealers=(request.dealer_code,))
     )

@@ -20,6 +20,7 @@ from audit.exports.cells import neutralise
 from audit.exports.summary import DealerSummary
 from audit.exports.thumbs import Thumbnails, thumb_size
 from audit.settings import COMPONENTS
+from audit.values import is_missing
 
 PHOTO_SIDE = 320  # px the photos sheet shows of a photo's long side (the 400 px thumbnail, scaled)
 PHOTO_ROW_HEIGHT = 186  # points (= 248 px): a landscape photo at 320 x 240 px and a margin
@@ -32,10 +33,6 @@ class Column:
     header: str
     kind: str  # text, int, number, money, date, datetime, bool, link ((text, target) pairs)
     width: float = 14
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 class _Book:
@@ -76,7 +73,7 @@ class _Book:
             if row_height:
                 ws.set_row(count, row_height)
             for col, (write, value) in enumerate(zip(writers, row, strict=True)):
-                if not _missing(value):
+                if not is_missing(value):
                     write(count, col, value)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
@@ -165,7 +162,7 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
         (t("export.col.previous_score"), previous_score, "number"),
         (
             t("export.col.change"),
-            None if _missing(score) or _missing(previous_score) else score - previous_score,
+            None if is_missing(score) or is_missing(previous_score) else score - previous_score,
             "number",
         ),
     ]
@@ -178,7 +175,7 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
     writers = {kind: book._writer(ws, kind) for kind in ("text", "int", "number", "date", "datetime")}
     for row, (label, value, kind) in enumerate(rows, start=1):
         ws.write_string(row, 0, neutralise(label), book.formats["label"])
-        if not _missing(value):
+        if not is_missing(value):
             writers[kind](row, 1, value)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(rows), 1)

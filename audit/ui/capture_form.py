@@ -8,13 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from audit import capture, photos, previous, settings
 from audit.capture import Checklist, Draft
+from audit.errors import UserFacingError
 from audit.i18n import fmt_date, fmt_money
-from audit.ui.context import current_user, db, lang, t
+from audit.ui import widget_texts
+from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import Markdown, md_escape
-from audit.ui.widgets import show_user_error
+from audit.ui.widgets import error_text, show_user_error
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
 LEVELS = (1, 2, 3, 4)
@@ -95,7 +98,7 @@ def _row(prefix: str, section: str, code: str):
 @dataclass
 class _Row:
     line: dict  # the line's answers, written by the row's widgets
-    side: object  # the column beside the heading (the problems button)
+    side: DeltaGenerator  # the column beside the heading (the problems button)
     heading: str = ""  # what the heading says; how the line was answered is added to it
 
 
@@ -123,7 +126,7 @@ def _mark_checked(line: dict, before: dict) -> None:
         line["how"] = previous.HOW_CHECKED
 
 
-def _last_text(parts: list[str]) -> str:
+def _last_text(parts: list[str | None]) -> str:
     shown = [p for p in parts if p]
     return t("capture.last_time", what=Markdown(" · ".join(shown))) if shown else ""
 
@@ -180,7 +183,7 @@ def shelf(draft: Draft, plan: Checklist) -> None:
         added = st.selectbox(
             t("capture.add_sku"),
             list(extra_options),
-            format_func=extra_options.get,
+            format_func=extra_options.__getitem__,
             index=None,
             key=f"{draft.submission_key[:8]}:add_sku",
             placeholder=t("common.choose"),
@@ -247,7 +250,7 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
                 chosen = st.pills(
                     t("capture.problems_found"),
                     list(problems),
-                    format_func=problems.get,
+                    format_func=problems.__getitem__,
                     selection_mode="multi",
                     key=_start(f"{key}:problems", marked),
                 )
@@ -325,7 +328,7 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
                 chosen = st.pills(
                     t("capture.tag_faults"),
                     list(faults),
-                    format_func=faults.get,
+                    format_func=faults.__getitem__,
                     selection_mode="multi",
                     key=_start(f"{key}:faults", marked),
                 )
@@ -427,7 +430,10 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                     "competitor_other",
                 )
             item["kind"] = st.pills(
-                t("capture.kind"), list(kinds), format_func=kinds.get, key=_start(f"{key}:kind", item.get("kind"))
+                t("capture.kind"),
+                list(kinds),
+                format_func=kinds.__getitem__,
+                key=_start(f"{key}:kind", item.get("kind")),
             )
             item["product"] = text(
                 st.text_input, optional("capture.product"), f"{key}:product", item.get("product"), "product"
@@ -435,7 +441,7 @@ def competitors(draft: Draft, plan: Checklist) -> None:
             item["product_code"] = st.selectbox(
                 optional("capture.comparable_sku"),
                 list(ours),
-                format_func=ours.get,
+                format_func=ours.__getitem__,
                 index=None,
                 placeholder=t("capture.comparable_sku_none"),
                 key=_start(
@@ -476,10 +482,6 @@ def competitors(draft: Draft, plan: Checklist) -> None:
 
 
 def photo_step(draft: Draft, attached) -> None:
-    from audit.errors import UserFacingError
-    from audit.ui import widget_texts
-    from audit.ui.widgets import error_text
-
     prefix = draft.submission_key[:8]
     sections = {s: t(f"capture.section.{s}") for s in ("store", "shelf", "price", "pop", "competitor")}
     st.caption(t("capture.photos.hint", mb=photos.MAX_BYTES // photos.MB))
@@ -536,7 +538,7 @@ def photo_step(draft: Draft, attached) -> None:
             ):
                 with show_user_error():
                     capture.remove_draft_photo(
-                        db(), current_user(), draft.submission_key, photo.photo_sha256, photo.section
+                        db(), signed_in_user(), draft.submission_key, photo.photo_sha256, photo.section
                     )
                     st.session_state[f"{prefix}:photo_removed"] = True
                     st.rerun()

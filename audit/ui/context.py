@@ -13,8 +13,9 @@ import streamlit as st
 
 from audit import auth, config, i18n, web
 from audit.auth import User
-from audit.db import Database, DatabaseLocked, shared_database
+from audit.db import Database, DatabaseLocked
 from audit.errors import UserFacingError
+from audit.opening import shared_database
 from audit.ui.markdown import Markdown, placeholder_value
 
 SESSION_COOKIE = web.SESSION_COOKIE
@@ -68,6 +69,15 @@ def current_user() -> User | None:
     user = auth.user_for_session(db(), st.session_state.session_token)
     if user is None:
         st.session_state.session_token = None
+    return user
+
+
+def signed_in_user() -> User:
+    """current_user() on a screen behind the sign-in gate: a session that ended since the gate let this run
+    in (signed out in another tab, revoked) reruns the page, and the gate shows the sign-in form."""
+    user = current_user()
+    if user is None:
+        st.rerun()
     return user
 
 

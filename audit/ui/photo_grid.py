@@ -37,9 +37,12 @@ def photo_grid(frame: pd.DataFrame, columns: int = 4, key: str = "photos") -> No
         return
     cols = st.columns(columns)
     for i, photo in enumerate(frame.itertuples()):
-        caption = t(f"capture.section.{photo.section}")
-        if hasattr(photo, "visit_date"):
-            caption = f"{fmt_date(photo.visit_date, lang())} · {photo.store_code} · {caption}"
+        section = t(f"capture.section.{photo.section}")
+        caption = (
+            f"{fmt_date(photo.visit_date, lang())} · {photo.store_code} · {section}"
+            if hasattr(photo, "visit_date")
+            else section
+        )
         with cols[i % columns]:
             st.image(str(photos.photo_path(photo.thumb_sha256)), caption=caption)
             if photo.flag_reused:

@@ -179,9 +179,9 @@ def open_store_on_select(event, frame: pd.DataFrame, from_chart: bool = False) -
 def audit_score_box(score: dict | None, rules: ScoringSettings) -> None:
     """One audit's score in its band and its components, with what it could not measure (left out, its
     weight spread over the rest), with the weights in force."""
-    if score is None or score["score"] is None:
+    band = None if score is None else rules.band(score["score"])
+    if score is None or band is None:
         return
-    band = rules.band(score["score"])
     measured = [c for c in COMPONENTS if score[c] is not None and rules.weights[c]]
     missing = [t(f"measure.{c}") for c in COMPONENTS if score[c] is None and rules.weights[c]]
     with st.container(border=True):

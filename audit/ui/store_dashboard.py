@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from audit import capture, charts, dashboard, settings
@@ -16,7 +18,7 @@ from audit.ui.findings import findings_box
 from audit.ui.photo_grid import photo_grid
 from audit.ui.scoring_widgets import metric_tiles, weights_caption
 
-PLOT = {"width": "stretch", "config": {"displaylogo": False}}
+PLOT: dict[str, Any] = {"width": "stretch", "config": {"displaylogo": False}}
 
 
 def store_dashboard(db: Database, viewer: User, code: str, lang: str) -> None:

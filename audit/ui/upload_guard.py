@@ -25,7 +25,7 @@ import threading
 import time
 
 from audit import auth
-from audit.db import shared_database
+from audit.opening import shared_database
 
 STREAMLIT_VERSION = "1.67.0"  # the version these hooks were written and tested against
 UPLOAD_BUDGET = int(float(os.environ.get("AUDIT_UPLOAD_BUDGET_MB", "60")) * 1024 * 1024)
@@ -53,8 +53,9 @@ def install() -> None:
         if not isinstance(instance.uploaded_file_mgr, MemoryUploadedFileManager):
             raise RuntimeError(f"Streamlit keeps uploads unlike {STREAMLIT_VERSION}: review audit/ui/upload_guard.py")
         guard = UploadGuard(instance)
-        instance.is_active_session = guard.is_active_and_signed_in
-        instance.uploaded_file_mgr.add_file = guard.add_file
+        # Streamlit's own methods are replaced on purpose: the guard is this wrapping (module docstring).
+        instance.is_active_session = guard.is_active_and_signed_in  # type: ignore[method-assign]
+        instance.uploaded_file_mgr.add_file = guard.add_file  # type: ignore[method-assign]
         setattr(instance, _INSTALLED, True)
 
 

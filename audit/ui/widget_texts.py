@@ -171,17 +171,18 @@ def script(language: str) -> str:
     page switched to another language is translated back from what it shows)."""
     rules = []
     for rule in all_rules():
-        spec = {"match": [], "within": rule.within}
+        match = [rule.streamlit]
+        spec: dict[str, object] = {"within": rule.within}
         if rule.key is None:
             spec["hide"] = rule.hide or True
         else:
             spec["text"] = i18n.t(rule.key, language)
-            spec["match"] += _texts(rule.key)
+            match += _texts(rule.key)
             if rule.waiting:
                 spec["waiting"] = i18n.t(rule.waiting, language)
-                spec["match"] += _texts(rule.waiting)
+                match += _texts(rule.waiting)
         # The most specific template first: "· 格式：{types}" must be read before "· {types}" reads it as types.
-        spec["match"] = sorted({*spec["match"], rule.streamlit}, key=lambda text: -len(_PLACEHOLDER.sub("", text)))
+        spec["match"] = sorted(set(match), key=lambda text: -len(_PLACEHOLDER.sub("", text)))
         rules.append(spec)
     config = {"lang": language, "rules": rules, "deviceCamera": _DEVICE_CAMERA_BOX}
     # "</" cannot end the script early inside a JSON string written as "<\/".

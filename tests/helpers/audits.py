@@ -1,0 +1,136 @@
+"""Audits as a merchandiser makes them: a user, photos that differ by seed, complete answers, drafts."""
+
+from __future__ import annotations
+
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from PIL import Image, ImageDraw
+
+from audit import auth, capture, photos
+
+VISIT_DAY = datetime(2026, 11, 20, 9, 0)
+
+
+def merch(db):
+    return auth.get_user(db, "merch01")
+
+
+def picture(seed: int, taken: datetime | None = None) -> bytes:
+    image = Image.new("RGB", (640, 480), (230, 230, 230))
+    draw = ImageDraw.Draw(image)
+    for i in range(8):
+        draw.rectangle(
+            [10 + i * 75, 30 + (seed * 37 + i * 53) % 200, 70 + i * 75, 460], fill=((seed * 50 + i * 30) % 255, 90, 140)
+        )
+    out = io.BytesIO()
+    exif = Image.Exif()
+    if taken:
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def complete_answers(plan: capture.Checklist) -> dict:
+    return {
+        "shelf": {
+            code: (
+                {
+                    "in_stock": True,
+                    "facings": 3,
+                    "shelf_level": 2,
+                    "fifo_ok": True,
+                    "near_expiry": False,
+                    "damaged": False,
+                }
+                if i % 4
+                else {"in_stock": False, "restocked": False}
+            )
+            for i, code in enumerate(plan.skus.code)
+        },
+        "price": {
+            code: {
+                "tag_present": True,
+                "tag_placed_ok": True,
+                "tag_matches": True,
+                "tag_legible": True,
+                "shelf_price": float(rrp),
+            }
+            for code, rrp in zip(plan.skus.code, plan.skus.rrp, strict=True)
+        },
+        "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
+        "competitors": [
+            {
+                "competitor_code": "C01",
+                "kind": "promotion",
+                "product": "冠益绿茶",
+                "normal_price": 3.5,
+                "promo_price": 2.9,
+                "facings": 4,
+            }
+        ],
+        "visit": {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"},
+    }
+
+
+def draft_with(db, change, store: str | None = None) -> capture.Draft:
+    """A complete draft with its store photo, then one bad answer put in; at the top store of the queue
+    unless `store` is given."""
+    user = merch(db)
+    store = store or capture.store_queue(db, user, "en").code.iloc[0]
+    draft = capture.open_draft(db, user, store, now=VISIT_DAY)
+    draft.answers = complete_answers(capture.checklist(db, user, store, "en"))
+    change(draft.answers)
+    capture.save_draft(db, draft)
+    capture.add_draft_photo(db, draft, photos.process_photo(picture(3)), "store")
+    return draft
+
+
+def audited_store(db, username="merch01") -> str:
+    """A store of this merchandiser with an earlier audit."""
+    return db.query_one(
+        """SELECT s.code FROM stores s WHERE s.merchandiser = ?
+                           AND EXISTS (SELECT 1 FROM audits a WHERE a.store_code = s.code) ORDER BY s.code""",
+        [username],
+    )[0]
+
+
+def add_merchandisers(db, count: int) -> list[tuple[str, str]]:
+    """`count` merchandisers, each with one store of their own (a copy of merch01's first store)."""
+    template = db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code")[0]
+    password_hash = db.query_one("SELECT password_hash FROM users WHERE username = 'merch01'")[0]
+    pairs = [(f"load{i:02d}", f"LOAD{i:02d}") for i in range(count)]
+    with db.write() as cur:
+        for username, store in pairs:
+            cur.execute(
+                "INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, 'merchandiser', ?)",
+                [username, username, password_hash],
+            )
+            cur.execute(
+                """INSERT INTO stores SELECT * REPLACE (? AS code, ? AS merchandiser)
+                           FROM stores WHERE code = ?""",
+                [store, username, template],
+            )
+    return pairs
+
+
+def visit(db, user, store: str, pictures: list, double_tap: bool) -> list[capture.Submitted]:
+    """One whole visit through the capture service, as the Audit page drives it; returns every submit's result."""
+    draft = capture.open_draft(db, user, store)
+    draft.answers = complete_answers(capture.checklist(db, user, store, "en"))
+    capture.save_draft(db, draft)
+    for k, processed in enumerate(pictures):
+        capture.add_draft_photo(db, draft, processed, "store" if k == 0 else "shelf")
+    if not double_tap:
+        return [capture.submit(db, user, draft.submission_key)]
+    both_at_once = threading.Barrier(2)
+
+    def tap():
+        both_at_once.wait()
+        return capture.submit(db, user, draft.submission_key)
+
+    with ThreadPoolExecutor(1) as second_tap:
+        other = second_tap.submit(tap)
+        return [tap(), other.result()]
