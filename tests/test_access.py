@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from audit import actions, audit_history, auth, capture, dashboard, exports, plans, settings, stores
 from audit.exports import ExportError, ExportRequest
 from audit.filters import DashboardFilters
-from tests.test_pages import APP, ROLE_USERS
+from tests.helpers.apptest import APP, ROLE_USERS
 
 # Who may open which page (README, "Pages").
 PAGE_ROLES = {
