@@ -8,11 +8,14 @@ import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
+import pypdfium2
 import pytest
 from PIL import Image, ImageDraw
 
-from audit import actions, auth, capture, photos
+from audit import actions, auth, capture, exports, photos
 from audit.db import Database
+from audit.exports import ExportRequest
 from audit.filters import DashboardFilters
 from audit.masterdata import apply_import, prepare_import
 
@@ -348,3 +351,23 @@ def test_a_tag_and_a_pop_put_right_on_the_spot_need_their_photos_and_are_born_cl
         ("pop", "poster", "fixed", "on_spot"),
         ("tag", "P101", "fixed", "on_spot"),
     ]
+
+
+def test_the_dealer_export_opens_with_the_dealers_open_actions(sample_db):
+    db = sample_db
+    audit(db, MONDAY, 1, out={"P101"}, missing_pop={"poster"})
+    dealer = user(db, "huamei")
+    request = ExportRequest("D01", date(2026, 10, 1), date(2026, 11, 8), "en", "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(exports.export(db, dealer, request).data))
+    assert book.sheetnames[0] == "Open actions"
+    rows = list(book["Open actions"].iter_rows(values_only=True))
+    assert [r[2:4] for r in rows[1:]] == [
+        ("Stock-out", "Qingquan Green Tea 500ml"),
+        ("POP missing or damaged", "Poster"),
+    ]
+    zh = ExportRequest("D01", date(2026, 10, 1), date(2026, 11, 8), "zh", "pdf")
+    document = pypdfium2.PdfDocument(exports.export(db, dealer, zh, now=datetime(2026, 11, 3, 12)).data)
+    cover, listed = (document[n].get_textpage().get_text_range() for n in (0, 1))
+    assert "您门店今天共 2 项，逾期 0 项，由您负责 1 项" in cover
+    assert "您门店的待处理事项（2）" in listed
+    assert listed.index("缺货") < listed.index("POP缺失或破损")  # the dealer's own first

@@ -144,6 +144,7 @@ def test_the_pdf_outline_has_the_overview_sections_and_every_store(demo_db, lang
     text = lambda key: i18n.t(key, lang)  # noqa: E731
     assert [title for level, title, *_ in marks if level == 0] == [
         text("export.outline.overview"),
+        text("export.outline.actions"),
         text("export.trends"),
         text("export.competitors"),
         text("export.outline.stores"),
@@ -318,7 +319,7 @@ def test_a_period_without_audits_still_gives_every_format(demo_db):
 
 # ---------------------------------------------------------------- XLSX
 
-SHEETS = ["Summary", "Stores", "Audits", "Findings", "Competitor activity", "Photos"]
+SHEETS = ["Open actions", "Summary", "Stores", "Audits", "Findings", "Competitor activity", "Photos"]
 
 
 def test_xlsx_reads_back_with_typed_columns_frozen_headers_filters_and_photos(demo_db):

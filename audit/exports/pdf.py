@@ -194,6 +194,7 @@ def render(summary: DealerSummary) -> bytes:
     thumbs = Thumbnails()
     store_links = {code: pdf.add_link(page=1) for code in summary.stores.code}  # set at each store
     _cover(pdf, summary, store_links)
+    _open_actions(pdf, summary)  # right after the overview: what the dealer must fix
     _trends(pdf, summary)
     _competitors(pdf, summary)
     for number, store in enumerate(summary.stores.itertuples()):
@@ -237,6 +238,7 @@ def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
             t("export.audits_done_value", n=f"{s.audits_done:,}", previous=f"{s.audits_previous:,}"),
         ),
     ]
+    facts.append((t("export.open_actions"), open_actions_fact(s)))  # what the dealer must fix, listed next
     rate = f"{100 * s.planned.done / s.planned.planned:.1f} %" if s.planned.planned else "—"
     facts.append(
         (
@@ -261,6 +263,65 @@ def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     else:
         _score_panel(pdf, s)
     _store_table(pdf, s, links)
+
+
+MAX_ACTIONS = 150  # open actions listed in the PDF; the Actions page in the app lists them all
+
+
+def open_actions_fact(s: DealerSummary) -> str:
+    """The cover's line about the open actions: how many, how many overdue, how many are the dealer's."""
+    found = s.actions if s.actions is not None else pd.DataFrame({"overdue": [], "dealers": []})
+    return i18n.t(
+        "export.open_actions_value",
+        s.lang,
+        n=len(found),
+        overdue=int(found.overdue.sum()),
+        yours=int(found.dealers.sum()),
+    )
+
+
+def _open_actions(pdf: _Pdf, s: DealerSummary) -> None:
+    """The open actions at the dealer's stores today, the dealer's own first, overdue ones in red."""
+    t, lang = pdf.t, s.lang
+    found = s.actions if s.actions is not None else pd.DataFrame()
+    pdf.add_page()
+    pdf.start_section(t("export.outline.actions"))
+    pdf.heading(t("export.actions_heading", n=len(found)), 12)
+    if found.empty:
+        pdf.set_font_size(9)
+        pdf.set_text_color(*rgb(INK))
+        pdf.multi_cell(BODY_W, 5, t("export.actions_none"), new_x="LMARGIN", new_y="NEXT")
+        return
+    columns = [
+        Column(t("stores.name"), 46),
+        Column(t("actions.col.what"), 58),
+        Column(t("actions.col.owner"), 26),
+        Column(t("actions.col.due"), 24),
+        Column(t("actions.col.status"), 26),
+    ]
+    widths = [column.width for column in columns]
+
+    def head():
+        pdf.column_heads(columns, 7.5, 4)
+        pdf.ln(1)
+
+    head()
+    for action in found.head(MAX_ACTIONS).itertuples():
+        if pdf.need(5.5):
+            head()
+        what = t("actions.kind." + action.kind) + (f" · {action.label}" if action.label else "")
+        status = t("actions.overdue") if action.overdue else t("actions.status." + action.status)
+        owner = action.owner_name if isinstance(action.owner_name, str) else t("actions.no_owner")
+        cells = [f"{action.store} · {action.store_code}", what, owner, i18n.fmt_date(action.due_date, lang), status]
+        pdf.set_font_size(8)
+        for number, (width, text) in enumerate(zip(widths, cells, strict=True)):
+            red = number == 4 and action.overdue
+            pdf.set_text_color(*rgb(charts.BAND_COLOURS["red"] if red else INK))
+            pdf.cell(width, 5.5, pdf.fit(text, width - GUTTER))
+        pdf.ln(5.5)
+    if len(found) > MAX_ACTIONS:
+        pdf.set_text_color(*rgb(MUTED))
+        pdf.cell(BODY_W, 5, t("export.actions_more", n=len(found) - MAX_ACTIONS), new_x="LMARGIN", new_y="NEXT")
 
 
 def _score_panel(pdf: _Pdf, s: DealerSummary) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from audit import access, dashboard, scoring, settings, visits
+from audit import access, actions, dashboard, scoring, settings, visits
 from audit.auth import User
 from audit.db import Database
 from audit.errors import UserFacingError
@@ -78,6 +78,7 @@ class DealerSummary:
     observations: pd.DataFrame  # every competitor observation, newest first, with the store's name
     store_competitors: pd.DataFrame  # per store, brand and kind: how often, last seen
     photos: pd.DataFrame  # every photo of the period's audits, newest first
+    actions: pd.DataFrame | None = None  # the open actions at the dealer's stores: the dealer's own first
 
     @property
     def lang(self) -> str:
@@ -182,7 +183,18 @@ def build_summary(db: Database, viewer: User, request: ExportRequest, now: datet
         observations=observations,
         store_competitors=store_competitors,
         photos=_photos(db, viewer, filters, lang),
+        actions=dealer_actions(db, viewer, request, (now or datetime.now()).date()),
     )
+
+
+def dealer_actions(db: Database, viewer: User, request: ExportRequest, today: date) -> pd.DataFrame:
+    """What the export opens with: the open actions at the dealer's stores today (whatever the period), the
+    dealer's own first, then overdue first, by due date (the viewer's scope applies, as everywhere)."""
+    found = actions.open_actions(
+        db, viewer, request.lang, today=today, filters=DashboardFilters(today, today, dealers=(request.dealer_code,))
+    )
+    found = found.assign(dealers=(found.owner_role == "dealer") & (found.owner == request.dealer_code))
+    return found.sort_values(["dealers", "overdue", "due_date", "id"], ascending=[False, False, True, True])
 
 
 def _dealer_row(frame: pd.DataFrame, dealer_code: str) -> pd.Series | None:

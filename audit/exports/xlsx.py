@@ -119,6 +119,7 @@ def _as_datetime(value, kind: str) -> datetime:
 def render(summary: DealerSummary) -> bytes:
     t = _text(summary.lang)
     book = _Book(summary.lang)
+    _actions_sheet(book, summary, t)  # the file opens with what the dealer must fix
     _summary_sheet(book, summary, t)
     _stores_sheet(book, summary, t)
     _audits_sheet(book, summary, t)
@@ -179,6 +180,38 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
             writers[kind](row, 1, value)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(rows), 1)
+
+
+def _actions_sheet(book: _Book, s: DealerSummary, t) -> None:
+    found = s.actions if s.actions is not None else pd.DataFrame(columns=["store_code"])
+    columns = [
+        Column(t("stores.code"), "text", 10),
+        Column(t("stores.name"), "text", 30),
+        Column(t("actions.col.kind"), "text", 16),
+        Column(t("actions.col.what"), "text", 30),
+        Column(t("actions.col.owner"), "text", 18),
+        Column(t("export.col.opened"), "datetime", 16),
+        Column(t("actions.col.due"), "date", 12),
+        Column(t("actions.col.overdue"), "bool", 9),
+        Column(t("actions.col.status"), "text", 16),
+        Column(t("actions.col.seen"), "int", 9),
+    ]
+    rows = [
+        (
+            a.store_code,
+            a.store,
+            t("actions.kind." + a.kind),
+            a.label or None,
+            a.owner_name if isinstance(a.owner_name, str) else None,
+            a.opened_at,
+            a.due_date,
+            bool(a.overdue),
+            t("actions.status." + a.status),
+            a.seen_count,
+        )
+        for a in found.itertuples()
+    ]
+    book.sheet(t("export.sheet.actions"), columns, rows)
 
 
 def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
