@@ -27,6 +27,7 @@ from audit.auth import User
 from audit.db import Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
+from audit.settings import under_rrp, under_rrp_sql
 from audit.stores import scope_clause
 
 REUSED_PHOTO_DISTANCE = 4  # difference-hash bits: at most this many differ = near-identical picture
@@ -262,7 +263,7 @@ class Problem:
 
 def price_below_tolerance(rrp: float | None, shelf_price: float | None, tolerance: float) -> bool:
     """A possible unauthorised discount: the shelf price is more than `tolerance` under the RRP."""
-    return rrp is not None and is_number(shelf_price, 0.01, MAX_PRICE) and shelf_price < rrp * (1 - tolerance)
+    return rrp is not None and is_number(shelf_price, 0.01, MAX_PRICE) and under_rrp(shelf_price, rrp, tolerance)
 
 
 def price_implausible(rrp: float | None, price_value: float | None) -> bool:
@@ -685,7 +686,7 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
                                       ELSE 'below_rrp' END
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
                 WHERE l.audit_id = ? AND l.in_stock AND (NOT l.tag_present OR NOT (l.tag_matches AND l.tag_placed_ok)
-                      OR l.shelf_price < p.rrp * (1 - ?)) ORDER BY p.code""",
+                      OR {under_rrp_sql("l.shelf_price", "p.rrp", "?")}) ORDER BY p.code""",
             settings.load(db).price_tolerance,
         ),
         missing_pop=[
@@ -742,7 +743,7 @@ def audit_record(db: Database, user: User, audit_id: int, lang: str) -> AuditRec
             f"""SELECT l.product_code, p.{names} AS product, l.must_stock, l.in_stock, l.facings, l.shelf_level,
                        l.tag_present, l.tag_placed_ok AND l.tag_matches AND l.tag_legible AS tag_ok,
                        l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
-                       coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp,
+                       coalesce({under_rrp_sql("l.shelf_price", "p.rrp", "?")}, FALSE) AS below_rrp,
                        l.shelf_answered, l.price_answered
                 FROM audit_lines l JOIN products p ON p.code = l.product_code
                 WHERE l.audit_id = ? ORDER BY NOT l.must_stock, l.product_code""",

@@ -31,7 +31,7 @@ import pandas as pd
 from audit.auth import User
 from audit.db import Database
 from audit.filters import DashboardFilters
-from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, load, validate
+from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, load, under_rrp_sql, validate
 from audit.stores import scope_clause
 
 SHELF_LEVEL_UPLIFT = {1: 1.34, 2: 1.78, 3: 1.63, 4: 1.00}
@@ -60,8 +60,8 @@ _SKU_COUNTS = f"""
            coalesce(sum({_UPLIFT_CASE}) FILTER (WHERE l.in_stock), 0) AS level_uplift,
            count(*) FILTER (WHERE l.in_stock AND l.shelf_level = {EYE_LEVEL}) AS eye_level,
            count(*) FILTER (WHERE l.in_stock AND l.tag_present IS NOT NULL) AS price_checked,
-           count(*) FILTER (WHERE l.in_stock AND l.tag_present AND l.tag_placed_ok AND l.tag_matches
-                            AND l.tag_legible AND l.shelf_price >= p.rrp * (1 - $tolerance)) AS price_ok,
+           count(*) FILTER (WHERE l.in_stock AND l.tag_present AND l.tag_placed_ok AND l.tag_matches AND l.tag_legible
+                            AND NOT {under_rrp_sql("l.shelf_price", "p.rrp", "$tolerance")}) AS price_ok,
            count(*) FILTER (WHERE l.in_stock AND l.fifo_ok IS NOT NULL AND l.near_expiry IS NOT NULL
                             AND l.damaged IS NOT NULL) AS fresh_checked,
            count(*) FILTER (WHERE l.in_stock AND l.fifo_ok AND NOT l.near_expiry AND NOT l.damaged) AS fresh_ok,

@@ -25,6 +25,18 @@ BANDS = ("green", "amber", "red")
 SETTINGS_KEY = "scoring"
 
 
+def under_rrp(price: float, rrp: float, fraction: float) -> bool:
+    """The price is more than `fraction` under the RRP: the price check's comparison (with the price tolerance)."""
+    return price < rrp * (1 - fraction)
+
+
+def under_rrp_sql(price: str, rrp: str, fraction: str) -> str:
+    """under_rrp as an SQL expression over columns (or parameters) named by the caller; NULL when a price is.
+    Every query that finds or counts a price under the RRP uses it: the rule is written here once, and
+    tests/test_price_rule.py holds the two forms to each other at the boundary."""
+    return f"({price} < {rrp} * (1 - {fraction}))"
+
+
 class SettingsError(UserFacingError):
     """Settings that cannot be saved as given."""
 

@@ -20,7 +20,7 @@ from audit.db import Database
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
 from audit.i18n import LANGUAGES, city_sql, name_column, person_sql, store_name_sql
-from audit.settings import COMPONENTS, ScoringSettings
+from audit.settings import COMPONENTS, ScoringSettings, under_rrp_sql
 from audit.stores import scope_clause
 
 FORMATS = ("pdf", "xlsx", "csv")
@@ -291,7 +291,7 @@ def _findings(db: Database, viewer: User, request: ExportRequest, rules: Scoring
                                                OR NOT coalesce(tag_matches, TRUE) OR NOT coalesce(tag_legible, TRUE))
                 UNION ALL
                 SELECT audit_id, 'below_rrp', product_code, product, NULL, shelf_price::DOUBLE, rrp_value
-                FROM lines WHERE in_stock AND shelf_price < rrp_value * (1 - ?)
+                FROM lines WHERE in_stock AND {under_rrp_sql("shelf_price", "rrp_value", "?")}
                 UNION ALL
                 SELECT ap.audit_id, 'pop', ap.pop_type_code, t.{names}, NULL, NULL, NULL
                 FROM audit_pop ap JOIN pop_types t ON t.code = ap.pop_type_code
@@ -436,7 +436,7 @@ def audit_lines(db: Database, viewer: User, request: ExportRequest) -> pd.DataFr
                    p.{name_column(request.lang)} AS product, p.brand, p.category, l.must_stock, l.in_stock, l.facings,
                    l.shelf_level, l.restocked, l.fifo_ok, l.near_expiry, l.damaged, l.tag_present, l.tag_placed_ok,
                    l.tag_matches, l.tag_legible, l.shelf_price::DOUBLE AS shelf_price, p.rrp::DOUBLE AS rrp,
-                   coalesce(l.shelf_price < p.rrp * (1 - ?), FALSE) AS below_rrp
+                   coalesce({under_rrp_sql("l.shelf_price", "p.rrp", "?")}, FALSE) AS below_rrp
             FROM audits a JOIN stores s ON s.code = a.store_code JOIN audit_lines l ON l.audit_id = a.id
             JOIN products p ON p.code = l.product_code LEFT JOIN users u ON u.username = a.merchandiser
             WHERE {scope} AND {where}
