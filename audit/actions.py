@@ -25,6 +25,7 @@ from audit.db import Database
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
 from audit.i18n import name_column, person_sql, store_name_sql
+from audit.settings import under_rrp_sql
 from audit.stores import scope_clause
 
 KINDS = ("restock", "price", "tag", "pop", "freshness", "competitor", "display")
@@ -95,7 +96,7 @@ def save_rules(db: Database, viewer: User, rules: ActionRules, now: datetime | N
 def findings_sql() -> str:
     """The problems an audit found that someone must fix: audit_id, store_code, kind, item, restocked. The
     one statement of which findings make actions; parameters: audit ids, price tolerance, flash gap."""
-    return """
+    return f"""
         WITH a AS (SELECT id, store_code FROM audits WHERE list_contains($ids, id))
         SELECT DISTINCT a.id AS audit_id, a.store_code, f.kind, f.item, f.restocked
         FROM a JOIN (
@@ -103,7 +104,8 @@ def findings_sql() -> str:
             FROM audit_lines l WHERE l.must_stock AND NOT l.in_stock
             UNION ALL
             SELECT l.audit_id, 'price', l.product_code, FALSE FROM audit_lines l
-            JOIN products p ON p.code = l.product_code WHERE l.in_stock AND l.shelf_price < p.rrp * (1 - $tolerance)
+            JOIN products p ON p.code = l.product_code
+            WHERE l.in_stock AND {under_rrp_sql("l.shelf_price", "p.rrp", "$tolerance")}
             UNION ALL
             SELECT l.audit_id, 'tag', l.product_code, FALSE FROM audit_lines l
             WHERE l.in_stock AND (NOT l.tag_present OR NOT l.tag_placed_ok OR NOT l.tag_matches OR NOT l.tag_legible)
@@ -116,7 +118,7 @@ def findings_sql() -> str:
             UNION ALL
             SELECT o.audit_id, 'competitor', o.product_code, FALSE FROM competitor_observations o
             JOIN products p ON p.code = o.product_code
-            WHERE $flash_gap IS NOT NULL AND o.flash_price < p.rrp * (1 - $flash_gap)
+            WHERE $flash_gap IS NOT NULL AND {under_rrp_sql("o.flash_price", "p.rrp", "$flash_gap")}
         ) f ON f.audit_id = a.id
         WHERE list_contains($ids, f.audit_id)
         ORDER BY a.id, f.kind, f.item"""
