@@ -180,6 +180,26 @@ def test_overdue_boundaries_per_grade(world, grade_store, inside, outside):
     assert capture.store_queue(world, boss, "en", today=as_of).set_index("code").loc[grade_store, "status"] == "overdue"
 
 
+@pytest.mark.parametrize(
+    "grade_store, ok, due",
+    [
+        ("A1", 2, 3),  # A: due from 7/3 days, the shortest gap of 3 visits a week
+        ("B1", 3, 4),  # B: from 3.5 days
+        ("C1", 9, 10),  # C: from 10 days, exactly (a month of 30 days over 3 visits)
+    ],
+)
+def test_a_store_becomes_due_at_its_grades_shortest_gap(world, grade_store, ok, due):
+    """capture.visit_state_sql's 'due': the merchandiser's queue shows a store due from the grade's shorter
+    interval on (the store is not overdue yet); the day before it is ok."""
+    boss, as_of = user(world, "boss"), date(2026, 11, 30)
+    add_audit(world, grade_store, "m1", as_of - timedelta(days=ok))
+    status = lambda: capture.store_queue(world, boss, "en", today=as_of).set_index("code").loc[grade_store]  # noqa: E731
+    assert (status().days_since, status().status) == (ok, "ok")
+    with world.write() as cur:
+        cur.execute("UPDATE audits SET visit_date = ? WHERE store_code = ?", [as_of - timedelta(days=due), grade_store])
+    assert (status().days_since, status().status) == (due, "due")
+
+
 def test_never_visited_stores_are_overdue_first_and_the_period_end_is_the_reference(world):
     boss = user(world, "boss")
     add_audit(world, "A1", "m1", MONDAY)
