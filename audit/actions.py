@@ -21,7 +21,7 @@ import pandas as pd
 from audit import access
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS, Problem
-from audit.db import Database
+from audit.db import Database, scalar
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
 from audit.i18n import name_column, person_sql, store_name_sql
@@ -125,7 +125,7 @@ def findings_sql() -> str:
 
 
 def _next_id(cur) -> int:
-    return cur.execute("SELECT coalesce(max(id), 0) + 1 FROM actions").fetchone()[0]
+    return scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM actions")
 
 
 def _event(cur, action_id: int, event: str, at: datetime, username: str | None, **fields) -> None:
@@ -424,8 +424,8 @@ def add_action(
         raise ActionError("actions.error.not_allowed")
     if kind not in KINDS:
         raise ActionError("actions.error.kind")
-    note = _text(note, "actions.error.note_long")
-    if note is None:
+    what = _text(note, "actions.error.note_long")
+    if what is None:
         raise ActionError("actions.error.note_missing")
     owner_role = owner_role or OWNER_BY_KIND[kind]
     now = now or datetime.now()
@@ -448,9 +448,9 @@ def add_action(
             """INSERT INTO actions (id, store_code, kind, item, note, status, owner_role, owner, opened_at,
                    opened_by, due_date, seen_count, last_seen_at)
                VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, 1, ?)""",
-            [action_id, store_code, kind, f"#{action_id}", note, owner_role, owner, now, viewer.username, due, now],
+            [action_id, store_code, kind, f"#{action_id}", what, owner_role, owner, now, viewer.username, due, now],
         )
-        _event(cur, action_id, "opened", now, viewer.username, note=note)
+        _event(cur, action_id, "opened", now, viewer.username, note=what)
     return action_id
 
 
@@ -493,7 +493,7 @@ def reassign(
             cur.execute("UPDATE actions SET owner_role = ?, owner = ? WHERE id = ?", [owner_role, owner, action_id])
             _event(cur, action_id, "reassigned", now, viewer.username, detail=f"{owner_role}:{owner or ''}")
         if due_date is not None:
-            old_due = cur.execute("SELECT due_date FROM actions WHERE id = ?", [action_id]).fetchone()[0]
+            old_due = scalar(cur, "SELECT due_date FROM actions WHERE id = ?", [action_id])
             if due_date != old_due:
                 cur.execute("UPDATE actions SET due_date = ? WHERE id = ?", [due_date, action_id])
                 _event(cur, action_id, "due_changed", now, viewer.username, detail=due_date.isoformat())
@@ -503,8 +503,8 @@ def cancel(db: Database, viewer: User, action_id: int, reason: str, now: datetim
     """A manager cancels an open action with a reason. False when it was closed already (a double tap)."""
     if not access.allowed(viewer, access.ACTIONS_MANAGE):
         raise ActionError("actions.error.not_allowed")
-    reason = _text(reason, "actions.error.note_long")
-    if reason is None:
+    why = _text(reason, "actions.error.note_long")
+    if why is None:
         raise ActionError("actions.error.reason_missing")
     now = now or datetime.now()
     with db.write() as cur:
@@ -517,7 +517,7 @@ def cancel(db: Database, viewer: User, action_id: int, reason: str, now: datetim
             [now, action_id, list(OPEN_STATES)],
         ).fetchall()
         if closed:
-            _event(cur, action_id, "cancelled", now, viewer.username, note=reason)
+            _event(cur, action_id, "cancelled", now, viewer.username, note=why)
     return bool(closed)
 
 

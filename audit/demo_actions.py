@@ -48,7 +48,8 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
     dealer_users = dict(
         cur.execute("SELECT dealer_code, min(username) FROM users WHERE role = 'dealer' GROUP BY 1").fetchall()
     )
-    rows, events = [], []
+    rows: list[dict] = []
+    events: list[tuple] = []
     state: dict[tuple, dict] = {}  # (store, kind, item) -> the open action
 
     def event(action: dict, kind: str, at: datetime, who: str | None, **fields) -> None:

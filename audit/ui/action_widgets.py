@@ -12,7 +12,7 @@ from audit.capture import Draft
 from audit.errors import UserFacingError
 from audit.i18n import fmt_date
 from audit.ui import widget_texts
-from audit.ui.context import current_user, db, lang, t
+from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import md_escape
 from audit.ui.widgets import error_text, show_user_error
 
@@ -44,7 +44,7 @@ def state_badges(action: dict) -> str:
 
 def open_actions_box(store_code: str) -> None:
     """Opening a store: its open actions come first, before what the last audit found."""
-    found = actions.open_actions(db(), current_user(), lang(), store_code)
+    found = actions.open_actions(db(), signed_in_user(), lang(), store_code)
     with st.container(border=True, key="store_open_actions"):
         if found.empty:
             st.markdown(f"**{t('actions.store_none_open')}**")
@@ -56,7 +56,7 @@ def open_actions_box(store_code: str) -> None:
 
 def verify_panel(draft: Draft) -> None:
     """The audit asks about each open action of the store: fixed (a photo proves it) or not fixed."""
-    found = actions.open_actions(db(), current_user(), lang(), draft.store_code)
+    found = actions.open_actions(db(), signed_in_user(), lang(), draft.store_code)
     if found.empty:
         return
     checks = draft.answers.setdefault("actions", {})
@@ -78,9 +78,9 @@ def verify_row(draft: Draft, action: dict, answer: dict, prefix: str) -> None:
             st.session_state[key] = answer.get("fixed")
         with choice:
             answer["fixed"] = st.segmented_control(
-                t("actions.fixed_question"),
+                str(t("actions.fixed_question")),
                 list(options),
-                format_func=options.get,
+                format_func=lambda fixed: options[fixed],
                 key=key,
                 required=True,
                 label_visibility="collapsed",
@@ -137,7 +137,7 @@ def mark_done_form(action: dict) -> None:
     if pressed:
         with show_user_error():
             photo = photos.process_photo(picture.getvalue(), picture.name) if picture is not None else None
-            if actions.mark_done(db(), current_user(), int(action["id"]), note, photo):
+            if actions.mark_done(db(), signed_in_user(), int(action["id"]), note, photo):
                 st.session_state["actions_flash"] = "actions.marked_done"
             else:
                 st.session_state["actions_flash"] = "actions.already_done"
@@ -146,7 +146,7 @@ def mark_done_form(action: dict) -> None:
 
 def history_table(store_code: str) -> None:
     """Every action's history at the store, newest first, with the photos that prove fixes."""
-    history = actions.store_history(db(), current_user(), store_code, lang())
+    history = actions.store_history(db(), signed_in_user(), store_code, lang())
     st.subheader(t("actions.history_heading"), anchor=False)
     if history.empty:
         st.info(t("actions.history_none"))
