@@ -127,6 +127,7 @@ def mark_done_form(action: dict) -> None:
     """The owner says it is done, with a note or a photo; the next audit verifies it."""
     key = f"done:{action['id']}"
     with st.form(key, border=False, clear_on_submit=False):
+        st.caption(t("actions.done_hint"))
         note = st.text_area(t("actions.done_note"), max_chars=actions.TEXT_LIMIT, key=f"{key}:note", height=80)
         picture = st.file_uploader(
             t("actions.done_photo"), type=PHOTO_TYPES, key=widget_texts.device_camera_key(f"{key}:photo")
