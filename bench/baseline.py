@@ -1,9 +1,12 @@
 """The pandas baseline: the dashboards' numbers computed with merge / groupby on DataFrames.
 
-The tables our SQL reads are loaded into memory once (Tables.load, outside any timing); every function
-here then mirrors one data function of audit.dashboard or audit.visits with the same arguments and
-returns the same shape, computed independently of the SQL. It is what a dashboard written the
-pandas way would do on every view, and it checks our numbers: the benchmark fails unless both agree.
+The tables our SQL reads are loaded into memory once (Tables.load, outside any timing), with one
+difference: the per-audit counts the app keeps (audit_sku_metrics, audit_metrics, audit_totals, written by
+audit/scoring.py when an audit is stored) are not read but counted here again from the raw answers, the
+way pandas would keep them; so the agreement check sees a counting bug too. Every function here then
+mirrors one data function of audit.dashboard or audit.visits with the same arguments and returns the same
+shape, computed independently of the SQL. It is what a dashboard written the pandas way would do on
+every view, and it checks our numbers: the benchmark fails unless both agree.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from audit.dashboard import TILE_MEASURES
 from audit.db import Database
 from audit.filters import DashboardFilters
 from audit.scoring import EYE_LEVEL, SHELF_LEVEL_UPLIFT, SKU_TOTALS
-from audit.settings import COMPONENTS, ScoringSettings
+from audit.settings import COMPONENTS, ScoringSettings, under_rrp
+from audit.settings import load as load_settings
 from audit.visits import MEASURE_COLUMNS, TARGET_PER_WEEK, VisitFilters
 
 
@@ -44,15 +48,13 @@ class Tables:
 
     @classmethod
     def load(cls, db: Database) -> Tables:
-        """Every table the dashboards read, whole, with the columns they use."""
+        """Every table the dashboards read, whole, with the columns they use; the counts from the answers."""
         columns = {
             "audits": "id, store_code, merchandiser, visit_date, started_at, submitted_at, order_placed",
             "stores": "code, name, name_en, city, city_en, grade, channel, region_code, dealer_code, merchandiser,"
             " latitude, longitude, active",
-            "sku_metrics": "*",
-            "audit_metrics": "*",
-            "audit_totals": "*",
-            "lines": "audit_id, product_code, must_stock, in_stock, shelf_price",
+            "lines": "audit_id, product_code, must_stock, in_stock, facings, shelf_level, tag_present, tag_placed_ok,"
+            " tag_matches, tag_legible, shelf_price, fifo_ok, near_expiry, damaged",
             "observations": "*",
             "planned": "store_code, merchandiser, planned_date",
             "audit_photos": "*",
@@ -63,18 +65,95 @@ class Tables:
             "competitors": "code, name_en, name_zh",
             "users": "username, display_name, display_name_en",
         }
-        source = {
-            "sku_metrics": "audit_sku_metrics",
-            "lines": "audit_lines",
-            "observations": "competitor_observations",
-            "planned": "planned_visits",
+        source = {"lines": "audit_lines", "observations": "competitor_observations", "planned": "planned_visits"}
+        read = {
+            name: _dated(db.query_df(f"SELECT {what} FROM {source.get(name, name)}")) for name, what in columns.items()
         }
-        return cls(
-            **{
-                f.name: _dated(db.query_df(f"SELECT {columns[f.name]} FROM {source.get(f.name, f.name)}"))
-                for f in fields(cls)
-            }
-        )
+        pop = db.query_df("SELECT audit_id, present FROM audit_pop")
+        tolerance = load_settings(db).price_tolerance
+        sku_metrics = count_skus(read["lines"], read["audits"], read["products"], tolerance)
+        audit_metrics = count_audits(read["lines"], read["audits"], read["products"], read["observations"], pop)
+        audit_totals = total_audits(sku_metrics, audit_metrics, read["audits"])
+        counted = {"sku_metrics": sku_metrics, "audit_metrics": audit_metrics, "audit_totals": audit_totals}
+        return cls(**{f.name: read.get(f.name, counted.get(f.name)) for f in fields(cls)})
+
+
+# ---------------------------------------------------------------- the counts, from the answers
+
+
+def _yes(values: pd.Series) -> pd.Series:
+    """TRUE answers (a missing answer is no yes)."""
+    return values.fillna(False).astype(bool)
+
+
+def _no(values: pd.Series) -> pd.Series:
+    """FALSE answers (a missing answer is no no)."""
+    return ~values.fillna(True).astype(bool)
+
+
+def count_skus(lines: pd.DataFrame, audits: pd.DataFrame, products: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """audit_sku_metrics: per audit, category and brand, what its SKU lines hold (audit/scoring.py _SKU_COUNTS)."""
+    rows = lines.merge(products[["code", "category", "brand", "rrp"]], left_on="product_code", right_on="code")
+    rows = rows.merge(audits[["id", "visit_date"]], left_on="audit_id", right_on="id")
+    in_stock, must = _yes(rows.in_stock), _yes(rows.must_stock)
+    priced = rows.shelf_price.notna()
+    tags_right = _yes(rows.tag_present) & _yes(rows.tag_placed_ok) & _yes(rows.tag_matches) & _yes(rows.tag_legible)
+    uplift = rows.shelf_level.map(SHELF_LEVEL_UPLIFT).astype(float)
+    counts = pd.DataFrame(
+        {
+            "must_audited": must,
+            "must_in_stock": must & in_stock,
+            "level_rated": in_stock & rows.shelf_level.notna(),
+            "level_uplift": uplift.where(in_stock, 0.0).fillna(0.0),
+            "eye_level": in_stock & rows.shelf_level.eq(EYE_LEVEL).fillna(False).astype(bool),
+            "price_checked": in_stock & rows.tag_present.notna(),
+            "price_ok": in_stock
+            & tags_right
+            & priced
+            & ~under_rrp(rows.shelf_price.astype(float), rows.rrp.astype(float), tolerance).fillna(False),
+            "fresh_checked": in_stock & rows.fifo_ok.notna() & rows.near_expiry.notna() & rows.damaged.notna(),
+            "fresh_ok": in_stock & _yes(rows.fifo_ok) & _no(rows.near_expiry) & _no(rows.damaged),
+            "our_facings": rows.facings.where(in_stock, 0).fillna(0),
+        }
+    )
+    keys = rows[["audit_id", "visit_date", "category", "brand"]]
+    return pd.concat([keys, counts], axis=1).groupby(list(keys.columns), as_index=False).sum()
+
+
+def count_audits(
+    lines: pd.DataFrame, audits: pd.DataFrame, products: pd.DataFrame, observations: pd.DataFrame, pop: pd.DataFrame
+) -> pd.DataFrame:
+    """audit_metrics: per audit, POP required and present; competitor facings and ours in the categories the
+    observed competitor products compete in (every category when an observation names no product)."""
+    ids = audits[["id"]].rename(columns={"id": "audit_id"})
+    pops = pop.assign(present=_yes(pop.present)).groupby("audit_id").present.agg(["size", "sum"])
+    pops.columns = ["pop_required", "pop_present"]
+    counted = observations[observations.facings.notna()].merge(
+        products[["code", "category"]], left_on="product_code", right_on="code", how="left"
+    )
+    theirs = counted.groupby("audit_id").facings.sum().rename("competitor_facings")
+    any_category = set(counted[counted.product_code.isna()].audit_id)
+    categories = counted.dropna(subset=["category"])[["audit_id", "category"]].drop_duplicates()
+    ours = lines[_yes(lines.in_stock) & lines.audit_id.isin(theirs.index)].merge(
+        products[["code", "category"]], left_on="product_code", right_on="code"
+    )
+    competes = ours.audit_id.isin(any_category) | pd.Series(
+        pd.MultiIndex.from_frame(ours[["audit_id", "category"]]).isin(pd.MultiIndex.from_frame(categories)),
+        index=ours.index,
+    )
+    our_facings = ours[competes].groupby("audit_id").facings.sum().reindex(theirs.index, fill_value=0)
+    frame = ids.merge(pops, left_on="audit_id", right_index=True, how="left").fillna(
+        {"pop_required": 0, "pop_present": 0}
+    )
+    frame = frame.merge(theirs, left_on="audit_id", right_index=True, how="left")
+    return frame.merge(our_facings.rename("our_facings"), left_on="audit_id", right_index=True, how="left")
+
+
+def total_audits(sku_metrics: pd.DataFrame, audit_metrics: pd.DataFrame, audits: pd.DataFrame) -> pd.DataFrame:
+    """audit_totals: per audit with SKU lines, its SKU counts summed beside its audit-level counts."""
+    summed = sku_metrics.groupby("audit_id", as_index=False)[list(SKU_TOTALS)].sum()
+    head = audits[["id", "visit_date", "store_code", "merchandiser"]].rename(columns={"id": "audit_id"})
+    return head.merge(summed, on="audit_id").merge(audit_metrics, on="audit_id")
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -319,7 +398,7 @@ def competitor_prices(t: Tables, viewer: User, f: DashboardFilters, lang: str) -
     seen = _seen(t, viewer, f, lang).merge(
         _products_in_view(t, f)[["code", "rrp"]], left_on="product_code", right_on="code"
     )
-    lines = t.lines[["audit_id", "product_code", "shelf_price"]]
+    lines = t.lines.loc[t.lines.audit_id.isin(seen.audit), ["audit_id", "product_code", "shelf_price"]]
     lines = lines.merge(
         seen[["audit", "product_code"]].drop_duplicates(),
         left_on=["audit_id", "product_code"],
