@@ -95,7 +95,8 @@ def save_rules(db: Database, viewer: User, rules: ActionRules, now: datetime | N
 
 def findings_sql() -> str:
     """The problems an audit found that someone must fix: audit_id, store_code, kind, item, restocked. The
-    one statement of which findings make actions; parameters: audit ids, price tolerance, flash gap."""
+    one statement of which findings make actions; parameters: audit ids, price tolerance, flash gap. A price under
+    the RRP is settings.under_rrp_sql, the rule every page and export uses."""
     return f"""
         WITH a AS (SELECT id, store_code FROM audits WHERE list_contains($ids, id))
         SELECT DISTINCT a.id AS audit_id, a.store_code, f.kind, f.item, f.restocked
@@ -603,6 +604,22 @@ def recurring(db: Database, viewer: User, filters: DashboardFilters, lang: str, 
             WHERE x.opened_at >= ?::DATE AND x.opened_at < ?::DATE + 1 AND x.kind <> 'display' AND {where}
             GROUP BY x.store_code, store, x.kind, x.item
             HAVING count(*) > 1 OR sum(x.seen_count) > 1
-            ORDER BY times_found DESC, actions DESC, x.store_code LIMIT ?""",
+            ORDER BY times_found DESC, actions DESC, x.store_code, x.kind, x.item LIMIT ?""",
         [filters.date_from, filters.date_to, *params, limit],
     )
+
+
+def audit_outcome(db: Database, viewer: User, audit_id: int) -> dict[str, int]:
+    """What one audit did to the actions of its store: event -> how many (opened, seen_again, fixed_on_spot,
+    verified, not_fixed), for the summary after submit."""
+    scope, params = scope_clause(viewer)
+    rows = (
+        db.cursor()
+        .execute(
+            f"""SELECT e.event, count(*) FROM action_events e JOIN actions x ON x.id = e.action_id
+                JOIN stores s ON s.code = x.store_code WHERE e.audit_id = ? AND {scope} GROUP BY 1""",
+            [audit_id, *params],
+        )
+        .fetchall()
+    )
+    return dict(rows)

@@ -37,6 +37,10 @@ def user(db, name):
     return auth.get_user(db, name)
 
 
+def merch_of(db):
+    return user(db, "zhang.min")
+
+
 def picture(seed: int) -> photos.ProcessedPhoto:
     image = Image.new("RGB", (320, 240), (200, 200, 200))
     draw = ImageDraw.Draw(image)
@@ -131,6 +135,9 @@ def test_the_loop_end_to_end_stock_out_and_missing_pop(sample_db):
     second_at = datetime(2026, 11, 5, 10, 0)
     second = audit(db, second_at, 2, checks={restock["id"]: True, pop["id"]: True})
     assert by_kind(db, manager) == {}
+    assert actions.audit_outcome(db, merch_of(db), first) == {"opened": 2}
+    assert actions.audit_outcome(db, merch_of(db), second) == {"verified": 2}
+    assert actions.audit_outcome(db, user(db, "li.qiang"), second) == {}  # not a store of theirs
     assert events(db, restock["id"]) == ["opened", "done", "verified"]
     assert events(db, pop["id"]) == ["opened", "verified"]
     proofs = db.query_df(

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import actions, auth, capture, photos
-from tests.test_actions import picture
+from tests.test_actions import answers, picture
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -167,3 +167,19 @@ def test_a_tag_and_a_pop_put_right_on_the_spot_are_one_toggle_each(demo_db):
     saved = capture.get_draft(demo_db, merch, store).answers
     assert saved["price"][sku]["fixed_on_spot"] is True and saved["pop"][pop]["fixed_on_spot"] is True
     assert actions.fixed_on_spot(saved) >= {("tag", sku), ("pop", pop)}
+
+
+def test_after_submit_the_audit_says_what_it_did_to_the_actions(demo_db):
+    merch = auth.get_user(demo_db, "merch01")
+    store = first_open(demo_db, "s.merchandiser = 'merch01'")["store_code"]
+    kept = actions.open_actions(demo_db, merch, "en", store).id.iloc[0]
+    draft = capture.open_draft(demo_db, merch, store)
+    draft.answers = answers(capture.checklist(demo_db, merch, store, "en"))
+    draft.answers["actions"] = {str(kept): {"fixed": False}}
+    capture.save_draft(demo_db, draft)
+    capture.add_draft_photo(demo_db, draft, picture(9), "store")
+    at = page(demo_db, "merch01", "views/capture.py", store=store)
+    at.button_group(key=f"{draft.submission_key[:8]}:step").set_value(5).run()
+    button(at, "capture_submit").click().run()
+    assert [s.value for s in at.success] == ["Audit submitted."]
+    assert "1 not fixed" in [i.value for i in at.info]

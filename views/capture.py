@@ -8,7 +8,7 @@ from audit import capture, plans, scoring, settings
 from audit.errors import UserFacingError
 from audit.i18n import labelled
 from audit.ui import capture_form, context, url_state
-from audit.ui.action_widgets import open_actions_box, verify_panel
+from audit.ui.action_widgets import audit_outcome_box, open_actions_box, verify_panel
 from audit.ui.context import t
 from audit.ui.findings import findings_box
 from audit.ui.markdown import md_escape
@@ -241,6 +241,7 @@ def summary(store_code: str, audit_id: int) -> None:
     st.success(t("capture.submitted_ok"), icon=":material/check_circle:")
     rules = settings.load(db)
     audit_score_box(scoring.audit_score(db, user, audit_id, rules), rules)
+    audit_outcome_box(audit_id)
     findings_box(capture.last_findings(db, user, store_code, lang), "capture.this_found")
     nxt = capture.store_queue(db, user, lang)
     planned = plans.today_plan(db, user, lang).stops

@@ -173,8 +173,8 @@ def history_table(store_code: str) -> None:
         width="stretch",
         height=min(35 * (len(table) + 1) + 3, 420),
         column_config={
-            "at": t("actions.col.date"),
-            "action": t("actions.col.action"),
+            "at": st.column_config.TextColumn(t("actions.col.date"), width="small"),
+            "action": st.column_config.TextColumn(t("actions.col.action"), width="medium"),
             "event": t("actions.col.event"),
             "status": t("actions.col.status"),
             "who": t("actions.col.who"),
@@ -190,3 +190,16 @@ def history_table(store_code: str) -> None:
             with cols[i % 4]:
                 caption = f"{fmt_date(proof.at, here)} · {t('actions.event.' + proof.event)}"
                 st.image(str(photos.photo_path(proof.thumb_sha256)), caption=caption)
+
+
+def audit_outcome_box(audit_id: int) -> None:
+    """After submit: what this audit did to the store's actions."""
+    done = actions.audit_outcome(db(), signed_in_user(), audit_id)
+    if not done:
+        return
+    parts = [
+        t("actions.outcome." + event, n=done[event])
+        for event in ("opened", "fixed_on_spot", "verified", "not_fixed", "seen_again")
+        if done.get(event)
+    ]
+    st.info(" · ".join(parts), icon=":material/task_alt:")
