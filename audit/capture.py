@@ -254,7 +254,7 @@ TAG_YES_NO = ("tag_placed_ok", "tag_matches", "tag_legible")
 
 
 @dataclass(frozen=True)
-class Problem:
+class AnswerProblem:
     section: str
     key: str
     values: dict = field(default_factory=dict)
@@ -275,25 +275,25 @@ def price_implausible(rrp: float | None, price_value: float | None) -> bool:
     )
 
 
-def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> Problem | None:
+def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> AnswerProblem | None:
     """The one plausibility rule for a shelf price: the form shows it under the field, submit refuses it."""
     if not price_implausible(rrp, shelf_price):
         return None
-    return Problem(
+    return AnswerProblem(
         "price",
         "capture.error.price_implausible",
         {"sku": sku_name, "price": fmt_money(shelf_price), "rrp": fmt_money(rrp), "factor": PLAUSIBLE_PRICE_FACTOR},
     )
 
 
-def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: str) -> Problem | None:
+def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: str) -> AnswerProblem | None:
     """The same rule for a competitor's price (field of observation number `seen`), against the RRP of our
     product it is compared with; None when it names none of the checklist's products."""
     code = seen.get("product_code")
     compared = plan.skus[plan.skus.code == code] if isinstance(code, str) else plan.skus.iloc[:0]
     if compared.empty or not price_implausible(compared.rrp.iloc[0], seen.get(field)):
         return None
-    return Problem(
+    return AnswerProblem(
         "competitors",
         "capture.error.competitor_price_implausible",
         {
@@ -334,41 +334,41 @@ def _part(value, kind: type = dict):
     return value if isinstance(value, kind) else kind()
 
 
-def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[Problem]:
+def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[AnswerProblem]:
     """Every question the visit must answer, in the order the steps ask them. Each answer is checked for
     its type and range too: whatever passes here can be stored without the database refusing it."""
-    problems: list[Problem] = []
+    problems: list[AnswerProblem] = []
     shelf, price = _part(answers.get("shelf")), _part(answers.get("price"))
     for sku in plan.skus.itertuples():
         line = _part(shelf.get(sku.code))
         if not isinstance(line.get("in_stock"), bool):
-            problems.append(Problem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}, sku.code))
+            problems.append(AnswerProblem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}, sku.code))
         elif line["in_stock"]:
             if not facings_ok(line.get("facings")):
                 problems.append(
-                    Problem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}, sku.code)
+                    AnswerProblem("shelf", "capture.error.facings", {"sku": sku.name, **FACINGS_LIMITS}, sku.code)
                 )
             if not is_number(line.get("shelf_level"), 1, 4, whole=True):
-                problems.append(Problem("shelf", "capture.error.level", {"sku": sku.name}, sku.code))
+                problems.append(AnswerProblem("shelf", "capture.error.level", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(line, SHELF_YES_NO):
-            problems.append(Problem("shelf", "capture.error.yes_no", {"sku": sku.name}, sku.code))
+            problems.append(AnswerProblem("shelf", "capture.error.yes_no", {"sku": sku.name}, sku.code))
     for sku in plan.skus.itertuples():
         tag = _part(price.get(sku.code))
         if not isinstance(tag.get("tag_present"), bool):
-            problems.append(Problem("price", "capture.error.tag_unanswered", {"sku": sku.name}, sku.code))
+            problems.append(AnswerProblem("price", "capture.error.tag_unanswered", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(tag, TAG_YES_NO):
-            problems.append(Problem("price", "capture.error.yes_no", {"sku": sku.name}, sku.code))
+            problems.append(AnswerProblem("price", "capture.error.yes_no", {"sku": sku.name}, sku.code))
         if not _optional_number(tag.get("shelf_price"), 0.01, MAX_PRICE):
-            problems.append(Problem("price", "capture.error.shelf_price", {"sku": sku.name}, sku.code))
+            problems.append(AnswerProblem("price", "capture.error.shelf_price", {"sku": sku.name}, sku.code))
         elif implausible := shelf_price_problem(sku.name, sku.rrp, tag.get("shelf_price")):
             problems.append(replace(implausible, item=sku.code))
     pop = _part(answers.get("pop"))
     for pop_type in plan.pop_types.itertuples():
         answer = _part(pop.get(pop_type.code))
         if not isinstance(answer.get("present"), bool):
-            problems.append(Problem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}, pop_type.code))
+            problems.append(AnswerProblem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}, pop_type.code))
         elif answer.get("condition") not in (None, *POP_CONDITIONS):
-            problems.append(Problem("pop", "capture.error.pop_condition", {"pop": pop_type.name}, pop_type.code))
+            problems.append(AnswerProblem("pop", "capture.error.pop_condition", {"pop": pop_type.name}, pop_type.code))
     brands, skus = set(plan.competitors.code), set(plan.skus.code)
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
@@ -377,22 +377,22 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
             seen.get("competitor_code") in brands
             or (not seen.get("competitor_code") and isinstance(other, str) and other.strip())
         ):
-            problems.append(Problem("competitors", "capture.error.competitor_brand", n))
+            problems.append(AnswerProblem("competitors", "capture.error.competitor_brand", n))
         if seen.get("kind") not in COMPETITOR_KINDS:
-            problems.append(Problem("competitors", "capture.error.competitor_kind", n))
+            problems.append(AnswerProblem("competitors", "capture.error.competitor_kind", n))
         if not all(_optional_number(seen.get(f), 0.01, MAX_PRICE) for f in COMPETITOR_PRICES):
-            problems.append(Problem("competitors", "capture.error.competitor_price", n))
+            problems.append(AnswerProblem("competitors", "capture.error.competitor_price", n))
         else:
             problems.extend(p for f in COMPETITOR_PRICES if (p := competitor_price_problem(plan, number, seen, f)))
         if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
             problems.append(
-                Problem("competitors", "capture.error.competitor_facings", {**n, "max": MAX_COMPETITOR_FACINGS})
+                AnswerProblem("competitors", "capture.error.competitor_facings", {**n, "max": MAX_COMPETITOR_FACINGS})
             )
         if seen.get("product_code") not in (None, *skus):
-            problems.append(Problem("competitors", "capture.error.competitor_sku", n))
+            problems.append(AnswerProblem("competitors", "capture.error.competitor_sku", n))
         if not all(_text_fits(seen.get(f), TEXT_LIMITS[f]) for f in ("competitor_other", "product", "note")):
             problems.append(
-                Problem(
+                AnswerProblem(
                     "competitors",
                     "capture.error.competitor_text",
                     {
@@ -404,21 +404,21 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
                 )
             )
     if "store" not in photo_sections:
-        problems.append(Problem("photos", "capture.error.store_photo"))
+        problems.append(AnswerProblem("photos", "capture.error.store_photo"))
     bulk = any(
         previous.how(_part(_part(answers.get(s)).get(code))) == previous.HOW_BULK
         for s in previous.BULK_SECTIONS
         for code in _part(answers.get(s))
     )
     if bulk and previous.EVIDENCE_SECTION not in photo_sections:  # the photo was removed after confirming
-        problems.append(Problem("photos", "capture.error.bulk_needs_photo"))
+        problems.append(AnswerProblem("photos", "capture.error.bulk_needs_photo"))
     visit = _part(answers.get("visit"))
     if not isinstance(visit.get("order_placed"), bool):
-        problems.append(Problem("visit", "capture.error.order_unanswered"))
+        problems.append(AnswerProblem("visit", "capture.error.order_unanswered"))
     elif visit["order_placed"] and not _optional_number(visit.get("order_amount"), 0, MAX_ORDER_AMOUNT):
-        problems.append(Problem("visit", "capture.error.order_amount"))
+        problems.append(AnswerProblem("visit", "capture.error.order_amount"))
     if not _text_fits(visit.get("notes"), TEXT_LIMITS["notes"]):
-        problems.append(Problem("visit", "capture.error.notes", {"max": TEXT_LIMITS["notes"]}))
+        problems.append(AnswerProblem("visit", "capture.error.notes", {"max": TEXT_LIMITS["notes"]}))
     return problems
 
 
@@ -426,7 +426,7 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
 
 
 class SubmitRefused(CaptureError):
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[AnswerProblem]):
         super().__init__("capture.error.incomplete", n=len(problems))
         self.problems = problems
 

@@ -49,7 +49,7 @@ CLI_MAX_PROBLEMS = 100
 # ---------------------------------------------------------------- problems and their messages
 
 
-class Problem(Exception):
+class ValueRefused(Exception):
     """A value (or a whole file) that cannot be imported; code names the message import.error.<code>."""
 
     def __init__(self, code: str, **params):
@@ -144,7 +144,7 @@ class Choice:
             if key in self._lookup:
                 return self._lookup[key]
         if self.strict:
-            raise Problem("unknown_value", value=text, choices=self.name)
+            raise ValueRefused("unknown_value", value=text, choices=self.name)
         return text
 
     def allowed(self, lang: str) -> str:
@@ -234,9 +234,9 @@ def _number(low: int, high: int) -> Callable[[str], float]:
         try:
             value = float(unicodedata.normalize("NFKC", text))
         except ValueError:
-            raise Problem("not_number", value=text) from None
+            raise ValueRefused("not_number", value=text) from None
         if not low <= value <= high:  # also refuses nan
-            raise Problem("out_of_range", value=text, low=low, high=high)
+            raise ValueRefused("out_of_range", value=text, low=low, high=high)
         return value
 
     return parse
@@ -252,7 +252,7 @@ def _price(text: str) -> float:
     number = _CURRENCY.sub("", unicodedata.normalize("NFKC", text))
     if "," in number:
         if not _THOUSANDS.fullmatch(number):
-            raise Problem("price_separator", value=text)
+            raise ValueRefused("price_separator", value=text)
         number = number.replace(",", "")
     try:
         value = Decimal(number).quantize(Decimal("0.01"))  # before the range check: 0.004 is 0.00
@@ -260,26 +260,26 @@ def _price(text: str) -> float:
     except InvalidOperation:  # not a number, infinite, too many digits to round, or NaN (compared)
         in_range = False
     if not in_range:
-        raise Problem("not_price", value=text)
+        raise ValueRefused("not_price", value=text)
     return float(value)
 
 
 def _username(text: str) -> str:
     name = text.lower()
     if not USERNAME_PATTERN.match(name):
-        raise Problem("username_invalid", value=text)
+        raise ValueRefused("username_invalid", value=text)
     return name
 
 
 def _code(text: str) -> str:
     if not is_valid_code(text):
-        raise Problem("code_invalid", value=text, n=MAX_CODE_LENGTH)
+        raise ValueRefused("code_invalid", value=text, n=MAX_CODE_LENGTH)
     return text
 
 
 def _password(text: str) -> str:
     if len(text) < MIN_PASSWORD_LENGTH:
-        raise Problem("password_short", n=MIN_PASSWORD_LENGTH)
+        raise ValueRefused("password_short", n=MIN_PASSWORD_LENGTH)
     return text
 
 
@@ -631,7 +631,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Problem("unreadable")
+    raise ValueRefused("unreadable")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -646,7 +646,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         yield from enumerate(reader, start=1)  # the record number is the row a spreadsheet shows
     except csv.Error as exc:  # not strict: the one error left is a cell over the field size limit
-        raise Problem("cell_too_long", line=reader.line_num, n=csv.field_size_limit()) from exc
+        raise ValueRefused("cell_too_long", line=reader.line_num, n=csv.field_size_limit()) from exc
 
 
 def _cell_text(value) -> str:
@@ -676,7 +676,7 @@ def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         target = next((r.get("Target") for r in rels if sheet is not None and r.get("Id") == sheet.get(_REL_ID)), None)
         if target is None:
-            raise Problem("unreadable")  # a workbook without a first sheet
+            raise ValueRefused("unreadable")  # a workbook without a first sheet
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         ranges = [range_boundaries(ref.decode()) for ref in _MERGE_CELL.findall(archive.read(path))]
         return [(a, b, c, d) for a, b, c, d in ranges if a and b and c and d]  # a merge names both corners
@@ -688,7 +688,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         merged = _merged_ranges(data)
     except Exception as exc:  # a damaged workbook: openpyxl and zipfile raise many kinds
-        raise Problem("unreadable") from exc
+        raise ValueRefused("unreadable") from exc
     anchors: dict[int, list[int]] = {}  # row -> column indexes holding a merged value
     covered: dict[int, list[tuple[int, int]]] = {}  # row -> [(column index, row holding its value)]
     for min_col, min_row, _, max_row in merged:
@@ -707,7 +707,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
             values.update({(number, c): cells[c] for c in anchors.get(number, ()) if c < len(cells)})
             yield number, cells
     except Exception as exc:  # damaged sheet XML surfaces only while the rows are read
-        raise Problem("unreadable") from exc
+        raise ValueRefused("unreadable") from exc
     finally:
         workbook.close()
 
@@ -716,7 +716,7 @@ def _raw_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
     if data.startswith(b"\xd0\xcf\x11\xe0") or Path(filename).suffix.lower() in (".xls", ".xlsx", ".xlsm"):
-        raise Problem("file_type")  # an old binary .xls, or not a workbook at all
+        raise ValueRefused("file_type")  # an old binary .xls, or not a workbook at all
     return _csv_rows(data)
 
 
@@ -732,7 +732,7 @@ def read_table(data: bytes, filename: str, kind: str | None = None) -> pd.DataFr
 
     The header is the first non-empty row; given a kind, the one among the first rows that names most
     of its columns (a title line above the header is skipped). Columns without a header are dropped.
-    Raises Problem for a file that is not a readable table.
+    Raises ValueRefused for a file that is not a readable table.
     """
     spec = SPECS[kind] if kind else None
     rows = [
@@ -741,7 +741,7 @@ def read_table(data: bytes, filename: str, kind: str | None = None) -> pd.DataFr
         if any(cells)
     ]
     if not rows:
-        raise Problem("empty")
+        raise ValueRefused("empty")
     candidates = rows[:HEADER_SEARCH_ROWS]
     best = max(range(len(candidates)), key=lambda i: (_header_score(candidates[i][1], spec), -i))
     header = candidates[best][1]
@@ -837,7 +837,7 @@ def _parse_column(f: Field, raw: pd.Series, header: str) -> tuple[pd.Series, lis
     for text in raw[~blank].unique():
         try:
             parsed[text] = f.type.parse(text)
-        except Problem as problem:
+        except ValueRefused as problem:
             refused[text] = problem
     values = pd.Series([parsed.get(text) for text in raw], index=raw.index, dtype=object)
     problems = [
@@ -951,7 +951,7 @@ def prepare_import(db: Database, kind: str, data: bytes, filename: str) -> Impor
     spec = SPECS[kind]
     try:
         table = read_table(data, filename, kind)
-    except Problem as problem:
+    except ValueRefused as problem:
         return _failed_plan(kind, [ImportProblem(problem.code, params=problem.params)])
     positions, ignored, file_problems = _map_columns(spec, list(table.columns))
     if not file_problems and table.empty:

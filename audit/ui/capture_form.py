@@ -344,7 +344,7 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
         _problem_flag(capture.shelf_price_problem(sku.name, sku.rrp, tag["shelf_price"]))
 
 
-def _problem_flag(problem: capture.Problem | None) -> None:
+def _problem_flag(problem: capture.AnswerProblem | None) -> None:
     """On the spot, under the field, what submit would refuse (the same rule and message)."""
     if problem is not None:
         st.warning(t(problem.key, **problem.values), icon=":material/warning:")
