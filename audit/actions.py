@@ -20,7 +20,7 @@ import pandas as pd
 
 from audit import access
 from audit.auth import User
-from audit.capture import VISIT_INTERVAL_DAYS, Problem
+from audit.capture import VISIT_INTERVAL_DAYS, AnswerProblem
 from audit.db import Database, scalar
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
@@ -167,7 +167,7 @@ def fixed_on_spot(answers: dict) -> set[tuple[str, str]]:
     return done
 
 
-def answer_problems(open_actions: pd.DataFrame, answers: dict, attached: pd.DataFrame) -> list[Problem]:
+def answer_problems(open_actions: pd.DataFrame, answers: dict, attached: pd.DataFrame) -> list[AnswerProblem]:
     """What submit refuses about actions: a "fixed" answer without its photo, a fix on the spot without a photo
     of its section (a restock needs a shelf photo)."""
     problems = []
@@ -177,10 +177,10 @@ def answer_problems(open_actions: pd.DataFrame, answers: dict, attached: pd.Data
     for action in open_actions.itertuples():
         answer = checks.get(str(action.id)) or {}
         if answer.get("fixed") is True and answer.get("photo") not in hashes:
-            problems.append(Problem("shelf", "actions.error.fixed_needs_photo", {"what": action.label}, None))
+            problems.append(AnswerProblem("shelf", "actions.error.fixed_needs_photo", {"what": action.label}, None))
     for kind in sorted({kind for kind, _ in fixed_on_spot(answers)}):
         if PROOF_SECTION[kind] not in sections:
-            problems.append(Problem("photos", f"actions.error.on_spot_photo.{PROOF_SECTION[kind]}"))
+            problems.append(AnswerProblem("photos", f"actions.error.on_spot_photo.{PROOF_SECTION[kind]}"))
     return problems
 
 
