@@ -282,6 +282,11 @@ def record_from_audit(
 # ---------------------------------------------------------------- reading (always scoped to the viewer)
 
 
+# What an action is about, joined for its label: a product (restock, price, tag, freshness, competitor) or a POP type.
+_LABEL_JOINS = """LEFT JOIN products p ON p.code = x.item AND x.kind NOT IN ('pop', 'display')
+        LEFT JOIN pop_types t ON t.code = x.item AND x.kind = 'pop'"""
+
+
 def _label_sql(lang: str) -> str:
     """What an action is about: the product's or POP type's name, or what a manager wrote."""
     names = name_column(lang)
@@ -298,8 +303,7 @@ def _actions_sql(lang: str, where: str) -> str:
                list_contains(['open', 'done'], x.status) AND x.due_date < ?::DATE AS overdue
         FROM actions x
         JOIN stores s ON s.code = x.store_code
-        LEFT JOIN products p ON p.code = x.item AND x.kind NOT IN ('pop', 'display')
-        LEFT JOIN pop_types t ON t.code = x.item AND x.kind = 'pop'
+        {_LABEL_JOINS}
         LEFT JOIN dealers d ON d.code = x.owner AND x.owner_role = 'dealer'
         LEFT JOIN users o ON o.username = x.owner AND x.owner_role = 'merchandiser'
         WHERE {where}"""
@@ -344,8 +348,7 @@ def store_history(db: Database, viewer: User, store_code: str, lang: str, limit:
             LEFT JOIN photos ph ON ph.sha256 = e.photo_sha256
             JOIN actions x ON x.id = e.action_id
             JOIN stores s ON s.code = x.store_code
-            LEFT JOIN products p ON p.code = x.item AND x.kind NOT IN ('pop', 'display')
-            LEFT JOIN pop_types t ON t.code = x.item AND x.kind = 'pop'
+            {_LABEL_JOINS}
             LEFT JOIN users u ON u.username = e.username
             WHERE x.store_code = ? AND {scope}
             ORDER BY e.happened_at DESC, e.action_id DESC, e.seq DESC LIMIT ?""",
@@ -599,8 +602,7 @@ def recurring(db: Database, viewer: User, filters: DashboardFilters, lang: str, 
                    count(*) AS actions, sum(x.seen_count) AS times_found, max(x.opened_at) AS last_opened,
                    bool_or(list_contains(['open', 'done'], x.status)) AS still_open
             FROM actions x JOIN stores s ON s.code = x.store_code
-            LEFT JOIN products p ON p.code = x.item AND x.kind NOT IN ('pop', 'display')
-            LEFT JOIN pop_types t ON t.code = x.item AND x.kind = 'pop'
+            {_LABEL_JOINS}
             WHERE x.opened_at >= ?::DATE AND x.opened_at < ?::DATE + 1 AND x.kind <> 'display' AND {where}
             GROUP BY x.store_code, store, x.kind, x.item
             HAVING count(*) > 1 OR sum(x.seen_count) > 1

@@ -80,26 +80,18 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
                 event(action, "seen_again", at, merch, audit_id=audit_id)
                 continue
             owner_role = actions.OWNER_BY_KIND[kind]
-            action = {
-                "id": len(rows) + 1,
-                "store_code": store,
-                "kind": kind,
-                "item": item,
-                "note": None,
-                "status": "open",
-                "owner_role": owner_role,
-                "owner": dealer if owner_role == "dealer" else assigned,
-                "opened_at": at,
-                "opened_audit_id": audit_id,
-                "opened_by": merch,
-                "due_date": visit_date + timedelta(days=actions.due_days(grade)),
-                "seen_count": 1,
-                "last_seen_at": at,
-                "closed_at": None,
-                "resolution": None,
-                "done_at": None,
-                "seq": 0,
-            }
+            action = _action(
+                len(rows) + 1,
+                store,
+                kind,
+                item,
+                owner_role,
+                dealer if owner_role == "dealer" else assigned,
+                at,
+                visit_date + timedelta(days=actions.due_days(grade)),
+                merch,
+                opened_audit_id=audit_id,
+            )
             rows.append(action)
             event(action, "opened", at, merch, audit_id=audit_id)
             if restocked:
@@ -125,6 +117,42 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
     return len(rows)
 
 
+def _action(
+    action_id: int,
+    store: str,
+    kind: str,
+    item: str,
+    owner_role: str,
+    owner: str | None,
+    opened: datetime,
+    due: date,
+    opened_by: str,
+    note: str | None = None,
+    opened_audit_id: int | None = None,
+) -> dict:
+    """One open action as the actions table holds it (seq: its events so far)."""
+    return {
+        "id": action_id,
+        "store_code": store,
+        "kind": kind,
+        "item": item,
+        "note": note,
+        "status": "open",
+        "owner_role": owner_role,
+        "owner": owner,
+        "opened_at": opened,
+        "opened_audit_id": opened_audit_id,
+        "opened_by": opened_by,
+        "due_date": due,
+        "seen_count": 1,
+        "last_seen_at": opened,
+        "closed_at": None,
+        "resolution": None,
+        "done_at": None,
+        "seq": 0,
+    }
+
+
 def _manual(cur, rows: list[dict], event, today: date, rng: np.random.Generator) -> None:
     """A manager's actions by hand: two open display actions and one cancelled with its reason."""
     manager = cur.execute("SELECT min(username) FROM users WHERE role = 'manager'").fetchone()[0]
@@ -133,26 +161,18 @@ def _manual(cur, rows: list[dict], event, today: date, rng: np.random.Generator)
         opened = datetime.combine(today - timedelta(days=int(rng.integers(2, 6))), datetime.min.time()) + timedelta(
             hours=10
         )
-        action = {
-            "id": len(rows) + 1,
-            "store_code": store,
-            "kind": kind,
-            "item": f"#{len(rows) + 1}",
-            "note": note,
-            "status": "open",
-            "owner_role": "merchandiser",
-            "owner": merch,
-            "opened_at": opened,
-            "opened_audit_id": None,
-            "opened_by": manager,
-            "due_date": opened.date() + timedelta(days=actions.due_days("A")),
-            "seen_count": 1,
-            "last_seen_at": opened,
-            "closed_at": None,
-            "resolution": None,
-            "done_at": None,
-            "seq": 0,
-        }
+        action = _action(
+            len(rows) + 1,
+            store,
+            kind,
+            f"#{len(rows) + 1}",
+            "merchandiser",
+            merch,
+            opened,
+            opened.date() + timedelta(days=actions.due_days("A")),
+            manager,
+            note=note,
+        )
         rows.append(action)
         event(action, "opened", opened, manager, note=note)
         if cancelled:

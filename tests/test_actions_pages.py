@@ -5,27 +5,13 @@ the store card shows every action's history. Every button added for actions is t
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import actions, auth, capture, photos
+from tests.helpers.apptest import open_page as page
 from tests.test_actions import answers, picture
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def page(db, username: str, path: str, lang: str = "en", **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.context["locale"] = "zh-CN" if lang == "zh" else "en-GB"
-    at.session_state["session_token"] = auth.start_session(db, username)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(path).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def button(at: AppTest, key: str):
