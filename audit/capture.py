@@ -75,14 +75,14 @@ def checklist(db: Database, viewer: User, store_code: str, lang: str, extra_skus
     return Checklist(store_code, channel, skus, pop_types, competitors)
 
 
-def other_skus(db: Database, plan: Checklist, lang: str) -> dict[str, str]:
+def other_skus(db: Database, checklist: Checklist, lang: str) -> dict[str, str]:
     """SKUs not on this visit's list yet, code -> "code · name", for adding to the audit."""
     rows = (
         db.cursor()
         .execute(
             f"SELECT code, code || ' · ' || {name_column(lang)} FROM products"
             " WHERE active AND NOT list_contains(?, code) ORDER BY code",
-            [plan.skus.code.tolist()],
+            [checklist.skus.code.tolist()],
         )
         .fetchall()
     )
@@ -227,13 +227,13 @@ def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
     )
 
 
-def confirm_as_last_time(db: Database, draft: Draft, plan: Checklist, sections) -> int:
+def confirm_as_last_time(db: Database, draft: Draft, checklist: Checklist, sections) -> int:
     """One tap: the unanswered lines of `sections` take the store's last answers, marked as confirmed in
     bulk (audit/previous.py). Refused without a shelf photo in this audit. Returns how many lines."""
     if previous.EVIDENCE_SECTION not in set(draft_photos(db, draft).section):
         raise CaptureError("capture.error.bulk_needs_photo")
     last = previous.last_answers(db, draft.store_code)
-    codes = {"shelf": plan.skus.code, "price": plan.skus.code, "pop": plan.pop_types.code}
+    codes = {"shelf": checklist.skus.code, "price": checklist.skus.code, "pop": checklist.pop_types.code}
     filled = sum(len(previous.confirm(last, section, codes[section], draft.answers)) for section in sections)
     save_draft(db, draft)
     return filled
@@ -286,11 +286,11 @@ def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> Answer
     )
 
 
-def competitor_price_problem(plan: Checklist, number: int, seen: dict, field: str) -> AnswerProblem | None:
+def competitor_price_problem(checklist: Checklist, number: int, seen: dict, field: str) -> AnswerProblem | None:
     """The same rule for a competitor's price (field of observation number `seen`), against the RRP of our
     product it is compared with; None when it names none of the checklist's products."""
     code = seen.get("product_code")
-    compared = plan.skus[plan.skus.code == code] if isinstance(code, str) else plan.skus.iloc[:0]
+    compared = checklist.skus[checklist.skus.code == code] if isinstance(code, str) else checklist.skus.iloc[:0]
     if compared.empty or not price_implausible(compared.rrp.iloc[0], seen.get(field)):
         return None
     return AnswerProblem(
@@ -334,12 +334,12 @@ def _part(value, kind: type = dict):
     return value if isinstance(value, kind) else kind()
 
 
-def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[AnswerProblem]:
+def validate(checklist: Checklist, answers: dict, photo_sections: list[str]) -> list[AnswerProblem]:
     """Every question the visit must answer, in the order the steps ask them. Each answer is checked for
     its type and range too: whatever passes here can be stored without the database refusing it."""
     problems: list[AnswerProblem] = []
     shelf, price = _part(answers.get("shelf")), _part(answers.get("price"))
-    for sku in plan.skus.itertuples():
+    for sku in checklist.skus.itertuples():
         line = _part(shelf.get(sku.code))
         if not isinstance(line.get("in_stock"), bool):
             problems.append(AnswerProblem("shelf", "capture.error.stock_unanswered", {"sku": sku.name}, sku.code))
@@ -352,7 +352,7 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
                 problems.append(AnswerProblem("shelf", "capture.error.level", {"sku": sku.name}, sku.code))
         if not _yes_no_or_blank(line, SHELF_YES_NO):
             problems.append(AnswerProblem("shelf", "capture.error.yes_no", {"sku": sku.name}, sku.code))
-    for sku in plan.skus.itertuples():
+    for sku in checklist.skus.itertuples():
         tag = _part(price.get(sku.code))
         if not isinstance(tag.get("tag_present"), bool):
             problems.append(AnswerProblem("price", "capture.error.tag_unanswered", {"sku": sku.name}, sku.code))
@@ -363,13 +363,13 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         elif implausible := shelf_price_problem(sku.name, sku.rrp, tag.get("shelf_price")):
             problems.append(replace(implausible, item=sku.code))
     pop = _part(answers.get("pop"))
-    for pop_type in plan.pop_types.itertuples():
+    for pop_type in checklist.pop_types.itertuples():
         answer = _part(pop.get(pop_type.code))
         if not isinstance(answer.get("present"), bool):
             problems.append(AnswerProblem("pop", "capture.error.pop_unanswered", {"pop": pop_type.name}, pop_type.code))
         elif answer.get("condition") not in (None, *POP_CONDITIONS):
             problems.append(AnswerProblem("pop", "capture.error.pop_condition", {"pop": pop_type.name}, pop_type.code))
-    brands, skus = set(plan.competitors.code), set(plan.skus.code)
+    brands, skus = set(checklist.competitors.code), set(checklist.skus.code)
     for number, item in enumerate(_part(answers.get("competitors"), list), start=1):
         seen, n = _part(item), {"n": number}
         other = seen.get("competitor_other")
@@ -383,7 +383,7 @@ def validate(plan: Checklist, answers: dict, photo_sections: list[str]) -> list[
         if not all(_optional_number(seen.get(f), 0.01, MAX_PRICE) for f in COMPETITOR_PRICES):
             problems.append(AnswerProblem("competitors", "capture.error.competitor_price", n))
         else:
-            problems.extend(p for f in COMPETITOR_PRICES if (p := competitor_price_problem(plan, number, seen, f)))
+            problems.extend(p for f in COMPETITOR_PRICES if (p := competitor_price_problem(checklist, number, seen, f)))
         if not _optional_number(seen.get("facings"), 0, MAX_COMPETITOR_FACINGS, whole=True):
             problems.append(
                 AnswerProblem("competitors", "capture.error.competitor_facings", {**n, "max": MAX_COMPETITOR_FACINGS})
@@ -454,11 +454,11 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     if row is None:
         raise CaptureError("capture.error.no_draft")
     draft = _draft_from_row(row)
-    plan = checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
+    asked = checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
     attached = draft_photos(db, draft)
     from audit import actions  # actions builds on this module
 
-    problems = validate(plan, draft.answers, attached.section.tolist())
+    problems = validate(asked, draft.answers, attached.section.tolist())
     problems += actions.answer_problems(actions.open_actions(db, user, lang, draft.store_code), draft.answers, attached)
     if problems:
         raise SubmitRefused(problems)
@@ -485,8 +485,8 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
                 visit.get("notes") or None,
             ],
         )
-        _insert_lines(cur, audit_id, plan, draft.answers)
-        _insert_pop(cur, audit_id, plan, draft.answers)
+        _insert_lines(cur, audit_id, asked, draft.answers)
+        _insert_pop(cur, audit_id, asked, draft.answers)
         _insert_observations(cur, audit_id, draft.answers)
         _insert_photos(cur, audit_id, draft)
         tolerance = settings.load(db).price_tolerance
@@ -498,9 +498,9 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     return Submitted(audit_id, True)
 
 
-def _insert_lines(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
+def _insert_lines(cur, audit_id: int, checklist: Checklist, answers: dict) -> None:
     rows = []
-    for sku in plan.skus.itertuples():
+    for sku in checklist.skus.itertuples():
         line, tag = answers["shelf"][sku.code], answers.get("price", {}).get(sku.code, {})
         stocked = bool(line["in_stock"])
         has_tag = bool(tag.get("tag_present"))
@@ -528,9 +528,9 @@ def _insert_lines(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
     cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_pop(cur, audit_id: int, plan: Checklist, answers: dict) -> None:
+def _insert_pop(cur, audit_id: int, checklist: Checklist, answers: dict) -> None:
     rows = []
-    for pop in plan.pop_types.itertuples():
+    for pop in checklist.pop_types.itertuples():
         answer = answers["pop"][pop.code]
         rows.append(
             (

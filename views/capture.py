@@ -155,7 +155,7 @@ def scroll_to_focus(prefix: str) -> None:
 
 
 def audit_form(draft: capture.Draft) -> None:
-    plan = capture.checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
+    checklist = capture.checklist(db, user, draft.store_code, lang, draft.answers.get("extra_skus", []))
     before = (json.dumps(draft.answers, sort_keys=True), draft.step)
     steps = {i: t(f"capture.step.{name}") for i, name in enumerate(capture_form.STEPS)}
     prefix = draft.submission_key[:8]
@@ -183,7 +183,7 @@ def audit_form(draft: capture.Draft) -> None:
     elif name == "visit":
         capture_form.visit(draft)
     else:
-        getattr(capture_form, name)(draft, plan)
+        getattr(capture_form, name)(draft, checklist)
     if (json.dumps(draft.answers, sort_keys=True), draft.step) != before:
         capture.save_draft(db, draft)
     back, forward = st.columns(2)

@@ -135,10 +135,12 @@ def _how_badge(line: dict) -> str:
     return f" :blue-badge[{t('capture.as_last_time')}]" if line.get("how") == previous.HOW_BULK else ""
 
 
-def bulk_bar(draft: Draft, plan: Checklist, last: previous.Previous, sections: tuple[str, ...], label_key: str) -> None:
+def bulk_bar(
+    draft: Draft, checklist: Checklist, last: previous.Previous, sections: tuple[str, ...], label_key: str
+) -> None:
     """The one tap that confirms a section as found last time (needs a shelf photo in this audit)."""
     prefix = draft.submission_key[:8]
-    codes = {"shelf": plan.skus.code, "price": plan.skus.code, "pop": plan.pop_types.code}
+    codes = {"shelf": checklist.skus.code, "price": checklist.skus.code, "pop": checklist.pop_types.code}
     waiting = sum(len(previous.confirmable(last, s, codes[s], draft.answers)) for s in sections)
     if last.audit_id is None or not waiting:
         return
@@ -146,7 +148,7 @@ def bulk_bar(draft: Draft, plan: Checklist, last: previous.Previous, sections: t
 
     def confirm() -> None:
         with show_user_error():
-            capture.confirm_as_last_time(db(), draft, plan, sections)
+            capture.confirm_as_last_time(db(), draft, checklist, sections)
             for key in [
                 k
                 for k in st.session_state
@@ -171,14 +173,14 @@ def bulk_bar(draft: Draft, plan: Checklist, last: previous.Previous, sections: t
     )
 
 
-def shelf(draft: Draft, plan: Checklist) -> None:
+def shelf(draft: Draft, checklist: Checklist) -> None:
     st.caption(t("capture.shelf.hint"))
     last = previous.last_answers(db(), draft.store_code)
-    bulk_bar(draft, plan, last, ("shelf", "price"), "capture.confirm_shelf_and_prices")
+    bulk_bar(draft, checklist, last, ("shelf", "price"), "capture.confirm_shelf_and_prices")
     levels = {level: t(f"capture.level_short.{level}") for level in LEVELS}
-    for sku in plan.skus.itertuples():
+    for sku in checklist.skus.itertuples():
         shelf_row(draft, sku, last.line("shelf", sku.code), levels)
-    extra_options = capture.other_skus(db(), plan, lang())
+    extra_options = capture.other_skus(db(), checklist, lang())
     if extra_options:
         added = st.selectbox(
             t("capture.add_sku"),
@@ -276,12 +278,12 @@ def _save_and_rerun(draft: Draft) -> None:
     st.rerun()
 
 
-def price(draft: Draft, plan: Checklist) -> None:
+def price(draft: Draft, checklist: Checklist) -> None:
     tolerance = settings.load(db()).price_tolerance
     st.caption(t("capture.price.hint", pct=round(tolerance * 100)))
     last = previous.last_answers(db(), draft.store_code)
-    bulk_bar(draft, plan, last, ("price",), "capture.confirm_prices")
-    for sku in plan.skus.itertuples():
+    bulk_bar(draft, checklist, last, ("price",), "capture.confirm_prices")
+    for sku in checklist.skus.itertuples():
         price_row(draft, sku, last.line("price", sku.code), tolerance)
 
 
@@ -350,14 +352,14 @@ def _problem_flag(problem: capture.AnswerProblem | None) -> None:
         st.warning(t(problem.key, **problem.values), icon=":material/warning:")
 
 
-def pop(draft: Draft, plan: Checklist) -> None:
-    if plan.pop_types.empty:
+def pop(draft: Draft, checklist: Checklist) -> None:
+    if checklist.pop_types.empty:
         st.info(t("capture.pop.none"))
         return
     last = previous.last_answers(db(), draft.store_code)
-    bulk_bar(draft, plan, last, ("pop",), "capture.confirm_pop")
+    bulk_bar(draft, checklist, last, ("pop",), "capture.confirm_pop")
     conditions = {c: t(f"capture.condition.{c}") for c in capture.POP_CONDITIONS}
-    for pop_type in plan.pop_types.itertuples():
+    for pop_type in checklist.pop_types.itertuples():
         pop_row(draft, pop_type, last.line("pop", pop_type.code), conditions)
 
 
@@ -401,12 +403,14 @@ def fixed_on_spot(line: dict, problem: bool, key: str, label_key: str) -> None:
         line.pop("fixed_on_spot", None)
 
 
-def competitors(draft: Draft, plan: Checklist) -> None:
+def competitors(draft: Draft, checklist: Checklist) -> None:
     seen = draft.answers.setdefault("competitors", [])
     prefix = draft.submission_key[:8]
-    brands = dict(zip(plan.competitors.code, plan.competitors.name, strict=True)) | {"": t("capture.other_brand")}
+    brands = dict(zip(checklist.competitors.code, checklist.competitors.name, strict=True)) | {
+        "": t("capture.other_brand")
+    }
     kinds = {k: t(f"capture.kind.{k}") for k in capture.COMPETITOR_KINDS}
-    ours = dict(zip(plan.skus.code, plan.skus.code + " · " + plan.skus.name, strict=True))
+    ours = dict(zip(checklist.skus.code, checklist.skus.code + " · " + checklist.skus.name, strict=True))
     st.caption(t("capture.competitors.hint"))
     for index, item in enumerate(seen):
         key = f"{prefix}:c:{item.setdefault('id', index)}"
@@ -461,7 +465,7 @@ def competitors(draft: Draft, plan: Checklist) -> None:
                         step=0.1,
                         format="%.2f",
                     )
-                    _problem_flag(capture.competitor_price_problem(plan, index + 1, item, field))
+                    _problem_flag(capture.competitor_price_problem(checklist, index + 1, item, field))
             with cols[3]:
                 item["facings"] = number(
                     optional("capture.their_facings"),
