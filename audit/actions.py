@@ -98,30 +98,32 @@ def findings_sql() -> str:
     one statement of which findings make actions; parameters: audit ids, price tolerance, flash gap. A price under
     the RRP is settings.under_rrp_sql, the rule every page and export uses."""
     return f"""
-        WITH a AS (SELECT id, store_code FROM audits WHERE list_contains($ids, id))
+        WITH a AS (SELECT id, store_code FROM audits WHERE id IN (SELECT unnest($ids::BIGINT[])))
         SELECT DISTINCT a.id AS audit_id, a.store_code, f.kind, f.item, f.restocked
         FROM a JOIN (
             SELECT l.audit_id, 'restock' AS kind, l.product_code AS item, coalesce(l.restocked, FALSE) AS restocked
-            FROM audit_lines l WHERE l.must_stock AND NOT l.in_stock
+            FROM audit_lines l WHERE l.audit_id IN (SELECT id FROM a) AND l.must_stock AND NOT l.in_stock
             UNION ALL
             SELECT l.audit_id, 'price', l.product_code, FALSE FROM audit_lines l
             JOIN products p ON p.code = l.product_code
-            WHERE l.in_stock AND {under_rrp_sql("l.shelf_price", "p.rrp", "$tolerance")}
+            WHERE l.audit_id IN (SELECT id FROM a) AND l.in_stock
+              AND {under_rrp_sql("l.shelf_price", "p.rrp", "$tolerance")}
             UNION ALL
             SELECT l.audit_id, 'tag', l.product_code, FALSE FROM audit_lines l
-            WHERE l.in_stock AND (NOT l.tag_present OR NOT l.tag_placed_ok OR NOT l.tag_matches OR NOT l.tag_legible)
+            WHERE l.audit_id IN (SELECT id FROM a) AND l.in_stock
+              AND (NOT l.tag_present OR NOT l.tag_placed_ok OR NOT l.tag_matches OR NOT l.tag_legible)
             UNION ALL
             SELECT l.audit_id, 'freshness', l.product_code, FALSE FROM audit_lines l
-            WHERE l.in_stock AND (l.near_expiry OR l.damaged)
+            WHERE l.audit_id IN (SELECT id FROM a) AND l.in_stock AND (l.near_expiry OR l.damaged)
             UNION ALL
             SELECT p.audit_id, 'pop', p.pop_type_code, FALSE FROM audit_pop p
-            WHERE NOT p.present OR p.condition = 'damaged'
+            WHERE p.audit_id IN (SELECT id FROM a) AND (NOT p.present OR p.condition = 'damaged')
             UNION ALL
             SELECT o.audit_id, 'competitor', o.product_code, FALSE FROM competitor_observations o
             JOIN products p ON p.code = o.product_code
-            WHERE $flash_gap IS NOT NULL AND {under_rrp_sql("o.flash_price", "p.rrp", "$flash_gap")}
+            WHERE o.audit_id IN (SELECT id FROM a) AND $flash_gap IS NOT NULL
+              AND {under_rrp_sql("o.flash_price", "p.rrp", "$flash_gap")}
         ) f ON f.audit_id = a.id
-        WHERE list_contains($ids, f.audit_id)
         ORDER BY a.id, f.kind, f.item"""
 
 

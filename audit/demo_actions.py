@@ -50,7 +50,7 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
     )
     rows: list[dict] = []
     events: list[tuple] = []
-    state: dict[tuple, dict] = {}  # (store, kind, item) -> the open action
+    state: dict[str, dict[tuple, dict]] = {}  # store -> (kind, item) -> the open action
 
     def event(action: dict, kind: str, at: datetime, who: str | None, **fields) -> None:
         action["seq"] += 1
@@ -61,8 +61,9 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
 
     for audit_id, store, merch, visit_date, at, grade, dealer, assigned, shelf_photo, any_photo in audits:
         here = {(kind, item): restocked for kind, item, restocked in found.get(audit_id, [])}
-        for key, action in [(k, v) for k, v in state.items() if k[0] == store]:
-            if key[1:] in here:
+        open_here = state.setdefault(store, {})
+        for key, action in list(open_here.items()):
+            if key in here:
                 continue
             if action["owner_role"] == "dealer" and rng.random() < DEALER_DONE_SHARE:
                 done_at = action["opened_at"] + (at - action["opened_at"]) * float(rng.uniform(0.3, 0.8))
@@ -70,11 +71,11 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
                 event(action, "done", done_at, dealer_users.get(dealer), note=str(rng.choice(DONE_NOTES)))
             action.update(status="fixed", resolution="verified", closed_at=at)
             event(action, "verified", at, merch, audit_id=audit_id, photo=any_photo)
-            del state[key]
-        for (kind, item), restocked in here.items():
-            key = (store, kind, item)
-            if key in state:
-                action = state[key]
+            del open_here[key]
+        for key, restocked in here.items():
+            kind, item = key
+            if key in open_here:
+                action = open_here[key]
                 action["seen_count"] += 1
                 action["last_seen_at"] = at
                 event(action, "seen_again", at, merch, audit_id=audit_id)
@@ -98,23 +99,32 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
                 action.update(status="fixed", resolution="on_spot", closed_at=at)
                 event(action, "fixed_on_spot", at, merch, audit_id=audit_id, photo=shelf_photo)
             else:
-                state[key] = action
+                open_here[key] = action
     now = datetime.combine(today, datetime.min.time()) + timedelta(hours=8)
-    for action in state.values():  # still open: some the dealer has marked done, waiting for the next visit
+    for action in (
+        a for open_here in state.values() for a in open_here.values()
+    ):  # still open: some the dealer has marked done, waiting for the next visit
         if action["owner_role"] == "dealer" and rng.random() < 0.25 and action["opened_at"] < now - timedelta(days=1):
             action.update(status="done", done_at=now - timedelta(hours=2))
             event(
                 action, "done", action["done_at"], dealer_users.get(action["owner"]), note=str(rng.choice(DONE_NOTES))
             )
     _manual(cur, rows, event, today, rng)
-    frame = pd.DataFrame(rows).drop(columns="seq")
-    cur.register("demo_actions", frame)
-    try:
-        cur.execute(f"INSERT INTO actions ({', '.join(frame.columns)}) SELECT * FROM demo_actions")
-    finally:
-        cur.unregister("demo_actions")
-    cur.executemany("INSERT INTO action_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+    _insert(cur, "actions", pd.DataFrame(rows).drop(columns="seq"))
+    _insert(cur, "action_events", pd.DataFrame(events, columns=EVENT_COLUMNS))
     return len(rows)
+
+
+EVENT_COLUMNS = ["action_id", "seq", "happened_at", "event", "username", "audit_id", "note", "photo_sha256", "detail"]
+
+
+def _insert(cur, table: str, frame: pd.DataFrame) -> None:
+    """Bulk insert: DuckDB scans the DataFrame (executemany would insert row by row)."""
+    cur.register("demo_actions_frame", frame)
+    try:
+        cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_actions_frame")
+    finally:
+        cur.unregister("demo_actions_frame")
 
 
 def _action(
