@@ -76,7 +76,16 @@ def measure(db: Database, runs: int) -> list[Timed]:
     return timed
 
 
-def report(built: dataset.Dataset, counts: tuple[int, int], timed: list[Timed]) -> str:
+def submit_findings(db: Database, runs: int) -> float:
+    """Median seconds of what a submit adds: the findings query for one audit (the latest), as
+    actions.record_from_audit runs it inside the submit's transaction."""
+    latest = scalar(db.cursor(), "SELECT max(id) FROM audits")
+    params = {"ids": [latest], "tolerance": 0.05, "flash_gap": actions.DEFAULT_FLASH_GAP}
+    timings = rounds({"findings": lambda: db.cursor().execute(actions.findings_sql(), params).fetchall()}, runs)
+    return statistics.median(timings["findings"])
+
+
+def report(built: dataset.Dataset, counts: tuple[int, int], timed: list[Timed], submit: float | None = None) -> str:
     total_ours, total_raw = sum(t.ours for t in timed), sum(t.raw for t in timed)
     lines = [
         f"Actions page, {built.stores:,} stores × {built.weeks} weeks: {built.audits:,} audits, "
@@ -94,6 +103,8 @@ def report(built: dataset.Dataset, counts: tuple[int, int], timed: list[Timed]) 
         f"| **the page** | | | **{total_ours * 1000:.0f} ms** | **{total_raw * 1000:.0f} ms** "
         f"| **{total_ours / total_raw:.2f}×** |"
     )
+    if submit is not None:
+        lines += ["", f"A submit's findings query (one audit, in the submit's transaction): {submit * 1000:.0f} ms"]
     return "\n".join(lines)
 
 
@@ -110,7 +121,7 @@ def main(argv: list[str] | None = None) -> str:
             scalar(db.cursor(), "SELECT count(*) FROM actions"),
             scalar(db.cursor(), "SELECT count(*) FROM action_events"),
         )
-        text = report(built, counts, measure(db, args.runs))
+        text = report(built, counts, measure(db, args.runs), submit_findings(db, args.runs))
     finally:
         db.close()
     print(text)

@@ -28,6 +28,7 @@ def test_the_actions_page_benchmark_times_every_call_against_its_raw_sql(demo_db
     timed = actions_page.measure(demo_db, runs=1)
     assert [t.name for t in timed] == list(calls) and all(t.raw > 0 and t.ours > 0 for t in timed)
     assert next(t for t in timed if t.name == "open_actions (manager)").rows > 0
+    assert actions_page.submit_findings(demo_db, runs=1) > 0
     assert "| **the page** |" in actions_page.report(
         actions_page.dataset.Dataset(demo_db.path.parent, 40, 6, 1, 1, 1.0, 1.0), (1, 1), timed
     )
