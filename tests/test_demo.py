@@ -159,8 +159,9 @@ def test_a_load_that_fails_half_way_leaves_the_database_empty(db, monkeypatch):
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(demo, "LINE_CHUNK_AUDITS", 50)  # several committed chunks before the failure
-        patch.setattr(demo, "_photos", broken_photos)
+        # generate_demo's own names (audit/demo/generate.py), the ones it reads when it runs
+        patch.setattr(demo.generate, "LINE_CHUNK_AUDITS", 50)  # several committed chunks before the failure
+        patch.setattr(demo.generate, "_photos", broken_photos)
         with pytest.raises(OSError):
             generate_demo(db, stores=20, weeks=4, today=TODAY, photos=3)
     assert {table: value(db, f"SELECT count(*) FROM {table}") for table in demo.DEMO_TABLES} == dict.fromkeys(
