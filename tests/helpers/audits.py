@@ -33,7 +33,7 @@ def picture(seed: int, taken: datetime | None = None) -> bytes:
     return out.getvalue()
 
 
-def complete_answers(plan: capture.Checklist) -> dict:
+def complete_answers(checklist: capture.Checklist) -> dict:
     return {
         "shelf": {
             code: (
@@ -48,7 +48,7 @@ def complete_answers(plan: capture.Checklist) -> dict:
                 if i % 4
                 else {"in_stock": False, "restocked": False}
             )
-            for i, code in enumerate(plan.skus.code)
+            for i, code in enumerate(checklist.skus.code)
         },
         "price": {
             code: {
@@ -58,9 +58,9 @@ def complete_answers(plan: capture.Checklist) -> dict:
                 "tag_legible": True,
                 "shelf_price": float(rrp),
             }
-            for code, rrp in zip(plan.skus.code, plan.skus.rrp, strict=True)
+            for code, rrp in zip(checklist.skus.code, checklist.skus.rrp, strict=True)
         },
-        "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
+        "pop": {code: {"present": True, "condition": "good"} for code in checklist.pop_types.code},
         "competitors": [
             {
                 "competitor_code": "C01",
