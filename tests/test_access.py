@@ -244,7 +244,7 @@ def test_an_action_id_in_the_url_reaches_only_the_users_actions(demo_db, world, 
     every = demo_db.query_df("SELECT id, store_code FROM actions WHERE status = 'open' ORDER BY id").to_dict("records")
     foreign = next((a["id"] for a in every if not may_see_store(user, store_of[a["store_code"]])), None)
     own = next(a["id"] for a in every if may_see_store(user, store_of[a["store_code"]]))
-    for wanted in (foreign, 99_999_999, "12abc"):
+    for wanted in (foreign, 99_999_999, "12abc", "9" * 30):
         if wanted is None:
             continue
         at = session_for(demo_db, user.username, action=str(wanted))

@@ -32,7 +32,7 @@ def chosen_action() -> dict | None:
     wanted = url_state.get("action")
     if not wanted:
         return None
-    found = actions.get_action(db, user, int(wanted), lang) if wanted.isdigit() else None
+    found = actions.get_action(db, user, int(wanted), lang) if wanted.isdigit() and len(wanted) < 19 else None
     if found is None:
         st.warning(t("actions.error.not_found", id=wanted))
     return found
