@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from audit import access
+from audit import access, photos
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS, AnswerProblem
 from audit.db import Database, scalar
@@ -388,8 +388,6 @@ def mark_done(
     if note is None and photo is None:
         raise ActionError("actions.error.done_needs_proof")
     if photo is not None:
-        from audit import photos
-
         photos.save_files(photo)  # files first, then the rows that refer to them
     now = now or datetime.now()
     with db.write() as cur:
@@ -404,8 +402,6 @@ def mark_done(
         if status != "open":
             raise ActionError("actions.error.closed")
         if photo is not None:
-            from audit import photos
-
             photos.insert_photo_row(cur, photo)
         cur.execute(
             "UPDATE actions SET status = 'done', done_at = ? WHERE id = ? AND status = 'open'", [now, action_id]
