@@ -168,4 +168,4 @@ def test_after_submit_the_audit_says_what_it_did_to_the_actions(demo_db):
     at.button_group(key=f"{draft.submission_key[:8]}:step").set_value(5).run()
     button(at, "capture_submit").click().run()
     assert [s.value for s in at.success] == ["Audit submitted."]
-    assert "1 not fixed" in [i.value for i in at.info]
+    assert ":material/task_alt: 1 not fixed" in [m.value for m in at.markdown]

@@ -202,4 +202,4 @@ def audit_outcome_box(audit_id: int) -> None:
         for event in ("opened", "fixed_on_spot", "verified", "not_fixed", "seen_again")
         if done.get(event)
     ]
-    st.info(" · ".join(parts), icon=":material/task_alt:")
+    st.markdown(f":material/task_alt: {' · '.join(parts)}")  # beside the score, not one more notice box
