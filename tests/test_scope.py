@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from audit import auth, capture, dashboard, plans, scoring, settings, stores, visits
+from audit import actions, auth, capture, dashboard, plans, scoring, settings, stores, visits
 from audit.exports import summary
 from audit.exports.summary import ExportRequest
 from audit.filters import DashboardFilters
@@ -135,3 +135,14 @@ def test_visit_measures_count_the_viewers_stores(demo_db, people):
     )
     late = visits.overdue_stores(demo_db, dealer, period, "en", today=DEMO_TODAY)
     assert set(late.code) <= people["dealers_stores"]
+
+
+def test_what_an_audit_did_to_actions_is_told_only_about_the_viewers_stores(demo_db, people):
+    merch, manager = people["merch"], people["manager"]
+    audit_id = demo_db.query_one(
+        """SELECT e.audit_id FROM action_events e JOIN actions x ON x.id = e.action_id
+           WHERE e.audit_id IS NOT NULL AND NOT list_contains(?, x.store_code) ORDER BY e.audit_id DESC LIMIT 1""",
+        [sorted(people["merchs_stores"])],
+    )[0]
+    assert sum(actions.audit_outcome(demo_db, manager, audit_id).values()) > 0
+    assert sum(actions.audit_outcome(demo_db, merch, audit_id).values()) == 0
