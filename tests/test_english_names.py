@@ -32,6 +32,8 @@ FREE_TEXT = {
     "audits": ["notes"],
     "competitor_observations": ["note", "competitor_other", "product"],
     "audit_photos": ["caption"],
+    "actions": ["note"],  # what to do, typed by the manager who added the action
+    "action_events": ["note"],  # the dealer's or merchandiser's words when marking one done or not fixed
 }
 # A local name without an English one is shown as it is in English too.
 LOCAL_ONLY = {"stores": [("name", "name_en"), ("city", "city_en")], "users": [("display_name", "display_name_en")]}
