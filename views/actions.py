@@ -15,7 +15,7 @@ from audit.ui.context import t
 from audit.ui.dashboard_filters import filter_bar
 from audit.ui.links import store_link_column, store_url
 from audit.ui.markdown import md_escape
-from audit.ui.widgets import TABLE_TAP, show_user_error, tapped_row
+from audit.ui.widgets import TABLE_TAP, show_user_error, table_height, tapped_row
 
 db = context.db()
 user = context.current_user()
@@ -187,7 +187,7 @@ def open_table(open_now) -> None:
         )[["store_code", "store", "kind", "label", "status", "owner_name", "due_date", "overdue", "seen_count"]],
         hide_index=True,
         width="stretch",
-        height=min(35 * (len(shown) + 1) + 3, 420),
+        height=table_height(len(shown), 420),
         on_select="rerun",
         selection_mode=TABLE_TAP,
         key="actions_table",

@@ -10,6 +10,7 @@ from audit.filters import default_period_for
 from audit.i18n import fmt_date, fmt_money, labelled
 from audit.ui import context, url_state
 from audit.ui.context import t
+from audit.ui.findings import observation_columns
 from audit.ui.markdown import md_escape
 from audit.ui.photo_grid import photo_grid
 from audit.ui.widgets import TABLE_TAP, tapped_row
@@ -217,16 +218,7 @@ def record(audit_id: int) -> None:
             seen.assign(kind=seen.kind.map(lambda k: t(f"capture.kind.{k}"))),
             hide_index=True,
             width="stretch",
-            column_config={
-                "brand": t("capture.brand"),
-                "kind": t("capture.kind"),
-                "product": t("capture.product"),
-                "normal_price": t("capture.normal_price"),
-                "promo_price": t("capture.promo_price"),
-                "flash_price": t("capture.flash_price"),
-                "facings": t("capture.their_facings"),
-                "note": t("capture.note"),
-            },
+            column_config=observation_columns(),
         )
 
 

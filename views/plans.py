@@ -11,7 +11,7 @@ from audit import plans, stores
 from audit.i18n import fmt_date, fmt_day, labelled
 from audit.ui import context, links, url_state
 from audit.ui.context import t
-from audit.ui.widgets import show_user_error
+from audit.ui.widgets import show_user_error, table_height
 
 db = context.db()
 user = context.current_user()
@@ -74,7 +74,7 @@ def unplaced_table(result: plans.Generated, people: dict[str, str]) -> None:
         hide_index=True,
         width="stretch",
         key="plan_unplaced_table",
-        height=min(35 * (len(table) + 1) + 3, 320),
+        height=table_height(len(table), 320),
         column_config={
             "merchandiser": st.column_config.TextColumn(t("stores.merchandiser"), width=90),
             "code": links.store_link_column(t("stores.code"), width=76),
@@ -132,7 +132,7 @@ def overview(monday: date) -> None:
         hide_index=True,
         width="stretch",
         key="plan_overview",
-        height=min(35 * (len(table) + 1) + 3, 320),
+        height=table_height(len(table), 320),
         column_config={
             "display_name": t("stores.merchandiser"),
             "stores": st.column_config.NumberColumn(t("plans.col.stores"), **small),
@@ -260,7 +260,7 @@ def board(monday: date, merchandiser: str, week: pd.DataFrame, hours: float) -> 
         hide_index=True,
         width="stretch",
         key="plan_board",
-        height=min(35 * (len(table) + 1) + 3, 460),
+        height=table_height(len(table), 460),
         column_config={
             "day": st.column_config.TextColumn(t("plans.day"), width=92),
             "number": st.column_config.NumberColumn("#", help=t("plans.order_help"), width=36),
@@ -361,7 +361,7 @@ def assignment_view() -> None:
         hide_index=True,
         width="stretch",
         key="assign_table",
-        height=min(35 * (len(table) + 1) + 3, 320),
+        height=table_height(len(table), 320),
         column_config={
             "code": links.store_link_column(t("stores.code")),
             "name": t("stores.name"),

@@ -9,7 +9,7 @@ from audit.ui.action_widgets import history_table
 from audit.ui.context import t
 from audit.ui.markdown import md_escape
 from audit.ui.store_dashboard import store_dashboard
-from audit.ui.widgets import TABLE_TAP, tapped_row
+from audit.ui.widgets import TABLE_TAP, table_height, tapped_row
 
 db = context.db()
 user = context.current_user()
@@ -147,7 +147,7 @@ def show_list() -> None:
         table,
         hide_index=True,
         width="stretch",
-        height=min(35 * (len(table) + 1) + 3, 560),
+        height=table_height(len(table), 560),
         on_select="rerun",
         selection_mode=TABLE_TAP,
         key="store_table",

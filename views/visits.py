@@ -12,7 +12,7 @@ from audit.i18n import fmt_date
 from audit.ui import context, links, url_state
 from audit.ui.context import t
 from audit.ui.dashboard_filters import partial_note, weeks_cut
-from audit.ui.widgets import show_user_error
+from audit.ui.widgets import show_user_error, table_height
 
 db = context.db()
 user = context.current_user()
@@ -169,7 +169,7 @@ def league(f: visits.VisitFilters) -> None:
         hide_index=True,
         width="stretch",
         key="league_table",
-        height=min(35 * (len(table) + 1) + 3, 460),
+        height=table_height(len(table), 460),
         column_config={
             "name": groupings[by],
             "planned": st.column_config.NumberColumn(t("visits.col.planned"), width=60),
@@ -204,7 +204,7 @@ def overdue_list(f: visits.VisitFilters) -> None:
         hide_index=True,
         width="stretch",
         key="overdue_table",
-        height=min(35 * (len(shown) + 1) + 3, 420),
+        height=table_height(len(shown), 420),
         column_config={
             "code": links.store_link_column(t("stores.code"), width=72),
             "name": st.column_config.TextColumn(t("stores.name"), width=180),

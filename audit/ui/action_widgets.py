@@ -14,7 +14,7 @@ from audit.i18n import fmt_date
 from audit.ui import widget_texts
 from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import md_escape
-from audit.ui.widgets import error_text, show_user_error
+from audit.ui.widgets import error_text, show_user_error, table_height
 
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]
 
@@ -171,7 +171,7 @@ def history_table(store_code: str) -> None:
         table,
         hide_index=True,
         width="stretch",
-        height=min(35 * (len(table) + 1) + 3, 420),
+        height=table_height(len(table), 420),
         column_config={
             "at": st.column_config.TextColumn(t("actions.col.date"), width="small"),
             "action": st.column_config.TextColumn(t("actions.col.action"), width="medium"),

@@ -10,6 +10,20 @@ from audit.ui.context import lang, t
 from audit.ui.markdown import md_escape
 
 
+def observation_columns() -> dict[str, str]:
+    """Column headings of a table of competitor observations (an audit's record, a store's log)."""
+    return {
+        "brand": t("capture.brand"),
+        "kind": t("capture.kind"),
+        "product": t("capture.product"),
+        "normal_price": t("capture.normal_price"),
+        "promo_price": t("capture.promo_price"),
+        "flash_price": t("capture.flash_price"),
+        "facings": t("capture.their_facings"),
+        "note": t("capture.note"),
+    }
+
+
 def findings_box(findings: capture.Findings | None, heading: str = "capture.last_found") -> None:
     with st.container(border=True):
         if findings is None:

@@ -14,7 +14,7 @@ from audit.settings import COMPONENTS
 from audit.ui.cached import cached
 from audit.ui.context import t
 from audit.ui.dashboard_filters import filter_bar, partial_note, weeks_cut
-from audit.ui.findings import findings_box
+from audit.ui.findings import findings_box, observation_columns
 from audit.ui.photo_grid import photo_grid
 from audit.ui.scoring_widgets import metric_tiles, weights_caption
 
@@ -60,15 +60,5 @@ def store_dashboard(db: Database, viewer: User, code: str, lang: str) -> None:
             .drop(columns=["brand_code", "store_code"]),
             hide_index=True,
             width="stretch",
-            column_config={
-                "visit_date": t("stores.visit_date"),
-                "brand": t("capture.brand"),
-                "kind": t("capture.kind"),
-                "product": t("capture.product"),
-                "normal_price": t("capture.normal_price"),
-                "promo_price": t("capture.promo_price"),
-                "flash_price": t("capture.flash_price"),
-                "facings": t("capture.their_facings"),
-                "note": t("capture.note"),
-            },
+            column_config={"visit_date": t("stores.visit_date"), **observation_columns()},
         )

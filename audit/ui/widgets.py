@@ -34,3 +34,9 @@ def tapped_row(event) -> int | None:
 
 
 TABLE_TAP = ["single-row", "single-cell"]
+ROW_PX = 35  # Streamlit's table row (and header) height
+
+
+def table_height(rows: int, most: int) -> int:
+    """A table's height in pixels that shows all its rows and scrolls beyond `most`."""
+    return min(ROW_PX * (rows + 1) + 3, most)
