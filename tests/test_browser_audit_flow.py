@@ -147,6 +147,9 @@ def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
     # The shelf and prices as found last time, in one tap; then only the five exceptions.
     act.tap(page.get_by_role("radio", name="Shelf", exact=True).first)
     act.tap(page.get_by_role("button", name=f"Shelf and prices as last time ({2 * SKUS})"))
+    # As the merchandiser sees it: every row drawn again with its badge before the first exception is tapped.
+    row(page, "shelf", codes[-1]).get_by_text("as last time").wait_for(timeout=30_000)
+    act.settle()
     shot(page, f"flow_shelf_confirmed_{orientation}")
     act.tap(row(page, "shelf", codes[0]).get_by_role("radio", name="Out", exact=True))
     for code, facings in ((codes[1], "5"), (codes[2], "1")):

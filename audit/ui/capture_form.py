@@ -3,7 +3,7 @@ the answers dict; the page saves the draft whenever the answers changed, so no i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -47,12 +47,23 @@ def _start(key: str, value) -> str:
     return key
 
 
+def marked_in_popover(at, label: str, options: Mapping[str, str], marked: list[str], key: str) -> list[str]:
+    """A line's problems behind one button on `at` that counts those marked; inside, each a pill to mark."""
+    with at.popover(f"{len(marked)}" if marked else "", icon=":material/report:", help=label, width="stretch"):
+        return st.pills(
+            label, list(options), format_func=options.__getitem__, selection_mode="multi", key=_start(key, marked)
+        )
+
+
 def choose(label: str, options: dict, key: str, current, **kwargs):
     """A segmented choice with nothing selected until the merchandiser taps one; a second tap on the
     chosen option keeps it (a double tap must not erase an answer)."""
-    return st.segmented_control(
+    chosen = st.segmented_control(
         label, list(options), format_func=lambda v: options.get(v, v), key=_start(key, current), required=True, **kwargs
     )
+    # No tap can clear a required choice: nothing chosen beside a stored answer is widget state lost between
+    # runs (seen in Chromium: a row showed 'In stock' while its answer was gone after a neighbour's rerun).
+    return current if chosen is None else chosen
 
 
 def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
@@ -243,19 +254,7 @@ def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
                 )
             problems = {name: t(f"capture.problem_short.{name}") for name in SHELF_PROBLEMS}
             marked = [name for name, (field, bad) in SHELF_PROBLEMS.items() if line.get(field) is bad]
-            with problems_at.popover(
-                f"{len(marked)}" if marked else "",
-                icon=":material/report:",
-                help=t("capture.problems_found"),
-                width="stretch",
-            ):
-                chosen = st.pills(
-                    t("capture.problems_found"),
-                    list(problems),
-                    format_func=problems.__getitem__,
-                    selection_mode="multi",
-                    key=_start(f"{key}:problems", marked),
-                )
+            chosen = marked_in_popover(problems_at, t("capture.problems_found"), problems, marked, f"{key}:problems")
             for name, (field, bad) in SHELF_PROBLEMS.items():
                 line[field] = bad if name in chosen else not bad  # nothing marked: no problem seen
             if line["facings"] is not None and not capture.facings_ok(line["facings"]):
@@ -321,19 +320,7 @@ def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
         if tag["tag_present"]:
             faults = {name: t(f"capture.tag_fault.{name}") for name in TAG_FAULTS}
             marked = [n for n, field in TAG_FAULTS.items() if tag.get(field) is False]
-            with faults_at.popover(
-                f"{len(marked)}" if marked else "",
-                icon=":material/report:",
-                help=t("capture.tag_faults"),
-                width="stretch",
-            ):
-                chosen = st.pills(
-                    t("capture.tag_faults"),
-                    list(faults),
-                    format_func=faults.__getitem__,
-                    selection_mode="multi",
-                    key=_start(f"{key}:faults", marked),
-                )
+            chosen = marked_in_popover(faults_at, t("capture.tag_faults"), faults, marked, f"{key}:faults")
             for name, field in TAG_FAULTS.items():
                 tag[field] = name not in chosen  # nothing marked: the tag is right
         faulty = tag["tag_present"] is False or any(tag.get(f) is False for f in TAG_FAULTS.values())
