@@ -6,8 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 # The PDF export embeds a TrueType font with Chinese glyphs (audit/exports/fonts.py): needed to run.
 DEBIAN_RUN_PACKAGES  := fonts-wqy-microhei
-# Browser tests also need Debian's Chromium and CJK fonts for the pages.
-DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk nginx
+# Browser tests also need Debian's Chromium and CJK fonts for the pages; the back-end tests a throwaway
+# PostgreSQL (initdb/pg_ctl in a temporary folder) and the replica tests HAProxy in front of them.
+DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk nginx postgresql haproxy
 
 # Install Debian packages ($1) that are missing, with sudo unless root.
 define apt_install
