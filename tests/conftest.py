@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -17,8 +18,10 @@ from audit import auth, capture, photos
 from audit.db import Database
 from audit.opening import close_shared_databases, shared_database
 from tests.helpers.audits import complete_answers, picture
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SERVERS, free_port
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, free_port
 from tests.helpers.demo import DEMO_SIZE
+from tests.helpers.paths import ROOT
+from tools import local_postgres
 
 
 @pytest.fixture
@@ -34,6 +37,26 @@ def db(data_dir) -> Database:
     database = Database(data_dir / "audit.duckdb")
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> local_postgres.LocalPostgres:
+    """One throwaway PostgreSQL for the run: Debian's binaries in a temporary folder, on a free port."""
+    server = local_postgres.start()
+    yield server
+    server.stop()
+
+
+_postgres_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the run's PostgreSQL, dropped after the test."""
+    name = f"t_{next(_postgres_databases)}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
 
 
 @pytest.fixture(scope="session")

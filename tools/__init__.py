@@ -1,0 +1,1 @@
+"""Developer tools run from the checkout: translations, a throwaway PostgreSQL, the local cluster."""
