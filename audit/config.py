@@ -16,7 +16,14 @@ def data_dir() -> Path:
 
 
 def database_path() -> Path:
+    """The embedded DuckDB file; with AUDIT_DATABASE_URL, this process's copy of the shared database."""
     return data_dir() / "audit.duckdb"
+
+
+def database_url() -> str | None:
+    """AUDIT_DATABASE_URL (postgresql://…): the shared PostgreSQL database several app processes write to.
+    Unset (the default), the app runs on its embedded DuckDB file alone."""
+    return os.environ.get("AUDIT_DATABASE_URL") or None
 
 
 def photo_dir() -> Path:

@@ -22,6 +22,14 @@ from audit import config
 from audit.errors import UserFacingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DIALECT = "duckdb"
+
+
+def dialect_of(cur: Any) -> str:
+    """Which SQL a transaction's cursor runs: DuckDB's own, or PostgreSQL's (audit/pg.py's cursor says so)."""
+    return getattr(cur, "dialect", DIALECT)
+
+
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.(sql|py)$")
 
 
@@ -169,6 +177,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 class Database:
     """One open database file with its migrations applied."""
+
+    dialect = DIALECT
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else config.database_path()

@@ -10,12 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from audit import config, scoring
+from audit import config, pg, scoring
 from audit.db import Database, DatabaseDamaged
+from audit.replica import ReplicatedDatabase
 
 
 def open_database(path: Path | str | None = None) -> Database:
-    """The database at `path` (the configured one by default), migrated and with every audit counted."""
+    """The database at `path` (the configured one by default), migrated and with every audit counted. With
+    AUDIT_DATABASE_URL, the shared PostgreSQL database (migrated once, whichever process comes first) through
+    this process's DuckDB copy at `path`, which counts the audits that arrive."""
+    url = config.database_url()
+    if url:
+        pg.migrate(url)
+        return ReplicatedDatabase(url, path, on_change=scoring.follow_changes)
     db = Database(path)
     try:
         scoring.fill_missing(db)

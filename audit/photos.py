@@ -37,7 +37,7 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 DECODE_BUDGET = 200 * MB
 # What phones and tablets produce; other formats Pillow knows (TIFF, PSD, ...) are refused unread.
 FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "GIF")  # JPEG covers MPO (multi-picture JPEGs from phones)
-# How many copies of each pixel a decoder holds at its peak (measured, tests/test_photo_memory.py): libheif
+# How many copies of each pixel a decoder holds at its peak (measured, tests/unit/test_photo_memory.py): libheif
 # hands Pillow its own buffer; libwebp's canvas, its frame, Pillow's raw read and the image make four.
 _DECODER_COPIES = {"HEIF": 2, "WEBP": 4}
 _BAND_ROWS = 256  # rows converted and reduced at a time: a band of a 16000-px-wide photo is about 16 MB
@@ -67,7 +67,7 @@ class ProcessedPhoto:
     thumb_sha256: str
     width: int
     height: int
-    phash: int  # 64-bit dHash, fits UBIGINT
+    phash: int  # 64-bit dHash as a signed 64-bit number (BIGINT in both back ends)
     taken_at: datetime | None  # from the original EXIF, which the stored JPEG no longer carries
     camera_model: str | None
     gps_latitude: float | None
@@ -210,19 +210,20 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
 
 
 def difference_hash(image: Image.Image) -> int:
-    """64-bit dHash: for each of 8 rows of a 9×8 greyscale copy, is the right neighbour brighter?"""
+    """64-bit dHash: for each of 8 rows of a 9×8 greyscale copy, is the right neighbour brighter? The 64 bits
+    read as a signed number (two's complement), as a BIGINT column holds them; distances are unchanged."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     pixels = small.tobytes()
     bits = 0
     for row in range(8):
         for col in range(8):
             bits = (bits << 1) | (pixels[row * 9 + col] < pixels[row * 9 + col + 1])
-    return bits
+    return bits - (1 << 64) if bits >= 1 << 63 else bits
 
 
 def hamming(a: int, b: int) -> int:
     """Bits that differ between two hashes: 0–5 is the same picture, above ~15 a different one."""
-    return (int(a) ^ int(b)).bit_count()
+    return ((int(a) ^ int(b)) & ((1 << 64) - 1)).bit_count()
 
 
 # ---------------------------------------------------------------- EXIF facts

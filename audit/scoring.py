@@ -29,9 +29,9 @@ from datetime import datetime
 import pandas as pd
 
 from audit.auth import User
-from audit.db import Database
+from audit.db import DIALECT, Database, dialect_of
 from audit.filters import DashboardFilters
-from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, load, under_rrp_sql, validate
+from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, from_stored, load, under_rrp_sql, validate
 from audit.stores import scope_clause
 
 SHELF_LEVEL_UPLIFT = {1: 1.34, 2: 1.78, 3: 1.63, 4: 1.00}
@@ -109,8 +109,16 @@ _TOTALS = f"""
 """
 
 
+def counted_here(cur) -> bool:
+    """The counts live in DuckDB: the embedded file, counted in the transaction that stores an audit, or each
+    replica's copy of PostgreSQL, which counts what arrives there (follow_changes). PostgreSQL holds none."""
+    return dialect_of(cur) == DIALECT
+
+
 def record(cur, audit_ids: list[int], tolerance: float) -> None:
     """Count what the given audits' answers hold; called in the transaction that stores them."""
+    if not counted_here(cur):
+        return
     cur.execute(
         f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where='list_contains($ids, l.audit_id)')}",
         {"ids": audit_ids, "tolerance": tolerance},
@@ -123,6 +131,8 @@ def record(cur, audit_ids: list[int], tolerance: float) -> None:
 
 def record_missing(cur, tolerance: float) -> int:
     """Count every audit that has no counts yet (bulk loads, databases older than scoring)."""
+    if not counted_here(cur):
+        return 0
     missing = "l.audit_id NOT IN (SELECT audit_id FROM audit_metrics)"
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
     before = cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]
@@ -135,10 +145,38 @@ def record_missing(cur, tolerance: float) -> int:
 
 def recount(cur, tolerance: float) -> None:
     """Recount every audit, e.g. after the price tolerance changed."""
+    if not counted_here(cur):
+        return
     cur.execute("DELETE FROM audit_sku_metrics")
     cur.execute("DELETE FROM audit_metrics")
     cur.execute("DELETE FROM audit_totals")
     record_missing(cur, tolerance)
+
+
+# What the counts are made from: a change to any of these on a replica's copy recounts those audits.
+_COUNTED_FROM = ("audits", "audit_lines", "audit_pop")
+
+
+def follow_changes(cur, changed: dict[str, set[str]]) -> None:
+    """On a replica's copy, in the transaction that applies PostgreSQL's changes (audit/replica.py): count
+    what arrived. `changed` names each table's changed keys (audit ids here); an empty set is a whole table."""
+    tolerance = _tolerance(cur)
+    if "settings" in changed or any(changed.get(t) == set() for t in _COUNTED_FROM):
+        recount(cur, tolerance)
+        return
+    ids = sorted({int(k) for t in _COUNTED_FROM for k in changed.get(t, ())})
+    if not ids:
+        return
+    for table in ("audit_sku_metrics", "audit_metrics", "audit_totals"):
+        cur.execute(f"DELETE FROM {table} WHERE list_contains(?, audit_id)", [ids])
+    present = [r[0] for r in cur.execute("SELECT id FROM audits WHERE list_contains(?, id)", [ids]).fetchall()]
+    if present:
+        record(cur, present, tolerance)
+
+
+def _tolerance(cur) -> float:
+    row = cur.execute("SELECT value FROM settings WHERE key = ?", [SETTINGS_KEY]).fetchall()
+    return from_stored(row[0][0] if row else None).price_tolerance
 
 
 def fill_missing(db: Database) -> int:

@@ -33,7 +33,7 @@ def under_rrp(price: float, rrp: float, fraction: float) -> bool:
 def under_rrp_sql(price: str, rrp: str, fraction: str) -> str:
     """under_rrp as an SQL expression over columns (or parameters) named by the caller; NULL when a price is.
     Every query that finds or counts a price under the RRP uses it: the rule is written here once, and
-    tests/test_price_rule.py holds the two forms to each other at the boundary."""
+    tests/unit/test_price_rule.py holds the two forms to each other at the boundary."""
     return f"({price} < {rrp} * (1 - {fraction}))"
 
 
@@ -78,9 +78,14 @@ def validate(settings: ScoringSettings) -> ScoringSettings:
 
 def load(db: Database) -> ScoringSettings:
     row = db.query_one("SELECT value FROM settings WHERE key = ?", [SETTINGS_KEY])
-    if row is None:
+    return from_stored(row[0] if row else None)
+
+
+def from_stored(value: str | None) -> ScoringSettings:
+    """The settings as stored (JSON), over the defaults; the defaults when nothing is stored."""
+    if value is None:
         return ScoringSettings()
-    stored = json.loads(row[0])
+    stored = json.loads(value)
     defaults = ScoringSettings()
     return ScoringSettings(
         weights={**defaults.weights, **stored.get("weights", {})},

@@ -98,7 +98,7 @@ def attach_photos(db, dealer: str, start: date, end: date) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         rows = list(pool.map(_photo, orders))
     frame = pd.DataFrame(rows, columns=[*photos.PHOTO_COLUMNS, "created_at"]).drop_duplicates("sha256")
-    frame["phash"] = frame.phash.astype(np.uint64)
+    frame["phash"] = frame.phash.astype(np.int64)
     linked = pd.DataFrame(
         [(audit_id, row[0], section) for (audit_id, section), row in zip(links, rows, strict=True)],
         columns=["audit_id", "photo_sha256", "section"],

@@ -243,7 +243,7 @@ def _photos(orders: list[PhotoOrder], report: Callable[[int], None]) -> tuple[pd
             links.append((order.audit_id, processed.sha256, order.section, order.observation_id))
             report(done)
     photo_frame = pd.DataFrame(photo_rows, columns=[*photo_store.PHOTO_COLUMNS, "created_at"])
-    photo_frame["phash"] = photo_frame.phash.astype(np.uint64)
+    photo_frame["phash"] = photo_frame.phash.astype(np.int64)
     link_frame = pd.DataFrame(links, columns=["audit_id", "photo_sha256", "section", "observation_id"])
     link_frame["observation_id"] = link_frame.observation_id.astype("Int64")
     return photo_frame.drop_duplicates("sha256"), link_frame

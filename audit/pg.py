@@ -1,0 +1,284 @@
+"""PostgreSQL as the shared system of record (AUDIT_DATABASE_URL=postgresql://…): connections, one write
+transaction at a time across every app process, the migrations, and the change log the replicas follow.
+
+Every write holds one advisory lock from its start to its commit. Writes are short (a tap's draft, a submit),
+and this makes ids taken as `max(id) + 1` safe and the change log's order the commit order, which is what lets
+each replica catch up by sequence number alone (audit/replica.py). The app's SQL is written once in the part of
+SQL both DuckDB and PostgreSQL accept; `?` placeholders are filled in on the client (psycopg's ClientCursor), so
+an untyped `? IS NULL` works as it does in DuckDB.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg.types.numeric import FloatLoader
+from psycopg_pool import ConnectionPool
+
+from audit import db as duck
+
+DIALECT = "postgres"
+# The advisory lock every write takes (any number no other program on the server uses).
+WRITE_LOCK = 0x5A0D17
+_MIGRATION_LOCK = WRITE_LOCK + 1
+# Tables derived from the audits on each replica (audit/scoring.py counts them there): never written here.
+DERIVED_TABLES = ("audit_sku_metrics", "audit_metrics", "audit_totals")
+# Each replicated table's changes are logged under one column: a replica replaces all its rows with that
+# value. Tables without a key of their own (an audit's lines) are logged by the audit they belong to.
+CHANGE_KEYS = {
+    "app_meta": "key",
+    "regions": "code",
+    "dealers": "code",
+    "users": "username",
+    "sessions": "token_sha256",
+    "stores": "code",
+    "products": "code",
+    "competitors": "code",
+    "pop_types": "code",
+    "audits": "id",
+    "audit_lines": "audit_id",
+    "audit_pop": "audit_id",
+    "competitor_observations": "audit_id",
+    "photos": "sha256",
+    "audit_photos": "audit_id",
+    "audit_drafts": "username",
+    "draft_photos": "submission_key",
+    "settings": "key",
+    "planned_visits": "id",
+    "signin_failures": "username",
+    "signin_client_failures": "client",
+    "cookie_tickets": "ticket_sha256",
+    "actions": "id",
+    "action_events": "action_id",
+}
+
+
+def placeholders(sql: str) -> str:
+    """DuckDB's `?` placeholders as psycopg's `%s` (and a literal `%` doubled), leaving quoted text alone."""
+    out, quote = [], ""
+    for char in sql:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "?":
+            out.append("%s")
+            continue
+        if char == "%":
+            out.append("%%")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as psycopg knows it: numpy and pandas scalars as Python values, pandas' gaps as NULL."""
+    if isinstance(value, list | tuple | np.ndarray):  # an array parameter, or a DuckDB list in a DataFrame
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, str | bool | int | float | datetime | date):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    return value
+
+
+class Cursor:
+    """A transaction's cursor with DuckDB's call shapes: execute() returns the cursor, df() a DataFrame."""
+
+    dialect = DIALECT
+
+    def __init__(self, cursor: psycopg.Cursor):
+        self._cur = cursor
+
+    def execute(self, sql: str, params: Sequence | None = None) -> Cursor:
+        self._cur.execute(placeholders(sql), [_plain(p) for p in params or []])
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> Cursor:
+        self._cur.executemany(placeholders(sql), [[_plain(p) for p in row] for row in rows])
+        return self
+
+    def fetchone(self) -> tuple | None:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return self._cur.fetchall()
+
+    def df(self) -> pd.DataFrame:
+        columns = [c.name for c in self._cur.description or []]
+        return pd.DataFrame(self._cur.fetchall(), columns=columns)
+
+    def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
+        """Append a DataFrame's rows to `table` by column name (DuckDB registers and inserts)."""
+        if frame.empty:
+            return
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        with self._cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in frame.itertuples(index=False):
+                copy.write_row([_plain(v) for v in row])
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    # numeric as float, as DuckDB's DECIMAL arrives in a DataFrame: the two back ends give the same numbers.
+    conn.adapters.register_loader("numeric", FloatLoader)
+    conn.cursor_factory = psycopg.ClientCursor
+
+
+def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
+    conn = psycopg.connect(url, autocommit=autocommit, cursor_factory=psycopg.ClientCursor)
+    _configure(conn)
+    return conn
+
+
+def ddl(sql: str) -> str:
+    """A migration written for DuckDB, in PostgreSQL's spelling of the same types. The few differences are
+    listed here once; a migration that needs more than these fails tests/unit/test_postgres.py."""
+    sql = re.sub(r"\bDOUBLE\b(?!\s+PRECISION)", "DOUBLE PRECISION", sql)
+    sql = re.sub(r"\bTINYINT\b", "SMALLINT", sql)
+    sql = re.sub(r"\bUBIGINT\b", "BIGINT", sql)  # 013 keeps photo hashes as signed 64-bit numbers in both
+    return re.sub(r"DEFAULT\s*\[\]", "DEFAULT '{}'", sql)
+
+
+_CHANGE_LOG = """
+CREATE TABLE IF NOT EXISTS replication_log (
+    seq  BIGSERIAL PRIMARY KEY,
+    tbl  TEXT NOT NULL,
+    key  TEXT            -- NULL: the whole table changed (TRUNCATE)
+);
+CREATE OR REPLACE FUNCTION log_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Writers that did not come through the app take the write lock here, so the log stays in commit order.
+    PERFORM pg_advisory_xact_lock(%(lock)s);
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO replication_log (tbl, key) VALUES (TG_TABLE_NAME, NULL);
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format('INSERT INTO replication_log (tbl, key) SELECT DISTINCT %%L, %%I::text FROM old_rows',
+                       TG_TABLE_NAME, TG_ARGV[0]);
+    ELSE
+        EXECUTE format('INSERT INTO replication_log (tbl, key) SELECT DISTINCT %%L, %%I::text FROM new_rows',
+                       TG_TABLE_NAME, TG_ARGV[0]);
+        IF TG_OP = 'UPDATE' THEN
+            EXECUTE format('INSERT INTO replication_log (tbl, key) SELECT DISTINCT %%L, %%I::text FROM old_rows'
+                           ' EXCEPT SELECT %%L, %%I::text FROM new_rows',
+                           TG_TABLE_NAME, TG_ARGV[0], TG_TABLE_NAME, TG_ARGV[0]);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+def _install_change_log(cur: psycopg.Cursor) -> None:
+    cur.execute(_CHANGE_LOG % {"lock": WRITE_LOCK})
+    tables = {r[0] for r in cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
+    unlogged = tables - set(CHANGE_KEYS) - set(DERIVED_TABLES) - {"schema_migrations", "replication_log"}
+    if unlogged:
+        raise RuntimeError(f"say in audit/pg.py CHANGE_KEYS how replicas follow {sorted(unlogged)}")
+    for table, key in CHANGE_KEYS.items():
+        for op, rows in (("insert", "NEW TABLE AS new_rows"), ("delete", "OLD TABLE AS old_rows")):
+            cur.execute(f"DROP TRIGGER IF EXISTS log_{op} ON {table}")
+            cur.execute(
+                f"CREATE TRIGGER log_{op} AFTER {op.upper()} ON {table} REFERENCING {rows}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION log_changes('{key}')"
+            )
+        cur.execute(f"DROP TRIGGER IF EXISTS log_update ON {table}")
+        cur.execute(
+            f"CREATE TRIGGER log_update AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows"
+            f" NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION log_changes('{key}')"
+        )
+        cur.execute(f"DROP TRIGGER IF EXISTS log_truncate ON {table}")
+        cur.execute(
+            f"CREATE TRIGGER log_truncate AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION log_changes()"
+        )
+
+
+def migrate(url: str) -> list[int]:
+    """Apply every pending migration in one transaction, once however many replicas start together; then
+    (re)install the change log's triggers on every replicated table."""
+    with connect(url) as conn, conn.transaction():
+        cur = conn.cursor()
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
+        done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for number, path in duck.migration_files():
+            if number in done:
+                continue
+            if path.suffix != ".sql":
+                raise RuntimeError(f"migration {path.name} is Python: give it a PostgreSQL form")
+            cur.execute(ddl(path.read_text(encoding="utf-8")))
+            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", [number, path.name])
+            applied.append(number)
+        _install_change_log(cur)
+    return applied
+
+
+def copy_from_duckdb(url: str, path: Path) -> dict[str, int]:
+    """Every stored row of an embedded DuckDB file into an empty, migrated PostgreSQL database (moving a
+    one-process installation to the shared database; the derived counts are not copied, replicas count).
+    Returns the rows copied per table."""
+    source = duckdb.connect(str(path), read_only=True)
+    copied = {}
+    try:
+        with connect(url) as conn, conn.transaction():
+            cur = Cursor(conn.cursor())
+            cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+            for table in CHANGE_KEYS:
+                frame = source.execute(f"SELECT * FROM {table}").df()
+                cur.insert_frame(table, frame)
+                copied[table] = len(frame)
+    finally:
+        source.close()
+    return copied
+
+
+class PostgresStore:
+    """The shared database: a small pool of connections, and write() as one transaction under the write lock."""
+
+    dialect = DIALECT
+
+    def __init__(self, url: str, max_connections: int = 8):
+        self.url = url
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"cursor_factory": psycopg.ClientCursor},
+            configure=_configure,
+            open=True,
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.transaction():
+            cur = Cursor(conn.cursor())
+            cur.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+            yield cur
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """A read-only transaction that sees one moment of the database (the change log and rows agree)."""
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield Cursor(conn.cursor())
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,177 @@
+"""One app process's DuckDB copy of the shared PostgreSQL database (AUDIT_DATABASE_URL): every read runs
+here, in the app's DuckDB SQL, and every write goes to PostgreSQL and comes back through its change log.
+
+The copy is the same DuckDB file the embedded app uses (same migrations, same queries, one text per measure),
+kept under this process's AUDIT_DATA_DIR. PostgreSQL logs each changed row's key in commit order
+(audit/pg.py); catching up replaces the rows of each logged key with PostgreSQL's, in one DuckDB transaction,
+and tells `on_change` (set at opening: scoring counts new audits here) what changed. A process catches up
+before reads at most every FRESH_SECONDS, and always right after its own write, so a page shows what it saved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from audit import pg
+from audit.db import Database
+
+# How stale a read may be for changes made by *other* processes (own writes are seen at once).
+FRESH_SECONDS = 0.25
+# How many log entries one catch-up applies at most (a far-behind copy catches up in several steps).
+BATCH = 20_000
+
+# Where the copy notes how far into PostgreSQL's change log it is (a key PostgreSQL never writes).
+_SEQ_KEY = "replica_seq"
+
+ChangeHandler = Callable[[duckdb.DuckDBPyConnection, dict[str, set[str]]], None]
+
+
+class ReplicatedDatabase(Database):
+    """A Database whose writes go to PostgreSQL and whose reads run on a local DuckDB copy of it."""
+
+    dialect = pg.DIALECT
+
+    def __init__(self, url: str, path: Path | str | None = None, on_change: ChangeHandler | None = None):
+        super().__init__(path)  # the local copy, with the DuckDB migrations
+        self.url = url
+        self.store = pg.PostgresStore(url)
+        self.on_change = on_change
+        self._sync_lock = threading.Lock()
+        self._checked = 0.0
+        try:
+            self._seq = self._local_seq()
+            if self._seq is None:
+                self._load_everything()
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ reads: the copy, kept fresh
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        self.fresh()
+        return super().cursor()
+
+    def fresh(self, force: bool = False) -> None:
+        """Apply what other processes wrote since the last look (at most every FRESH_SECONDS unless forced)."""
+        if not force and time.monotonic() - self._checked < FRESH_SECONDS:
+            return
+        with self._sync_lock:
+            if not force and time.monotonic() - self._checked < FRESH_SECONDS:
+                return
+            while self._catch_up():
+                pass
+            self._checked = time.monotonic()
+
+    # ------------------------------------------------------------------ writes: PostgreSQL
+
+    @contextmanager
+    def write(self) -> Iterator[pg.Cursor]:  # type: ignore[override]
+        with self.store.write() as cur:
+            yield cur
+        self.fresh(force=True)  # read your own write
+
+    @contextmanager
+    def writes_paused(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        raise NotImplementedError("a backup on PostgreSQL uses pg_dump (audit/backup.py)")
+        yield  # pragma: no cover
+
+    def close(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
+        super().close()
+
+    # ------------------------------------------------------------------ keeping the copy
+
+    def _copy(self) -> duckdb.DuckDBPyConnection:
+        return Database.cursor(self)
+
+    def _local_seq(self) -> int | None:
+        row = self._copy().execute("SELECT value FROM app_meta WHERE key = ?", [_SEQ_KEY]).fetchall()
+        return int(row[0][0]) if row else None
+
+    def _load_everything(self) -> None:
+        """A new copy: every replicated table whole, as of one moment, then the derived counts."""
+        with self.store.snapshot() as remote, self._write_lock:
+            seq = remote.execute("SELECT coalesce(max(seq), 0) FROM replication_log").fetchone()[0]  # type: ignore[index]
+            local = self._copy()
+            local.execute("BEGIN TRANSACTION")
+            try:
+                for table in pg.CHANGE_KEYS:
+                    local.execute(f"DELETE FROM {table}")
+                    _copy_rows(local, table, remote.execute(f"SELECT * FROM {table}").df())
+                self.set_meta(_SEQ_KEY, str(seq), cur=local)
+                if self.on_change is not None:
+                    self.on_change(local, {table: set() for table in pg.CHANGE_KEYS})
+                local.execute("COMMIT")
+            except BaseException:
+                local.execute("ROLLBACK")
+                raise
+        self._seq = seq
+
+    def _catch_up(self) -> bool:
+        """One batch of the change log applied; True when there may be more."""
+        with self.store.snapshot() as remote:
+            log = remote.execute(
+                "SELECT seq, tbl, key FROM replication_log WHERE seq > ? ORDER BY seq LIMIT ?", [self._seq, BATCH]
+            ).fetchall()
+            if not log:
+                return False
+            changed: dict[str, set[str]] = defaultdict(set)
+            whole: set[str] = set()
+            for _, table, key in log:
+                if key is None:
+                    whole.add(table)
+                else:
+                    changed[table].add(key)
+            fetched = {}
+            for table in whole:
+                fetched[table] = remote.execute(f"SELECT * FROM {table}").df()
+            for table, keys in changed.items():
+                if table not in whole:
+                    column = pg.CHANGE_KEYS[table]
+                    fetched[table] = remote.execute(
+                        f"SELECT * FROM {table} WHERE {column}::text = ANY(?)", [sorted(keys)]
+                    ).df()
+        with self._write_lock:
+            local = self._copy()
+            local.execute("BEGIN TRANSACTION")
+            try:
+                for table, rows in fetched.items():
+                    if table in whole:
+                        local.execute(f"DELETE FROM {table}")
+                    else:
+                        column = pg.CHANGE_KEYS[table]
+                        local.execute(
+                            f"DELETE FROM {table} WHERE CAST({column} AS VARCHAR) IN (SELECT unnest(?))",
+                            [sorted(changed[table])],
+                        )
+                    _copy_rows(local, table, rows)
+                self.set_meta(_SEQ_KEY, str(log[-1][0]), cur=local)
+                if self.on_change is not None:
+                    self.on_change(local, {t: (set() if t in whole else changed[t]) for t in fetched})
+                local.execute("COMMIT")
+            except BaseException:
+                local.execute("ROLLBACK")
+                raise
+        self._seq = log[-1][0]
+        return len(log) == BATCH
+
+
+def _copy_rows(local: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    local.register("replica_rows", rows)
+    try:
+        local.execute(f"INSERT INTO {table} BY NAME SELECT * FROM replica_rows")
+    finally:
+        local.unregister("replica_rows")
