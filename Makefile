@@ -68,7 +68,7 @@ demo: db
 	$(BIN)/python -m audit demo
 
 # Field-scale benchmarks (5,000 stores × 104 weeks, about 5 minutes on 2 cores) into docs/benchmarks.md;
-# `make test` runs a tiny version of it (tests/test_bench.py).
+# `make test` runs a tiny version of it (tests/unit/test_bench.py).
 bench: setup
 	$(BIN)/python -m bench
 

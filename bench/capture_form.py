@@ -54,7 +54,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-]  # as tests/test_browser.py, no camera
+]  # as tests/browser/test_browser.py, no camera
 SKUS = 30
 CHANNEL = "modern"
 TAP_TARGET_MS = 100

@@ -13,8 +13,8 @@ instances (never the classes), written against Streamlit 1.67.0 as pinned in req
   held: the browser sends the widget's new value just after the file), and refuses with 413 a file that
   would take the session over the budget.
 
-tests/test_upload_limits.py drives Streamlit's own upload route through these hooks and fails if the pin,
-the route's code or the pieces used here change; tests/test_browser_upload_memory.py measures the server.
+tests/unit/test_upload_limits.py drives Streamlit's own upload route through these hooks and fails if the pin,
+the route's code or the pieces used here change; tests/browser/test_browser_upload_memory.py measures the server.
 """
 
 from __future__ import annotations

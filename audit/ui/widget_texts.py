@@ -7,7 +7,7 @@ called by app.py on every run, puts one script in the page (widget_texts.js); St
 only when the language changes. A MutationObserver replaces each of those texts with the app's own from
 audit/locales, or hides what has no place here (a link to Streamlit's English help, the command that restarts
 Streamlit in a terminal). The English below is copied from Streamlit's frontend bundle
-(streamlit/static/static/js/*.js); tests/test_widget_texts.py fails when a new Streamlit no longer has one.
+(streamlit/static/static/js/*.js); tests/unit/test_widget_texts.py fails when a new Streamlit no longer has one.
 
 The same script serves the photo step: an upload box whose key ends in device_camera_key() opens the tablet's
 camera at full resolution (capture="environment" on its file input), and the in-page camera's button waits

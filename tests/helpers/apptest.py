@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 from audit import auth, capture
+from tests.helpers.paths import APP
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 ROLE_USERS = {"admin": "admin", "manager": "manager", "merchandiser": "merch01", "dealer": "dealer01"}
 
 

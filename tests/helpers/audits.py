@@ -33,22 +33,14 @@ def picture(seed: int, taken: datetime | None = None) -> bytes:
     return out.getvalue()
 
 
-def complete_answers(checklist: capture.Checklist) -> dict:
+def clean_answers(checklist: capture.Checklist, out=(), missing_pop=(), restocked=()) -> dict:
+    """A complete audit with nothing wrong: every SKU in stock and right, every POP present, but for what is
+    named (`out`: SKUs out of stock, `restocked` among them; `missing_pop`: POP types missing)."""
+    good = {"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True, "near_expiry": False, "damaged": False}
     return {
         "shelf": {
-            code: (
-                {
-                    "in_stock": True,
-                    "facings": 3,
-                    "shelf_level": 2,
-                    "fifo_ok": True,
-                    "near_expiry": False,
-                    "damaged": False,
-                }
-                if i % 4
-                else {"in_stock": False, "restocked": False}
-            )
-            for i, code in enumerate(checklist.skus.code)
+            code: {"in_stock": False, "restocked": code in restocked} if code in out else dict(good)
+            for code in checklist.skus.code
         },
         "price": {
             code: {
@@ -60,19 +52,28 @@ def complete_answers(checklist: capture.Checklist) -> dict:
             }
             for code, rrp in zip(checklist.skus.code, checklist.skus.rrp, strict=True)
         },
-        "pop": {code: {"present": True, "condition": "good"} for code in checklist.pop_types.code},
-        "competitors": [
-            {
-                "competitor_code": "C01",
-                "kind": "promotion",
-                "product": "冠益绿茶",
-                "normal_price": 3.5,
-                "promo_price": 2.9,
-                "facings": 4,
-            }
-        ],
-        "visit": {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"},
+        "pop": {code: {"present": code not in missing_pop, "condition": "good"} for code in checklist.pop_types.code},
+        "competitors": [],
+        "visit": {"order_placed": False},
     }
+
+
+def complete_answers(checklist: capture.Checklist) -> dict:
+    """A complete audit as merchandisers enter them: every fourth SKU out of stock (the first among them), the
+    rest right, one competitor's promotion and an order with a note."""
+    answers = clean_answers(checklist, out=set(checklist.skus.code.iloc[::4]))
+    answers["competitors"] = [
+        {
+            "competitor_code": "C01",
+            "kind": "promotion",
+            "product": "冠益绿茶",
+            "normal_price": 3.5,
+            "promo_price": 2.9,
+            "facings": 4,
+        }
+    ]
+    answers["visit"] = {"order_placed": True, "order_amount": 860.0, "notes": "店长要求补货"}
+    return answers
 
 
 def draft_with(db, change, store: str | None = None) -> capture.Draft:

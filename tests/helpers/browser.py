@@ -6,13 +6,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
+from tests.helpers.paths import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -1,0 +1,1 @@
+"""The running app in Debian's Chromium (marked `browser`; fixtures in tests/conftest.py)."""

@@ -1,0 +1,1 @@
+"""The Streamlit pages run headless through AppTest (tests/helpers/apptest.py)."""

@@ -1,0 +1,1 @@
+"""Services and pure functions, without Streamlit."""
