@@ -235,7 +235,7 @@ def copy_from_duckdb(url: str, path: Path) -> dict[str, int]:
     """Every stored row of an embedded DuckDB file into an empty, migrated PostgreSQL database (moving a
     one-process installation to the shared database; the derived counts are not copied, replicas count).
     Returns the rows copied per table."""
-    source = duckdb.connect(str(path), read_only=True)
+    source = duckdb.connect(str(path))  # read only in practice; the same configuration as the app's own connection
     copied = {}
     try:
         with connect(url) as conn, conn.transaction():

@@ -22,6 +22,8 @@ class Disagreement(AssertionError):
 
 def _plain(value):
     """One cell as a plain Python value: None for every NULL, float for every number, date for days."""
+    if isinstance(value, (list, np.ndarray)):  # a list column (e.g. a product's must-stock channels)
+        return tuple(_plain(v) for v in value)
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (float, np.floating)) and math.isnan(value):

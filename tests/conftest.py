@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from audit import auth, capture, photos
+from audit import auth, capture, pg, photos
 from audit.db import Database
-from audit.opening import close_shared_databases, shared_database
+from audit.opening import close_shared_databases, open_database, shared_database
 from tests.helpers.audits import complete_answers, picture
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, free_port
 from tests.helpers.demo import DEMO_SIZE
@@ -32,9 +32,29 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="postgres: the `db` fixture is a throwaway PostgreSQL database seen through a DuckDB copy",
+    )
+
+
 @pytest.fixture
-def db(data_dir) -> Database:
-    database = Database(data_dir / "audit.duckdb")
+def backend(request) -> str:
+    return request.config.getoption("--backend")
+
+
+@pytest.fixture
+def db(data_dir, backend, request, monkeypatch) -> Database:
+    """An empty database: the embedded DuckDB file, or with --backend postgres the shared-database set-up
+    (a fresh PostgreSQL database, this test's DuckDB copy of it), opened as the app opens it."""
+    if backend == "postgres":
+        monkeypatch.setenv("AUDIT_DATABASE_URL", request.getfixturevalue("postgres_url"))
+        database = open_database(data_dir / "audit.duckdb")
+    else:
+        database = Database(data_dir / "audit.duckdb")
     yield database
     database.close()
 
@@ -75,11 +95,18 @@ def demo_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo_dir(demo_template, tmp_path, monkeypatch) -> Path:
-    """A private copy of the demo data directory, set as AUDIT_DATA_DIR."""
+def demo_dir(demo_template, tmp_path, monkeypatch, backend, request) -> Path:
+    """A private copy of the demo data directory, set as AUDIT_DATA_DIR. With --backend postgres the demo's
+    rows are moved into a fresh PostgreSQL database, and the folder's DuckDB file becomes a copy of that."""
     path = tmp_path / "demo"
     shutil.copytree(demo_template, path)
     monkeypatch.setenv("AUDIT_DATA_DIR", str(path))
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        pg.migrate(url)
+        pg.copy_from_duckdb(url, path / "audit.duckdb")
+        (path / "audit.duckdb").unlink()
+        monkeypatch.setenv("AUDIT_DATABASE_URL", url)
     return path
 
 
@@ -158,11 +185,11 @@ def draft_app(demo_dir, request):
     user = auth.get_user(db, "merch01")
     store = capture.store_queue(db, user, "en").code.iloc[0]
     draft = capture.open_draft(db, user, store)
-    plan = capture.checklist(db, user, store, "en")
-    draft.answers = complete_answers(plan)
+    checklist = capture.checklist(db, user, store, "en")
+    draft.answers = complete_answers(checklist)
     for line in draft.answers["shelf"].values():
         line.update(in_stock=True, facings=3, shelf_level=2, fifo_ok=True, near_expiry=False, damaged=False)
-    first = plan.skus.iloc[0]
+    first = checklist.skus.iloc[0]
     draft.answers["price"][first.code]["shelf_price"] = None
     draft.answers["competitors"][0].update(product_code=first.code, normal_price=650.0, flash_price=2.5)
     capture.save_draft(db, draft)
