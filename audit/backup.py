@@ -315,9 +315,9 @@ def _stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[
 # ---------------------------------------------------------------- restore
 
 
-def _holds_data(data_dir: Path) -> bool:
+def _holds_data(data_dir: Path, photo_root: Path) -> bool:
     """A database or photos (the data folder may hold other files, e.g. the master-data samples)."""
-    return (data_dir / DATABASE_FILE).exists() or bool(_photo_files(data_dir / PHOTO_FOLDER))
+    return (data_dir / DATABASE_FILE).exists() or bool(_photo_files(photo_root))
 
 
 def _not_in_use(data_dir: Path) -> None:
@@ -328,28 +328,38 @@ def _not_in_use(data_dir: Path) -> None:
             connect(data_dir / DATABASE_FILE).close()
 
 
-def _set_aside(data_dir: Path) -> Path:
-    """Move the current database and photos into a new folder beside them (nothing is deleted)."""
+def _set_aside(data_dir: Path, photo_root: Path) -> Path:
+    """Move the current database and photos into a new folder in the data folder (nothing is deleted)."""
     _not_in_use(data_dir)
     aside = data_dir / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}"
     aside.mkdir(mode=0o700)
-    for name in (DATABASE_FILE, f"{DATABASE_FILE}.wal", PHOTO_FOLDER):
-        if (data_dir / name).exists():
-            os.replace(data_dir / name, aside / name)
+    for current, kept in (
+        (data_dir / DATABASE_FILE, aside / DATABASE_FILE),
+        (data_dir / f"{DATABASE_FILE}.wal", aside / f"{DATABASE_FILE}.wal"),
+        (photo_root, aside / PHOTO_FOLDER),
+    ):
+        if current.exists():
+            os.replace(current, kept)
     return aside
 
 
-def restore(source: Path | str, data_dir: Path | None = None, replace: bool = False) -> tuple[Summary, Path | None]:
+def restore(
+    source: Path | str, data_dir: Path | None = None, replace: bool = False, photo_root: Path | None = None
+) -> tuple[Summary, Path | None]:
     """Restore a backup into a data folder without a database or photos (or, with `replace`, after moving
     them aside: returned as the second value). The whole backup is checked (and an older one upgraded) in a
-    staging folder first: a refused backup leaves the data folder as it was."""
+    staging folder first: a refused backup leaves the data folder as it was. The photos go to `photo_root`:
+    by default the configured photo folder (AUDIT_PHOTO_DIR) for the configured data folder, else the given
+    data folder's own."""
     started, source = time.perf_counter(), Path(source)
+    if photo_root is None:
+        photo_root = config.photo_dir() if data_dir is None else Path(data_dir) / PHOTO_FOLDER
     data_dir = Path(data_dir or config.data_dir())
     if not source.is_dir():
         raise BackupError("backup.error.not_a_backup", path=str(source))
     _refuse_links(source)
     manifest = _read_manifest(source)
-    if _holds_data(data_dir) and not replace:
+    if _holds_data(data_dir, photo_root) and not replace:
         raise BackupError("backup.error.data_not_empty", path=str(data_dir))
     _not_in_use(data_dir)
     _private_folder(data_dir)
@@ -357,11 +367,12 @@ def restore(source: Path | str, data_dir: Path | None = None, replace: bool = Fa
     staging.mkdir(mode=0o700)
     try:
         version, audits, names = _stage(source, manifest, staging)
-        aside = _set_aside(data_dir) if _holds_data(data_dir) else None
+        aside = _set_aside(data_dir, photo_root) if _holds_data(data_dir, photo_root) else None
         # Photos first, the database last: as in the app, no row is there before its file.
         for name in names:
-            _private_folder((data_dir / name).parent)
-            os.replace(staging / name, data_dir / name)
+            target = photo_root / Path(name).relative_to(PHOTO_FOLDER)
+            _private_folder(target.parent)
+            os.replace(staging / name, target)
         os.replace(staging / DATABASE_FILE, data_dir / DATABASE_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

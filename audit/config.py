@@ -27,7 +27,10 @@ def database_url() -> str | None:
 
 
 def photo_dir() -> Path:
-    path = data_dir() / "photos"
+    """AUDIT_PHOTO_DIR, default AUDIT_DATA_DIR/photos: the photo files, each under its hash. Replicas of the app
+    share one such folder, while each keeps its own data folder (its DuckDB copy of the shared database)."""
+    configured = os.environ.get("AUDIT_PHOTO_DIR")
+    path = Path(configured) if configured else data_dir() / "photos"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -334,7 +334,9 @@ def _write_once(path: Path, data: bytes) -> bool:
     """
     if path.exists():
         return False
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sync_folder(path.parent.parent)  # the new fan-out folder's own name
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -345,7 +347,18 @@ def _write_once(path: Path, data: bytes) -> bool:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # The file's fsync covers its bytes, not its name: until the folder is synced, a crash can undo the rename
+    # of a file whose row has since committed (the audit would show a photo that is gone).
+    _sync_folder(path.parent)
     return True
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def save_files(photo: ProcessedPhoto, root: Path | None = None) -> None:
