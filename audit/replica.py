@@ -10,6 +10,7 @@ before reads at most every FRESH_SECONDS, and always right after its own write, 
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -100,15 +101,33 @@ class ReplicatedDatabase(Database):
         return int(row[0][0]) if row else None
 
     def _load_everything(self) -> None:
-        """A new copy: every replicated table whole, as of one moment, then the derived counts."""
-        with self.store.snapshot() as remote, self._write_lock:
+        """A new copy: every replicated table whole, as of one moment, then the derived counts. Tables come as
+        CSV (PostgreSQL's COPY out, DuckDB's COPY in); the few with list columns (a product's channels) as rows."""
+        with self.store.snapshot() as remote, self._write_lock, tempfile.TemporaryDirectory() as scratch:
             seq = remote.execute("SELECT coalesce(max(seq), 0) FROM replication_log").fetchone()[0]  # type: ignore[index]
             local = self._copy()
             local.execute("BEGIN TRANSACTION")
             try:
                 for table in pg.CHANGE_KEYS:
                     local.execute(f"DELETE FROM {table}")
-                    _copy_rows(local, table, remote.execute(f"SELECT * FROM {table}").df())
+                    columns = local.execute(
+                        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
+                        " AND database_name = current_database() ORDER BY column_index",
+                        [table],
+                    ).fetchall()
+                    listed = ", ".join(f'"{name}"' for name, _ in columns)
+                    if any(kind.endswith("[]") for _, kind in columns):
+                        _copy_rows(local, table, remote.execute(f"SELECT {listed} FROM {table}").df())
+                        continue
+                    csv = Path(scratch) / f"{table}.csv"
+                    remote.copy_out(f"COPY (SELECT {listed} FROM {table}) TO STDOUT (FORMAT csv)", csv)
+                    if csv.stat().st_size:
+                        # PostgreSQL's CSV: NULL unquoted and empty, an empty text quoted ("").
+                        local.execute(
+                            f"COPY {table} ({listed}) FROM '{csv}' (FORMAT csv, HEADER false, DELIMITER ',',"
+                            " QUOTE '\"', ESCAPE '\"', ALLOW_QUOTED_NULLS false, AUTO_DETECT false)"
+                        )
+                    csv.unlink()
                 self.set_meta(_SEQ_KEY, str(seq), cur=local)
                 if self.on_change is not None:
                     self.on_change(local, {table: set() for table in pg.CHANGE_KEYS})
