@@ -6,9 +6,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 # The PDF export embeds a TrueType font with Chinese glyphs (audit/exports/fonts.py): needed to run.
 DEBIAN_RUN_PACKAGES  := fonts-wqy-microhei
+# Replicas of the app share a PostgreSQL server, with HAProxy in front (`make cluster`, deploy/).
+DEBIAN_CLUSTER_PACKAGES := $(DEBIAN_RUN_PACKAGES) postgresql haproxy
 # Browser tests also need Debian's Chromium and CJK fonts for the pages; the back-end tests a throwaway
 # PostgreSQL (initdb/pg_ctl in a temporary folder) and the replica tests HAProxy in front of them.
-DEBIAN_TEST_PACKAGES := $(DEBIAN_RUN_PACKAGES) chromium fonts-noto-cjk nginx postgresql haproxy
+DEBIAN_TEST_PACKAGES := $(DEBIAN_CLUSTER_PACKAGES) chromium fonts-noto-cjk nginx
 
 # Install Debian packages ($1) that are missing, with sudo unless root.
 define apt_install
@@ -18,7 +20,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: setup db run test check check-fast run-deps system-deps demo bench clean
+.PHONY: setup db run cluster test check check-fast run-deps system-deps demo bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +40,14 @@ AUDIT_PORT ?= 8501
 
 run: run-deps db
 	$(BIN)/streamlit run server.py --server.address $(AUDIT_BIND) --server.port $(AUDIT_PORT)
+
+# Several replicas on one machine, for trying out the field-force set-up (deploy/README.md, section 4): a
+# throwaway PostgreSQL, three replicas on 8601-8603 and HAProxy on 127.0.0.1:8080; Ctrl-C stops them all.
+# CLUSTER_ARGS="--demo" fills it with the demo first (python -m tools.cluster --help for the rest).
+CLUSTER_ARGS ?=
+cluster: setup
+	$(call apt_install,$(DEBIAN_CLUSTER_PACKAGES))
+	$(BIN)/python -m tools.cluster $(CLUSTER_ARGS)
 
 # What the app needs from Debian (the PDF font); installed when missing.
 run-deps:

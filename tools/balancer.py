@@ -103,7 +103,12 @@ def start(config_text: str, folder: Path, port: int) -> Balancer:
     config, log = folder / "haproxy.cfg", folder / "haproxy.log"
     config.write_text(config_text)
     with open(log, "ab") as output:
-        process = subprocess.Popen([str(_haproxy()), "-db", "-f", str(config)], stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(_haproxy()), "-db", "-f", str(config)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C meant for whoever started it does not end it out of order
+        )
     balancer = Balancer(process=process, config=config, log=log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -18,6 +18,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from tools import watchdog
+
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"  # Debian's package creates it; initdb's superuser gets the same name either way
 # A throwaway server need not survive a power cut: without these, every commit waits for the disk.
@@ -56,6 +58,7 @@ class LocalPostgres:
     folder: Path  # the cluster in folder/data, its log folder/server.log, its socket in the folder itself
     port: int
     binaries: Path
+    guard: subprocess.Popen | None = None  # stops the server should this process end without stop()
 
     @property
     def url(self) -> str:
@@ -81,52 +84,51 @@ class LocalPostgres:
 
     def stop(self) -> None:
         """Fast shutdown (open sessions are ended, nothing waits for clients), then the folder is removed."""
+        watchdog.cancel(self.guard)
         if (self.folder / "data" / "postmaster.pid").exists():
             # A server that died already leaves its pid file behind: nothing to stop then, only to remove.
-            _run(self.binaries / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "stop", check=False)
+            _run(*self._stop_command(), check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _stop_command(self) -> list[str]:
+        return _command(self.binaries / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "stop")
+
+    def stop_with_this_process(self) -> None:
+        """Should this process end without stop(), the server is stopped and its folder removed all the same."""
+        self.guard = watchdog.on_owner_death(self._stop_command(), ["rm", "-rf", str(self.folder)])
 
 
 def start(folder: Path | None = None, port: int | None = None, durable: bool = False) -> LocalPostgres:
     """A running server in `folder` (made if missing; a new temporary folder when None). With `durable`, it
     syncs to disk as a real one does (for trying out the cluster); without, it skips that (for tests)."""
     binaries = server_binaries()
+    made_here = folder is None or not folder.exists()
     folder = Path(tempfile.mkdtemp(prefix="audit-postgres.")) if folder is None else folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _start_in(folder, binaries, port, durable)
+    except BaseException:
+        if made_here:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _start_in(folder: Path, binaries: Path, port: int | None, durable: bool) -> LocalPostgres:
     _give_to_server_user(folder)
     data = folder / "data"
     if not (data / "PG_VERSION").exists():
-        _run(
-            binaries / "initdb",
-            "-D",
-            data,
-            "-U",
-            SERVER_USER,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-instructions",
-        )
+        initdb = ["-D", data, "-U", SERVER_USER, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]
+        _run(*_command(binaries / "initdb", *initdb, "--no-instructions"))
     tries = 1 if port is not None else PORT_TRIES
     for attempt in range(tries):
         server = LocalPostgres(folder=folder, port=port or free_port(), binaries=binaries)
         options = ["-p", str(server.port), "-k", str(folder), "-c", "listen_addresses=127.0.0.1"]
         options += [] if durable else list(NOT_DURABLE)
-        started = _run(
-            binaries / "pg_ctl",
-            "-D",
-            data,
-            "-l",
-            server.log,
-            "-w",
-            "-t",
-            str(START_TIMEOUT_S),
-            "-o",
-            shlex.join(options),
-            "start",
-            check=False,
-        )
+        wait = ["-w", "-t", str(START_TIMEOUT_S)]
+        pg_ctl = ["-D", data, "-l", server.log, *wait, "-o", shlex.join(options), "start"]
+        started = _run(*_command(binaries / "pg_ctl", *pg_ctl), check=False)
         if started.returncode == 0:
+            server.stop_with_this_process()
             return server
         log = server.log.read_text(errors="replace") if server.log.exists() else ""
         if "could not bind" in log and attempt + 1 < tries:
@@ -153,11 +155,17 @@ def _give_to_server_user(folder: Path) -> None:
         )
 
 
-def _run(program: Path, *args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _command(program: Path, *args: object) -> list[str]:
     command = [str(program), *map(str, args)]
-    if _as_root():
-        command = ["runuser", "-u", SERVER_USER, "--", *command]
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    return ["runuser", "-u", SERVER_USER, "--", *command] if _as_root() else command
+
+
+def _run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    # In a session of its own: the server pg_ctl leaves running must not get the terminal's Ctrl-C, which is
+    # meant for whoever started it (and stops it in order).
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, start_new_session=True
+    )
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}")
     return done

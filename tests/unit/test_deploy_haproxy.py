@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.servers import wait_for
 from tools import balancer
 from tools.local_postgres import free_port
 
@@ -121,15 +122,6 @@ def replica_cookie(headers) -> str | None:
     """The value of the balancer's cookie in a Set-Cookie header, e.g. 'app2'."""
     match = re.search(rf"{COOKIE}=([^;]+)", headers.get("Set-Cookie") or "")
     return match.group(1) if match else None
-
-
-def wait_for(condition, seconds: float = 15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_haproxy_accepts_the_shipped_file_as_it_is(certificate, tmp_path):

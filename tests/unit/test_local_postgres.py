@@ -1,15 +1,20 @@
 """The throwaway PostgreSQL the back-end tests and `make cluster` run on (tools/local_postgres.py): each test
 gets an empty database of its own, the server is on 127.0.0.1 only, a test server skips syncing to disk and
-the cluster's does not, stopping leaves nothing behind, and a missing package is named."""
+the cluster's does not, stopping leaves nothing behind (even when whoever started it dies first), and a
+missing package is named."""
 
 from __future__ import annotations
 
 import os
-import socket
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.helpers.servers import listening, wait_for
 from tools import local_postgres
 
 
@@ -70,8 +75,7 @@ def test_a_durable_server_syncs_and_stopping_removes_its_folder():
     finally:
         server.stop()
     assert not server.folder.exists()
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the server still listens after stop()"
+    assert not listening(port), "the server still listens after stop()"
 
 
 def test_missing_server_programs_name_the_package(tmp_path, monkeypatch):
@@ -96,3 +100,29 @@ def test_as_root_a_folder_the_server_user_cannot_reach_is_refused_clearly(tmp_pa
     # pytest's own temporary folders sit under a 0700 folder of root's: the postgres user cannot enter it.
     with pytest.raises(local_postgres.PostgresUnavailable, match="choose a folder under /tmp"):
         local_postgres.start(tmp_path / "server")
+
+
+def test_a_server_whose_owner_dies_without_stopping_it_stops_all_the_same():
+    """A test run killed by a timeout leaves no server behind on the shared machine."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER_THAT_DIES],
+        cwd=Path(local_postgres.__file__).parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    folder, port = owner.stdout.readline().split()
+    assert Path(folder).exists()
+    assert listening(int(port)), "the server is up while its owner lives"
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    wait_for(lambda: not Path(folder).exists() and not listening(int(port)))
+
+
+OWNER_THAT_DIES = """
+import time
+from tests.helpers.servers import listening, wait_for
+from tools import local_postgres
+server = local_postgres.start()
+print(server.folder, server.port, flush=True)
+time.sleep(120)
+"""
