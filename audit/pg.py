@@ -268,7 +268,7 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
 
 def ddl(sql: str) -> str:
     """A migration written for DuckDB, in PostgreSQL's spelling of the same types. The few differences are
-    listed here once; a migration that needs more than these fails tests/unit/test_postgres.py."""
+    listed here once; a migration that needs more than these fails tests/unit/test_pg.py."""
     sql = re.sub(r"\bDOUBLE\b(?!\s+PRECISION)", "DOUBLE PRECISION", sql)
     sql = re.sub(r"\bTINYINT\b", "SMALLINT", sql)
     sql = re.sub(r"\bUBIGINT\b", "BIGINT", sql)  # 013 keeps photo hashes as signed 64-bit numbers in both
