@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT / "data" / "cluster"
 DEFAULT_PORT = 8080
 FIRST_REPLICA_PORT = 8601
-REPLICA_START_TIMEOUT_S = 180  # a replica loads its DuckDB copy from PostgreSQL before it answers
+# Streamlit answers its health route before the app opens the database: a replica loads its DuckDB copy at its
+# first page, which is what the readiness route deploy/haproxy.cfg mentions would wait for.
+REPLICA_START_TIMEOUT_S = 120
 HEALTH = "/_stcore/health"
 
 
@@ -55,8 +57,8 @@ class Cluster:
     folder: Path
     url: str  # the balancer: what browsers open
     photo_dir: Path
-    database_url: str | None  # None: each replica on a DuckDB file of its own (no shared database)
-    postgres: local_postgres.LocalPostgres | None
+    database_url: str = ""
+    postgres: local_postgres.LocalPostgres | None = None
     replicas: list[Replica] = field(default_factory=list)
     balancer: balancer.Balancer | None = None
     guard: subprocess.Popen | None = None  # ends the replicas and the balancer should this process die first
@@ -93,12 +95,10 @@ class Cluster:
             self.postgres.stop()
 
 
-def replica_environment(
-    data_dir: Path, photo_dir: Path, database_url: str | None, base: dict[str, str] | None = None
-) -> dict[str, str]:
+def replica_environment(data_dir: Path, photo_dir: Path, database_url: str | None) -> dict[str, str]:
     """What each replica and each task is told: its own data folder, the shared photos and database, and that
     a balancer in front sets the client's address."""
-    env = {**(os.environ if base is None else base)}
+    env = dict(os.environ)
     env.update(AUDIT_DATA_DIR=str(data_dir), AUDIT_PHOTO_DIR=str(photo_dir), AUDIT_TRUST_PROXY="1")
     env.pop("AUDIT_DATABASE_URL", None)
     if database_url:
@@ -169,13 +169,10 @@ def start_cluster(
     port: int | None = None,
     replica_ports: Sequence[int] | None = None,
     demo: Sequence[str] | None = None,
-    shared_database: bool = True,
     say=lambda message: None,
 ) -> Cluster:
     """A running cluster in `folder` (new or empty): free ports unless given. `demo` is the arguments of
-    `python -m audit demo` (e.g. ["--stores", "20"]), run once before the replicas start; None for none.
-    Without `shared_database`, no PostgreSQL: each replica keeps a DuckDB file of its own (they share photos
-    only), which shows the balancer's side alone."""
+    `python -m audit demo` (e.g. ["--stores", "20"]), run once before the replicas start; None for none."""
     folder = folder.resolve()
     if folder.exists() and any(folder.iterdir()):
         raise ValueError(f"{folder} is not empty: a cluster starts in a new folder")
@@ -184,27 +181,22 @@ def start_cluster(
     photo_dir.mkdir()
     port = port or local_postgres.free_port()
     ports = list(replica_ports or [local_postgres.free_port() for _ in range(replicas)])
-    cluster = Cluster(
-        folder=folder, url=f"http://127.0.0.1:{port}", photo_dir=photo_dir, database_url=None, postgres=None
-    )
+    cluster = Cluster(folder=folder, url=f"http://127.0.0.1:{port}", photo_dir=photo_dir)
     try:
-        if shared_database:
+        started = time.monotonic()
+        # In a temporary folder: as root the server runs as `postgres`, which cannot enter a data folder made
+        # 0700 for the app's owner.
+        cluster.postgres = local_postgres.start(durable=True)
+        cluster.database_url = cluster.postgres.create_database("store_audit")
+        say(f"PostgreSQL in {cluster.postgres.folder}: {cluster.database_url} ({time.monotonic() - started:.1f} s)")
+        tasks = replica_environment(folder / "tasks", photo_dir, cluster.database_url)
+        started = time.monotonic()
+        run_task(["init"], tasks, folder / "tasks.log")
+        say(f"migrations applied ({time.monotonic() - started:.1f} s)")
+        if demo is not None:
             started = time.monotonic()
-            # In a temporary folder: as root the server runs as `postgres`, which cannot enter a data folder
-            # made 0700 for the app's owner.
-            cluster.postgres = local_postgres.start(durable=True)
-            cluster.database_url = cluster.postgres.create_database("store_audit")
-            say(f"PostgreSQL in {cluster.postgres.folder}: {cluster.database_url} ({time.monotonic() - started:.1f} s)")
-            tasks = replica_environment(folder / "tasks", photo_dir, cluster.database_url)
-            started = time.monotonic()
-            run_task(["init"], tasks, folder / "tasks.log")
-            say(f"migrations applied ({time.monotonic() - started:.1f} s)")
-            if demo is not None:
-                started = time.monotonic()
-                copied = write_demo(demo, folder / "demo", photo_dir, cluster.database_url, folder / "tasks.log")
-                say(f"demo data written: {copied:,} rows ({time.monotonic() - started:.1f} s)")
-        elif demo is not None:
-            raise ValueError("the demo needs the shared database: each replica would have its own")
+            copied = write_demo(demo, folder / "demo", photo_dir, cluster.database_url, folder / "tasks.log")
+            say(f"demo data written: {copied:,} rows ({time.monotonic() - started:.1f} s)")
         started = time.monotonic()
         cookie_secret = secrets.token_hex(32)  # the same on every replica (it signs st.login's cookie)
         for number, replica_port in enumerate(ports, start=1):

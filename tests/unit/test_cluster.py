@@ -102,13 +102,11 @@ def test_three_replicas_share_one_database_behind_the_balancer_and_stop_clean(tm
     assert processes_of(running.folder) == []
 
 
-def test_a_cluster_starts_in_an_empty_folder_and_the_demo_needs_the_shared_database(tmp_path):
+def test_a_cluster_starts_in_an_empty_folder(tmp_path):
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "replica1").mkdir()
     with pytest.raises(ValueError, match="not empty"):
         local_cluster.start_cluster(tmp_path / "used")
-    with pytest.raises(ValueError, match="shared database"):
-        local_cluster.start_cluster(tmp_path / "new", demo=TINY_DEMO, shared_database=False)
 
 
 def start_command(folder: Path) -> tuple[subprocess.Popen, int, Path]:
