@@ -94,20 +94,22 @@ def save_rules(db: Database, viewer: User, rules: ActionRules, now: datetime | N
 
 
 def findings_sql() -> str:
-    """The problems an audit found that someone must fix: audit_id, store_code, kind, item, restocked. The
-    one statement of which findings make actions; parameters: audit ids, price tolerance, flash gap. A price under
-    the RRP is settings.under_rrp_sql, the rule every page and export uses."""
+    """The problems audits found that someone must fix: audit_id, store_code, kind, item, restocked. The one
+    statement of which findings make actions, in SQL both back ends run; parameters in order: price tolerance,
+    flash gap (NULL: flash sales open nothing), audit ids (run it through find_problems). A price under the RRP
+    is settings.under_rrp_sql, the rule every page and export uses."""
     return f"""
-        WITH a AS (SELECT id, store_code FROM audits WHERE id IN (SELECT unnest($ids::BIGINT[])))
+        WITH rules AS (SELECT CAST(? AS DOUBLE PRECISION) AS tolerance, CAST(? AS DOUBLE PRECISION) AS flash_gap),
+        a AS (SELECT id, store_code FROM audits WHERE id IN (SELECT unnest(CAST(? AS BIGINT[]))))
         SELECT DISTINCT a.id AS audit_id, a.store_code, f.kind, f.item, f.restocked
         FROM a JOIN (
             SELECT l.audit_id, 'restock' AS kind, l.product_code AS item, coalesce(l.restocked, FALSE) AS restocked
             FROM audit_lines l WHERE l.audit_id IN (SELECT id FROM a) AND l.must_stock AND NOT l.in_stock
             UNION ALL
             SELECT l.audit_id, 'price', l.product_code, FALSE FROM audit_lines l
-            JOIN products p ON p.code = l.product_code
+            JOIN products p ON p.code = l.product_code CROSS JOIN rules r
             WHERE l.audit_id IN (SELECT id FROM a) AND l.in_stock
-              AND {under_rrp_sql("l.shelf_price", "p.rrp", "$tolerance")}
+              AND {under_rrp_sql("l.shelf_price", "p.rrp", "r.tolerance")}
             UNION ALL
             SELECT l.audit_id, 'tag', l.product_code, FALSE FROM audit_lines l
             WHERE l.audit_id IN (SELECT id FROM a) AND l.in_stock
@@ -120,11 +122,17 @@ def findings_sql() -> str:
             WHERE p.audit_id IN (SELECT id FROM a) AND (NOT p.present OR p.condition = 'damaged')
             UNION ALL
             SELECT o.audit_id, 'competitor', o.product_code, FALSE FROM competitor_observations o
-            JOIN products p ON p.code = o.product_code
-            WHERE o.audit_id IN (SELECT id FROM a) AND $flash_gap IS NOT NULL
-              AND {under_rrp_sql("o.flash_price", "p.rrp", "$flash_gap")}
+            JOIN products p ON p.code = o.product_code CROSS JOIN rules r
+            WHERE o.audit_id IN (SELECT id FROM a) AND r.flash_gap IS NOT NULL
+              AND {under_rrp_sql("o.flash_price", "p.rrp", "r.flash_gap")}
         ) f ON f.audit_id = a.id
         ORDER BY a.id, f.kind, f.item"""
+
+
+def find_problems(cur, audit_ids: list[int], price_tolerance: float, flash_gap: float | None) -> list[tuple]:
+    """findings_sql for these audits, in the caller's transaction or on a reading cursor: rows of
+    (audit_id, store_code, kind, item, restocked), by audit, kind and item."""
+    return cur.execute(findings_sql(), [price_tolerance, flash_gap, [int(i) for i in audit_ids]]).fetchall()
 
 
 def _next_id(cur) -> int:
@@ -203,9 +211,7 @@ def record_from_audit(
            JOIN stores s ON s.code = a.store_code WHERE a.id = ?""",
         [audit_id],
     ).fetchone()
-    found = cur.execute(
-        findings_sql(), {"ids": [audit_id], "tolerance": price_tolerance, "flash_gap": flash_gap}
-    ).fetchall()
+    found = find_problems(cur, [audit_id], price_tolerance, flash_gap)
     on_spot = fixed_on_spot(answers)
     checks = {int(k): v for k, v in (answers.get("actions") or {}).items() if str(k).isdigit() and isinstance(v, dict)}
     photos = dict(
@@ -216,7 +222,7 @@ def record_from_audit(
     seen_again: set[int] = set()
     for _, _, kind, item, restocked in found:  # restocked: the stock-out's own answer
         row = cur.execute(
-            "SELECT id FROM actions WHERE store_code = ? AND kind = ? AND item = ? AND list_contains(?, status)",
+            "SELECT id FROM actions WHERE store_code = ? AND kind = ? AND item = ? AND status = ANY(?)",
             [store_code, kind, item, list(OPEN_STATES)],
         ).fetchone()
         spot = restocked or (kind, item) in on_spot
@@ -266,14 +272,14 @@ def record_from_audit(
         if answer["fixed"]:
             closed = cur.execute(
                 """UPDATE actions SET status = 'fixed', resolution = 'verified', closed_at = ?
-                   WHERE id = ? AND store_code = ? AND list_contains(?, status) RETURNING id""",
+                   WHERE id = ? AND store_code = ? AND status = ANY(?) RETURNING id""",
                 [now, action_id, store_code, list(OPEN_STATES)],
             ).fetchall()
             if closed:  # another audit or tablet closed it first: its history says so, nothing is added
                 _event(cur, action_id, "verified", now, username, audit_id=audit_id, photo=answer.get("photo"))
         else:
             kept = cur.execute(
-                """UPDATE actions SET status = 'open' WHERE id = ? AND store_code = ? AND list_contains(?, status)
+                """UPDATE actions SET status = 'open' WHERE id = ? AND store_code = ? AND status = ANY(?)
                    RETURNING id""",
                 [action_id, store_code, list(OPEN_STATES)],
             ).fetchall()
@@ -515,7 +521,7 @@ def cancel(db: Database, viewer: User, action_id: int, reason: str, now: datetim
             raise ActionError("actions.error.not_found", id=action_id)
         closed = cur.execute(
             """UPDATE actions SET status = 'cancelled', resolution = 'cancelled', closed_at = ?
-               WHERE id = ? AND list_contains(?, status) RETURNING id""",
+               WHERE id = ? AND status = ANY(?) RETURNING id""",
             [now, action_id, list(OPEN_STATES)],
         ).fetchall()
         if closed:

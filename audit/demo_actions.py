@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from audit import actions
+from audit import actions, pg
 
 WEEKS = 4  # how many weeks of audits open actions
 DEALER_DONE_SHARE = 0.6  # of the dealer's actions later fixed: marked done by the dealer first
@@ -42,8 +42,8 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
     if not audits:
         return 0
     found: dict[int, list[tuple]] = {}
-    rules = {"ids": [a[0] for a in audits], "tolerance": price_tolerance, "flash_gap": actions.DEFAULT_FLASH_GAP}
-    for audit_id, _, kind, item, restocked in cur.execute(actions.findings_sql(), rules).fetchall():
+    problems = actions.find_problems(cur, [a[0] for a in audits], price_tolerance, actions.DEFAULT_FLASH_GAP)
+    for audit_id, _, kind, item, restocked in problems:
         found.setdefault(audit_id, []).append((kind, item, restocked))
     dealer_users = dict(
         cur.execute("SELECT dealer_code, min(username) FROM users WHERE role = 'dealer' GROUP BY 1").fetchall()
@@ -110,21 +110,13 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
                 action, "done", action["done_at"], dealer_users.get(action["owner"]), note=str(rng.choice(DONE_NOTES))
             )
     _manual(cur, rows, event, today, rng)
-    _insert(cur, "actions", pd.DataFrame(rows).drop(columns="seq"))
-    _insert(cur, "action_events", pd.DataFrame(events, columns=EVENT_COLUMNS))
+    # Bulk inserts: executemany would insert row by row.
+    pg.insert_frame(cur, "actions", pd.DataFrame(rows).drop(columns="seq"))
+    pg.insert_frame(cur, "action_events", pd.DataFrame(events, columns=EVENT_COLUMNS))
     return len(rows)
 
 
 EVENT_COLUMNS = ["action_id", "seq", "happened_at", "event", "username", "audit_id", "note", "photo_sha256", "detail"]
-
-
-def _insert(cur, table: str, frame: pd.DataFrame) -> None:
-    """Bulk insert: DuckDB scans the DataFrame (executemany would insert row by row)."""
-    cur.register("demo_actions_frame", frame)
-    try:
-        cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_actions_frame")
-    finally:
-        cur.unregister("demo_actions_frame")
 
 
 def _action(

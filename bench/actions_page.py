@@ -80,8 +80,9 @@ def submit_findings(db: Database, runs: int) -> float:
     """Median seconds of what a submit adds: the findings query for one audit (the latest), as
     actions.record_from_audit runs it inside the submit's transaction."""
     latest = scalar(db.cursor(), "SELECT max(id) FROM audits")
-    params = {"ids": [latest], "tolerance": 0.05, "flash_gap": actions.DEFAULT_FLASH_GAP}
-    timings = rounds({"findings": lambda: db.cursor().execute(actions.findings_sql(), params).fetchall()}, runs)
+    timings = rounds(
+        {"findings": lambda: actions.find_problems(db.cursor(), [latest], 0.05, actions.DEFAULT_FLASH_GAP)}, runs
+    )
     return statistics.median(timings["findings"])
 
 

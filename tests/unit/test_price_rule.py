@@ -118,11 +118,7 @@ def test_every_query_finds_the_cent_under_and_passes_the_price_at_the_limit(demo
     assert (exported[at_limit], exported[under]) == (False, True)
 
     # The actions an audit opens: a price action for the cent under only.
-    opened = (
-        demo_db.cursor()
-        .execute(actions.findings_sql(), {"ids": [audit_id], "tolerance": TOLERANCE, "flash_gap": None})
-        .fetchall()
-    )
+    opened = actions.find_problems(demo_db.cursor(), [audit_id], TOLERANCE, None)
     priced = {row[3] for row in opened if row[2] == "price"}
     assert under in priced and at_limit not in priced
 
