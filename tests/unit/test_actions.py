@@ -126,6 +126,20 @@ def test_the_loop_end_to_end_stock_out_and_missing_pop(sample_db):
     assert actions.open_by(db, manager, week, "kind", "en").empty
 
 
+def test_a_dealer_marks_done_with_a_photo_alone_and_the_store_card_shows_it(sample_db):
+    db = sample_db
+    audit(db, MONDAY, 1, out={"P101"})
+    dealer = user(db, "huamei")
+    (action_id,) = actions.open_actions(db, dealer, "en").id.tolist()
+    proof = photos.process_photo(picture(7))
+    assert actions.mark_done(db, dealer, action_id, photo=proof, now=datetime(2026, 11, 3, 15, 0))
+    assert photos.photo_path(proof.sha256).exists()
+    assert db.query_one("SELECT status FROM actions WHERE id = ?", [action_id])[0] == "done"
+    history = actions.store_history(db, dealer, STORE, "en")
+    (done,) = history[history.event == "done"].to_dict("records")
+    assert (done["photo_sha256"], done["thumb_sha256"], done["note"]) == (proof.sha256, proof.thumb_sha256, None)
+
+
 def test_a_problem_found_again_counts_on_its_open_action_and_comes_back_after_a_fix(sample_db):
     db = sample_db
     manager = user(db, "chen.manager")
