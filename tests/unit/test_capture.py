@@ -1,13 +1,14 @@
 """Recording a visit: drafts that survive anything, validation that names the problem, one audit per submit."""
 
 import io
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
 from PIL import Image
 
-from audit import auth, capture, i18n, photos
+from audit import auth, capture, i18n, photos, replica
 from audit.capture import CaptureError, SubmitRefused
 from tests.helpers.audits import complete_answers, merch, picture
 
@@ -133,7 +134,13 @@ def test_an_incomplete_submit_keeps_the_draft(demo_db, ready_draft):
     assert capture.get_draft(demo_db, merch(demo_db), ready_draft.store_code).answers == ready_draft.answers
 
 
-def test_many_taps_at_once_make_exactly_one_audit(demo_db, ready_draft):
+def test_many_taps_at_once_make_exactly_one_audit(demo_db, ready_draft, monkeypatch):
+    # A slow transaction (a busy server) that reads after the others queued behind it; on PostgreSQL every read
+    # first catches up with the shared database. The queued taps once held every pooled connection, and the
+    # first one's read waited for the pool's 30 s timeout.
+    monkeypatch.setattr(replica, "FRESH_SECONDS", 0)
+    link_photos = capture._insert_photos
+    monkeypatch.setattr(capture, "_insert_photos", lambda *args: (time.sleep(0.5), link_photos(*args)))
     user = merch(demo_db)
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: capture.submit(demo_db, user, ready_draft.submission_key), range(16)))
