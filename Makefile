@@ -20,7 +20,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: setup db run cluster test check check-fast run-deps system-deps demo bench clean
+.PHONY: setup db run cluster cluster-deps test test-postgres check check-fast run-deps system-deps demo bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,9 +45,12 @@ run: run-deps db
 # throwaway PostgreSQL, three replicas on 8601-8603 and HAProxy on 127.0.0.1:8080; Ctrl-C stops them all.
 # CLUSTER_ARGS="--demo" fills it with the demo first (python -m tools.cluster --help for the rest).
 CLUSTER_ARGS ?=
-cluster: setup
-	$(call apt_install,$(DEBIAN_CLUSTER_PACKAGES))
+cluster: setup cluster-deps
 	$(BIN)/python -m tools.cluster $(CLUSTER_ARGS)
+
+# PostgreSQL and HAProxy (and the PDF font), installed when missing: the cluster and the tests without a browser.
+cluster-deps:
+	$(call apt_install,$(DEBIAN_CLUSTER_PACKAGES))
 
 # What the app needs from Debian (the PDF font); installed when missing.
 run-deps:
@@ -57,15 +60,26 @@ run-deps:
 system-deps:
 	$(call apt_install,$(DEBIAN_TEST_PACKAGES))
 
-# TESTS picks tests by marker: `make test` runs them all; .ci/run, after `make check` ran every other test,
-# runs `make test TESTS=browser` so no test runs twice.
+# TESTS picks tests by marker: `make test` runs them all, then the back end's tests again on PostgreSQL;
+# .ci/run, after `make check` ran every other test, runs `make test TESTS=browser` and `make test-postgres`,
+# so no test runs twice on one back end.
 TESTS ?=
 test: db system-deps
 	$(BIN)/python -m pytest $(if $(TESTS),-m "$(TESTS)")
+	$(if $(TESTS),,$(MAKE) test-postgres)
+
+# The tests of what the back end changes (submit, drafts, sign-in and sessions, access, actions, plans, scoring,
+# import, exports, backup), once more with --backend postgres (tests/conftest.py): a throwaway PostgreSQL from
+# Debian's binaries in a temporary folder on a free port, each test its own database seen through a DuckDB
+# copy as every replica sees it. The agreement, concurrency and failover tests run on PostgreSQL anyway.
+POSTGRES_TESTS ?= $(addprefix tests/,$(POSTGRES_TEST_FILES))
+POSTGRES_TEST_FILES := unit/test_capture.py unit/test_photos.py unit/test_actions.py unit/test_scoring.py
+test-postgres: db system-deps
+	$(BIN)/python -m pytest --backend postgres $(POSTGRES_TESTS)
 
 # What a change must pass (README, "Checks"): the fast part (format, lint, types, layers; also the
 # pre-commit hook), then every test that needs no browser.
-check: check-fast run-deps
+check: check-fast cluster-deps
 	$(BIN)/python -m pytest -m "not browser"
 
 check-fast: setup
