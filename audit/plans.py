@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from audit import access, i18n
+from audit import access, i18n, pg
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS
 from audit.db import Database
@@ -378,9 +378,10 @@ def visit_minutes_of(cur, people: Sequence[str]) -> dict[str, float]:
     history = {
         m: (n, median)
         for m, n, median in cur.execute(
-            """SELECT merchandiser, count(*), median(epoch(submitted_at - started_at) / 60)
-           FROM audits WHERE list_contains(?, merchandiser) AND submitted_at > started_at
-           GROUP BY ALL""",
+            """SELECT merchandiser, count(*),
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM submitted_at - started_at) / 60)
+           FROM audits WHERE merchandiser = ANY(?) AND submitted_at > started_at
+           GROUP BY merchandiser""",
             [list(people)],
         ).fetchall()
     }
@@ -418,7 +419,7 @@ def generate_week(
     days = [d for d in week_days(monday) if d >= today]
     if not days:
         raise PlanError("plans.error.week_over", week=monday)
-    who = "TRUE" if merchandisers is None else "list_contains(?, s.merchandiser)"
+    who = "TRUE" if merchandisers is None else "s.merchandiser = ANY(?)"
     who_params = [] if merchandisers is None else [list(merchandisers)]
     with db.write() as cur:
         if merchandisers is not None:
@@ -436,7 +437,7 @@ def generate_week(
         busy = {
             r[0]
             for r in cur.execute(
-                "SELECT DISTINCT merchandiser FROM planned_visits WHERE list_contains(?, merchandiser)"
+                "SELECT DISTINCT merchandiser FROM planned_visits WHERE merchandiser = ANY(?)"
                 " AND planned_date BETWEEN ? AND ?",
                 [people, days[0], days[-1]],
             ).fetchall()
@@ -447,15 +448,15 @@ def generate_week(
             return Generated(0, 0, skipped, hours=hours)
         if replace:
             cur.execute(
-                f"""DELETE FROM planned_visits pv WHERE list_contains(?, pv.merchandiser)
+                f"""DELETE FROM planned_visits pv WHERE pv.merchandiser = ANY(?)
                     AND pv.planned_date BETWEEN ? AND ?
                     AND NOT EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})""",
                 [chosen, days[0], days[-1]],
             )
         existing = cur.execute(
             "SELECT store_code, merchandiser, planned_date FROM planned_visits"
-            " WHERE planned_date BETWEEN ? AND ? AND (list_contains(?, merchandiser)"
-            "  OR store_code IN (SELECT code FROM stores WHERE list_contains(?, merchandiser)))",
+            " WHERE planned_date BETWEEN ? AND ? AND (merchandiser = ANY(?)"
+            "  OR store_code IN (SELECT code FROM stores WHERE merchandiser = ANY(?)))",
             [monday, monday + timedelta(days=6), chosen, chosen],
         ).fetchall()
         placed = plan_week(
@@ -477,15 +478,12 @@ def generate_week(
                 created_at=now,
                 updated_at=now,
             )
-            cur.register("new_plan", frame)
-            try:
+            with pg.staged(cur, "new_plan", frame, like="planned_visits"):
                 cur.execute(
                     "INSERT INTO planned_visits (id, store_code, merchandiser, planned_date, source,"
                     " created_by, created_at, updated_at) SELECT id, store_code, merchandiser,"
                     " planned_date, source, created_by, created_at, updated_at FROM new_plan"
                 )
-            finally:
-                cur.unregister("new_plan")
     unplaced = tuple(sorted(placed.unplaced, key=lambda u: (u.merchandiser, u.reason, u.store_code)))
     return Generated(len(visits), len({m for _, m, _ in visits}), skipped, unplaced, hours)
 
@@ -563,21 +561,20 @@ def reassign_stores(
         raise PlanError("plans.error.choose_merchandiser")
     with db.write() as cur:
         username = _check_merchandiser(cur, merchandiser)
-        known = {r[0] for r in cur.execute("SELECT code FROM stores WHERE list_contains(?, code)", [codes]).fetchall()}
+        known = {r[0] for r in cur.execute("SELECT code FROM stores WHERE code = ANY(?)", [codes]).fetchall()}
         if unknown := [c for c in codes if c not in known]:
             raise PlanError("plans.error.no_store", store=", ".join(unknown))
         cur.execute(
-            "UPDATE stores SET merchandiser = ?, updated_at = ? WHERE list_contains(?, code)",
+            "UPDATE stores SET merchandiser = ?, updated_at = ? WHERE code = ANY(?)",
             [username, datetime.now(), codes],
         )
-        moved = _one(
-            cur,
+        moved = cur.execute(  # RETURNING: PostgreSQL's UPDATE gives no row of counts, as DuckDB's does
             f"""UPDATE planned_visits pv SET merchandiser = ?, updated_at = ?
-                              WHERE list_contains(?, pv.store_code) AND pv.planned_date >= ? AND pv.merchandiser <> ?
-                                AND NOT EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN})""",
+                WHERE pv.store_code = ANY(?) AND pv.planned_date >= ? AND pv.merchandiser <> ?
+                  AND NOT EXISTS (SELECT 1 FROM audits a WHERE {AUDIT_FULFILS_PLAN}) RETURNING id""",
             [username, datetime.now(), codes, today, username],
-        )[0]
-    return Reassigned(len(codes), int(moved))
+        ).fetchall()
+    return Reassigned(len(codes), len(moved))
 
 
 # ---------------------------------------------------------------- reading plans
