@@ -588,13 +588,14 @@ def flag_photos(cur, audit_ids: list[int]) -> None:
     """The one rule for the photo flags (a submit and the demo's history use it): a picture near-identical to
     one of an earlier audit is possibly reused; one taken more than OLD_PHOTO_AGE before the visit started
     is old. Audit ids grow with time, so "earlier" is a smaller id."""
+    distance = photos.hamming_sql("q.phash", "p.phash")
     cur.execute(
-        """UPDATE audit_photos ap
+        f"""UPDATE audit_photos ap
            SET flag_reused = EXISTS (SELECT 1 FROM audit_photos o JOIN photos q ON q.sha256 = o.photo_sha256
-                                     WHERE o.audit_id < ap.audit_id AND bit_count(xor(q.phash, p.phash)) <= ?),
+                                     WHERE o.audit_id < ap.audit_id AND {distance} <= ?),
                flag_old = coalesce(p.taken_at < a.started_at - ?, FALSE)
            FROM photos p, audits a
-           WHERE p.sha256 = ap.photo_sha256 AND a.id = ap.audit_id AND list_contains(?, ap.audit_id)""",
+           WHERE p.sha256 = ap.photo_sha256 AND a.id = ap.audit_id AND ap.audit_id = ANY(?)""",
         [REUSED_PHOTO_DISTANCE, OLD_PHOTO_AGE, list(audit_ids)],
     )
 

@@ -226,6 +226,13 @@ def hamming(a: int, b: int) -> int:
     return ((int(a) ^ int(b)) & ((1 << 64) - 1)).bit_count()
 
 
+def hamming_sql(a: str, b: str) -> str:
+    """hamming() in SQL over two BIGINT hash columns, in a spelling DuckDB and PostgreSQL both accept: they share
+    no xor (DuckDB's xor(), PostgreSQL's #), and PostgreSQL counts the bits only of a BIT string. (a | b) - (a & b)
+    is a xor b (the bits set in either less those set in both) and stays within BIGINT for any two hashes."""
+    return f"bit_count(CAST(({a} | {b}) - ({a} & {b}) AS BIT(64)))"
+
+
 # ---------------------------------------------------------------- EXIF facts
 
 
@@ -419,13 +426,16 @@ def forget_unused_rows(db, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECON
     """Delete `photos` rows that no audit, draft or action refers to (a discarded draft's pictures)."""
     cutoff = datetime.now() - timedelta(seconds=older_than_seconds)
     with db.write() as cur:
-        return cur.execute(
+        # RETURNING: PostgreSQL's DELETE gives no row of its own (DuckDB's gives the count).
+        forgotten = cur.execute(
             """DELETE FROM photos p WHERE p.created_at < ?
                AND NOT EXISTS (SELECT 1 FROM audit_photos a WHERE a.photo_sha256 = p.sha256)
                AND NOT EXISTS (SELECT 1 FROM draft_photos d WHERE d.photo_sha256 = p.sha256)
-               AND NOT EXISTS (SELECT 1 FROM action_events e WHERE e.photo_sha256 = p.sha256)""",
+               AND NOT EXISTS (SELECT 1 FROM action_events e WHERE e.photo_sha256 = p.sha256)
+               RETURNING p.sha256""",
             [cutoff],
-        ).fetchone()[0]
+        ).fetchall()
+        return len(forgotten)
 
 
 def _referenced_hashes(db) -> set[str]:

@@ -243,6 +243,22 @@ def test_phash_with_the_top_bit_set_fits_the_column(db):
     assert photos.hamming(-1, 0) == 64 and photos.hamming(-(2**63), 2**63 - 1) == 64
 
 
+def test_the_distance_in_sql_is_hammings_in_a_write_transaction(db):
+    """flag_photos measures distances in SQL, in the transaction that stores an audit (PostgreSQL's on that back
+    end): the same bits as hamming(), for hashes with and without the top bit, and at the extremes."""
+    hashes = [0, 1, -1, 2**63 - 1, -(2**63), 0x5A0D17, -0x1234_5678_9ABC, 7 << 60]
+    photo = process_photo(encode(scene(), "JPEG"))
+    with db.write() as cur:
+        for i, phash in enumerate(hashes):
+            photos.insert_photo_row(cur, photo.__class__(**{**photo.__dict__, "sha256": f"{i:064x}", "phash": phash}))
+        measured = cur.execute(
+            f"SELECT a.phash, b.phash, {photos.hamming_sql('a.phash', 'b.phash')} FROM photos a, photos b"
+        ).fetchall()
+    assert len(measured) == len(hashes) ** 2
+    assert [(a, b, distance) for a, b, distance in measured if distance != hamming(a, b)] == []
+    assert {distance for a, b, distance in measured if (a, b) == (-1, 0)} == {64}
+
+
 def age(path, seconds: float) -> None:
     past = time.time() - seconds
     os.utime(path, (past, past))
@@ -286,7 +302,7 @@ def test_rows_of_discarded_drafts_are_forgotten_then_their_files_swept(db, data_
     save_files(photo)
     with db.write() as cur:
         insert_photo_row(cur, photo)
-        cur.execute("UPDATE photos SET created_at = created_at - INTERVAL 2 HOUR")
+        cur.execute("UPDATE photos SET created_at = created_at - INTERVAL '2 hours'")
     old = time.time() - 7200
     for file in (data_dir / "photos").glob("*/*"):
         os.utime(file, (old, old))
