@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
+from audit import pg
 from audit.codes import MAX_CODE_LENGTH, is_valid_code
 from audit.db import Database, scalar
 from audit.i18n import t
@@ -265,18 +266,22 @@ def _arrow_table(spec: Kind, frame: pd.DataFrame) -> pa.Table:
 
 
 def _upsert_sql(spec: Kind, columns: list[str], present: tuple[str, ...]) -> str:
-    """INSERT … SELECT the registered rows; on an existing key only the file's columns change.
-    Identifiers come from the spec, values only from the registered table."""
-    updates = []
-    for f in (spec.field(name) for name in present if name != spec.key):
-        column = f.db_column
-        value = f"coalesce(excluded.{column}, {spec.table}.{column})" if f.keep_blank else f"excluded.{column}"
-        updates.append(f"{column} = {value}")
+    """INSERT … SELECT the staged rows; on an existing key only the file's columns change, and a blank cell in
+    a keep_blank column keeps the stored value. That value goes into the inserted row itself (a join with the
+    table), not only into the update: PostgreSQL checks NOT NULL on the row before it meets the conflict.
+    Identifiers come from the spec, values only from the staged table."""
+    table, key = spec.table, spec.field(spec.key).db_column
+    fields = [spec.field(name) for name in present]
+    kept = {f.db_column for f in fields if f.keep_blank}
+    selected = ", ".join(
+        f"coalesce(import_rows.{c}, {table}.{c})" if c in kept else f"import_rows.{c}" for c in columns
+    )
+    updates = [f"{f.db_column} = excluded.{f.db_column}" for f in fields if f.name != spec.key]
     updates.append("updated_at = now()")
-    listed = ", ".join(columns)
     return (
-        f"INSERT INTO {spec.table} ({listed}) SELECT {listed} FROM import_rows "
-        f"ON CONFLICT ({spec.field(spec.key).db_column}) DO UPDATE SET {', '.join(updates)}"
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} "
+        f"FROM import_rows LEFT JOIN {table} ON {table}.{key} = import_rows.{key} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(updates)}"
     )
 
 
@@ -288,16 +293,13 @@ def apply_import(db: Database, plan: ImportPreview) -> ImportResult:
     spec = SPECS[plan.kind]
     rows = _arrow_table(spec, plan.frame)  # before the transaction: password hashing is slow
     key = spec.field(spec.key).db_column
-    try:
-        with db.write() as cur:
-            if plan.new_regions:
-                cur.executemany(
-                    "INSERT INTO regions (code, name_en, name_zh) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [list(region) for region in plan.new_regions],
-                )
-            cur.register("import_rows", rows)
+    with db.write() as cur:
+        if plan.new_regions:
+            cur.executemany(
+                "INSERT INTO regions (code, name_en, name_zh) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [list(region) for region in plan.new_regions],
+            )
+        with pg.staged(cur, "import_rows", rows, like=spec.table):
             updated = scalar(cur, f"SELECT count(*) FROM import_rows JOIN {spec.table} USING ({key})")
             cur.execute(_upsert_sql(spec, rows.column_names, plan.present))
-    finally:  # after the commit or rollback (an aborted transaction refuses it); db.write() uses this cursor
-        db.cursor().unregister("import_rows")
     return ImportResult(plan.kind, rows.num_rows - updated, updated, tuple(plan.new_regions))
