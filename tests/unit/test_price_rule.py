@@ -117,10 +117,13 @@ def test_every_query_finds_the_cent_under_and_passes_the_price_at_the_limit(demo
     exported = exported[exported.audit_id == audit_id].set_index("product_code").below_rrp
     assert (exported[at_limit], exported[under]) == (False, True)
 
-    # The actions an audit opens: a price action for the cent under only.
+    # The actions an audit opens: a price action for the cent under only, found alike on a reading cursor and in
+    # a write transaction as submit finds them (PostgreSQL itself with --backend postgres).
     opened = actions.find_problems(demo_db.cursor(), [audit_id], TOLERANCE, None)
     priced = {row[3] for row in opened if row[2] == "price"}
     assert under in priced and at_limit not in priced
+    with demo_db.write() as cur:
+        assert actions.find_problems(cur, [audit_id], TOLERANCE, None) == opened
 
 
 def test_no_query_writes_the_comparison_again():
