@@ -158,10 +158,20 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.1f}"
 
 
-def cmd_backup(db: Database, args) -> int:
+def cmd_backup(args) -> int:
+    """The database and its photos into a new folder. With AUDIT_DATABASE_URL, pg_dump of the shared database:
+    no DuckDB copy of it is opened (a replica on this machine may hold its own)."""
     from audit import backup
 
-    done = backup.backup(db, args.dir)
+    url = config.database_url()
+    if url:
+        done = backup.backup_postgres(url, args.dir)
+    else:
+        db = open_database(config.database_path())
+        try:
+            done = backup.backup(db, args.dir)
+        finally:
+            db.close()
     print(
         i18n.t(
             "backup.done",
@@ -186,13 +196,19 @@ def cmd_restore(args) -> int:
     from audit import backup
 
     done, aside = backup.restore(args.dir, replace=args.replace)
-    if aside:
-        print(i18n.t("backup.set_aside", args.lang, path=str(aside)))
+    if done.database is not None:  # into PostgreSQL: what it held is kept in a schema
+        if aside:
+            print(i18n.t("backup.set_aside_postgres", args.lang, schema=str(aside), database=done.database))
+        where, message = {"database": done.database}, "backup.restored_postgres"
+    else:
+        if aside:
+            print(i18n.t("backup.set_aside", args.lang, path=str(aside)))
+        where, message = {"path": str(done.path)}, "backup.restored"
     print(
         i18n.t(
-            "backup.restored",
+            message,
             args.lang,
-            path=str(done.path),
+            **where,
             version=done.schema_version,
             audits=done.audits,
             photos=done.photos,
@@ -268,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     back = sub.add_parser("backup", help="copy the database and its photos into a new or empty folder")
     back.add_argument("dir")
-    back.set_defaults(run=cmd_backup, in_app="backup.in_app")
+    back.set_defaults(run_without_database=cmd_backup, in_app="backup.in_app")
 
     restore = sub.add_parser(
         "restore", help="restore a backup into the data folder (which holds no database or photos yet)"

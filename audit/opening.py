@@ -23,6 +23,12 @@ def open_database(path: Path | str | None = None) -> Database:
     if url:
         pg.migrate(url)
         return ReplicatedDatabase(url, path, on_change=scoring.follow_changes)
+    return open_embedded(path)
+
+
+def open_embedded(path: Path | str | None = None) -> Database:
+    """The embedded DuckDB file at `path`, migrated and with every audit counted, whatever AUDIT_DATABASE_URL
+    says (a restore checks a backup's file this way before it goes anywhere)."""
     db = Database(path)
     try:
         scoring.fill_missing(db)

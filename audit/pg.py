@@ -34,7 +34,11 @@ from audit import db as duck
 DIALECT = "postgres"
 # The advisory lock every write takes (any number no other program on the server uses).
 WRITE_LOCK = 0x5A0D17
-_MIGRATION_LOCK = WRITE_LOCK + 1
+MIGRATION_LOCK = WRITE_LOCK + 1
+# Which database this is: one row, a new id on every restore (renew_identity). A replica's copy notes the id it
+# was loaded from and reloads whole when the id changes (audit/replica.py).
+IDENTITY_TABLE = "database_identity"
+IDENTITY = f"SELECT min(id) FROM {IDENTITY_TABLE}"
 # Tables derived from the audits on each replica (audit/scoring.py counts them there): never written here.
 DERIVED_TABLES = ("audit_sku_metrics", "audit_metrics", "audit_totals")
 # Each replicated table's changes are logged under one column: a replica replaces all its rows with that
@@ -301,13 +305,17 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+CREATE TABLE IF NOT EXISTS database_identity (id TEXT NOT NULL);
+INSERT INTO database_identity (id) SELECT gen_random_uuid()::text WHERE NOT EXISTS (SELECT 1 FROM database_identity);
 """
 
 
 def _install_change_log(cur: psycopg.Cursor) -> None:
     cur.execute(_CHANGE_LOG % {"lock": WRITE_LOCK})
     tables = {r[0] for r in cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
-    unlogged = tables - set(CHANGE_KEYS) - set(DERIVED_TABLES) - {"schema_migrations", "replication_log"}
+    unlogged = (
+        tables - set(CHANGE_KEYS) - set(DERIVED_TABLES) - {"schema_migrations", "replication_log", IDENTITY_TABLE}
+    )
     if unlogged:
         raise RuntimeError(f"say in audit/pg.py CHANGE_KEYS how replicas follow {sorted(unlogged)}")
     for table, key in CHANGE_KEYS.items():
@@ -332,37 +340,52 @@ def migrate(url: str) -> list[int]:
     """Apply every pending migration in one transaction, once however many replicas start together; then
     (re)install the change log's triggers on every replicated table."""
     with connect(url) as conn, conn.transaction():
-        cur = conn.cursor()
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-            " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-        )
-        done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
-        applied = []
-        for number, path in duck.migration_files():
-            if number in done:
-                continue
-            if path.suffix != ".sql":
-                raise RuntimeError(f"migration {path.name} is Python: give it a PostgreSQL form")
-            cur.execute(ddl(path.read_text(encoding="utf-8")))
-            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", [number, path.name])
-            applied.append(number)
-        _install_change_log(cur)
+        return apply_migrations(conn.cursor())
+
+
+def apply_migrations(cur: psycopg.Cursor) -> list[int]:
+    """migrate() in the caller's transaction (a restore upgrades an older backup in the one it restores in)."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    done = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for number, path in duck.migration_files():
+        if number in done:
+            continue
+        if path.suffix != ".sql":
+            raise RuntimeError(f"migration {path.name} is Python: give it a PostgreSQL form")
+        cur.execute(ddl(path.read_text(encoding="utf-8")))
+        cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", [number, path.name])
+        applied.append(number)
+    _install_change_log(cur)
     return applied
+
+
+def renew_identity(cur: psycopg.Cursor) -> None:
+    """A new identity for the database (a restore made it another one): every replica's copy reloads whole."""
+    cur.execute(f"UPDATE {IDENTITY_TABLE} SET id = gen_random_uuid()::text")
 
 
 def copy_from_duckdb(url: str, path: Path) -> dict[str, int]:
     """Every stored row of an embedded DuckDB file into an empty, migrated PostgreSQL database (moving a
     one-process installation to the shared database; the derived counts are not copied, replicas count).
-    Returns the rows copied per table. Tables go through CSV files DuckDB writes and COPY reads (14 million
-    SKU lines in minutes, not the hours of rows through Python)."""
+    Returns the rows copied per table."""
+    with connect(url) as conn, conn.transaction():
+        return copy_rows_from_duckdb(conn.cursor(), path)
+
+
+def copy_rows_from_duckdb(cur: psycopg.Cursor, path: Path) -> dict[str, int]:
+    """copy_from_duckdb() in the caller's transaction (a restore of an embedded backup into PostgreSQL). Tables
+    go through CSV files DuckDB writes and COPY reads (14 million SKU lines in minutes, not the hours of rows
+    through Python)."""
     source = duckdb.connect(str(path))  # read only in practice; the same configuration as the app's own connection
     copied = {}
     try:
-        with connect(url) as conn, conn.transaction(), tempfile.TemporaryDirectory() as scratch:
-            cur = conn.cursor()
+        with tempfile.TemporaryDirectory() as scratch:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             for table in CHANGE_KEYS:
                 columns = source.execute(

@@ -29,8 +29,11 @@ FRESH_SECONDS = 0.25
 # How many log entries one catch-up applies at most (a far-behind copy catches up in several steps).
 BATCH = 20_000
 
-# Where the copy notes how far into PostgreSQL's change log it is (a key PostgreSQL never writes).
+# Where the copy notes how far into PostgreSQL's change log it is, and which database it follows (pg.IDENTITY):
+# keys PostgreSQL never writes.
 _SEQ_KEY = "replica_seq"
+_SOURCE_KEY = "replica_of"
+LOCAL_KEYS = (_SEQ_KEY, _SOURCE_KEY)
 
 ChangeHandler = Callable[[duckdb.DuckDBPyConnection, dict[str, set[str]]], None]
 
@@ -49,6 +52,7 @@ class ReplicatedDatabase(Database):
         self._checked = 0.0
         try:
             self._seq = self._local_seq()
+            self._source = self._local_meta(_SOURCE_KEY)
             if self._seq is None:
                 self._load_everything()
         except BaseException:
@@ -96,15 +100,20 @@ class ReplicatedDatabase(Database):
     def _copy(self) -> duckdb.DuckDBPyConnection:
         return Database.cursor(self)
 
+    def _local_meta(self, key: str) -> str | None:
+        row = self._copy().execute("SELECT value FROM app_meta WHERE key = ?", [key]).fetchall()
+        return row[0][0] if row else None
+
     def _local_seq(self) -> int | None:
-        row = self._copy().execute("SELECT value FROM app_meta WHERE key = ?", [_SEQ_KEY]).fetchall()
-        return int(row[0][0]) if row else None
+        seq = self._local_meta(_SEQ_KEY)
+        return None if seq is None else int(seq)
 
     def _load_everything(self) -> None:
         """A new copy: every replicated table whole, as of one moment, then the derived counts. Tables come as
         CSV (PostgreSQL's COPY out, DuckDB's COPY in); the few with list columns (a product's channels) as rows."""
         with self.store.snapshot() as remote, self._write_lock, tempfile.TemporaryDirectory() as scratch:
             seq = remote.execute("SELECT coalesce(max(seq), 0) FROM replication_log").fetchone()[0]  # type: ignore[index]
+            source = remote.execute(pg.IDENTITY).fetchone()[0]  # type: ignore[index]
             local = self._copy()
             local.execute("BEGIN TRANSACTION")
             try:
@@ -129,17 +138,29 @@ class ReplicatedDatabase(Database):
                         )
                     csv.unlink()
                 self.set_meta(_SEQ_KEY, str(seq), cur=local)
+                self.set_meta(_SOURCE_KEY, source, cur=local)
                 if self.on_change is not None:
                     self.on_change(local, {table: set() for table in pg.CHANGE_KEYS})
                 local.execute("COMMIT")
             except BaseException:
                 local.execute("ROLLBACK")
                 raise
-        self._seq = seq
+        self._seq, self._source = seq, source
+
+    def _replaced(self, remote: pg.Cursor) -> bool:
+        """PostgreSQL holds another database than the one this copy follows: a restore gave it a new identity (and
+        may have taken its log back behind the copy), or the URL now names another database."""
+        source, last = remote.execute(  # type: ignore[misc]
+            f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
+        ).fetchone()
+        return source != self._source or last < self._seq
 
     def _catch_up(self) -> bool:
         """One batch of the change log applied; True when there may be more."""
         with self.store.snapshot() as remote:
+            if self._replaced(remote):  # its log positions mean nothing there: the copy starts again, whole
+                self._load_everything()
+                return False
             log = remote.execute(
                 "SELECT seq, tbl, key FROM replication_log WHERE seq > ? ORDER BY seq LIMIT ?", [self._seq, BATCH]
             ).fetchall()
