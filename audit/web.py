@@ -4,12 +4,19 @@
   browsers do not guess content types;
 - the session cookie, set by the server as HttpOnly (a script on the page, even an injected one, cannot
   read it): after a sign-in the page trades a one-time ticket for it at POST /api/session; DELETE signs
-  the browser out and clears it.
+  the browser out and clears it;
+- a readiness route for the load balancer, GET /api/ready: 503 until the process has opened its database
+  (with PostgreSQL, loaded its DuckDB copy: minutes at field scale), 200 after. Streamlit's /_stcore/health
+  answers as soon as the server listens, so a balancer checking only that would send a tablet to a replica
+  that then keeps its first page waiting for the copy.
 
 Starlette only; no Streamlit import, so it is tested as a plain ASGI app.
 """
 
 from __future__ import annotations
+
+import logging
+import threading
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +28,7 @@ from audit.opening import shared_database
 
 SESSION_COOKIE = "audit_session"
 SESSION_PATH = "/api/session"
+READY_PATH = "/api/ready"
 SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"content-security-policy", b"frame-ancestors 'none'"),
@@ -88,4 +96,47 @@ async def session_cookie(request: Request) -> Response:
     return response
 
 
-ROUTES = [Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"])]
+class DatabaseOpening:
+    """The process's database (the one every page uses), opened in a thread of its own by the first readiness
+    check, so the check answers at once while a replica loads its copy. An open that fails is logged and
+    tried again by the next check (PostgreSQL may come up after the replica)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._open = False
+
+    def ready(self) -> bool:
+        with self._lock:
+            if self._open:
+                return True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="open-database", daemon=True)
+                self._thread.start()
+            return False
+
+    def _run(self) -> None:
+        try:
+            shared_database()
+        except Exception:  # the log says why; the balancer keeps browsers away until an open succeeds
+            logging.getLogger(__name__).exception("the database did not open; the next readiness check tries again")
+            return
+        with self._lock:
+            self._open = True
+
+
+database_opening = DatabaseOpening()
+
+
+async def readiness(request: Request) -> Response:
+    """200 once this process's database is open, else 503 (and the open begins). Says nothing else: the route
+    answers anyone who reaches the replica."""
+    if database_opening.ready():
+        return Response("ready\n", status_code=200, media_type="text/plain", headers={"Cache-Control": "no-store"})
+    return Response("starting\n", status_code=503, media_type="text/plain", headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [
+    Route(SESSION_PATH, session_cookie, methods=["POST", "DELETE"]),
+    Route(READY_PATH, readiness, methods=["GET"]),
+]

@@ -23,16 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit import web
 from tools import balancer, local_postgres, watchdog
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = ROOT / "data" / "cluster"
 DEFAULT_PORT = 8080
 FIRST_REPLICA_PORT = 8601
-# Streamlit answers its health route before the app opens the database: a replica loads its DuckDB copy at its
-# first page, which is what the readiness route deploy/haproxy.cfg mentions would wait for.
-REPLICA_START_TIMEOUT_S = 120
-HEALTH = "/_stcore/health"
+# A replica is ready once it has opened the database (loaded its DuckDB copy): its readiness route, the one
+# deploy/haproxy.cfg checks, starts that open on the first call and answers 200 when it is done.
+REPLICA_START_TIMEOUT_S = 300
+READY = web.READY_PATH
 
 
 @dataclass
@@ -143,7 +144,7 @@ def start_replica(number: int, port: int, folder: Path, env: dict[str, str], coo
     return Replica(number=number, port=port, data_dir=Path(env["AUDIT_DATA_DIR"]), log=log, process=process)
 
 
-def wait_until_healthy(replica: Replica, deadline: float) -> None:
+def wait_until_ready(replica: Replica, deadline: float) -> None:
     while time.monotonic() < deadline:
         if replica.process.poll() is not None:
             raise RuntimeError(
@@ -151,14 +152,14 @@ def wait_until_healthy(replica: Replica, deadline: float) -> None:
                 + replica.log.read_text(errors="replace")[-3000:]
             )
         try:
-            with urllib.request.urlopen(replica.url + HEALTH, timeout=2) as answer:
+            with urllib.request.urlopen(replica.url + READY, timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
             pass
         time.sleep(0.3)
     raise RuntimeError(
-        f"replica {replica.number} did not answer on {replica.url}{HEALTH}:\n"
+        f"replica {replica.number} was not ready on {replica.url}{READY}:\n"
         + replica.log.read_text(errors="replace")[-3000:]
     )
 
@@ -205,7 +206,7 @@ def start_cluster(
         cluster.guard_processes()
         deadline = time.monotonic() + REPLICA_START_TIMEOUT_S
         for replica in cluster.replicas:
-            wait_until_healthy(replica, deadline)
+            wait_until_ready(replica, deadline)
         say(f"{len(ports)} replicas on ports {', '.join(map(str, ports))} ({time.monotonic() - started:.1f} s)")
         config = balancer.local_config([f"127.0.0.1:{p}" for p in ports], f"127.0.0.1:{port}")
         cluster.balancer = balancer.start(config, folder / "haproxy", port)

@@ -10,12 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from audit import photos
+from audit import photos, web
 from tests.helpers.servers import listening, wait_for
 from tools import cluster as local_cluster
 from tools.local_postgres import free_port
@@ -71,6 +72,11 @@ def test_three_replicas_share_one_database_behind_the_balancer_and_stop_clean(tm
         assert environments[0]["AUDIT_DATABASE_URL"] == running.database_url
         assert environments[0]["AUDIT_PHOTO_DIR"] == str(running.photo_dir)
         assert all(env["AUDIT_TRUST_PROXY"] == "1" for env in environments)
+        # Ready means the database is open: each replica has loaded its copy before the balancer sends a browser.
+        for replica in running.replicas:
+            assert (replica.data_dir / "audit.duckdb").exists(), replica.number
+            with urllib.request.urlopen(replica.url + web.READY_PATH, timeout=10) as answer:
+                assert answer.status == 200
 
         # The demo was written once, into the shared database, with its photos in the shared folder.
         with psycopg.connect(running.database_url) as connection:

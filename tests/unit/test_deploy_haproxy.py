@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from audit import web
 from tests.helpers.servers import wait_for
 from tools import balancer
 from tools.local_postgres import free_port
 
-HEALTH = "/_stcore/health"
+HEALTH = web.READY_PATH  # what deploy/haproxy.cfg checks
 COOKIE = "audit_replica"
 MAX_BODY = 27262976  # 26 MB: the app's 25 MB photo limit and the upload form's envelope
 
