@@ -103,16 +103,20 @@ def add_merchandisers(db, count: int) -> list[tuple[str, str]]:
     template = db.query_one("SELECT code FROM stores WHERE merchandiser = 'merch01' ORDER BY code")[0]
     password_hash = db.query_one("SELECT password_hash FROM users WHERE username = 'merch01'")[0]
     pairs = [(f"load{i:02d}", f"LOAD{i:02d}") for i in range(count)]
+    # Every column named (PostgreSQL has no SELECT * REPLACE): the template's values, but for these two.
+    columns = list(db.query_df("SELECT * FROM stores LIMIT 0").columns)
+    replaced = ("code", "merchandiser")
+    copied = ", ".join("?" if c in replaced else c for c in columns)
     with db.write() as cur:
         for username, store in pairs:
             cur.execute(
                 "INSERT INTO users (username, display_name, role, password_hash) VALUES (?, ?, 'merchandiser', ?)",
                 [username, username, password_hash],
             )
+            values = {"code": store, "merchandiser": username}
             cur.execute(
-                """INSERT INTO stores SELECT * REPLACE (? AS code, ? AS merchandiser)
-                           FROM stores WHERE code = ?""",
-                [store, username, template],
+                f"INSERT INTO stores ({', '.join(columns)}) SELECT {copied} FROM stores WHERE code = ?",
+                [*(values[c] for c in columns if c in replaced), template],
             )
     return pairs
 

@@ -142,9 +142,14 @@ def test_several_tablets_tapping_submit_at_once_through_the_app(demo_db, one_run
     )[0] == len(pairs)
 
 
-def test_a_commit_that_fails_says_why_and_the_next_write_works(db):
+def test_a_commit_that_fails_says_why_and_the_next_write_works(db, backend):
     """A writer that bypasses Database.write() commits the same key first: our COMMIT fails. The error must be
     that failure (not a ROLLBACK error hiding it), and the thread's cursor must stay usable."""
+    if backend == "postgres":
+        pytest.skip(
+            "DuckDB's optimistic commit only: on PostgreSQL every writer, one bypassing the app too (the change "
+            "log's trigger), takes the write lock first, so no COMMIT meets another's row"
+        )
 
     def bypassing_writer():
         cur = db.cursor()
