@@ -1,5 +1,7 @@
 """Backups: `python -m audit backup DIR` / `restore DIR` give back every table and every photo; a backup made
-through the app's connection while merchandisers submit is consistent; tasks while the app runs say so."""
+through the app's connection while merchandisers submit is consistent; tasks while the app runs say so. The
+embedded file's backups, whatever --backend says (PostgreSQL's: test_backup_postgres.py), but for the Admin page's,
+made on both."""
 
 import json
 import shutil
@@ -20,6 +22,11 @@ from tests.helpers.paths import ROOT
 
 def photo_files(data_dir: Path) -> dict[str, bytes]:
     return {str(p.relative_to(data_dir)): p.read_bytes() for p in sorted((data_dir / "photos").glob("*/*"))}
+
+
+@pytest.fixture
+def backend() -> str:
+    return "duckdb"
 
 
 @pytest.fixture
@@ -148,7 +155,8 @@ def test_tasks_while_the_app_holds_the_database_say_so_without_a_trace(data_dir,
     assert not (tmp_path / "bk").exists()
 
 
-def test_an_administrator_makes_a_backup_in_the_running_app(demo_db, tmp_path):
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_an_administrator_makes_a_backup_in_the_running_app(backend, demo_db, tmp_path):
     from streamlit.testing.v1 import AppTest
 
     from audit import auth

@@ -229,6 +229,7 @@ def test_a_database_file_readable_by_others_is_made_private_when_opened(data_dir
     assert mode(path) == 0o600
 
 
+@pytest.mark.parametrize("backend", ["duckdb"])  # PostgreSQL's backups: test_backup_postgres.py
 def test_backups_and_restored_files_are_for_their_owner_alone(demo_dir, tmp_path):
     database = Database(demo_dir / "audit.duckdb")
     backup.backup(database, tmp_path / "bk", demo_dir / "photos")

@@ -78,6 +78,10 @@ def app_rows(url: str, schema: str = "public") -> dict[str, list[tuple]]:
     }
 
 
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 def identity(url: str) -> str:
     with psycopg.connect(url) as conn:
         return conn.execute(pg.IDENTITY).fetchone()[0]
@@ -115,13 +119,17 @@ def test_backup_and_restore_give_back_every_table_and_photo(
     original, original_photos = app_rows(original_url), photo_files(demo_dir / "photos")
     assert original["audits"] and original["photos"] and len(original_photos) == 2 * len(original["photos"])
     monkeypatch.setenv("AUDIT_DATABASE_URL", other_database)
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "elsewhere"))  # another machine: its own photo folder
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "elsewhere"))  # another machine, its photo folder shared
+    monkeypatch.setenv("AUDIT_PHOTO_DIR", str(tmp_path / "shared photos"))
     assert main(["--lang", "zh", "restore", str(good_backup)]) == 0
     out = capsys.readouterr().out
     assert "已恢复到 PostgreSQL 数据库 restored_here：架构版本" in out and f"{len(original['audits'])} 次检查" in out
     assert app_rows(other_database) == original  # the change log and its position too
     assert identity(other_database) != identity(original_url)  # another database: replicas reload
-    assert photo_files(tmp_path / "elsewhere" / "photos") == original_photos
+    assert photo_files(tmp_path / "shared photos") == original_photos
+    assert not (tmp_path / "elsewhere" / "photos").exists()
+    for entries in ([good_backup, *good_backup.rglob("*")], list((tmp_path / "shared photos").rglob("*"))):
+        assert {str(p): mode(p) for p in entries} == {str(p): 0o700 if p.is_dir() else 0o600 for p in entries}
 
     # A process of the app on the restored database sees what the original held and writes as before.
     copy = open_database(tmp_path / "elsewhere" / "audit.duckdb")

@@ -46,6 +46,8 @@ def test_two_replicas_with_their_own_data_folders_share_one_photo_folder(tmp_pat
     assert not (tmp_path / "replica1" / "photos").exists() and not (tmp_path / "replica2" / "photos").exists()
 
 
+# The embedded file's restore (PostgreSQL's puts the photos beside those in the shared folder: test_backup_postgres).
+@pytest.mark.parametrize("backend", ["duckdb"])
 def test_backup_takes_the_photos_from_the_photo_folder_and_restore_puts_them_back_there(db, data_dir, tmp_path):
     shared = tmp_path / "shared-photos"
     with pytest.MonkeyPatch.context() as env:
@@ -68,6 +70,7 @@ def test_backup_takes_the_photos_from_the_photo_folder_and_restore_puts_them_bac
     assert (restored / "audit.duckdb").exists()
 
 
+@pytest.mark.parametrize("backend", ["duckdb"])
 def test_a_restore_over_existing_data_sets_the_shared_photos_aside_too(db, data_dir, tmp_path, monkeypatch):
     shared = tmp_path / "shared-photos"
     monkeypatch.setenv("AUDIT_PHOTO_DIR", str(shared))

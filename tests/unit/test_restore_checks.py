@@ -1,6 +1,7 @@
 """A restore checks the whole backup before it moves anything: a truncated, foreign or tampered database, a
 manifest of the wrong shape, a symbolic link or a changed photo anywhere in the backup is refused with a message
-in English and Chinese, and the data folder (database, photos) stays byte for byte as it was."""
+in English and Chinese, and the data folder (database, photos) stays byte for byte as it was. These are the
+embedded file's backups, whatever --backend says; PostgreSQL's are checked in test_backup_postgres.py."""
 
 import os
 import shutil
@@ -24,6 +25,11 @@ from tests.helpers.backup import (
     write_manifest,
 )
 from tests.helpers.paths import ROOT
+
+
+@pytest.fixture
+def backend() -> str:
+    return "duckdb"
 
 
 @pytest.fixture
