@@ -154,7 +154,7 @@ def recount(cur, tolerance: float) -> None:
 
 
 # What the counts are made from: a change to any of these on a replica's copy recounts those audits.
-_COUNTED_FROM = ("audits", "audit_lines", "audit_pop")
+_COUNTED_FROM = ("audits", "audit_lines", "audit_pop", "competitor_observations")
 
 
 def follow_changes(cur, changed: dict[str, set[str]]) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from audit import auth, capture, demo, photos, plans
+from audit import auth, capture, demo, photos, plans, scoring
 from audit.db import Database
 from audit.demo import DemoError, generate_demo
+from audit.settings import ScoringSettings
+from tests.helpers.backends import empty_database
 
 TODAY = date(2026, 11, 20)  # a Friday
 SMALL = dict(stores=40, weeks=8, seed=11, photos=10, today=TODAY)
@@ -31,32 +34,32 @@ ORDERED_TABLES = {
 }
 
 
-def build(directory: Path, monkeypatch: pytest.MonkeyPatch, **size) -> tuple[Database, object, list]:
-    """A demo database (and photo store) in `directory`, with the progress reports it made."""
+def build(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, **size
+) -> tuple[Database, object, list]:
+    """A demo database (and photo store) in `directory`, on the run's back end, with the progress reports it made."""
     directory.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("AUDIT_DATA_DIR", str(directory))
-    db = Database(directory / "audit.duckdb")
+    db = empty_database(directory, request)
     reports = []
     summary = generate_demo(db, progress=lambda fraction, message: reports.append((fraction, message)), **size)
     return db, summary, reports
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small(tmp_path_factory, request):
     mp = pytest.MonkeyPatch()
     directory = tmp_path_factory.mktemp("small")
-    db, summary, reports = build(directory, mp, **SMALL)
+    db, summary, reports = build(directory, mp, request, **SMALL)
     yield db, summary, reports, directory
-    db.close()
     mp.undo()
 
 
 @pytest.fixture(scope="module")
-def wide(tmp_path_factory):
+def wide(tmp_path_factory, request):
     mp = pytest.MonkeyPatch()
-    db, _, _ = build(tmp_path_factory.mktemp("wide"), mp, **WIDE)
+    db, _, _ = build(tmp_path_factory.mktemp("wide"), mp, request, **WIDE)
     yield db
-    db.close()
     mp.undo()
 
 
@@ -84,10 +87,10 @@ def fingerprints(db: Database) -> dict[str, str]:
 # ---------------------------------------------------------------- determinism and refusal
 
 
-def test_same_seed_gives_identical_data_and_another_seed_differs(small, tmp_path, monkeypatch):
+def test_same_seed_gives_identical_data_and_another_seed_differs(small, tmp_path, monkeypatch, request):
     first = fingerprints(small[0])
-    again, _, _ = build(tmp_path / "again", monkeypatch, **SMALL)
-    other, _, _ = build(tmp_path / "other", monkeypatch, **{**SMALL, "seed": SMALL["seed"] + 1})
+    again, _, _ = build(tmp_path / "again", monkeypatch, request, **SMALL)
+    other, _, _ = build(tmp_path / "other", monkeypatch, request, **{**SMALL, "seed": SMALL["seed"] + 1})
     assert fingerprints(again) == first
     different = fingerprints(other)
     assert [
@@ -106,6 +109,24 @@ def test_summary_matches_the_database(small):
     assert "40 stores" in str(summary)
 
 
+def test_the_counts_the_demo_leaves_are_what_counting_afresh_gives(small_db):
+    """Scoring's per-audit counts after the demo's several transactions (on PostgreSQL, counted on the copy as
+    each transaction arrives, competitor observations last) equal a recount of every audit."""
+    tables = ("audit_sku_metrics", "audit_metrics", "audit_totals")
+    cur = small_db.cursor()
+    left = {table: cur.execute(f"SELECT * FROM {table} ORDER BY ALL").df() for table in tables}
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        scoring.recount(cur, ScoringSettings().price_tolerance)
+        recounted = {table: cur.execute(f"SELECT * FROM {table} ORDER BY ALL").df() for table in tables}
+    finally:
+        cur.execute("ROLLBACK")  # the counts stay as the demo left them
+    assert all(len(left[table]) > 0 for table in tables)
+    assert left["audit_metrics"].competitor_facings.notna().any()
+    for table in tables:
+        pd.testing.assert_frame_equal(left[table], recounted[table], check_exact=False, obj=table)
+
+
 def test_seed_and_generation_time_are_recorded(small):
     db = small[0]
     assert db.get_meta("demo_seed") == str(SMALL["seed"])
@@ -122,11 +143,11 @@ def test_progress_rises_to_one_with_messages(small):
     assert any("Audit answers" in message for _, message in reports)
 
 
-def test_progress_speaks_chinese_when_asked(tmp_path, monkeypatch):
+def test_progress_speaks_chinese_when_asked(tmp_path, monkeypatch, request):
     monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path))
     messages = []
     generate_demo(
-        Database(tmp_path / "zh.duckdb"),
+        empty_database(tmp_path, request),
         stores=5,
         weeks=1,
         today=TODAY,

@@ -10,25 +10,25 @@ import pytest
 
 from audit import auth, demo, plans, visits
 from audit.db import Database
+from tests.helpers.backends import empty_database
 
 TODAY = date(2026, 11, 18)  # a Wednesday: the rest of the week is still to come
 SIZE = dict(stores=120, weeks=12, seed=3, photos=0, today=TODAY)
 
 
-def build(directory, monkeypatch, **size) -> Database:
+def build(directory, monkeypatch, request, **size) -> Database:
     directory.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("AUDIT_DATA_DIR", str(directory))
-    database = Database(directory / "audit.duckdb")
+    database = empty_database(directory, request)
     demo.generate_demo(database, **size)
     return database
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
+def demo_db(tmp_path_factory, request):
     mp = pytest.MonkeyPatch()
-    database = build(tmp_path_factory.mktemp("plans_demo"), mp, **SIZE)
+    database = build(tmp_path_factory.mktemp("plans_demo"), mp, request, **SIZE)
     yield database
-    database.close()
     mp.undo()
 
 
@@ -36,10 +36,10 @@ def fingerprint(database: Database) -> str:
     return database.query_one("SELECT md5(string_agg(p::VARCHAR, chr(10) ORDER BY id)) FROM planned_visits p")[0]
 
 
-def test_demo_plans_are_deterministic(demo_db, tmp_path, monkeypatch):
-    again = build(tmp_path / "again", monkeypatch, **SIZE)
+def test_demo_plans_are_deterministic(demo_db, tmp_path, monkeypatch, request):
+    again = build(tmp_path / "again", monkeypatch, request, **SIZE)
     assert fingerprint(again) == fingerprint(demo_db)
-    other = build(tmp_path / "other", monkeypatch, **{**SIZE, "seed": 4})
+    other = build(tmp_path / "other", monkeypatch, request, **{**SIZE, "seed": 4})
     assert fingerprint(other) != fingerprint(demo_db)
 
 
@@ -109,12 +109,13 @@ def generated_days(database: Database, after=TODAY) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def thursday_demo(tmp_path_factory):
+def thursday_demo(tmp_path_factory, request):
     """The demo made on a Thursday, as in issue 13: only Friday is left of the week to plan."""
     mp = pytest.MonkeyPatch()
-    database = build(tmp_path_factory.mktemp("plans_thursday"), mp, **{**SIZE, "today": TODAY + timedelta(days=1)})
+    database = build(
+        tmp_path_factory.mktemp("plans_thursday"), mp, request, **{**SIZE, "today": TODAY + timedelta(days=1)}
+    )
     yield database
-    database.close()
     mp.undo()
 
 
