@@ -63,11 +63,11 @@ def measure(db, user, runs: int, megapixels: float = 12) -> SubmitFigures:
     for attempt in range(runs + 1):  # the first run warms up
         store = stores[attempt % len(stores)]
         draft = capture.open_draft(db, user, store)
-        plan = capture.checklist(db, user, store, "en")
+        checklist = capture.checklist(db, user, store, "en")
         draft.answers = {
-            "shelf": {c: {"in_stock": True, "facings": 2, "shelf_level": 2} for c in plan.skus.code},
-            "price": {c: {"tag_present": False} for c in plan.skus.code},
-            "pop": {c: {"present": True, "condition": "good"} for c in plan.pop_types.code},
+            "shelf": {c: {"in_stock": True, "facings": 2, "shelf_level": 2} for c in checklist.skus.code},
+            "price": {c: {"tag_present": False} for c in checklist.skus.code},
+            "pop": {c: {"present": True, "condition": "good"} for c in checklist.pop_types.code},
             "visit": {"order_placed": False},
         }
         capture.save_draft(db, draft)

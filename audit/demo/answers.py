@@ -20,10 +20,12 @@ from audit.demo.catalogue import (
 )
 from audit.demo.common import NO_TEXT
 from audit.demo.master import Catalog
-from audit.demo.visits import Campaign, VisitPlan, _campaign_active
+from audit.demo.visits import Campaign, DrawnVisits, _campaign_active
 
 
-def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog):
+def _line_skus(
+    rng: np.random.Generator, channels: np.ndarray, catalog: Catalog
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(audit row, SKU index, must-stock flag), sorted by audit: every must-stock SKU of the channel,
     and for some visits one or two other SKUs."""
     row_parts: list[np.ndarray] = []
@@ -52,7 +54,7 @@ def _line_skus(rng: np.random.Generator, channels: np.ndarray, catalog: Catalog)
     return rows[order], skus[order], must[order]
 
 
-def _when(mask: np.ndarray, values, dtype: str = "boolean") -> pd.Series:
+def _when(mask: np.ndarray, values: np.ndarray, dtype: str = "boolean") -> pd.Series:
     """values where the question applies, NULL elsewhere."""
     return pd.Series(values, dtype=dtype).where(mask)
 
@@ -65,7 +67,9 @@ def _shelf_levels(u: np.ndarray, quality: np.ndarray) -> np.ndarray:
     return np.where(u < eye, 2, np.where(u < eye + top, 1, np.where(u < eye + top + waist, 3, 4)))
 
 
-def _lines(rng: np.random.Generator, audit_ids, channels, quality, catalog: Catalog) -> pd.DataFrame:
+def _lines(
+    rng: np.random.Generator, audit_ids: np.ndarray, channels: np.ndarray, quality: np.ndarray, catalog: Catalog
+) -> pd.DataFrame:
     rows, sku, must = _line_skus(rng, channels, catalog)
     n, q = len(sku), quality[rows]
     u = rng.random((11, n))
@@ -98,7 +102,9 @@ def _lines(rng: np.random.Generator, audit_ids, channels, quality, catalog: Cata
     )
 
 
-def _pop_checks(rng: np.random.Generator, audit_ids, channels, quality) -> pd.DataFrame:
+def _pop_checks(
+    rng: np.random.Generator, audit_ids: np.ndarray, channels: np.ndarray, quality: np.ndarray
+) -> pd.DataFrame:
     frames = []
     for code, _, _, required in POP_TYPES:
         rows = np.flatnonzero(np.isin(channels, required))
@@ -119,12 +125,12 @@ def _pop_checks(rng: np.random.Generator, audit_ids, channels, quality) -> pd.Da
 
 
 def _observations(
-    rng: np.random.Generator, plan: VisitPlan, campaigns: list[Campaign], catalog: Catalog
+    rng: np.random.Generator, drawn: DrawnVisits, campaigns: list[Campaign], catalog: Catalog
 ) -> pd.DataFrame:
     """Competitor activity: frequent and mostly promotions or price changes while a campaign runs."""
-    audit_ids, frames = plan.audits.id.to_numpy(), []
+    audit_ids, frames = drawn.audits.id.to_numpy(), []
     for c, (code, name_en, name_zh) in enumerate(COMPETITORS):
-        active = _campaign_active(campaigns, plan.region, plan.week, competitor=c)
+        active = _campaign_active(campaigns, drawn.region, drawn.week, competitor=c)
         rows = np.flatnonzero(rng.random(len(audit_ids)) < np.where(active, OBSERVED_IN_CAMPAIGN, OBSERVED_QUIET))
         k, campaign = len(rows), active[rows]
         kind = np.where(

@@ -3,10 +3,13 @@ proportions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+import duckdb
 import numpy as np
+import pandas as pd
 
 from audit.errors import UserFacingError
 
@@ -35,7 +38,16 @@ class DemoSummary:
         )
 
 
-def _quota(rng: np.random.Generator, n: int, weights) -> np.ndarray:
+def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Bulk insert: DuckDB scans the DataFrame directly (table names are constants of this module)."""
+    cur.register("demo_frame", frame)
+    try:
+        cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_frame")
+    finally:
+        cur.unregister("demo_frame")
+
+
+def _quota(rng: np.random.Generator, n: int, weights: Sequence[float]) -> np.ndarray:
     """n category indices in exactly the given proportions (largest remainder), in random order:
     a small demo still shows the intended shares."""
     exact = np.asarray(weights, dtype=float) * n
@@ -44,6 +56,9 @@ def _quota(rng: np.random.Generator, n: int, weights) -> np.ndarray:
     return rng.permutation(np.repeat(np.arange(len(counts)), counts))
 
 
-def _pick(rng: np.random.Generator, options: list, weights=None):
+T = TypeVar("T")
+
+
+def _pick(rng: np.random.Generator, options: Sequence[T], weights: Sequence[float] | None = None) -> T:
     """One element of a list (rng.choice would turn tuples into arrays and strings into numpy strings)."""
     return options[int(rng.choice(len(options), p=weights))]

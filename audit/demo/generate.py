@@ -7,11 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from audit import capture, demo_actions, i18n, pg, scoring
+from audit import capture, demo_actions, i18n, scoring
 from audit.db import Database
 from audit.demo.answers import _lines, _observations, _pop_checks
 from audit.demo.catalogue import CHANNELS, COMPETITORS, MUST_STOCK_COUNT, POP_TYPES
-from audit.demo.common import LINE_CHUNK_AUDITS, STREAMS, DemoError, DemoSummary, Progress
+from audit.demo.common import LINE_CHUNK_AUDITS, STREAMS, DemoError, DemoSummary, Progress, _insert
 from audit.demo.master import (
     _dealers,
     _merchandisers,
@@ -24,7 +24,7 @@ from audit.demo.master import (
     _users,
 )
 from audit.demo.pictures import _photo_orders, _photos
-from audit.demo.visits import _campaigns, _plan_visits, _visit_plans
+from audit.demo.visits import _campaigns, _draw_visits, _visit_plans
 from audit.settings import ScoringSettings
 
 # ---------------------------------------------------------------- progress
@@ -40,11 +40,12 @@ class _Reporter:
         self._lang = lang
         self._line_share = 0.8
 
-    def plan(self, lines: float, photos: int) -> None:
+    def expect(self, lines: float, photos: int) -> None:
+        """How much work is ahead: the line stage's share of the bar follows from it."""
         line_cost, photo_cost = lines * self.LINE_COST, photos * self.PHOTO_COST
         self._line_share = 0.85 * line_cost / max(line_cost + photo_cost, 1.0)
 
-    def say(self, fraction: float, key: str, **values) -> None:
+    def say(self, fraction: float, key: str, **values: object) -> None:
         formatted = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
         self._progress(min(max(fraction, 0.0), 1.0), i18n.t(key, self._lang, **formatted))
 
@@ -99,7 +100,7 @@ def _remove_demo_data(db: Database) -> None:
     with db.write() as cur:
         for table in DEMO_TABLES:
             cur.execute(f"DELETE FROM {table}")
-        cur.execute("DELETE FROM app_meta WHERE key = ANY(?)", [list(DEMO_META_KEYS)])
+        cur.execute("DELETE FROM app_meta WHERE key IN (SELECT unnest(?))", [list(DEMO_META_KEYS)])
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -136,14 +137,14 @@ def generate_demo(
     products, catalog = _products(rng["master"], stamp)
     campaigns = _campaigns(rng["master"], weeks)
     store_frame = _stores(rng["stores"], stores, stamp)
-    plan = _plan_visits(
+    drawn = _draw_visits(
         rng["audits"], store_frame, weeks, today, _store_quality(rng["stores"], store_frame, merchandisers), campaigns
     )
-    visit_plans = _visit_plans(rng["plans"], plan.audits, store_frame, merchandisers, today, stamp)
-    audit_count = len(plan.audits)
+    visit_plans = _visit_plans(rng["plans"], drawn.audits, store_frame, merchandisers, today, stamp)
+    audit_count = len(drawn.audits)
     report.say(0.05, "demo.progress.audits", audits=audit_count)
     mean_lines = float(np.mean([MUST_STOCK_COUNT[c] for c in CHANNELS])) + 0.27
-    report.plan(audit_count * mean_lines, min(photos, audit_count) * 2)
+    report.expect(audit_count * mean_lines, min(photos, audit_count) * 2)
 
     # Several transactions, not one: DuckDB holds a transaction's new rows in memory until it commits,
     # so one transaction for 15 million lines would need gigabytes. A failure removes what was loaded.
@@ -157,36 +158,38 @@ def generate_demo(
                 ("competitors", _named(COMPETITORS, ["code", "name_en", "name_zh"], stamp)),
                 ("pop_types", _named(POP_TYPES, ["code", "name_en", "name_zh", "required_channels"], stamp)),
                 ("stores", store_frame),
-                ("audits", plan.audits),
+                ("audits", drawn.audits),
                 ("planned_visits", visit_plans),
             ):
-                pg.insert_frame(cur, table, frame)
-        audit_ids = plan.audits.id.to_numpy()
+                _insert(cur, table, frame)
+        audit_ids = drawn.audits.id.to_numpy()
         for start in range(0, audit_count, LINE_CHUNK_AUDITS):
             part = slice(start, start + LINE_CHUNK_AUDITS)
-            lines = _lines(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part], catalog)
+            lines = _lines(rng["lines"], audit_ids[part], drawn.channel[part], drawn.quality[part], catalog)
             with db.write() as cur:
-                pg.insert_frame(cur, "audit_lines", lines)
-                pg.insert_frame(
-                    cur, "audit_pop", _pop_checks(rng["lines"], audit_ids[part], plan.channel[part], plan.quality[part])
+                _insert(cur, "audit_lines", lines)
+                _insert(
+                    cur,
+                    "audit_pop",
+                    _pop_checks(rng["lines"], audit_ids[part], drawn.channel[part], drawn.quality[part]),
                 )
             line_count += len(lines)
             report.lines(min(start + LINE_CHUNK_AUDITS, audit_count), audit_count)
             del lines  # one chunk in memory at a time
 
         report.competitors()
-        observations = _observations(rng["competitors"], plan, campaigns, catalog)
-        orders = _photo_orders(rng["photos"], plan, observations, store_frame, min(photos, audit_count))
+        observations = _observations(rng["competitors"], drawn, campaigns, catalog)
+        orders = _photo_orders(rng["photos"], drawn, observations, store_frame, min(photos, audit_count))
         photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))  # files first
         users = users.assign(password_hash=[h.result() for h in password_hashes])  # before taking the write lock
         with db.write() as cur:  # the accounts come last: nobody signs in to half-loaded data
-            pg.insert_frame(cur, "competitor_observations", observations)
+            _insert(cur, "competitor_observations", observations)
             scoring.record_missing(cur, ScoringSettings().price_tolerance)
             if len(photo_frame):
-                pg.insert_frame(cur, "photos", photo_frame)
-                pg.insert_frame(cur, "audit_photos", links)
+                _insert(cur, "photos", photo_frame)
+                _insert(cur, "audit_photos", links)
                 capture.flag_photos(cur, links.audit_id.unique().tolist())  # the app's rule, not flags set by hand
-            pg.insert_frame(cur, "users", users)
+            _insert(cur, "users", users)
             demo_actions.generate(cur, today, seed, ScoringSettings().price_tolerance)  # issue 15's loop
             db.set_meta("demo_seed", str(seed), cur)
             db.set_meta("demo_today", today.isoformat(), cur)

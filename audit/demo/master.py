@@ -4,6 +4,7 @@ with their owners, and each store's quality (the story the charts tell starts he
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,7 +90,7 @@ def _password_hashes(count: int) -> list[Future]:
     return hashes
 
 
-def _users(merchandisers, stamp: datetime) -> pd.DataFrame:
+def _users(merchandisers: list[tuple[str, str, str]], stamp: datetime) -> pd.DataFrame:
     """The demo accounts, without their password hashes (_password_hashes)."""
     rows: list[tuple[str, str, str, str, str | None]] = [  # username, names, role, dealer
         ("admin", "陈静", ENGLISH_NAMES["陈静"], "admin", None),
@@ -154,8 +155,8 @@ def _store_row(
     region_index: int,
     channel: str,
     grade: str,
-    merchandiser_by_city,
-    dealers_by_region,
+    merchandiser_by_city: dict[str, str],
+    dealers_by_region: dict[str, list[str]],
 ) -> tuple:
     region_code, _, _, cities = REGIONS[region_index]
     city_en, city_zh, lat, lon = _pick(rng, cities)
@@ -241,11 +242,13 @@ def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STORE_COLUMNS).assign(updated_at=stamp)
 
 
-def _named(rows, columns: list[str], stamp: datetime) -> pd.DataFrame:
+def _named(rows: Sequence[tuple], columns: list[str], stamp: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).assign(updated_at=stamp)
 
 
-def _store_quality(rng: np.random.Generator, stores: pd.DataFrame, merchandisers) -> np.ndarray:
+def _store_quality(
+    rng: np.random.Generator, stores: pd.DataFrame, merchandisers: list[tuple[str, str, str]]
+) -> np.ndarray:
     """How well each store is kept (0–1): its own level, its merchandiser's and its dealer's effect."""
     merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers)), strict=True))
     dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS)), strict=True))

@@ -16,9 +16,17 @@ from PIL import Image, ImageDraw, ImageFont
 
 from audit import photos as photo_store
 from audit.demo.catalogue import TABLETS
-from audit.demo.visits import VisitPlan
+from audit.demo.visits import DrawnVisits
 
-PRODUCT_COLOURS = [(196, 30, 58), (0, 122, 94), (242, 169, 0), (30, 80, 160), (120, 60, 150), (230, 110, 40)]
+Colour = tuple[int, int, int]
+PRODUCT_COLOURS: list[Colour] = [
+    (196, 30, 58),
+    (0, 122, 94),
+    (242, 169, 0),
+    (30, 80, 160),
+    (120, 60, 150),
+    (230, 110, 40),
+]
 COMPETITOR_COLOURS = [(90, 90, 90), (20, 140, 200), (200, 200, 40), (150, 40, 40)]
 
 
@@ -29,7 +37,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 def draw_shelf(
     rng: np.random.Generator,
     caption: str,
-    colours=PRODUCT_COLOURS,
+    colours: list[Colour] = PRODUCT_COLOURS,
     promo: bool = False,
     size: tuple[int, int] = (800, 600),
 ) -> Image.Image:
@@ -144,11 +152,11 @@ class PhotoOrder:
 
 
 def _photo_orders(
-    rng: np.random.Generator, plan: VisitPlan, observations: pd.DataFrame, stores: pd.DataFrame, count: int
+    rng: np.random.Generator, drawn: DrawnVisits, observations: pd.DataFrame, stores: pd.DataFrame, count: int
 ) -> list[PhotoOrder]:
     """For the most recent `count` visits: a store-front photo, often a shelf, and a competitor photo
     for most visits that recorded competitor activity."""
-    recent = plan.audits.tail(count)
+    recent = drawn.audits.tail(count)
     store_by_code = stores.set_index("code")
     first_observation = observations.drop_duplicates("audit_id").set_index("audit_id").id
     merch_numbers = {u: i for i, u in enumerate(sorted(stores.merchandiser.unique()))}

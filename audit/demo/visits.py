@@ -93,7 +93,9 @@ def _schedule(rng: np.random.Generator, merchandiser: np.ndarray, day: np.ndarra
     return start, length
 
 
-def _visit_outcomes(rng: np.random.Generator, grade: np.ndarray, quality: np.ndarray):
+def _visit_outcomes(
+    rng: np.random.Generator, grade: np.ndarray, quality: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per visit: was an order placed (likelier in well-kept stores), its amount (bigger in A stores), a note."""
     m = len(grade)
     ordered = rng.random(m) < 0.35 + 0.4 * quality
@@ -105,7 +107,9 @@ def _visit_outcomes(rng: np.random.Generator, grade: np.ndarray, quality: np.nda
 
 
 @dataclass
-class VisitPlan:
+class DrawnVisits:
+    """The visits the demo made (its audit rows), with what drew each one's answers."""
+
     audits: pd.DataFrame
     channel: np.ndarray  # per audit
     region: np.ndarray
@@ -113,14 +117,14 @@ class VisitPlan:
     quality: np.ndarray  # compliance level of the store at that visit, 0.15–0.98
 
 
-def _plan_visits(
+def _draw_visits(
     rng: np.random.Generator,
     stores: pd.DataFrame,
     weeks: int,
     today: date,
     store_quality: np.ndarray,
     campaigns: list[Campaign],
-) -> VisitPlan:
+) -> DrawnVisits:
     n = len(stores)
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     store_of_week, week_of_week = np.repeat(np.arange(n), weeks), np.tile(np.arange(weeks), n)
@@ -161,7 +165,7 @@ def _plan_visits(
             "source": "demo",
         }
     )
-    return VisitPlan(audits, stores.channel.to_numpy()[store], region, week, quality)
+    return DrawnVisits(audits, stores.channel.to_numpy()[store], region, week, quality)
 
 
 # ---------------------------------------------------------------- visit plans
@@ -171,7 +175,12 @@ UNPLANNED_RANGE = (0.03, 0.12)  # share of each merchandiser's visits made off t
 
 
 def _visit_plans(
-    rng: np.random.Generator, audits: pd.DataFrame, stores: pd.DataFrame, merchandisers, today: date, stamp: datetime
+    rng: np.random.Generator,
+    audits: pd.DataFrame,
+    stores: pd.DataFrame,
+    merchandisers: list[tuple[str, str, str]],
+    today: date,
+    stamp: datetime,
 ) -> pd.DataFrame:
     """The plans the demo visits were made against, so completion and success tell a story.
 

@@ -6,7 +6,7 @@ Chinese header names, how each value is parsed and checked):
     read_table(data, filename)         bytes -> DataFrame of text, indexed by the row number in the file
     prepare_import(db, kind, data, …)  map headers, parse values, check rows against each other and the
                                        database -> ImportPreview (preview, problems, counts); nothing written
-    apply_import(db, plan)             one transaction: new regions, then one bulk upsert by code
+    apply_import(db, preview)            one transaction: new regions, then one bulk upsert by code
 
 Problems are data (`ImportProblem`: code, row, column, params) rendered by `format_problem` in the
 user's language.

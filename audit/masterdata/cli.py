@@ -26,12 +26,12 @@ def result_lines(result: ImportResult, lang: str) -> list[str]:
     return lines
 
 
-def problem_lines(plan: ImportPreview, lang: str, limit: int | None = None) -> list[str]:
-    shown = plan.problems[:limit] if limit else plan.problems
+def problem_lines(preview: ImportPreview, lang: str, limit: int | None = None) -> list[str]:
+    shown = preview.problems[:limit] if limit else preview.problems
     lines = [format_problem(p, lang) for p in shown]
-    if len(plan.problems) > len(shown):
-        lines.append(t("import.more_problems", lang, n=len(plan.problems) - len(shown)))
-    return [*lines, t("import.nothing_written", lang, n=len(plan.problems))]
+    if len(preview.problems) > len(shown):
+        lines.append(t("import.more_problems", lang, n=len(preview.problems) - len(shown)))
+    return [*lines, t("import.nothing_written", lang, n=len(preview.problems))]
 
 
 def run_import_cli(db: Database, kind: str, path: str | Path, lang: str = "en") -> int:
@@ -40,11 +40,11 @@ def run_import_cli(db: Database, kind: str, path: str | Path, lang: str = "en") 
     if not path.is_file():
         print(t("import.error.file_not_found", lang, path=path))
         return 1
-    plan = prepare_import(db, kind, path.read_bytes(), path.name)
-    if plan.ignored_columns:
-        print(t("import.ignored_columns", lang, columns=_join((f"“{c}”" for c in plan.ignored_columns), lang)))
-    if not plan.ok:
-        print("\n".join(problem_lines(plan, lang, CLI_MAX_PROBLEMS)))
+    preview = prepare_import(db, kind, path.read_bytes(), path.name)
+    if preview.ignored_columns:
+        print(t("import.ignored_columns", lang, columns=_join((f"“{c}”" for c in preview.ignored_columns), lang)))
+    if not preview.ok:
+        print("\n".join(problem_lines(preview, lang, CLI_MAX_PROBLEMS)))
         return 1
-    print("\n".join(result_lines(apply_import(db, plan), lang)))
+    print("\n".join(result_lines(apply_import(db, preview), lang)))
     return 0

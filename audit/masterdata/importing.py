@@ -45,7 +45,7 @@ class ImportPreview:
     def to_update(self) -> int:
         return len(self.is_new) - self.to_create
 
-    def preview(self, lang: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    def as_stored(self, lang: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """The rows as they will be stored: _row (in the file), _action (create / update, translated when
         lang is given), then the fields; passwords masked, channel lists joined."""
         frame = self.frame.head(limit) if limit else self.frame.copy()
@@ -106,7 +106,9 @@ def _parse_column(f: Field, raw: pd.Series, header: str) -> tuple[pd.Series, lis
     return values, problems
 
 
-def _parse(spec: Kind, raw: dict[str, pd.Series], header_of: dict[str, str]):
+def _parse(
+    spec: Kind, raw: dict[str, pd.Series], header_of: dict[str, str]
+) -> tuple[pd.DataFrame, list[ImportProblem]]:
     """Every column's text -> values: (frame of the fields in the file, problems)."""
     frame = pd.DataFrame(index=next(iter(raw.values())).index)
     problems = []
@@ -137,7 +139,9 @@ def _duplicate_keys(values: pd.Series, header: str) -> list[ImportProblem]:
     return problems
 
 
-def _resolve(db: Database, lookup: Lookup, values: pd.Series, header: str):
+def _resolve(
+    db: Database, lookup: Lookup, values: pd.Series, header: str
+) -> tuple[pd.Series, list[ImportProblem], list[tuple[str, str, str]]]:
     """Values as the database stores them (matched by width and case): (values, problems, values to create)."""
     known = {
         _fold(spelling): stored
@@ -164,7 +168,9 @@ def _resolve(db: Database, lookup: Lookup, values: pd.Series, header: str):
     return resolved.astype(object).where(resolved.notna(), None), problems, created
 
 
-def _resolve_lookups(db: Database, spec: Kind, frame: pd.DataFrame, header_of: dict[str, str]):
+def _resolve_lookups(
+    db: Database, spec: Kind, frame: pd.DataFrame, header_of: dict[str, str]
+) -> tuple[pd.DataFrame, list[ImportProblem], list[tuple[str, str, str]]]:
     """Dealer codes, merchandisers and regions as stored: (frame, problems, regions to create)."""
     problems, created = [], []
     for name in frame.columns:
@@ -193,7 +199,7 @@ def _fill_defaults(spec: Kind, frame: pd.DataFrame, present: list[str], is_new: 
     return frame
 
 
-def _check_rows(spec: Kind, frame: pd.DataFrame, is_new: pd.Series, header_of: dict[str, str]):
+def _check_rows(spec: Kind, frame: pd.DataFrame, is_new: pd.Series, header_of: dict[str, str]) -> list[ImportProblem]:
     return [
         ImportProblem(code, row, header_of.get(name)) for rule in spec.rules for row, name, code in rule(frame, is_new)
     ]
@@ -206,7 +212,7 @@ def _existing_keys(db: Database, spec: Kind, keys: pd.Series) -> pd.Series:
 
 
 def prepare_import(db: Database, kind: str, data: bytes, filename: str) -> ImportPreview:
-    """Read and check a whole file; the plan says what apply_import would write, or why it would not."""
+    """Read and check a whole file; the preview says what apply_import would write, or why it would not."""
     spec = SPECS[kind]
     try:
         table = read_table(data, filename, kind)
@@ -243,7 +249,7 @@ def prepare_import(db: Database, kind: str, data: bytes, filename: str) -> Impor
     return ImportPreview(kind, frame, tuple(present), is_new, problems, ignored, [] if problems else new_regions)
 
 
-# ---------------------------------------------------------------- applying a plan (one transaction)
+# ---------------------------------------------------------------- writing a checked preview (one transaction)
 
 
 @dataclass(frozen=True)
@@ -285,21 +291,21 @@ def _upsert_sql(spec: Kind, columns: list[str], present: tuple[str, ...]) -> str
     )
 
 
-def apply_import(db: Database, plan: ImportPreview) -> ImportResult:
-    """Write a checked plan in one transaction (new regions, then one bulk upsert); refuses a plan with
-    problems."""
-    if not plan.ok:
+def apply_import(db: Database, preview: ImportPreview) -> ImportResult:
+    """Write a checked preview in one transaction (new regions, then one bulk upsert); refuses a preview
+    with problems."""
+    if not preview.ok:
         raise ValueError("an import with problems is never written")
-    spec = SPECS[plan.kind]
-    rows = _arrow_table(spec, plan.frame)  # before the transaction: password hashing is slow
+    spec = SPECS[preview.kind]
+    rows = _arrow_table(spec, preview.frame)  # before the transaction: password hashing is slow
     key = spec.field(spec.key).db_column
     with db.write() as cur:
-        if plan.new_regions:
+        if preview.new_regions:
             cur.executemany(
                 "INSERT INTO regions (code, name_en, name_zh) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [list(region) for region in plan.new_regions],
+                [list(region) for region in preview.new_regions],
             )
         with pg.staged(cur, "import_rows", rows, like=spec.table):
             updated = scalar(cur, f"SELECT count(*) FROM import_rows JOIN {spec.table} USING ({key})")
-            cur.execute(_upsert_sql(spec, rows.column_names, plan.present))
-    return ImportResult(plan.kind, rows.num_rows - updated, updated, tuple(plan.new_regions))
+            cur.execute(_upsert_sql(spec, rows.column_names, preview.present))
+    return ImportResult(preview.kind, rows.num_rows - updated, updated, tuple(preview.new_regions))

@@ -51,7 +51,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         raise ValueRefused("cell_too_long", line=reader.line_num, n=csv.field_size_limit()) from exc
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

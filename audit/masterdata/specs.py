@@ -3,7 +3,7 @@ parsed and checked, and the rules between rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -106,13 +106,13 @@ DEALER_FIELD = Field(
 NOTES = Field("notes", "备注", ("note", "remarks", "说明"))
 
 
-def _dealer_accounts_name_a_dealer(rows: pd.DataFrame, is_new: pd.Series):
+def _dealer_accounts_name_a_dealer(rows: pd.DataFrame, is_new: pd.Series) -> Iterator[tuple[int, str, str]]:
     dealer = rows["dealer"] if "dealer" in rows else pd.Series(None, index=rows.index, dtype=object)
     for row in rows.index[rows["role"].eq("dealer") & dealer.isna()]:
         yield row, "dealer", "dealer_required"
 
 
-def _new_accounts_have_passwords(rows: pd.DataFrame, is_new: pd.Series):
+def _new_accounts_have_passwords(rows: pd.DataFrame, is_new: pd.Series) -> Iterator[tuple[int, str, str]]:
     password = rows["password"] if "password" in rows else pd.Series(None, index=rows.index, dtype=object)
     for row in rows.index[is_new & password.isna()]:
         yield row, "password", "password_required"

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 
@@ -40,7 +40,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().casefold()
 
 
-class Choice:
+V = TypeVar("V")  # a choice's stored values: text codes, or True / False
+
+
+class Choice(Generic[V]):
     """A set of stored values, each with an English and a Chinese display spelling and other spellings.
 
     catalog_prefix also accepts the translated labels (channel.modern -> Modern / 现代通路 ...);
@@ -48,12 +51,16 @@ class Choice:
     """
 
     def __init__(
-        self, name: str, options: dict[Any, tuple[str, ...]], catalog_prefix: str | None = None, strict: bool = True
+        self,
+        name: str,
+        options: dict[V, tuple[str, ...]],
+        catalog_prefix: str | None = None,
+        strict: bool = True,
     ):
         self.name = name
         self.options = options
         self.strict = strict
-        self._lookup: dict[str, Any] = {}
+        self._lookup: dict[str, V] = {}
         for value, spellings in options.items():
             labels = (
                 [catalog(lang).get(f"{catalog_prefix}.{value}", "") for lang in ("en", "zh")] if catalog_prefix else []
@@ -63,7 +70,9 @@ class Choice:
                 for key in _keys(spelling) if spelling else ():
                     self._lookup.setdefault(key, value)
 
-    def parse(self, text: str):
+    def parse(self, text: str) -> V | str:
+        """The stored value a spelling stands for (True / False for yes-no choices); an unknown one refused,
+        or kept as written when the choice is not strict."""
         for key in _keys(text):
             if key in self._lookup:
                 return self._lookup[key]
@@ -92,7 +101,7 @@ CHANNEL = Choice(
     },
     catalog_prefix="channel",
 )
-CHOICES = {
+CHOICES: dict[str, Choice[Any]] = {
     c.name: c
     for c in (
         CHANNEL,

@@ -58,20 +58,22 @@ def import_panel(db: Database, lang: str) -> None:
     upload = st.file_uploader(t("import.upload"), type=["csv", "xlsx", "txt"], key=f"import_file_{kind_name}")
     if upload is None:
         return
-    plan = masterdata.prepare_import(db, kind_name, upload.getvalue(), upload.name)
-    if plan.problems:
-        st.error(t("import.problems", n=len(plan.problems)), icon=":material/error:")
+    preview = masterdata.prepare_import(db, kind_name, upload.getvalue(), upload.name)
+    if preview.problems:
+        st.error(t("import.problems", n=len(preview.problems)), icon=":material/error:")
         st.dataframe(
-            pd.DataFrame({"message": [masterdata.format_problem(p, lang) for p in plan.problems]}),
+            pd.DataFrame({"message": [masterdata.format_problem(p, lang) for p in preview.problems]}),
             hide_index=True,
             width="stretch",
             column_config={"message": t("import.problems_column")},
         )
-    if plan.rows:
-        st.markdown(f"**{t('import.preview', rows=len(plan.rows), create=plan.to_create, update=plan.to_update)}**")
-        st.dataframe(
-            plan.preview(lang), hide_index=True, width="stretch", column_config=preview_headers(plan.kind, lang)
+    if preview.rows:
+        st.markdown(
+            f"**{t('import.preview', rows=len(preview.rows), create=preview.to_create, update=preview.to_update)}**"
         )
-    if plan.ok and st.button(t("import.confirm", rows=len(plan.rows)), type="primary", key="import_confirm"):
-        result = masterdata.apply_import(db, plan)
+        st.dataframe(
+            preview.as_stored(lang), hide_index=True, width="stretch", column_config=preview_headers(preview.kind, lang)
+        )
+    if preview.ok and st.button(t("import.confirm", rows=len(preview.rows)), type="primary", key="import_confirm"):
+        result = masterdata.apply_import(db, preview)
         st.success(t("import.done", created=result.created, updated=result.updated), icon=":material/check:")

@@ -68,16 +68,16 @@ def loop_app(demo_dir, request, tmp_path):
         """SELECT x.store_code FROM actions x JOIN stores s ON s.code = x.store_code
            WHERE s.merchandiser = 'merch01' AND x.status = 'open' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2"""
     ).store_code
-    plan = capture.checklist(db, merch, audited, "en")
+    checklist = capture.checklist(db, merch, audited, "en")
     draft = capture.open_draft(db, merch, audited)
     good = {"in_stock": True, "facings": 3, "shelf_level": 2, "fifo_ok": True, "near_expiry": False, "damaged": False}
     draft.answers = {
-        "shelf": {code: dict(good) for code in plan.skus.code},
+        "shelf": {code: dict(good) for code in checklist.skus.code},
         "price": {
             code: {"tag_present": True, "tag_placed_ok": True, "tag_matches": True, "tag_legible": True}
-            for code in plan.skus.code
+            for code in checklist.skus.code
         },
-        "pop": {code: {"present": True, "condition": "good"} for code in plan.pop_types.code},
+        "pop": {code: {"present": True, "condition": "good"} for code in checklist.pop_types.code},
         "competitors": [],
         "visit": {"order_placed": False},
     }

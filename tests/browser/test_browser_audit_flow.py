@@ -37,11 +37,11 @@ def thirty_skus(demo_dir):
                            VALUES (?, ?, ?, 'Qingquan', 'tea', 4.5, [?], TRUE)""",
                 [f"P9{n:02d}", f"Test tea {n}", f"测试茶 {n}", channel],
             )
-    plan = capture.checklist(db, user, store, "en")
-    assert len(plan.skus) == SKUS
+    checklist = capture.checklist(db, user, store, "en")
+    assert len(checklist.skus) == SKUS
     yesterday = datetime.now() - timedelta(days=1)
     draft = capture.open_draft(db, user, store, now=yesterday)
-    draft.answers = complete_answers(plan)
+    draft.answers = complete_answers(checklist)
     for line in draft.answers["shelf"].values():
         line.clear()
         line.update(in_stock=True, facings=3, shelf_level=2, fifo_ok=True, near_expiry=False, damaged=False)
@@ -50,7 +50,7 @@ def thirty_skus(demo_dir):
     capture.add_draft_photo(db, draft, photos.process_photo(picture(31)), "store")
     capture.submit(db, user, draft.submission_key, now=yesterday)
     db.close()
-    return store, plan
+    return store, checklist
 
 
 class Counter:
@@ -107,8 +107,8 @@ def row(page, section: str, code: str):
 def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
     app_url, browser, orientation, thirty_skus, tmp_path
 ):
-    store, plan = thirty_skus
-    codes = list(plan.skus.code)
+    store, checklist = thirty_skus
+    codes = list(checklist.skus.code)
     context, page = new_tablet_page(browser, orientation)
     act = Counter(page)
     page.goto(app_url)
@@ -164,7 +164,7 @@ def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
     act.type(row(page, "price", codes[4]).locator("input[type=number]"), "3.20")
     act.tap(page.locator(".st-key-capture_next button"))  # POP
     pop_confirm = page.get_by_role("button", name="POP as last time")
-    if len(plan.pop_types):
+    if len(checklist.pop_types):
         act.tap(page.locator('button:has-text("POP as last time")'))
     else:
         assert pop_confirm.count() == 0
@@ -182,7 +182,7 @@ def test_a_thirty_sku_audit_takes_under_sixty_taps_and_eight_typed_values(
     assert act.taps <= 60 and act.typed <= 8, (act.taps, act.typed)
 
     found = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
-    out_name = plan.skus.set_index("code").name[codes[0]]
+    out_name = checklist.skus.set_index("code").name[codes[0]]
     assert any(f"Stock-outs: {out_name}" in text for text in found)  # what this audit found: the exception
     print(f"{orientation}: {act.taps} taps, {act.typed} typed values")
     context.close()
@@ -212,7 +212,7 @@ TARGETS = """() => {
 
 @pytest.mark.parametrize("orientation", list(TABLETS))
 def test_every_tap_target_on_the_audit_form_is_at_least_44_px_high(app_url, browser, orientation, thirty_skus):
-    store, plan = thirty_skus
+    store, checklist = thirty_skus
     context, page = new_tablet_page(browser, orientation)
     act = Counter(page)
     page.goto(app_url)

@@ -34,9 +34,9 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     )
     next(b for b in at.button if b.key == "capture_start").click().run()
     draft = capture.get_draft(demo_db, user, store)
-    prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
+    prefix, checklist = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
 
-    codes = list(plan.skus.code)
+    codes = list(checklist.skus.code)
     for i, code in enumerate(codes):
         group(at, f"{prefix}:s:{code}:stock").set_value(i % 3 != 0)
     at.run()
@@ -74,12 +74,12 @@ def test_a_whole_visit_from_the_queue_to_the_summary(demo_db):
     tap(at, "capture_next")  # to Price tags
     for code in codes:
         group(at, f"{prefix}:p:{code}:present").set_value(False)
-    at.number_input(key=f"{prefix}:p:{codes[1]}:price").set_value(round(float(plan.skus.rrp.iloc[1]) * 0.8, 2))
+    at.number_input(key=f"{prefix}:p:{codes[1]}:price").set_value(round(float(checklist.skus.rrp.iloc[1]) * 0.8, 2))
     at.run()
     assert any("possible unauthorised discount" in w.value for w in at.warning)
 
     tap(at, "capture_next")  # to POP
-    for code in plan.pop_types.code:
+    for code in checklist.pop_types.code:
         group(at, f"{prefix}:pop:{code}").set_value(False)
     at.run()
 
@@ -206,8 +206,8 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
     user = auth.get_user(demo_db, "merch01")
     store = capture.store_queue(demo_db, user, "en").code.iloc[0]
     draft = capture.open_draft(demo_db, user, store)
-    plan = capture.checklist(demo_db, user, store, "en")
-    first = plan.skus.iloc[0]
+    checklist = capture.checklist(demo_db, user, store, "en")
+    first = checklist.skus.iloc[0]
     draft.answers = {"shelf": {first.code: {"in_stock": True, "facings": 0}}}  # saved before the limits agreed
     capture.save_draft(demo_db, draft)
     at = session(demo_db, store=store)
@@ -220,7 +220,7 @@ def test_a_decimal_comma_price_and_zero_facings_are_flagged_on_the_spot_with_sub
     at.number_input(key=f"{prefix}:p:{first.code}:price").set_value(float(first.rrp) * 100).run()
     [problem] = [
         p
-        for p in capture.validate(plan, capture.get_draft(demo_db, user, store).answers, [])
+        for p in capture.validate(checklist, capture.get_draft(demo_db, user, store).answers, [])
         if p.key == "capture.error.price_implausible"
     ]
     assert i18n.t(problem.key, "en", **problem.values) in [as_shown(w.value) for w in at.warning]
@@ -280,7 +280,7 @@ def test_a_shelf_confirmed_as_last_time_in_one_tap_then_one_change(demo_db):
     user = auth.get_user(demo_db, "merch01")
     store = audited_store(demo_db)
     draft = capture.open_draft(demo_db, user, store)
-    prefix, plan = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
+    prefix, checklist = draft.submission_key[:8], capture.checklist(demo_db, user, store, "en")
     at = session(demo_db, store=store)
     bulk = f"{prefix}:bulk:shelf-price"
     assert next(b for b in at.button if b.key == bulk).disabled  # no shelf photo yet
@@ -288,7 +288,7 @@ def test_a_shelf_confirmed_as_last_time_in_one_tap_then_one_change(demo_db):
     at.run()
     tap(at, bulk)
     answers = capture.get_draft(demo_db, user, store).answers
-    stocked = [c for c in plan.skus.code if answers["shelf"].get(c, {}).get("in_stock")]
+    stocked = [c for c in checklist.skus.code if answers["shelf"].get(c, {}).get("in_stock")]
     assert stocked and all(answers["shelf"][c]["how"] == "bulk" for c in answers["shelf"])
     first = stocked[0]
     shown = at.number_input(key=f"{prefix}:s:{first}:facings")
@@ -321,8 +321,8 @@ def test_the_summary_lists_freshness_problems_and_says_when_nothing_else_is_due(
         cur.execute("UPDATE stores SET merchandiser = 'merch02' WHERE merchandiser = 'merch01' AND code <> ?", [store])
         cur.execute("DELETE FROM planned_visits WHERE merchandiser = 'merch01'")
     draft = capture.open_draft(demo_db, user, store, now=datetime.now())
-    plan = capture.checklist(demo_db, user, store, "en")
-    draft.answers = complete_answers(plan)
+    checklist = capture.checklist(demo_db, user, store, "en")
+    draft.answers = complete_answers(checklist)
     stocked = [c for c, line in draft.answers["shelf"].items() if line["in_stock"]]
     draft.answers["shelf"][stocked[0]].update(near_expiry=True, damaged=True)
     capture.save_draft(demo_db, draft)
@@ -333,7 +333,7 @@ def test_the_summary_lists_freshness_problems_and_says_when_nothing_else_is_due(
     at.session_state["capture_submitted"] = (store, audit_id)
     at.run().switch_page("views/capture.py").run()
     assert not at.exception, at.exception
-    name = plan.skus.set_index("code").name[stocked[0]]
+    name = checklist.skus.set_index("code").name[stocked[0]]
     found = as_shown("\n".join(m.value for m in at.markdown))
     assert f"Freshness: {name} (Near expiry), {name} (Damaged)" in found
     assert [i.value for i in at.info] == ["Nothing else is due today: every store on your list is up to date."]

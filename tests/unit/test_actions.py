@@ -27,8 +27,8 @@ MONDAY = datetime(2026, 11, 2, 9, 0)
 def sample_db(db) -> Database:
     """The sample master data a company imports on day one: no audits, no actions."""
     for kind in ("dealers", "products", "pop_types", "competitors", "users", "stores"):
-        plan = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
-        apply_import(db, plan)
+        preview = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
+        apply_import(db, preview)
     return db
 
 

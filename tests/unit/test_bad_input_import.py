@@ -20,11 +20,11 @@ def row_counts(db) -> dict[str, int]:
 def test_a_bad_file_is_refused_in_both_languages_and_writes_nothing(db, case):
     kind, filename, data, (english, chinese) = REFUSED_IMPORTS[case]
     before = row_counts(db)
-    plan = prepare_import(db, kind, data, filename)
-    assert [format_problem(p, "en") for p in plan.problems] == [english]
-    assert [format_problem(p, "zh") for p in plan.problems] == [chinese]
+    preview = prepare_import(db, kind, data, filename)
+    assert [format_problem(p, "en") for p in preview.problems] == [english]
+    assert [format_problem(p, "zh") for p in preview.problems] == [chinese]
     with pytest.raises(ValueError):
-        apply_import(db, plan)
+        apply_import(db, preview)
     assert row_counts(db) == before
 
 
@@ -34,8 +34,8 @@ def test_hostile_text_is_imported_exactly_as_written(db):
         for i, text in enumerate(HOSTILE_TEXTS.values())
     ]
     lines = [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
-    plan = prepare_import(db, "stores", (STORE_HEADER + "\n".join(lines) + "\n").encode("utf-8-sig"), "s.csv")
-    assert plan.ok, [format_problem(p, "en") for p in plan.problems]
-    apply_import(db, plan)
+    preview = prepare_import(db, "stores", (STORE_HEADER + "\n".join(lines) + "\n").encode("utf-8-sig"), "s.csv")
+    assert preview.ok, [format_problem(p, "en") for p in preview.problems]
+    apply_import(db, preview)
     stored = dict(db.cursor().execute("SELECT code, name FROM stores").fetchall())
     assert stored == {code: name for code, name, *_ in rows}

@@ -48,7 +48,7 @@ def test_nobody_audits_a_store_that_is_not_theirs(demo_db):
 
 def test_the_checklist_is_the_channels_must_stock_skus_and_required_pop(demo_db):
     store = first_store(demo_db)
-    plan = capture.checklist(demo_db, merch(demo_db), store, "zh", extra_skus=["P101"])
+    checklist = capture.checklist(demo_db, merch(demo_db), store, "zh", extra_skus=["P101"])
     channel = demo_db.query_one("SELECT channel FROM stores WHERE code = ?", [store])[0]
     must = {
         r[0]
@@ -56,25 +56,26 @@ def test_the_checklist_is_the_channels_must_stock_skus_and_required_pop(demo_db)
         .execute("SELECT code FROM products WHERE list_contains(must_stock_channels, ?)", [channel])
         .fetchall()
     }
-    assert set(plan.skus[plan.skus.must_stock].code) == must
-    assert "P101" in set(plan.skus.code)
-    assert plan.skus.must_stock.tolist() == sorted(plan.skus.must_stock.tolist(), reverse=True)  # must-stock first
+    assert set(checklist.skus[checklist.skus.must_stock].code) == must
+    assert "P101" in set(checklist.skus.code)
+    # must-stock first
+    assert checklist.skus.must_stock.tolist() == sorted(checklist.skus.must_stock.tolist(), reverse=True)
 
 
 def test_validation_names_each_missing_answer_and_nothing_is_prefilled(demo_db):
     store = first_store(demo_db)
-    plan = capture.checklist(demo_db, merch(demo_db), store, "en")
-    problems = capture.validate(plan, {}, [])
+    checklist = capture.checklist(demo_db, merch(demo_db), store, "en")
+    problems = capture.validate(checklist, {}, [])
     keys = [p.key for p in problems]
-    assert keys.count("capture.error.stock_unanswered") == len(plan.skus)
-    assert keys.count("capture.error.tag_unanswered") == len(plan.skus)
-    assert keys.count("capture.error.pop_unanswered") == len(plan.pop_types)
+    assert keys.count("capture.error.stock_unanswered") == len(checklist.skus)
+    assert keys.count("capture.error.tag_unanswered") == len(checklist.skus)
+    assert keys.count("capture.error.pop_unanswered") == len(checklist.pop_types)
     assert keys[-2:] == ["capture.error.store_photo", "capture.error.order_unanswered"]
-    answers = complete_answers(plan)
-    first = plan.skus.iloc[1]
+    answers = complete_answers(checklist)
+    first = checklist.skus.iloc[1]
     answers["shelf"][first.code].update(facings=-2, shelf_level=None)
     answers["competitors"].append({"competitor_other": " ", "kind": "bribe", "normal_price": "abc"})
-    messages = [i18n.t(p.key, "zh", **p.values) for p in capture.validate(plan, answers, ["store"])]
+    messages = [i18n.t(p.key, "zh", **p.values) for p in capture.validate(checklist, answers, ["store"])]
     assert messages == [
         f"{first['name']}：排面数须为 1 至 99 的整数。",
         f"{first['name']}：请选择陈列层（1–4）。",
@@ -112,13 +113,13 @@ def test_submit_stores_one_whole_audit_and_a_double_tap_changes_nothing(demo_db,
         "店长要求补货",
         "app",
     )
-    plan = capture.checklist(demo_db, user, ready_draft.store_code, "en")
+    checklist = capture.checklist(demo_db, user, ready_draft.store_code, "en")
     one = lambda sql: demo_db.query_one(sql, [done.audit_id])[0]  # noqa: E731
-    assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ?") == len(plan.skus)
+    assert one("SELECT count(*) FROM audit_lines WHERE audit_id = ?") == len(checklist.skus)
     assert one(
         "SELECT count(*) FROM audit_lines WHERE audit_id = ? AND NOT in_stock AND facings = 0 AND shelf_level IS NULL"
-    ) == len(plan.skus[::4])
-    assert one("SELECT count(*) FROM audit_pop WHERE audit_id = ? AND present") == len(plan.pop_types)
+    ) == len(checklist.skus[::4])
+    assert one("SELECT count(*) FROM audit_pop WHERE audit_id = ? AND present") == len(checklist.pop_types)
     assert one("SELECT kind FROM competitor_observations WHERE audit_id = ?") == "promotion"
     assert one("SELECT count(*) FROM audit_photos WHERE audit_id = ? AND section = 'store'") == 1
     assert capture.get_draft(demo_db, user, ready_draft.store_code) is None
@@ -211,8 +212,8 @@ def test_a_price_more_than_five_times_the_rrp_is_implausible():
 
 
 def _sku_with_rrp(demo_db, draft) -> tuple:
-    plan = capture.checklist(demo_db, merch(demo_db), draft.store_code, "en")
-    sku = plan.skus[plan.skus.rrp > 0].iloc[0]
+    checklist = capture.checklist(demo_db, merch(demo_db), draft.store_code, "en")
+    sku = checklist.skus[checklist.skus.rrp > 0].iloc[0]
     return sku.code, sku["name"], float(sku.rrp)
 
 
@@ -239,8 +240,8 @@ def test_a_competitor_price_is_checked_against_the_rrp_of_the_product_it_is_comp
     code, name, rrp = _sku_with_rrp(demo_db, ready_draft)
     seen = ready_draft.answers["competitors"][0]
     seen.update(normal_price=1250.0, promo_price=rrp * 2, flash_price=None, product_code=None)
-    plan = capture.checklist(demo_db, user, ready_draft.store_code, "en")
-    assert capture.validate(plan, ready_draft.answers, ["store"]) == []  # no product named: nothing to compare
+    checklist = capture.checklist(demo_db, user, ready_draft.store_code, "en")
+    assert capture.validate(checklist, ready_draft.answers, ["store"]) == []  # no product named: nothing to compare
     seen["product_code"] = code
     capture.save_draft(demo_db, ready_draft)
     with pytest.raises(SubmitRefused) as caught:
@@ -259,15 +260,15 @@ def test_a_competitor_price_is_checked_against_the_rrp_of_the_product_it_is_comp
 
 def test_facings_agree_between_the_field_and_submit(demo_db, ready_draft):
     """A product in stock has at least one facing: 0 is refused, with the limits the field uses."""
-    plan = capture.checklist(demo_db, merch(demo_db), ready_draft.store_code, "en")
+    checklist = capture.checklist(demo_db, merch(demo_db), ready_draft.store_code, "en")
     line = next(line for line in ready_draft.answers["shelf"].values() if line["in_stock"])
     line["facings"] = 0
-    [problem] = capture.validate(plan, ready_draft.answers, ["store"])
+    [problem] = capture.validate(checklist, ready_draft.answers, ["store"])
     assert problem.values["min"] == capture.MIN_FACINGS == 1
     assert problem.values["max"] == capture.MAX_FACINGS == 99
     assert i18n.t(problem.key, "en", **problem.values).endswith("facings must be a whole number from 1 to 99.")
     line["facings"] = 1
-    assert capture.validate(plan, ready_draft.answers, ["store"]) == []
+    assert capture.validate(checklist, ready_draft.answers, ["store"]) == []
 
 
 def test_the_same_photo_is_attached_once_per_section_and_can_be_removed(demo_db, ready_draft):

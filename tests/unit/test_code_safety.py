@@ -77,9 +77,9 @@ def test_import_refuses_codes_with_path_characters_naming_row_and_value_in_both_
     }[kind]
     header = header or "code,name_en,name_zh,brand,category,rrp\n"
     rows = "".join(f'"{code}"{tail}\n' for code in [*BAD_CODES, "OK1"])
-    plan = prepare_import(db, kind, (header + rows).encode(), f"{kind}.csv")
-    assert [(p.row, p.params["value"]) for p in plan.problems] == [(n + 2, code) for n, code in enumerate(BAD_CODES)]
-    first = plan.problems[0]
+    preview = prepare_import(db, kind, (header + rows).encode(), f"{kind}.csv")
+    assert [(p.row, p.params["value"]) for p in preview.problems] == [(n + 2, code) for n, code in enumerate(BAD_CODES)]
+    first = preview.problems[0]
     assert format_problem(first, "en") == (
         "Row 2, column “code”: “D9/../../x” cannot be a code: use at most 40 letters (Chinese too) or digits, with "
         "dots, dashes, underscores or spaces between them, starting with a letter or digit, never two dots in a "
@@ -89,34 +89,34 @@ def test_import_refuses_codes_with_path_characters_naming_row_and_value_in_both_
         first, "zh"
     )
     with pytest.raises(ValueError):  # a file with any problem writes nothing
-        apply_import(db, plan)
+        apply_import(db, preview)
     assert db.query_one(f"SELECT count(*) FROM {kind}")[0] == 0
 
 
 def test_a_new_region_named_with_path_characters_is_refused_a_known_one_is_not(db):
     data = "code,name,channel,grade,region\nS1,店,modern,A,East/../x\nS2,店,modern,A,华东\nS3,店,modern,A,Far West\n"
-    plan = prepare_import(db, "stores", data.encode(), "stores.csv")
-    assert [(p.row, p.column, p.params["value"]) for p in plan.problems] == [(2, "region", "East/../x")]
-    assert "“East/../x”不能用作编码" in format_problem(plan.problems[0], "zh")
-    assert plan.new_regions == []  # nothing is created while the file has a problem
+    preview = prepare_import(db, "stores", data.encode(), "stores.csv")
+    assert [(p.row, p.column, p.params["value"]) for p in preview.problems] == [(2, "region", "East/../x")]
+    assert "“East/../x”不能用作编码" in format_problem(preview.problems[0], "zh")
+    assert preview.new_regions == []  # nothing is created while the file has a problem
 
 
 def test_codes_companies_use_are_accepted(db):
     assert all(is_valid_code(code) for code in GOOD_CODES)
     rows = "".join(f"{code},{code},{code}\n" for code in GOOD_CODES)
-    plan = prepare_import(db, "dealers", f"code,name_en,name_zh\n{rows}".encode(), "dealers.csv")
-    assert plan.problems == []
-    apply_import(db, plan)
+    preview = prepare_import(db, "dealers", f"code,name_en,name_zh\n{rows}".encode(), "dealers.csv")
+    assert preview.problems == []
+    apply_import(db, preview)
     assert {c for (c,) in db.cursor().execute("SELECT code FROM dealers").fetchall()} == set(GOOD_CODES)
 
 
 def test_the_sample_files_and_the_demo_use_only_codes_the_rule_accepts(db):
     for kind in ("dealers", "users", "products", "competitors", "pop_types", "stores"):
-        plan = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
-        assert plan.problems == [], [format_problem(p, "en") for p in plan.problems]
-        apply_import(db, plan)
-    plan = prepare_import(db, "stores", (SAMPLES / "stores_gbk.csv").read_bytes(), "stores_gbk.csv")
-    assert plan.problems == []
+        preview = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
+        assert preview.problems == [], [format_problem(p, "en") for p in preview.problems]
+        apply_import(db, preview)
+    preview = prepare_import(db, "stores", (SAMPLES / "stores_gbk.csv").read_bytes(), "stores_gbk.csv")
+    assert preview.problems == []
     demo_codes = [code for code, *_ in (*demo.DEALERS, *demo.COMPETITORS, *demo.POP_TYPES, *demo.REGIONS)]
     assert all(map(is_valid_code, demo_codes)), [c for c in demo_codes if not is_valid_code(c)]
 
@@ -128,12 +128,12 @@ def test_demo_store_and_product_codes_pass_the_rule(demo_db):
 
 def test_user_names_with_path_characters_are_refused_by_import_and_the_admin_form(db):
     data = "username,display_name,role,password\n../x,X,manager,long-enough-1\na/b,Y,manager,long-enough-1\n"
-    plan = prepare_import(db, "users", data.encode(), "users.csv")
-    assert [(p.row, p.code, p.params["value"]) for p in plan.problems] == [
+    preview = prepare_import(db, "users", data.encode(), "users.csv")
+    assert [(p.row, p.code, p.params["value"]) for p in preview.problems] == [
         (2, "username_invalid", "../x"),
         (3, "username_invalid", "a/b"),
     ]
-    assert "“../x”不是有效的用户名" in format_problem(plan.problems[0], "zh")
+    assert "“../x”不是有效的用户名" in format_problem(preview.problems[0], "zh")
     for name in ("../x", "a/b", "a\\b", ".x"):
         with pytest.raises(users.UserError) as refused:
             users.create_user(db, name, "X", "manager", "long-enough-1")

@@ -44,9 +44,9 @@ def seeded(db) -> Database:
 
 
 def do_import(db, kind: str, data: bytes, filename: str = "file.csv"):
-    plan = prepare_import(db, kind, data, filename)
-    assert plan.problems == [], [format_problem(p, "en") for p in plan.problems]
-    return apply_import(db, plan)
+    preview = prepare_import(db, kind, data, filename)
+    assert preview.problems == [], [format_problem(p, "en") for p in preview.problems]
+    return apply_import(db, preview)
 
 
 def messages(db, kind: str, data: bytes, lang: str, filename: str = "file.csv") -> list[str]:
@@ -178,9 +178,9 @@ def test_region_maps_to_an_existing_one_by_code_or_either_name_and_unknown_ones_
         "code,name,channel,grade,region\nS1,a,modern,A,E\nS2,b,modern,A,east\nS3,c,modern,A,华东\n"
         "S4,d,modern,A,Far West\nS5,e,modern,A,far west\nS6,f,modern,A,西北\nS7,g,modern,A,Northwest\n"
     ).encode()
-    plan = prepare_import(db, "stores", data, "s.csv")
-    assert plan.new_regions == [("Far West", "Far West", "Far West"), ("NW", "Northwest", "西北")]
-    result = apply_import(db, plan)
+    preview = prepare_import(db, "stores", data, "s.csv")
+    assert preview.new_regions == [("Far West", "Far West", "Far West"), ("NW", "Northwest", "西北")]
+    result = apply_import(db, preview)
     assert result_lines(result, "zh")[-1] == "已新建区域：Far West、西北。"
     assert db.query_df("SELECT region_code FROM stores ORDER BY code")["region_code"].tolist() == [
         "E",
@@ -334,8 +334,8 @@ def test_missing_and_repeated_columns_are_file_level_problems(db):
 
 
 def test_unknown_columns_are_ignored_and_listed(db):
-    plan = prepare_import(db, "stores", b"code,name,channel,grade,region,wechat\nS1,a,modern,A,E,x\n", "s.csv")
-    assert plan.ok and plan.ignored_columns == ["wechat"]
+    preview = prepare_import(db, "stores", b"code,name,channel,grade,region,wechat\nS1,a,modern,A,E,x\n", "s.csv")
+    assert preview.ok and preview.ignored_columns == ["wechat"]
 
 
 def test_bad_product_rows(db):
@@ -410,20 +410,20 @@ def test_one_bad_row_writes_nothing(seeded):
         b"code,name,channel,grade,region\nS1,a,modern,A,New Region\nS2,b,modern,A,New Region\n"
         b"S3,c,modern,Z,New Region\nS4,d,modern,A,New Region\n"
     )
-    plan = prepare_import(seeded, "stores", data, "s.csv")
-    assert len(plan.problems) == 1
+    preview = prepare_import(seeded, "stores", data, "s.csv")
+    assert len(preview.problems) == 1
     with pytest.raises(ValueError):
-        apply_import(seeded, plan)
+        apply_import(seeded, preview)
     assert count(seeded, "stores") == 0
     assert count(seeded, "regions") == 0
 
 
 def test_a_failure_while_writing_rolls_everything_back(db):
-    plan = prepare_import(db, "stores", b"code,name,channel,grade,region\nS1,a,modern,A,Far West\n", "s.csv")
-    assert plan.ok and plan.new_regions == [("Far West", "Far West", "Far West")]
-    plan.frame.loc[2, "grade"] = "Z"  # slips past the checks: the database refuses it mid-transaction
+    preview = prepare_import(db, "stores", b"code,name,channel,grade,region\nS1,a,modern,A,Far West\n", "s.csv")
+    assert preview.ok and preview.new_regions == [("Far West", "Far West", "Far West")]
+    preview.frame.loc[2, "grade"] = "Z"  # slips past the checks: the database refuses it mid-transaction
     with pytest.raises(Exception, match="CHECK constraint failed|violates check constraint"):  # DuckDB | PostgreSQL
-        apply_import(db, plan)
+        apply_import(db, preview)
     assert count(db, "stores") == 0
     assert count(db, "regions") == 0  # the region inserted first is rolled back too
 
@@ -438,9 +438,9 @@ def test_reimport_updates_by_code_without_duplicates_and_leaves_absent_columns_a
     ).encode()
     do_import(db, "stores", first)
     second = "code,name,channel,grade,region,active\nS1,老店,traditional,A,E,\nS3,新店,special,C,E,\n".encode()
-    plan = prepare_import(db, "stores", second, "s.csv")
-    assert (plan.to_create, plan.to_update) == (1, 1)
-    result = apply_import(db, plan)
+    preview = prepare_import(db, "stores", second, "s.csv")
+    assert (preview.to_create, preview.to_update) == (1, 1)
+    result = apply_import(db, preview)
     assert (result.created, result.updated) == (1, 1)
     assert count(db, "stores") == 3
     assert one(db, "SELECT grade, city, latitude, longitude, active FROM stores WHERE code = 'S1'") == (
@@ -503,12 +503,12 @@ def test_users_import_hashes_passwords_and_reimport_keeps_or_changes_them(db):
 
 
 def test_preview_masks_passwords_and_names_the_action(db):
-    plan = prepare_import(
+    preview = prepare_import(
         db, "users", b"username,display_name,role,password\nm1,M,merchandiser,long-enough-1\n", "u.csv"
     )
-    preview = plan.preview("zh")
-    assert preview[["_row", "_action", "username", "password"]].values.tolist() == [[2, "新增", "m1", "••••••"]]
-    assert plan.rows == [2] and (plan.to_create, plan.to_update) == (1, 0)
+    table = preview.as_stored("zh")
+    assert table[["_row", "_action", "username", "password"]].values.tolist() == [[2, "新增", "m1", "••••••"]]
+    assert preview.rows == [2] and (preview.to_create, preview.to_update) == (1, 0)
 
 
 # ---------------------------------------------------------------- samples, command line, size
@@ -516,10 +516,10 @@ def test_preview_masks_passwords_and_names_the_action(db):
 
 def test_sample_files_import_cleanly_in_order_into_an_empty_database(db):
     for kind, name in SAMPLE_ORDER:
-        plan = prepare_import(db, kind, (SAMPLES / name).read_bytes(), name)
-        assert plan.ok, (name, [format_problem(p, "en") for p in plan.problems])
-        assert plan.ignored_columns == [], name
-        assert apply_import(db, plan).created == len(plan.rows) > 0
+        preview = prepare_import(db, kind, (SAMPLES / name).read_bytes(), name)
+        assert preview.ok, (name, [format_problem(p, "en") for p in preview.problems])
+        assert preview.ignored_columns == [], name
+        assert apply_import(db, preview).created == len(preview.rows) > 0
     assert count(db, "stores") == 13
     store = one(db, "SELECT name, channel, category, sub_channel, grade, merchandiser FROM stores WHERE code = 'T0102'")
     assert store == ("百佳便利店", "traditional", "other", "grocery", "C", "li.qiang")
