@@ -7,9 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-import duckdb
 import numpy as np
-import pandas as pd
 
 from audit.errors import UserFacingError
 
@@ -36,15 +34,6 @@ class DemoSummary:
             f"Demo data: {self.stores:,} stores, {self.audits:,} audits, {self.lines:,} SKU lines, "
             f"{self.photos:,} photos, {self.users:,} users"
         )
-
-
-def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Bulk insert: DuckDB scans the DataFrame directly (table names are constants of this module)."""
-    cur.register("demo_frame", frame)
-    try:
-        cur.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM demo_frame")
-    finally:
-        cur.unregister("demo_frame")
 
 
 def _quota(rng: np.random.Generator, n: int, weights: Sequence[float]) -> np.ndarray:

@@ -7,11 +7,11 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from audit import capture, demo_actions, i18n, scoring
+from audit import capture, demo_actions, i18n, pg, scoring
 from audit.db import Database
 from audit.demo.answers import _lines, _observations, _pop_checks
 from audit.demo.catalogue import CHANNELS, COMPETITORS, MUST_STOCK_COUNT, POP_TYPES
-from audit.demo.common import LINE_CHUNK_AUDITS, STREAMS, DemoError, DemoSummary, Progress, _insert
+from audit.demo.common import LINE_CHUNK_AUDITS, STREAMS, DemoError, DemoSummary, Progress
 from audit.demo.master import (
     _dealers,
     _merchandisers,
@@ -100,7 +100,7 @@ def _remove_demo_data(db: Database) -> None:
     with db.write() as cur:
         for table in DEMO_TABLES:
             cur.execute(f"DELETE FROM {table}")
-        cur.execute("DELETE FROM app_meta WHERE key IN (SELECT unnest(?))", [list(DEMO_META_KEYS)])
+        cur.execute("DELETE FROM app_meta WHERE key = ANY(?)", [list(DEMO_META_KEYS)])
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -161,14 +161,14 @@ def generate_demo(
                 ("audits", drawn.audits),
                 ("planned_visits", visit_plans),
             ):
-                _insert(cur, table, frame)
+                pg.insert_frame(cur, table, frame)
         audit_ids = drawn.audits.id.to_numpy()
         for start in range(0, audit_count, LINE_CHUNK_AUDITS):
             part = slice(start, start + LINE_CHUNK_AUDITS)
             lines = _lines(rng["lines"], audit_ids[part], drawn.channel[part], drawn.quality[part], catalog)
             with db.write() as cur:
-                _insert(cur, "audit_lines", lines)
-                _insert(
+                pg.insert_frame(cur, "audit_lines", lines)
+                pg.insert_frame(
                     cur,
                     "audit_pop",
                     _pop_checks(rng["lines"], audit_ids[part], drawn.channel[part], drawn.quality[part]),
@@ -183,13 +183,13 @@ def generate_demo(
         photo_frame, links = _photos(orders, lambda done: report.photos(done, len(orders)))  # files first
         users = users.assign(password_hash=[h.result() for h in password_hashes])  # before taking the write lock
         with db.write() as cur:  # the accounts come last: nobody signs in to half-loaded data
-            _insert(cur, "competitor_observations", observations)
+            pg.insert_frame(cur, "competitor_observations", observations)
             scoring.record_missing(cur, ScoringSettings().price_tolerance)
             if len(photo_frame):
-                _insert(cur, "photos", photo_frame)
-                _insert(cur, "audit_photos", links)
+                pg.insert_frame(cur, "photos", photo_frame)
+                pg.insert_frame(cur, "audit_photos", links)
                 capture.flag_photos(cur, links.audit_id.unique().tolist())  # the app's rule, not flags set by hand
-            _insert(cur, "users", users)
+            pg.insert_frame(cur, "users", users)
             demo_actions.generate(cur, today, seed, ScoringSettings().price_tolerance)  # issue 15's loop
             db.set_meta("demo_seed", str(seed), cur)
             db.set_meta("demo_today", today.isoformat(), cur)
