@@ -23,11 +23,22 @@ IMPORT_ORDER = ("dealers", "products", "pop_types", "competitors", "users", "sto
 
 
 @pytest.fixture
-def imported_db(data_dir) -> Database:
-    """Only the sample files a company would import: no audits, drafts, plans or photos."""
+def empty_db(data_dir, backend, request, monkeypatch) -> Database:
+    """The process's shared database in an empty data folder, the one the pages open: with --backend postgres
+    a fresh PostgreSQL database (AUDIT_DATABASE_URL, which the pages' shared_database honours too)."""
     from audit.opening import shared_database
 
+    if backend == "postgres":
+        monkeypatch.setenv("AUDIT_DATABASE_URL", request.getfixturevalue("postgres_url"))
     db = shared_database(data_dir / "audit.duckdb")
+    assert db.dialect == backend  # writes go where the run says
+    return db
+
+
+@pytest.fixture
+def imported_db(empty_db) -> Database:
+    """Only the sample files a company would import: no audits, drafts, plans or photos."""
+    db = empty_db
     for kind in IMPORT_ORDER:
         plan = prepare_import(db, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
         assert plan.ok, [p for p in plan.problems]
@@ -36,12 +47,9 @@ def imported_db(data_dir) -> Database:
 
 
 @pytest.fixture
-def tiny_demo_db(data_dir) -> Database:
-    from audit.opening import shared_database
-
-    db = shared_database(data_dir / "audit.duckdb")
-    generate_demo(db, stores=6, weeks=1, seed=3, photos=2)
-    return db
+def tiny_demo_db(empty_db) -> Database:
+    generate_demo(empty_db, stores=6, weeks=1, seed=3, photos=2)
+    return empty_db
 
 
 def signed_in(db: Database, username: str, lang: str) -> AppTest:
