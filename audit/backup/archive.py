@@ -139,12 +139,23 @@ def start(target: Path) -> None:
     private_folder(target / PHOTO_FOLDER)
 
 
-def copy_photos(hashes: Iterable[str], photo_root: Path, target: Path) -> tuple[dict[str, str], list[str]]:
+def copy_photos(
+    hashes: Iterable[str], photo_root: Path, target: Path, already: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Copy the photo files of these hashes from the photo store into the backup: ({file name: sha256} of those
-    copied, names of those missing from the store or damaged there). The caller keeps their rows from being
-    forgotten (and their files swept) until this returns."""
-    files, missing = {}, []
-    for sha in sorted(hashes):
+    in it, names of those missing from the store or damaged there). Files `already` copied by an earlier pass
+    stay when still wanted and go when not (their row was forgotten meanwhile).
+
+    A backup copies twice: every photo while writes go on (the long part: a file never changes once written),
+    then, with writes paused at the moment the database is copied, only those added since. The caller keeps the
+    rows from being forgotten (and their files swept) during that second pass."""
+    wanted = set(hashes)
+    for name, sha in (already or {}).items():
+        if sha not in wanted:
+            (target / name).unlink(missing_ok=True)
+    files = {name: sha for name, sha in (already or {}).items() if sha in wanted}
+    missing = []
+    for sha in sorted(wanted - set(files.values())):
         try:
             copied = _copy_hashed(photos.photo_path(sha, photo_root), target / _photo_name(sha))
         except OSError:
@@ -236,14 +247,14 @@ def database_file(manifest: dict) -> str:
     return DATABASE_FILES[backend_of(manifest)]
 
 
-def _check_manifest(source: Path, manifest) -> None:
+def _check_manifest(source: Path, manifest: object) -> None:
     """Every field a restore relies on, of the right type; file names only of the backup's own layout (a name
     from the manifest becomes a path: no `..`, no absolute path)."""
 
     def bad(field: str) -> BackupError:
         return BackupError("backup.error.bad_manifest", path=str(source), field=field)
 
-    def count(value) -> bool:
+    def count(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
     if not isinstance(manifest, dict):

@@ -27,8 +27,9 @@ def backup(db: Database, target: Path, photo_root: Path) -> Summary:
     """Copy the database and every photo file it refers to into the new or empty folder `target`."""
     started = time.perf_counter()
     archive.start(target)
-    # No write until the photos are copied: a photo row of the snapshot cannot be forgotten (and its file
-    # swept) meanwhile. Reads go on; submits wait for the backup.
+    early, _ = archive.copy_photos(_photo_hashes(db.cursor()), photo_root, target)
+    # No write until the database is copied and the photos added since: a photo row of the copy cannot be
+    # forgotten (and its file swept) meanwhile. Reads go on; submits wait for this part.
     with db.writes_paused() as cur:
         name = scalar(cur, "SELECT current_database()")
         cur.execute("ATTACH ? AS backup_copy", [str(target / DATABASE_FILE)])
@@ -37,12 +38,15 @@ def backup(db: Database, target: Path, photo_root: Path) -> Summary:
         finally:
             cur.execute("DETACH backup_copy")
         version, audits = schema_version(cur), scalar(cur, "SELECT count(*) FROM audits")
-        hashes = {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
-        files, missing = archive.copy_photos(hashes, photo_root, target)
+        files, missing = archive.copy_photos(_photo_hashes(cur), photo_root, target, early)
     archive.finish(target, archive.EMBEDDED, version, audits, files, missing)
     return Summary(
         target, version, audits, len(files), tuple(missing), archive.folder_bytes(target), time.perf_counter() - started
     )
+
+
+def _photo_hashes(cur: duckdb.DuckDBPyConnection) -> set[str]:
+    return {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
 
 
 # ---------------------------------------------------------------- checking the database of a backup
@@ -88,7 +92,7 @@ def stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[s
     try:
         cur = database.cursor()
         version, audits = schema_version(cur), scalar(cur, "SELECT count(*) FROM audits")
-        referred = {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
+        referred = _photo_hashes(cur)
     finally:
         database.close()
     archive.check_photo_rows(source, manifest, referred, listed)

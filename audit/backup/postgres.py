@@ -1,9 +1,10 @@
 """Backup and restore on PostgreSQL (AUDIT_DATABASE_URL), with PostgreSQL's own tools: pg_dump and pg_restore.
 
 Backup: pg_dump's custom format of the app's schema (`public`), as of one moment that the photos agree with.
-The backup takes the write lock every writer takes (audit/pg.py), exports a snapshot, reads the photo rows in it
-and starts pg_dump on that same snapshot; the write lock is held only while the photo files are copied (no
-photo row can be forgotten and its file swept meanwhile), then writes go on while pg_dump reads the snapshot.
+Every photo file is copied first, while writes go on. Then the backup takes the write lock every writer takes
+(audit/pg.py), exports a snapshot, reads the photo rows in it and starts pg_dump on that same snapshot; the lock
+is held only while the photos added since the first pass are copied (no photo row can be forgotten and its file
+swept meanwhile), then writes go on while pg_dump reads the snapshot.
 
 Restore, after the backup is checked in a staging folder (the manifest, every file's sha256, `pg_restore
 --list` reading the dump's table of contents), runs in ONE transaction of the configured database, under the
@@ -110,6 +111,8 @@ def backup(url: str, target: Path, photo_root: Path) -> Summary:
     archive.start(target)
     conninfo, env = _connection(url)
     try:
+        with pg.connect(url) as conn:  # every photo there is now, while writes go on (archive.copy_photos)
+            early, _ = archive.copy_photos(_photo_hashes(conn.cursor()), photo_root, target)
         with pg.connect(url) as writes, pg.connect(url) as snapshot, tempfile.TemporaryFile() as errors:
             # The lock first, the snapshot after: every write is either in the snapshot or waits for the photos.
             writes.execute("SELECT pg_advisory_xact_lock(%s)", [pg.WRITE_LOCK])
@@ -119,7 +122,7 @@ def backup(url: str, target: Path, photo_root: Path) -> Summary:
             version = _one(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations")
             audits = _one(cur, "SELECT count(*) FROM audits")
             server = _one(cur, "SHOW server_version")
-            hashes = {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
+            hashes = _photo_hashes(cur)
             dump = subprocess.Popen(
                 [
                     pg_dump,
@@ -136,7 +139,7 @@ def backup(url: str, target: Path, photo_root: Path) -> Summary:
                 stderr=errors,
             )
             try:
-                files, missing = archive.copy_photos(hashes, photo_root, target)
+                files, missing = archive.copy_photos(hashes, photo_root, target, early)
                 writes.rollback()  # writes go on; pg_dump reads the snapshot, kept until it is done
                 finished = dump.wait()
             except BaseException:
@@ -152,6 +155,10 @@ def backup(url: str, target: Path, photo_root: Path) -> Summary:
     return Summary(
         target, version, audits, len(files), tuple(missing), archive.folder_bytes(target), time.perf_counter() - started
     )
+
+
+def _photo_hashes(cur: psycopg.Cursor) -> set[str]:
+    return {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
 
 
 def _one(cur: psycopg.Cursor, sql: str) -> Any:
@@ -373,5 +380,4 @@ def _check_restored(cur: psycopg.Cursor, source: Path, manifest: dict, listed: d
         raise BackupError("backup.error.newer", path=str(source), version=version, known=known)
     if version != manifest["schema_version"]:
         raise archive.damaged(source, DUMP_FILE)
-    referred = {h for row in cur.execute("SELECT sha256, thumb_sha256 FROM photos").fetchall() for h in row}
-    archive.check_photo_rows(source, manifest, referred, listed)
+    archive.check_photo_rows(source, manifest, _photo_hashes(cur), listed)

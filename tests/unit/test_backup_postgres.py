@@ -17,12 +17,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from audit import backup, config, pg, replica
+from audit import backup, config, pg, photos, replica
 from audit.__main__ import main
 from audit.backup import archive
 from audit.backup import postgres as pg_backup
 from audit.db import Database
 from audit.opening import open_database
+from tests.helpers.audits import picture
 from tests.helpers.backup import (
     PHOTO_DAMAGE,
     folder_state,
@@ -305,46 +306,70 @@ def test_an_embedded_backup_moves_into_postgresql(demo_template, tmp_path, other
 # ---------------------------------------------------------------- the backup itself
 
 
-def test_writes_wait_while_the_photos_are_copied_and_the_dump_is_of_that_moment(
+def written_by_the_app(url: str, statement) -> None:
+    """One write transaction as the app makes it (under the write lock every writer takes)."""
+    store = pg.PostgresStore(url)
+    try:
+        with store.write() as cur:
+            statement(cur)
+    finally:
+        store.close()
+
+
+def test_writes_go_on_while_photos_are_copied_and_wait_only_for_those_added_since(
     demo_dir, tmp_path, other_database, monkeypatch
 ):
-    """No row can be written (nor a photo row forgotten and its file swept) while the backup copies the photos
-    of its snapshot; once they are copied writes go on, and the dump does not hold the write that waited."""
+    """The photos are copied while writes go on (a photo stored meanwhile is in the backup); then no row can be
+    written (nor a photo row forgotten and its file swept) while the photos added since are copied, at the moment
+    the dump is of; after that writes go on, and the dump does not hold the write that waited."""
     url = os.environ["AUDIT_DATABASE_URL"]
-    copy_photos = archive.copy_photos
-    done: dict[str, float] = {}
+    copy_photos, passes, done = archive.copy_photos, [], {}
+    meanwhile = photos.process_photo(picture(99))
 
-    def write() -> None:
-        with psycopg.connect(url) as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [pg.WRITE_LOCK])  # as every writer of the app
-            conn.execute("INSERT INTO app_meta (key, value) VALUES ('written meanwhile', 'x')")
-        done["write"] = time.monotonic()
+    def store_a_photo() -> None:  # as submit stores one: its files, then its row
+        photos.save_files(meanwhile, demo_dir / "photos")
+        written_by_the_app(url, lambda cur: photos.insert_photo_row(cur, meanwhile))
+        done["photo"] = time.monotonic()
 
-    writer = threading.Thread(target=write)
+    def write_a_row() -> None:
+        written_by_the_app(url, lambda cur: cur.execute("INSERT INTO app_meta (key, value) VALUES ('waited', 'x')"))
+        done["row"] = time.monotonic()
 
-    def copying_while_a_writer_waits(*args, **kwargs):
-        writer.start()
-        with psycopg.connect(url) as conn:
-            deadline = time.monotonic() + 30
-            while not conn.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            ).fetchone()[0]:
-                assert time.monotonic() < deadline, "the writer never waited for the lock"
-                time.sleep(0.05)
-        time.sleep(0.3)
-        assert "write" not in done
-        copied = copy_photos(*args, **kwargs)
-        done["photos"] = time.monotonic()
+    waiter = threading.Thread(target=write_a_row)
+
+    def copying(hashes, photo_root, target, already=None):
+        passes.append(set(hashes))
+        if len(passes) == 1:
+            storing = threading.Thread(target=store_a_photo)
+            storing.start()
+            storing.join(timeout=30)
+            assert "photo" in done  # nothing held it up
+        else:
+            waiter.start()
+            with psycopg.connect(url) as conn:
+                deadline = time.monotonic() + 30
+                while not conn.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                ).fetchone()[0]:
+                    assert time.monotonic() < deadline, "the writer never waited for the lock"
+                    time.sleep(0.05)
+            time.sleep(0.3)
+            assert "row" not in done
+        copied = copy_photos(hashes, photo_root, target, already)
+        done[f"pass {len(passes)}"] = time.monotonic()
         return copied
 
-    monkeypatch.setattr(archive, "copy_photos", copying_while_a_writer_waits)
+    monkeypatch.setattr(archive, "copy_photos", copying)
     made = backup.backup_postgres(url, tmp_path / "bk")
-    writer.join()
-    assert done["write"] > done["photos"] and made.photos == len(photo_files(demo_dir / "photos"))
-    assert ("written meanwhile", "x") in app_rows(url)["app_meta"]
+    waiter.join()
+    assert done["row"] > done["pass 2"] and passes[1] - passes[0] == {meanwhile.sha256, meanwhile.thumb_sha256}
+    assert made.photos == len(photo_files(demo_dir / "photos")) and made.missing == ()
+    assert ("waited", "x") in app_rows(url)["app_meta"]
     backup.restore(tmp_path / "bk", tmp_path / "other", photo_root=tmp_path / "photos", database_url=other_database)
-    assert ("written meanwhile", "x") not in app_rows(other_database)["app_meta"]
-    assert len(app_rows(other_database)["audits"]) == made.audits
+    restored = app_rows(other_database)
+    assert ("waited", "x") not in restored["app_meta"] and len(restored["audits"]) == made.audits
+    assert meanwhile.sha256 in {row[0] for row in restored["photos"]}
+    assert photos.photo_path(meanwhile.sha256, tmp_path / "photos").read_bytes() == meanwhile.jpeg
 
 
 def test_the_password_never_appears_on_a_command_line():
