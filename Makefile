@@ -20,7 +20,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: setup db run cluster cluster-deps test test-postgres check check-fast run-deps system-deps demo bench clean
+.PHONY: setup db run cluster cluster-deps test test-postgres check check-fast run-deps system-deps demo bench mutants clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -88,6 +88,13 @@ check-fast: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Mutation testing of the core rules (scoring, price check, visit state, scope, submit, formula guard):
+# mutmut over the functions that hold them, then tools/rule_mutants.py for the rules written in SQL; fails on a
+# surviving mutant its configuration does not explain (README, "Checks"). About MINUTES minutes on 2 cores;
+# not part of `make check` or CI.
+mutants: setup
+	$(BIN)/python -m tools.mutants
+
 demo: db
 	$(BIN)/python -m audit demo
 
@@ -97,4 +104,4 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache tests/artifacts mutants

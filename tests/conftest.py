@@ -81,9 +81,12 @@ def postgres_url(postgres_server) -> str:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """A small demo data directory (database + photos), generated once per test run."""
+    """A small demo data directory (database + photos), generated once per test run; or the one AUDIT_TEST_DEMO
+    names, made by this code before (make mutants makes one for the thousand test runs of its mutants)."""
     from audit.demo import generate_demo
 
+    if os.environ.get("AUDIT_TEST_DEMO"):
+        return Path(os.environ["AUDIT_TEST_DEMO"])
     path = tmp_path_factory.mktemp("demo_template")
     mp = pytest.MonkeyPatch()
     mp.setenv("AUDIT_DATA_DIR", str(path))
