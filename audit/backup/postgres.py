@@ -72,7 +72,7 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else -1 for part in name.split("."))
 
 
-def _connection(url: str) -> tuple[str, dict[str, str]]:
+def client_connection(url: str) -> tuple[str, dict[str, str]]:
     """The connection for a client program: its parameters without the password, which goes in the environment
     (a command line is visible to every user of the machine)."""
     params = conninfo_to_dict(url)
@@ -109,7 +109,7 @@ def backup(url: str, target: Path, photo_root: Path) -> Summary:
     started = time.perf_counter()
     pg_dump = program("pg_dump")
     archive.start(target)
-    conninfo, env = _connection(url)
+    conninfo, env = client_connection(url)
     try:
         with pg.connect(url) as conn:  # every photo there is now, while writes go on (archive.copy_photos)
             early, _ = archive.copy_photos(_photo_hashes(conn.cursor()), photo_root, target)

@@ -197,7 +197,7 @@ def damaged_data_block(folder: Path) -> None:
 def another_database_dump(folder: Path) -> None:
     """A whole, valid dump, but of a database that is not the app's."""
     server_url = os.environ["AUDIT_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    conninfo, env = pg_backup._connection(server_url)
+    conninfo, env = pg_backup.client_connection(server_url)
     (folder / "audit.pgdump").unlink()
     subprocess.run(
         [pg_backup.program("pg_dump"), "-Fc", "-f", str(folder / "audit.pgdump"), f"--dbname={conninfo}"],
@@ -373,7 +373,7 @@ def test_writes_go_on_while_photos_are_copied_and_wait_only_for_those_added_sinc
 
 
 def test_the_password_never_appears_on_a_command_line():
-    conninfo, env = pg_backup._connection("postgresql://audit:s3cret@db.example:5433/field")
+    conninfo, env = pg_backup.client_connection("postgresql://audit:s3cret@db.example:5433/field")
     assert "s3cret" not in conninfo and env["PGPASSWORD"] == "s3cret"
     assert psycopg.conninfo.conninfo_to_dict(conninfo) == {
         "user": "audit",

@@ -97,7 +97,7 @@ def test_a_copy_ahead_of_a_log_restored_by_hand_reloads_it_whole(shared, tmp_pat
         backup.backup(copy, tmp_path / "bk")
         write(shared, ("after the dump", "gone"))
         assert meta(copy) == {"before the dump": "kept", "after the dump": "gone"}
-        conninfo, env = pg_backup._connection(shared)
+        conninfo, env = pg_backup.client_connection(shared)
         subprocess.run(
             [
                 pg_backup.program("pg_restore"),
