@@ -14,10 +14,10 @@ import pytest
 from audit import auth, demo, users
 from audit.__main__ import main
 from audit.codes import is_valid_code
-from audit.db import Database
 from audit.exports import ExportRequest, export, export_all, zip_files
 from audit.filenames import safe_file_name
 from audit.masterdata import apply_import, format_problem, prepare_import
+from audit.opening import open_database
 from tests.helpers.paths import ROOT
 
 SAMPLES = ROOT / "data" / "samples"
@@ -162,7 +162,7 @@ def test_a_name_made_of_accepted_codes_is_left_as_it_is():
 
 def add_legacy_dealers(path: Path, codes: list[str]) -> None:
     """Dealers written straight into the database, as an older version (or a hand edit) could have."""
-    database = Database(path)
+    database = open_database(path)
     with database.write() as cur:
         cur.executemany(
             "INSERT INTO dealers (code, name_en, name_zh, region_code) VALUES (?, ?, ?, 'E')",
@@ -221,7 +221,7 @@ def test_all_dealers_to_a_folder_writes_only_inside_it(demo_dir, tmp_path):
 
 def test_the_zip_of_all_dealers_has_plain_distinct_entries(demo_dir):
     add_legacy_dealers(demo_dir / "audit.duckdb", LEGACY_CODES)
-    database = Database(demo_dir / "audit.duckdb")
+    database = open_database(demo_dir / "audit.duckdb")
     try:
         manager = auth.get_user(database, "manager")
         archive = zip_files(export_all(database, manager, START, END, "en", "csv"), "all.zip")
