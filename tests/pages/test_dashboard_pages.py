@@ -87,6 +87,18 @@ def test_saving_weights_changes_the_scores_and_says_who_set_them(demo_db):
     assert "Set by manager on" in texts(after) and "Availability 100 %" in texts(after)
 
 
+def test_a_wider_price_tolerance_raises_the_price_compliance_the_dashboard_shows(demo_db):
+    """The tolerance is counted into each audit's price checks (scoring.save_settings recounts; on PostgreSQL
+    each process's copy recounts when the change arrives): the dashboard shows the new counts at once."""
+    before = float(metric(open_page(demo_db, "manager", "views/overview.py", **PERIOD), "Price compliance"))
+    at = open_page(demo_db, "manager", "views/settings.py")
+    labelled(at.number_input, "Price tolerance under the recommended price (%)").set_value(50.0)
+    labelled(at.button, "Save settings").click().run()
+    assert settings.load(demo_db).price_tolerance == 0.5
+    after = float(metric(open_page(demo_db, "manager", "views/overview.py", **PERIOD), "Price compliance"))
+    assert after > before
+
+
 def test_bad_bands_are_refused_in_the_users_language_and_nothing_changes(demo_db):
     at = open_page(demo_db, "manager", "views/settings.py", "zh")
     at.number_input[7].set_value(60)  # green from
