@@ -442,7 +442,13 @@ def _audit_for_key(cur, key: str) -> int | None:
     return row[0] if row else None
 
 
-def submit(db: Database, user: User, submission_key: str, lang: str = "en", now: datetime | None = None) -> Submitted:
+def submit(
+    db: Database,
+    user: User,
+    submission_key: str,
+    lang: str = "en",  # pragma: no mutate: any language but zh reads English (i18n.name_column)
+    now: datetime | None = None,
+) -> Submitted:
     """Store the draft as one audit in one transaction; the same key never makes a second audit."""
     existing = _audit_for_key(db.cursor(), submission_key)
     if existing is not None:

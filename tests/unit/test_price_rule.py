@@ -39,6 +39,7 @@ def sql_under_rrp(price, rrp, fraction) -> bool | None:
         (Decimal("7.50"), RRP, 0.25, False),
         (Decimal("7.49"), RRP, 0.25, True),
         (Decimal("0.01"), Decimal("0.02"), 0.5, False),
+        (Decimal("0.50"), Decimal("1.00"), TOLERANCE, True),  # a price under one unit is checked too
     ],
 )
 def test_the_rule_in_python_and_in_sql_draws_the_line_at_the_same_cent(price, rrp, fraction, under):

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from audit import scoring, settings
+from audit.auth import User
 from audit.settings import COMPONENTS, DEFAULT_WEIGHTS, ScoringSettings, SettingsError
 from tests.helpers.paths import ROOT
 
@@ -77,3 +78,52 @@ def test_the_defaults_are_those_the_readme_publishes():
     defaults = ScoringSettings()
     assert (defaults.green_min, defaults.amber_min) == (float(bands[1]), float(bands[2]))
     assert defaults.price_tolerance == pytest.approx(int(tolerance[1]) / 100)
+
+
+def test_each_component_counts_only_the_lines_its_rule_names(db):
+    """Lines as a bulk load may hold them (the form never stores these): an out-of-stock line that still
+    carries a level and facings, in-stock ones without a level, a tag or a damage answer, SKUs beyond the
+    must-stock list, a competitor's display noted without facings. Each component counts the lines its rule
+    names (the README's component table) and no others."""
+    with db.write() as cur:
+        cur.execute("INSERT INTO regions VALUES ('R1', 'North', '华北')")
+        cur.execute(
+            "INSERT INTO stores (code, name, channel, grade, region_code) VALUES ('S1', '一号店', 'modern', 'A', 'R1')"
+        )
+        cur.execute(
+            "INSERT INTO products (code, name_en, name_zh, brand, category, rrp, must_stock_channels) VALUES"
+            " ('P1', 'Tea', '茶', 'Q', 'beverages', 10, ['modern']), ('P2', 'Juice', '果汁', 'Q', 'beverages', 20,"
+            " ['modern']), ('P3', 'Soda', '汽水', 'Q', 'beverages', 5, ['modern']),"
+            " ('P4', 'Milk', '牛奶', 'Q', 'beverages', 8, ['modern']), ('P5', 'Cola', '可乐', 'Q', 'beverages', 3, []),"
+            " ('P6', 'Chips', '薯片', 'Q', 'snacks', 6, [])"
+        )
+        cur.execute("INSERT INTO competitors (code, name_en, name_zh) VALUES ('C01', 'Rival', '对手')")
+        cur.execute(
+            "INSERT INTO audits (id, submission_key, store_code, merchandiser, visit_date, started_at, submitted_at)"
+            " VALUES (1, 'k1', 'S1', 'm1', '2026-11-10', '2026-11-10 09:00', '2026-11-10 09:30')"
+        )
+        cur.execute(
+            """INSERT INTO audit_lines (audit_id, product_code, must_stock, in_stock, facings, shelf_level, fifo_ok,
+                                        near_expiry, damaged, tag_present, tag_placed_ok, tag_matches, tag_legible,
+                                        shelf_price)
+               VALUES (1, 'P1', TRUE, TRUE, 4, 2, TRUE, FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, 10),
+                      (1, 'P2', TRUE, TRUE, 2, NULL, TRUE, FALSE, NULL, FALSE, NULL, NULL, NULL, NULL),
+                      (1, 'P3', TRUE, FALSE, 5, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                      (1, 'P4', TRUE, TRUE, 2, NULL, TRUE, TRUE, FALSE, NULL, NULL, NULL, NULL, NULL),
+                      (1, 'P5', FALSE, FALSE, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                      (1, 'P6', FALSE, TRUE, 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"""
+        )
+        cur.execute(
+            "INSERT INTO competitor_observations (id, audit_id, competitor_code, kind, facings, product_code)"
+            " VALUES (1, 1, 'C01', 'promotion', 8, 'P1'), (2, 1, 'C01', 'display_change', NULL, NULL)"
+        )
+        scoring.record(cur, [1], 0.05)
+    got = scoring.audit_score(db, User("boss", "Boss", "manager", None, "en"), 1, ScoringSettings())
+    assert got is not None
+    assert got["availability"] == pytest.approx(75)  # P1, P2 and P4 of the four must-stock lines (not P5, P6)
+    assert got["height"] == pytest.approx(100) and got["eye_level"] == pytest.approx(100)  # P1 alone has a level
+    assert got["price"] == pytest.approx(50)  # P1 passes; P2, in stock without a tag, was checked and fails
+    # Ours in stock in the category their facings were counted in, 4 + 2 + 2, against their 8 (the display
+    # change noted without facings counts for no category: P6's snacks stay out).
+    assert got["share_of_shelf"] == pytest.approx(50)
+    assert got["freshness"] == pytest.approx(50)  # P1 fresh, P4 near expiry; P2's damage was not answered
