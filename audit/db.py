@@ -165,10 +165,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
     """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
-    row = con.execute(sql, params or []).fetchone()
-    if row is None:
+    # fetchall: after fetchone DuckDB holds the result open, and the cursor refuses register() (pg.staged).
+    rows = con.execute(sql, params or []).fetchall()
+    if not rows:
         raise LookupError(f"no row from {sql}")
-    return row[0]
+    return rows[0][0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
