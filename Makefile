@@ -73,7 +73,9 @@ test: db system-deps
 # Debian's binaries in a temporary folder on a free port, each test its own database seen through a DuckDB
 # copy as every replica sees it. The agreement, concurrency and failover tests run on PostgreSQL anyway.
 POSTGRES_TESTS ?= $(addprefix tests/,$(POSTGRES_TEST_FILES))
-POSTGRES_TEST_FILES := unit/test_capture.py unit/test_photos.py unit/test_actions.py unit/test_scoring.py
+POSTGRES_TEST_FILES := unit/test_capture.py unit/test_photos.py unit/test_actions.py unit/test_scoring.py \
+	unit/test_plans.py pages/test_plans_pages.py unit/test_import.py unit/test_bad_input_import.py \
+	unit/test_demo.py unit/test_demo_plans.py pages/test_overdue_order.py
 test-postgres: db system-deps
 	$(BIN)/python -m pytest --backend postgres $(POSTGRES_TESTS)
 
