@@ -58,7 +58,7 @@ SCORING_TESTS = (
     "tests/unit/test_audit_totals.py",
     "tests/unit/test_price_rule.py",
 )
-VISIT_TESTS = ("tests/unit/test_visits.py",)
+VISIT_TESTS = ("tests/unit/test_visits.py", "tests/unit/test_visit_state.py")
 SCOPE_TESTS = ("tests/unit/test_scope.py", "tests/unit/test_capture.py", "tests/unit/test_actions.py")
 # A scope taken out of one module's query: the scope tests, then that module's own.
 SCOPE_TESTS_OF = {"audit/capture.py": "tests/unit/test_capture.py", "audit/actions.py": "tests/unit/test_actions.py"}
@@ -129,7 +129,9 @@ LISTED = [
            "WHERE l.in_stock AND (t.any_category", "WHERE (t.any_category", SCORING_TESTS),
     Mutant("scoring: share of shelf without competitors is measured", SCORING, "_AUDIT_COUNTS",
            "CASE WHEN theirs.facings IS NOT NULL THEN coalesce(ours.facings, 0) END", "coalesce(ours.facings, 0)",
-           SCORING_TESTS),
+           SCORING_TESTS,
+           "with no competitor facings the share's whole (ours + theirs) is NULL whatever ours is, and the "
+           "dashboard's share of shelf reads only audits with competitor facings"),
     Mutant("scoring: a component unmeasured counts as perfect", SCORING, "scored_audits",
            'f"coalesce({c}, 0) * ?"', 'f"coalesce({c}, 100) * ?"', SCORING_TESTS),
     Mutant("scoring: an unmeasured component keeps its weight", SCORING, "scored_audits",

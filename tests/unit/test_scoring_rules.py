@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from audit import scoring, settings
 from audit.auth import User
+from audit.filters import DashboardFilters
 from audit.settings import COMPONENTS, DEFAULT_WEIGHTS, ScoringSettings, SettingsError
 from tests.helpers.paths import ROOT
+
+MANAGER = User("boss", "Boss", "manager", None, "en")
 
 
 def refusal(db, **changes) -> str | None:
@@ -80,11 +84,11 @@ def test_the_defaults_are_those_the_readme_publishes():
     assert defaults.price_tolerance == pytest.approx(int(tolerance[1]) / 100)
 
 
-def test_each_component_counts_only_the_lines_its_rule_names(db):
-    """Lines as a bulk load may hold them (the form never stores these): an out-of-stock line that still
-    carries a level and facings, in-stock ones without a level, a tag or a damage answer, SKUs beyond the
-    must-stock list, a competitor's display noted without facings. Each component counts the lines its rule
-    names (the README's component table) and no others."""
+@pytest.fixture
+def bulk_loaded(db):
+    """One audit on 10 November whose lines are as a bulk load may hold them (the form never stores these): an
+    out-of-stock line that still carries a level and facings, in-stock ones without a level, a tag or a
+    damage answer, SKUs beyond the must-stock list, a competitor's display noted without facings."""
     with db.write() as cur:
         cur.execute("INSERT INTO regions VALUES ('R1', 'North', '华北')")
         cur.execute(
@@ -118,7 +122,12 @@ def test_each_component_counts_only_the_lines_its_rule_names(db):
             " VALUES (1, 1, 'C01', 'promotion', 8, 'P1'), (2, 1, 'C01', 'display_change', NULL, NULL)"
         )
         scoring.record(cur, [1], 0.05)
-    got = scoring.audit_score(db, User("boss", "Boss", "manager", None, "en"), 1, ScoringSettings())
+    return db
+
+
+def test_each_component_counts_only_the_lines_its_rule_names(bulk_loaded):
+    """Each component counts the lines its rule names (the README's component table) and no others."""
+    got = scoring.audit_score(bulk_loaded, MANAGER, 1, ScoringSettings())
     assert got is not None
     assert got["availability"] == pytest.approx(75)  # P1, P2 and P4 of the four must-stock lines (not P5, P6)
     assert got["height"] == pytest.approx(100) and got["eye_level"] == pytest.approx(100)  # P1 alone has a level
@@ -127,3 +136,11 @@ def test_each_component_counts_only_the_lines_its_rule_names(db):
     # change noted without facings counts for no category: P6's snacks stay out).
     assert got["share_of_shelf"] == pytest.approx(50)
     assert got["freshness"] == pytest.approx(50)  # P1 fresh, P4 near expiry; P2's damage was not answered
+
+
+def test_a_product_filter_keeps_the_audit_of_the_periods_first_day(bulk_loaded):
+    day = date(2026, 11, 10)
+    sql, params = scoring.scored_audits(
+        MANAGER, DashboardFilters(day, day, categories=("beverages",)), ScoringSettings()
+    )
+    assert bulk_loaded.query_df(f"WITH s AS ({sql}) SELECT audit_id FROM s", params).audit_id.tolist() == [1]
