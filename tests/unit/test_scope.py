@@ -146,3 +146,14 @@ def test_what_an_audit_did_to_actions_is_told_only_about_the_viewers_stores(demo
     )[0]
     assert sum(actions.audit_outcome(demo_db, manager, audit_id).values()) > 0
     assert sum(actions.audit_outcome(demo_db, merch, audit_id).values()) == 0
+
+
+def test_an_action_is_given_by_its_id_only_to_those_who_see_its_store(demo_db, people):
+    """An action's link (the Actions page and the store card open it by id) gives nothing of another's store."""
+    stores_of = demo_db.query_df("SELECT x.id, x.store_code FROM actions x ORDER BY x.id")
+    for who, theirs in (("dealer", people["dealers_stores"]), ("merch", people["merchs_stores"])):
+        inside = int(stores_of[stores_of.store_code.isin(theirs)].id.iloc[0])
+        outside = int(stores_of[~stores_of.store_code.isin(theirs)].id.iloc[0])
+        assert actions.get_action(demo_db, people[who], inside, "en")["store_code"] in theirs
+        assert actions.get_action(demo_db, people[who], outside, "en") is None
+        assert actions.get_action(demo_db, people["manager"], outside, "en") is not None
