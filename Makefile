@@ -75,7 +75,8 @@ test: db system-deps
 POSTGRES_TESTS ?= $(addprefix tests/,$(POSTGRES_TEST_FILES))
 POSTGRES_TEST_FILES := unit/test_capture.py unit/test_photos.py unit/test_actions.py unit/test_scoring.py \
 	unit/test_plans.py pages/test_plans_pages.py unit/test_import.py unit/test_bad_input_import.py \
-	unit/test_demo.py unit/test_demo_plans.py pages/test_overdue_order.py
+	unit/test_demo.py unit/test_demo_plans.py pages/test_overdue_order.py unit/test_price_rule.py unit/test_cli.py \
+	pages/test_auth.py pages/test_access.py pages/test_concurrency.py
 test-postgres: db system-deps
 	$(BIN)/python -m pytest --backend postgres $(POSTGRES_TESTS)
 
