@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import psycopg
 
 from audit import pg
 from audit.db import Database
@@ -48,6 +49,7 @@ class ReplicatedDatabase(Database):
         self.url = url
         self.store = pg.PostgresStore(url)
         self.on_change = on_change
+        self._probe: psycopg.Connection | None = None
         self._sync_lock = threading.Lock()
         self._checked = 0.0
         try:
@@ -72,9 +74,28 @@ class ReplicatedDatabase(Database):
         with self._sync_lock:
             if not force and time.monotonic() - self._checked < FRESH_SECONDS:
                 return
-            while self._catch_up():
-                pass
+            if self._moved_on():
+                while self._catch_up():
+                    pass
             self._checked = time.monotonic()
+
+    def _moved_on(self) -> bool:
+        """Whether PostgreSQL holds anything this copy has not: one statement on a connection of its own (no
+        pool, no transaction), since pages ask many times a second and the answer is almost always no."""
+        for attempt in (1, 2):
+            try:
+                if self._probe is None or self._probe.closed:
+                    self._probe = pg.connect(self.url, autocommit=True)
+                row = self._probe.execute(
+                    f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
+                ).fetchone()
+                break
+            except psycopg.OperationalError:  # the server restarted since: connect again, once
+                self._probe = None
+                if attempt == 2:
+                    raise
+        source, last = row  # type: ignore[misc]
+        return source != self._source or last != self._seq
 
     # ------------------------------------------------------------------ writes: PostgreSQL
 
@@ -90,6 +111,9 @@ class ReplicatedDatabase(Database):
         yield  # pragma: no cover
 
     def close(self) -> None:
+        probe = getattr(self, "_probe", None)
+        if probe is not None:
+            probe.close()
         store = getattr(self, "store", None)
         if store is not None:
             store.close()
