@@ -61,3 +61,76 @@ def test_a_refusal_names_the_product_in_the_pages_language(demo_db, lang):
         capture.submit(demo_db, user, draft.submission_key, *([lang] if lang else []))
     named = demo_db.query_one(f"SELECT {name_column(lang or 'en')} FROM products WHERE code = ?", [first])[0]
     assert [(p.key, p.values["sku"]) for p in refused.value.problems] == [("capture.error.stock_unanswered", named)]
+
+
+def refused(demo_db, change) -> set[tuple[str, str | None]]:
+    """What submit refuses in a complete draft with `change` made, as (message key, row); empty: stored."""
+    user = merch(demo_db)
+    draft = draft_with(demo_db, change)
+    try:
+        capture.submit(demo_db, user, draft.submission_key)
+    except SubmitRefused as refusal:
+        capture.discard_draft(demo_db, user, draft.submission_key)
+        return {(p.key, p.item) for p in refusal.problems}
+    return set()
+
+
+def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
+    user = merch(demo_db)
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    first, sku = capture.checklist(demo_db, user, store, "en").skus.code.iloc[[0, 1]]  # sku is in stock
+
+    def shelf(**answer):
+        return lambda answers: answers["shelf"][sku].update(answer)
+
+    for facings in (2.5, 0, 100):
+        assert refused(demo_db, shelf(facings=facings)) == {("capture.error.facings", sku)}
+    for level in (2.5, 0, 5, "2"):
+        assert refused(demo_db, shelf(shelf_level=level)) == {("capture.error.level", sku)}
+    assert refused(demo_db, shelf(fifo_ok="yes")) == {("capture.error.yes_no", sku)}
+    for price in (0, -1, "12.50", 100_000):
+        assert refused(demo_db, lambda a, p=price: a["price"][sku].update(shelf_price=p)) == {
+            ("capture.error.shelf_price", sku)
+        }
+    for seen in ({"facings": 2.5}, {"product_code": [sku]}, {"product_code": "NO-SUCH"}):
+        key = "capture.error.competitor_facings" if "facings" in seen else "capture.error.competitor_sku"
+        assert refused(demo_db, lambda a, s=seen: a["competitors"][0].update(s)) == {(key, None)}
+    too_long = "记" * (capture.TEXT_LIMITS["notes"] + 1)
+    assert refused(demo_db, lambda a: a["visit"].update(notes=too_long)) == {("capture.error.notes", None)}
+
+    def at_the_limits(answers):
+        answers["shelf"][sku].update(shelf_level=4, facings=capture.MAX_FACINGS)
+        answers["shelf"][first].update(in_stock=True, facings=1, shelf_level=1, fifo_ok=True)
+        answers["competitors"][0].update(facings=capture.MAX_COMPETITOR_FACINGS)
+        answers["visit"]["notes"] = too_long[:-1]
+
+    assert refused(demo_db, at_the_limits) == set()
+
+
+def test_a_submit_counts_the_prices_and_opens_actions_with_the_rules_in_force(demo_db):
+    """A shelf price 20 % under the RRP fails the price check and opens (or is seen again by) a price action; a
+    competitor's flash price 20 % under our comparable product's RRP asks for a response."""
+    user = merch(demo_db)
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    skus = capture.checklist(demo_db, user, store, "en").skus.set_index("code")
+    under, compared = skus.index[1], skus.index[2]
+
+    def seen(kind: str, item: str) -> int:
+        return demo_db.query_one(
+            "SELECT coalesce(sum(seen_count), 0) FROM actions WHERE store_code = ? AND kind = ? AND item = ?",
+            [store, kind, item],
+        )[0]
+
+    before = seen("price", under), seen("competitor", compared)
+
+    def cheap(answers):
+        answers["price"][under]["shelf_price"] = round(skus.rrp[under] * 0.8, 2)
+        answers["competitors"][0].update(product_code=compared, flash_price=round(skus.rrp[compared] * 0.8, 2))
+
+    done = capture.submit(demo_db, user, draft_with(demo_db, cheap, store).submission_key)
+    assert (seen("price", under), seen("competitor", compared)) == (before[0] + 1, before[1] + 1)
+    checked, passed = demo_db.query_one(
+        "SELECT sum(price_checked), sum(price_ok) FROM audit_sku_metrics WHERE audit_id = ?", [done.audit_id]
+    )
+    in_stock = demo_db.query_one("SELECT count(*) FROM audit_lines WHERE audit_id = ? AND in_stock", [done.audit_id])[0]
+    assert (checked, passed) == (in_stock, in_stock - 1)
