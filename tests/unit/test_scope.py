@@ -157,3 +157,19 @@ def test_an_action_is_given_by_its_id_only_to_those_who_see_its_store(demo_db, p
         assert actions.get_action(demo_db, people[who], inside, "en")["store_code"] in theirs
         assert actions.get_action(demo_db, people[who], outside, "en") is None
         assert actions.get_action(demo_db, people["manager"], outside, "en") is not None
+
+
+def test_nobody_marks_done_or_reads_the_actions_of_a_store_not_theirs(demo_db, people):
+    merch, dealer = people["merch"], people["dealer"]
+    action, store = demo_db.query_one(
+        """SELECT x.id, x.store_code FROM actions x JOIN stores s ON s.code = x.store_code
+           WHERE x.status = 'open' AND NOT list_contains(?, x.store_code) AND NOT list_contains(?, x.store_code)
+           ORDER BY x.id LIMIT 1""",
+        [sorted(people["merchs_stores"]), sorted(people["dealers_stores"])],
+    )
+    with pytest.raises(actions.ActionError) as refused:
+        actions.mark_done(demo_db, merch, action, note="fixed")
+    assert refused.value.key == "actions.error.not_found"
+    assert actions.store_history(demo_db, merch, store, "en").empty
+    assert actions.store_history(demo_db, dealer, store, "en").empty
+    assert not actions.store_history(demo_db, people["manager"], store, "en").empty
