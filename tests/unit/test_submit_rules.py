@@ -78,7 +78,8 @@ def refused(demo_db, change) -> set[tuple[str, str | None]]:
 def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
     user = merch(demo_db)
     store = capture.store_queue(demo_db, user, "en").code.iloc[0]
-    first, sku = capture.checklist(demo_db, user, store, "en").skus.code.iloc[[0, 1]]  # sku is in stock
+    skus = capture.checklist(demo_db, user, store, "en").skus.set_index("code")
+    first, sku = skus.index[0], skus.index[1]  # sku is in stock
 
     def shelf(**answer):
         return lambda answers: answers["shelf"][sku].update(answer)
@@ -95,13 +96,26 @@ def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
     for seen in ({"facings": 2.5}, {"product_code": [sku]}, {"product_code": "NO-SUCH"}):
         key = "capture.error.competitor_facings" if "facings" in seen else "capture.error.competitor_sku"
         assert refused(demo_db, lambda a, s=seen: a["competitors"][0].update(s)) == {(key, None)}
+    implausible = round(float(skus.rrp[sku]) * (capture.PLAUSIBLE_PRICE_FACTOR + 1), 2)
+    assert refused(demo_db, lambda a: a["price"][sku].update(shelf_price=implausible)) == {
+        ("capture.error.price_implausible", sku)
+    }
+    pop = next(iter(capture.checklist(demo_db, user, store, "en").pop_types.code))
+    assert refused(demo_db, lambda a: a["pop"][pop].update(condition="broken")) == {
+        ("capture.error.pop_condition", pop)
+    }
+    unnamed = {"competitor_code": None, "competitor_other": "  "}
+    assert refused(demo_db, lambda a: a["competitors"][0].update(unnamed)) == {("capture.error.competitor_brand", None)}
     too_long = "记" * (capture.TEXT_LIMITS["notes"] + 1)
     assert refused(demo_db, lambda a: a["visit"].update(notes=too_long)) == {("capture.error.notes", None)}
 
     def at_the_limits(answers):
         answers["shelf"][sku].update(shelf_level=4, facings=capture.MAX_FACINGS)
         answers["shelf"][first].update(in_stock=True, facings=1, shelf_level=1, fifo_ok=True)
-        answers["competitors"][0].update(facings=capture.MAX_COMPETITOR_FACINGS)
+        answers["price"][sku]["shelf_price"] = 0.01
+        answers["competitors"][0].update(
+            facings=capture.MAX_COMPETITOR_FACINGS, competitor_code=None, competitor_other="新来的品牌"
+        )
         answers["visit"]["notes"] = too_long[:-1]
 
     assert refused(demo_db, at_the_limits) == set()
