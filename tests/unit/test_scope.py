@@ -173,3 +173,10 @@ def test_nobody_marks_done_or_reads_the_actions_of_a_store_not_theirs(demo_db, p
     assert actions.store_history(demo_db, merch, store, "en").empty
     assert actions.store_history(demo_db, dealer, store, "en").empty
     assert not actions.store_history(demo_db, people["manager"], store, "en").empty
+
+
+def test_the_open_actions_listed_are_those_of_the_viewers_stores(demo_db, people):
+    for who, theirs in (("dealer", people["dealers_stores"]), ("merch", people["merchs_stores"])):
+        listed = set(actions.open_actions(demo_db, people[who], "en").store_code)
+        assert listed and listed <= theirs
+    assert set(actions.open_actions(demo_db, people["manager"], "en").store_code) - people["dealers_stores"]
