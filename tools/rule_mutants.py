@@ -196,6 +196,8 @@ LISTED = [
 SCOPE_EQUIVALENT = {
     "audit/actions.py:add_action": "only a manager or an administrator may add an action (access.ACTIONS_MANAGE), "
     "and both see every store: their scope is TRUE already",
+    "audit/exports/summary.py:audit_lines": "authorise() lets only managers, administrators and dealers export, a "
+    "dealer only their own dealer's stores, and the request's filters hold that dealer: the scope narrows nothing",
 }
 
 _SCOPE_CALL = re.compile(r"scope_clause\((?:viewer|user)(?:, \"\w+\")?\)")

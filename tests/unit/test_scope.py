@@ -180,3 +180,17 @@ def test_the_open_actions_listed_are_those_of_the_viewers_stores(demo_db, people
         listed = set(actions.open_actions(demo_db, people[who], "en").store_code)
         assert listed and listed <= theirs
     assert set(actions.open_actions(demo_db, people["manager"], "en").store_code) - people["dealers_stores"]
+
+
+def test_the_store_list_a_stores_card_its_audits_and_photos_are_the_viewers(demo_db, people):
+    for who, theirs in (("dealer", people["dealers_stores"]), ("merch", people["merchs_stores"])):
+        viewer, outside = people[who], audited_store_outside(demo_db, theirs)
+        assert set(stores.list_stores(demo_db, viewer, stores.StoreFilters(), "en").code) == theirs
+        assert stores.store_card(demo_db, viewer, outside, "en") is None
+        assert stores.recent_audits(demo_db, viewer, outside, "en").empty
+        shown = set(dashboard.photos(demo_db, viewer, PERIOD, limit=10_000).store_code)
+        assert shown and shown <= theirs
+    manager = people["manager"]
+    outside = audited_store_outside(demo_db, people["dealers_stores"])
+    assert stores.store_card(demo_db, manager, outside, "en") is not None
+    assert not stores.recent_audits(demo_db, manager, outside, "en").empty
