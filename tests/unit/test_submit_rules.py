@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from audit import capture
+from audit import auth, capture, photos, previous
 from audit.capture import SubmitRefused
 from audit.i18n import name_column
-from tests.helpers.audits import complete_answers, draft_with, merch
+from tests.helpers.audits import complete_answers, draft_with, merch, picture
 
 
 def test_an_sku_audited_beyond_the_must_stock_list_is_asked_for_and_stored(demo_db):
@@ -106,6 +106,10 @@ def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
     }
     unnamed = {"competitor_code": None, "competitor_other": "  "}
     assert refused(demo_db, lambda a: a["competitors"][0].update(unnamed)) == {("capture.error.competitor_brand", None)}
+    long_product = {"product": "x" * (capture.TEXT_LIMITS["product"] + 1)}
+    assert refused(demo_db, lambda a: a["competitors"][0].update(long_product)) == {
+        ("capture.error.competitor_text", None)
+    }
     too_long = "记" * (capture.TEXT_LIMITS["notes"] + 1)
     assert refused(demo_db, lambda a: a["visit"].update(notes=too_long)) == {("capture.error.notes", None)}
 
@@ -114,8 +118,12 @@ def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
         answers["shelf"][first].update(in_stock=True, facings=1, shelf_level=1, fifo_ok=True)
         answers["price"][sku]["shelf_price"] = 0.01
         answers["competitors"][0].update(
-            facings=capture.MAX_COMPETITOR_FACINGS, competitor_code=None, competitor_other="新来的品牌"
+            facings=capture.MAX_COMPETITOR_FACINGS,
+            competitor_code=None,
+            competitor_other="新来的品牌",
+            normal_price=0.01,
         )
+        answers["competitors"].append({"competitor_code": "C01", "kind": "display_change", "facings": 0})
         answers["visit"]["notes"] = too_long[:-1]
 
     assert refused(demo_db, at_the_limits) == set()
@@ -148,3 +156,26 @@ def test_a_submit_counts_the_prices_and_opens_actions_with_the_rules_in_force(de
     )
     in_stock = demo_db.query_one("SELECT count(*) FROM audit_lines WHERE audit_id = ? AND in_stock", [done.audit_id])[0]
     assert (checked, passed) == (in_stock, in_stock - 1)
+
+
+def test_answers_confirmed_as_last_time_need_a_shelf_photo(demo_db):
+    """A line confirmed in bulk (previous.HOW_BULK) rests on the shelf photo; without one submit refuses."""
+    user = merch(demo_db)
+    store = capture.store_queue(demo_db, user, "en").code.iloc[0]
+    pop = next(iter(capture.checklist(demo_db, user, store, "en").pop_types.code))
+
+    def confirmed(answers):
+        answers["pop"][pop]["how"] = previous.HOW_BULK
+
+    assert refused(demo_db, confirmed) == {("capture.error.bulk_needs_photo", None)}
+    draft = draft_with(demo_db, confirmed, store)
+    capture.add_draft_photo(demo_db, draft, photos.process_photo(picture(5)), previous.EVIDENCE_SECTION)
+    assert capture.submit(demo_db, user, draft.submission_key).created
+
+
+def test_a_checklist_is_only_for_those_who_record_audits(demo_db):
+    store = capture.store_queue(demo_db, merch(demo_db), "en").code.iloc[0]
+    for name in ("manager", "dealer01"):
+        with pytest.raises(capture.CaptureError) as refused_:
+            capture.checklist(demo_db, auth.get_user(demo_db, name), store, "en")
+        assert refused_.value.key == "capture.error.not_allowed"
