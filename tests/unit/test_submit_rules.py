@@ -179,3 +179,8 @@ def test_a_checklist_is_only_for_those_who_record_audits(demo_db):
         with pytest.raises(capture.CaptureError) as refused_:
             capture.checklist(demo_db, auth.get_user(demo_db, name), store, "en")
         assert refused_.value.key == "capture.error.not_allowed"
+
+
+def test_a_price_over_five_times_the_rrp_is_implausible_under_one_unit_too():
+    assert capture.price_implausible(0.50, 3.00) and capture.price_implausible(0.10, 0.60)
+    assert not capture.price_implausible(0.50, 2.50) and not capture.price_implausible(None, 3.00)
