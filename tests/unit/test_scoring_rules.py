@@ -68,6 +68,9 @@ def test_settings_stored_before_a_rule_existed_take_its_default(db):
     assert read == replace(ScoringSettings(), weights=DEFAULT_WEIGHTS | {"pop": 30}, green_min=90)
     assert read.weight_list()[COMPONENTS.index("pop")] == 30
     assert read.weight_list()[COMPONENTS.index("price")] == DEFAULT_WEIGHTS["price"]
+    with db.write() as cur:
+        cur.execute("UPDATE settings SET value = ? WHERE key = ?", [json.dumps({"price_tolerance": 0.1}), "scoring"])
+    assert settings.load(db) == replace(ScoringSettings(), price_tolerance=0.1)
 
 
 def test_the_defaults_are_those_the_readme_publishes():
