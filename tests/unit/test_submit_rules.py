@@ -175,6 +175,9 @@ def test_answers_confirmed_as_last_time_need_a_shelf_photo(demo_db):
 
 def test_a_checklist_is_only_for_those_who_record_audits(demo_db):
     store = capture.store_queue(demo_db, merch(demo_db), "en").code.iloc[0]
+    asked = capture.checklist(demo_db, merch(demo_db), store, "en")
+    channel = demo_db.query_one("SELECT channel FROM stores WHERE code = ?", [store])[0]
+    assert (asked.store_code, asked.channel) == (store, channel)
     for name in ("manager", "dealer01"):
         with pytest.raises(capture.CaptureError) as refused_:
             capture.checklist(demo_db, auth.get_user(demo_db, name), store, "en")
