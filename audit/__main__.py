@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import date
 
 from audit import config, i18n
 from audit.db import Database, DatabaseLocked, schema_version
@@ -24,18 +25,18 @@ def _progress_bar(fraction: float, message: str) -> None:
     sys.stderr.flush()
 
 
-def cmd_init(db: Database, args) -> int:
+def cmd_init(db: Database, args: argparse.Namespace) -> int:
     print(f"Database {db.path} at schema version {schema_version(db.cursor())}")
     return 0
 
 
-def cmd_import(db: Database, args) -> int:
+def cmd_import(db: Database, args: argparse.Namespace) -> int:
     from audit.masterdata import run_import_cli
 
     return run_import_cli(db, args.kind, args.file, args.lang)
 
 
-def cmd_demo(db: Database, args) -> int:
+def cmd_demo(db: Database, args: argparse.Namespace) -> int:
     from audit.demo import generate_demo
 
     summary = generate_demo(
@@ -51,7 +52,7 @@ def cmd_demo(db: Database, args) -> int:
     return 0
 
 
-def cmd_user_add(db: Database, args) -> int:
+def cmd_user_add(db: Database, args: argparse.Namespace) -> int:
     from audit.users import create_user
 
     password = args.password or getpass.getpass("Password: ")
@@ -60,7 +61,7 @@ def cmd_user_add(db: Database, args) -> int:
     return 0
 
 
-def cmd_sweep_photos(db: Database, args) -> int:
+def cmd_sweep_photos(db: Database, args: argparse.Namespace) -> int:
     from audit import photos
 
     rows = photos.forget_unused_rows(db, args.grace)
@@ -69,7 +70,7 @@ def cmd_sweep_photos(db: Database, args) -> int:
     return 0
 
 
-def cmd_plan(db: Database, args) -> int:
+def cmd_plan(db: Database, args: argparse.Namespace) -> int:
     from audit import plans
 
     week = plans.week_start(plans.parse_day(args.week))
@@ -94,16 +95,14 @@ def cmd_plan(db: Database, args) -> int:
     return 0
 
 
-def _date(value: str):
-    from datetime import date
-
+def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value}") from None
 
 
-def cmd_export(db: Database, args) -> int:
+def cmd_export(db: Database, args: argparse.Namespace) -> int:
     """Write one dealer's summary to --out, or every dealer's to a folder or a .zip (--all-dealers)."""
     from pathlib import Path
 
@@ -158,7 +157,7 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.1f}"
 
 
-def cmd_backup(args) -> int:
+def cmd_backup(args: argparse.Namespace) -> int:
     """The database and its photos into a new folder. With AUDIT_DATABASE_URL, pg_dump of the shared database:
     no DuckDB copy of it is opened (a replica on this machine may hold its own)."""
     from audit import backup
@@ -192,7 +191,7 @@ def cmd_backup(args) -> int:
     return 0
 
 
-def cmd_restore(args) -> int:
+def cmd_restore(args: argparse.Namespace) -> int:
     from audit import backup
 
     done, aside = backup.restore(args.dir, replace=args.replace)
@@ -308,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     if hasattr(args, "run_without_database"):
         return args.run_without_database(args)
     db = open_database(config.database_path())

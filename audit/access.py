@@ -4,6 +4,8 @@ user sees is decided in SQL by stores.scope_clause()."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 ROLES = ("merchandiser", "manager", "dealer", "admin")
 
 EVERYONE = frozenset(ROLES)
@@ -18,6 +20,13 @@ ACTIONS_MANAGE = frozenset({"manager", "admin"})  # add, reassign, cancel action
 ACTIONS_PAGE = frozenset({"manager", "admin", "dealer"})  # the Actions page (merchandisers meet theirs in the audit)
 
 
-def allowed(viewer, roles: frozenset[str]) -> bool:
+class Viewer(Protocol):
+    """Who asks, by role: audit.auth.User (a layer beside this one, so not imported here)."""
+
+    @property
+    def role(self) -> str: ...
+
+
+def allowed(viewer: Viewer | None, roles: frozenset[str]) -> bool:
     """None is the command line, run by whoever can read the database file: allowed everything."""
     return viewer is None or viewer.role in roles

@@ -21,7 +21,7 @@ import pandas as pd
 from audit import access, photos
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS, AnswerProblem
-from audit.db import Database, scalar
+from audit.db import Cursor, Database, scalar, single_row
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
 from audit.i18n import name_column, person_sql, store_name_sql
@@ -133,7 +133,7 @@ def findings_sql() -> str:
         ORDER BY a.id, f.kind, f.item"""
 
 
-def find_problems(cur, audit_ids: list[int], price_tolerance: float, flash_gap: float | None) -> list[tuple]:
+def find_problems(cur: Cursor, audit_ids: list[int], price_tolerance: float, flash_gap: float | None) -> list[tuple]:
     """findings_sql for these audits, in the caller's transaction or on a reading cursor: rows of
     (audit_id, store_code, kind, item, restocked), by audit, kind and item. flash_gap None: competitors'
     flash sales open nothing."""
@@ -141,11 +141,11 @@ def find_problems(cur, audit_ids: list[int], price_tolerance: float, flash_gap: 
     return cur.execute(findings_sql(), params).fetchall()
 
 
-def _next_id(cur) -> int:
+def _next_id(cur: Cursor) -> int:
     return scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM actions")
 
 
-def _event(cur, action_id: int, event: str, at: datetime, username: str | None, **fields) -> None:
+def _event(cur: Cursor, action_id: int, event: str, at: datetime, username: str | None, **fields: object) -> None:
     cur.execute(
         """INSERT INTO action_events
                (action_id, seq, happened_at, event, username, audit_id, note, photo_sha256, detail)
@@ -208,15 +208,22 @@ class FoundAgain(UserFacingError):
 
 
 def record_from_audit(
-    cur, audit_id: int, username: str, answers: dict, price_tolerance: float, flash_gap: float | None, now: datetime
+    cur: Cursor,
+    audit_id: int,
+    username: str,
+    answers: dict,
+    price_tolerance: float,
+    flash_gap: float | None,
+    now: datetime,
 ) -> None:
     """Inside the submit's transaction: the audit's findings open actions or count as seen again, fixes on the
     spot are born closed, and the answers about the store's open actions close or keep them."""
-    store_code, grade, dealer, merchandiser, visit_date = cur.execute(
+    store_code, grade, dealer, merchandiser, visit_date = single_row(
+        cur,
         """SELECT s.code, s.grade, s.dealer_code, s.merchandiser, a.visit_date FROM audits a
            JOIN stores s ON s.code = a.store_code WHERE a.id = ?""",
         [audit_id],
-    ).fetchone()
+    )
     found = find_problems(cur, [audit_id], price_tolerance, flash_gap)
     on_spot = fixed_on_spot(answers)
     checks = {int(k): v for k, v in (answers.get("actions") or {}).items() if str(k).isdigit() and isinstance(v, dict)}
@@ -373,7 +380,7 @@ def store_history(db: Database, viewer: User, store_code: str, lang: str, limit:
 # ---------------------------------------------------------------- changing actions (one transaction, state checked)
 
 
-def _in_scope(cur, viewer: User, action_id: int) -> tuple | None:
+def _in_scope(cur: Cursor, viewer: User, action_id: int) -> tuple | None:
     scope, params = scope_clause(viewer)
     return cur.execute(
         f"""SELECT x.status, x.owner_role, x.owner, x.store_code FROM actions x JOIN stores s ON s.code = x.store_code
@@ -390,7 +397,12 @@ def _text(value: str | None, key: str) -> str | None:
 
 
 def mark_done(
-    db: Database, viewer: User, action_id: int, note: str | None = None, photo=None, now: datetime | None = None
+    db: Database,
+    viewer: User,
+    action_id: int,
+    note: str | None = None,
+    photo: photos.ProcessedPhoto | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """The owner says it is fixed (with a note or a photo); the next audit verifies it. False when it was
     already done (a double tap, another tablet): nothing is written twice."""
@@ -468,7 +480,7 @@ def add_action(
     return action_id
 
 
-def _check_owner(cur, owner_role: str, owner: str | None) -> None:
+def _check_owner(cur: Cursor, owner_role: str, owner: str | None) -> None:
     if owner_role not in OWNER_ROLES:
         raise ActionError("actions.error.owner")
     if owner is None:
@@ -553,7 +565,9 @@ def _filtered(viewer: User, filters: DashboardFilters | None) -> tuple[str, list
     return " AND ".join(clauses), extra
 
 
-def open_by(db: Database, viewer: User, filters: DashboardFilters, by: str, lang: str, today: date | None = None):
+def open_by(
+    db: Database, viewer: User, filters: DashboardFilters, by: str, lang: str, today: date | None = None
+) -> pd.DataFrame:
     """Open actions and how many of them are overdue, by kind, region, dealer or the store's merchandiser."""
     where, params = _filtered(viewer, filters)
     names = name_column(lang)

@@ -58,9 +58,7 @@ class AuditPage:
 
 def count_audits(db: Database, viewer: User, search: AuditSearch) -> int:
     where, params = search.where(viewer)
-    return db.query_one(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", params)[
-        0
-    ]
+    return db.query_value(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", params)
 
 
 def find_audits(

@@ -7,14 +7,18 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from audit import config
-from audit.db import Database
+from audit.db import Cursor, Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import local_or_english, person_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _hasher = PasswordHasher()
 
@@ -60,7 +64,7 @@ def get_user(db: Database, username: str) -> User | None:
     return User(*row) if row else None
 
 
-def listed_demo_accounts(db: Database, lang: str):
+def listed_demo_accounts(db: Database, lang: str) -> pd.DataFrame:
     """The demo accounts the sign-in page offers (one per role, with how many more), only while every account
     is a demo one: once real users exist, nobody is shown a password."""
     return db.query_df(
@@ -90,7 +94,7 @@ class _FailureCount:
         """SignInLocked while the key is locked (as this process reads the database)."""
         self.check_in(db.cursor(), key, now)
 
-    def check_in(self, cur, key: str, now: datetime) -> None:
+    def check_in(self, cur: Cursor, key: str, now: datetime) -> None:
         """check() as `cur` sees the database: in a write transaction, as it is shared by every process."""
         rows = cur.execute(
             f"SELECT locked_until FROM {self.table} WHERE {self.column} = ? AND locked_until > ?", [key, now]
@@ -98,7 +102,7 @@ class _FailureCount:
         if rows:
             raise SignInLocked(self.locked_key, n=math.ceil((rows[0][0] - now).total_seconds() / 60))
 
-    def record(self, cur, key: str, now: datetime) -> bool:
+    def record(self, cur: Cursor, key: str, now: datetime) -> bool:
         """Count one failure; True when it locks the key."""
         window = timedelta(minutes=config.SIGNIN_LOCK_MINUTES)
         # Runs that ended long ago are forgotten, so guesses at made-up names cannot grow the table forever.
@@ -106,7 +110,8 @@ class _FailureCount:
             f"DELETE FROM {self.table} WHERE first_failure_at < ? AND coalesce(locked_until, ?) < ?",
             [now - window, now, now],
         )
-        failures = cur.execute(
+        failures = scalar(
+            cur,
             f"""INSERT INTO {self.table} ({self.column}, failures, last_failure_at, first_failure_at)
                 VALUES (?, 1, ?, ?)
                 ON CONFLICT ({self.column}) DO UPDATE SET
@@ -117,7 +122,7 @@ class _FailureCount:
                     last_failure_at = excluded.last_failure_at
                 RETURNING failures""",
             [key, now, now, window, window],
-        ).fetchone()[0]
+        )
         if failures >= self.limit:
             cur.execute(f"UPDATE {self.table} SET locked_until = ? WHERE {self.column} = ?", [now + window, key])
         return failures >= self.limit
@@ -129,7 +134,7 @@ class _FailureCount:
         )
         return max(self.limit - (row[0] if row else 0), 0)
 
-    def clear(self, cur, key: str) -> None:
+    def clear(self, cur: Cursor, key: str) -> None:
         cur.execute(f"DELETE FROM {self.table} WHERE {self.column} = ?", [key])
 
 
@@ -146,7 +151,7 @@ def tries_left(db: Database, username: str, client: str = "", now: datetime | No
     return min(BY_NAME.left(db, username.strip().lower(), now), BY_CLIENT.left(db, client, now))
 
 
-def clear_failures(cur, username: str) -> None:
+def clear_failures(cur: Cursor, username: str) -> None:
     BY_NAME.clear(cur, username)
 
 

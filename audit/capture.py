@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypeGuard
+from typing import TypeGuard, overload
 
 import pandas as pd
 
 from audit import access, photos, previous, scoring, settings
 from audit.auth import User
-from audit.db import Database, scalar
+from audit.db import Cursor, Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
 from audit.settings import under_rrp, under_rrp_sql
@@ -103,7 +103,7 @@ class Draft:
     answers: dict = field(default_factory=dict)
 
 
-def _draft_from_row(row) -> Draft:
+def _draft_from_row(row: tuple) -> Draft:
     username, store_code, key, started, updated, step, answers = row
     return Draft(username, store_code, key, started, updated, step, json.loads(answers))
 
@@ -174,7 +174,12 @@ def list_drafts(db: Database, user: User, lang: str) -> pd.DataFrame:
 
 
 def add_draft_photo(
-    db: Database, draft: Draft, photo, section: str, caption: str | None = None, now: datetime | None = None
+    db: Database,
+    draft: Draft,
+    photo: photos.ProcessedPhoto,
+    section: str,
+    caption: str | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Attach a processed photo: the files are written first, then the rows (photos, draft_photos)."""
     photos.save_files(photo)
@@ -227,7 +232,7 @@ def draft_photos(db: Database, draft: Draft) -> pd.DataFrame:
     )
 
 
-def confirm_as_last_time(db: Database, draft: Draft, checklist: Checklist, sections) -> int:
+def confirm_as_last_time(db: Database, draft: Draft, checklist: Checklist, sections: Iterable[str]) -> int:
     """One tap: the unanswered lines of `sections` take the store's last answers, marked as confirmed in
     bulk (audit/previous.py). Refused without a shelf photo in this audit. Returns how many lines."""
     if previous.EVIDENCE_SECTION not in set(draft_photos(db, draft).section):
@@ -275,7 +280,7 @@ def price_implausible(rrp: float | None, price_value: float | None) -> bool:
     )
 
 
-def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price) -> AnswerProblem | None:
+def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price: float | None) -> AnswerProblem | None:
     """The one plausibility rule for a shelf price: the form shows it under the field, submit refuses it."""
     if not price_implausible(rrp, shelf_price):
         return None
@@ -306,7 +311,7 @@ def competitor_price_problem(checklist: Checklist, number: int, seen: dict, fiel
     )
 
 
-def facings_ok(value) -> bool:
+def facings_ok(value: object) -> bool:
     return is_number(value, MIN_FACINGS, MAX_FACINGS, whole=True)
 
 
@@ -317,19 +322,27 @@ def is_number(value: object, low: float, high: float, whole: bool = False) -> Ty
     return low <= value <= high and (not whole or float(value).is_integer())
 
 
-def _optional_number(value, low: float, high: float, whole: bool = False) -> bool:
+def _optional_number(value: object, low: float, high: float, whole: bool = False) -> bool:
     return value is None or is_number(value, low, high, whole)
 
 
-def _yes_no_or_blank(answers: dict, questions) -> bool:
+def _yes_no_or_blank(answers: dict, questions: Iterable[str]) -> bool:
     return all(answers.get(q) is None or isinstance(answers.get(q), bool) for q in questions)
 
 
-def _text_fits(value, limit: int) -> bool:
+def _text_fits(value: object, limit: int) -> bool:
     return value is None or (isinstance(value, str) and len(value) <= limit)
 
 
-def _part(value, kind: type = dict):
+@overload
+def _part(value: object) -> dict: ...
+
+
+@overload
+def _part(value: object, kind: type[list]) -> list: ...
+
+
+def _part(value: object, kind: type[dict] | type[list] = dict) -> dict | list:
     """A part of the answers as the form writes it; anything else (a damaged draft) reads as unanswered."""
     return value if isinstance(value, kind) else kind()
 
@@ -437,7 +450,7 @@ class Submitted:
     created: bool  # False when this submission had already been stored (double tap, resubmit)
 
 
-def _audit_for_key(cur, key: str) -> int | None:
+def _audit_for_key(cur: Cursor, key: str) -> int | None:
     row = cur.execute("SELECT id FROM audits WHERE submission_key = ?", [key]).fetchone()
     return row[0] if row else None
 
@@ -506,7 +519,7 @@ def submit(
     return Submitted(audit_id, True)
 
 
-def _insert_lines(cur, audit_id: int, checklist: Checklist, answers: dict) -> None:
+def _insert_lines(cur: Cursor, audit_id: int, checklist: Checklist, answers: dict) -> None:
     rows = []
     for sku in checklist.skus.itertuples():
         line, tag = answers["shelf"][sku.code], answers.get("price", {}).get(sku.code, {})
@@ -536,7 +549,7 @@ def _insert_lines(cur, audit_id: int, checklist: Checklist, answers: dict) -> No
     cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_pop(cur, audit_id: int, checklist: Checklist, answers: dict) -> None:
+def _insert_pop(cur: Cursor, audit_id: int, checklist: Checklist, answers: dict) -> None:
     rows = []
     for pop in checklist.pop_types.itertuples():
         answer = answers["pop"][pop.code]
@@ -553,7 +566,7 @@ def _insert_pop(cur, audit_id: int, checklist: Checklist, answers: dict) -> None
         cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _insert_observations(cur, audit_id: int, answers: dict) -> None:
+def _insert_observations(cur: Cursor, audit_id: int, answers: dict) -> None:
     seen = answers.get("competitors", [])
     if not seen:
         return
@@ -582,7 +595,7 @@ def _insert_observations(cur, audit_id: int, answers: dict) -> None:
     )
 
 
-def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
+def _insert_photos(cur: Cursor, audit_id: int, draft: Draft) -> None:
     """Link the draft's photos and flag them (flag_photos)."""
     cur.execute(
         """INSERT INTO audit_photos (audit_id, photo_sha256, section, caption)
@@ -592,7 +605,7 @@ def _insert_photos(cur, audit_id: int, draft: Draft) -> None:
     flag_photos(cur, [audit_id])
 
 
-def flag_photos(cur, audit_ids: list[int]) -> None:
+def flag_photos(cur: Cursor, audit_ids: list[int]) -> None:
     """The one rule for the photo flags (a submit and the demo's history use it): a picture near-identical to
     one of an earlier audit is possibly reused; one taken more than OLD_PHOTO_AGE before the visit started
     is old. Audit ids grow with time, so "earlier" is a smaller id."""
@@ -615,7 +628,7 @@ def flag_photos(cur, audit_ids: list[int]) -> None:
 VISIT_INTERVAL_DAYS = {"A": (7 / 3, 7 / 2), "B": (7 / 2, 7), "C": (30 / 3, 30 / 2)}
 
 
-def visit_state_sql(where: str, params: list, as_of) -> tuple[str, list]:
+def visit_state_sql(where: str, params: list, as_of: date) -> tuple[str, list]:
     """The one rule for when a store is due or overdue, as a query over the active stores (alias s) that
     `where` lets through: code, grade, last_visit (on or before as_of), days_since, due_days,
     overdue_days and status ('overdue', 'due' or 'ok'). The merchandiser's queue and the visit measures
@@ -636,7 +649,7 @@ def visit_state_sql(where: str, params: list, as_of) -> tuple[str, list]:
     return sql, [as_of, *due, *overdue, as_of, *params]
 
 
-def store_queue(db: Database, user: User, lang: str, today=None) -> pd.DataFrame:
+def store_queue(db: Database, user: User, lang: str, today: date | None = None) -> pd.DataFrame:
     """The user's stores, drafts first, then overdue and due ones, each with days since the last visit."""
     scope, params = scope_clause(user)
     state, state_params = visit_state_sql(scope, params, today or datetime.now().date())
@@ -720,7 +733,7 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
 
 
 def store_name(db: Database, store_code: str, lang: str) -> str:
-    return db.query_one(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code])[0]
+    return db.query_value(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code])
 
 
 @dataclass(frozen=True)

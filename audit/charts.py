@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -42,13 +43,13 @@ STORE_LABEL_LIMIT = 24  # half-width units of a store name on a chart's axis (12
 # name is in the hover
 
 
-def plain(text) -> str:
+def plain(text: object) -> str:
     """Text people typed (store, brand, product and region names) as Plotly shows it literally: its labels
     and hover texts render <b>, <br> and <a href> tags, but show entities as the characters they stand for."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _plain_all(values) -> list[str]:
+def _plain_all(values: Iterable[object]) -> list[str]:
     return [plain(v) for v in values]
 
 
@@ -80,7 +81,7 @@ def _first(text: str, units: int) -> str:
     return taken
 
 
-def store_label(name, code, limit: int = STORE_LABEL_LIMIT) -> str:
+def store_label(name: object, code: object, limit: int = STORE_LABEL_LIMIT) -> str:
     """A store as a chart labels it on an axis: its name at most `limit` half-width units wide (a Chinese
     character counts two) and its code. Store names of one chain start alike and differ at the end
     ("联华超市（解放路店）", "Lianhua Supermarket (Jiefang Rd)"), so a long name keeps its start and its branch
@@ -109,7 +110,7 @@ def band_colour(settings: ScoringSettings, score: float | None) -> str:
     return BAND_COLOURS[band] if band else NO_SCORE_COLOUR
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340, top: int = 0, **kwargs) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int = 340, top: int = 0, **kwargs: Any) -> go.Figure:
     """The house style. The title sits under the toolbar; `top` is room under the title (for labels on a
     top axis). The legend is a row at the bottom of the figure, below the axis and its tick labels, which
     push the plot up (automargin) rather than run into the legend."""
@@ -128,7 +129,7 @@ def _layout(fig: go.Figure, title: str, height: int = 340, top: int = 0, **kwarg
     return fig
 
 
-def weekly_ticks(fig: go.Figure, weeks) -> go.Figure:
+def weekly_ticks(fig: go.Figure, weeks: Iterable[date | None]) -> go.Figure:
     """Date ticks on the weeks' Mondays, where the points are (every k-th week when there are many), not
     on the Sundays plotly picks for a weekly axis."""
     mondays = pd.Series(weeks).dropna().drop_duplicates().sort_values().tolist()
@@ -142,11 +143,11 @@ PARTIAL_FILL = "#9AA5B1"
 PARTIAL_BAR_OPACITY = 0.45
 
 
-def _monday(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+def _monday(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value  # a datetime or pandas' Timestamp
 
 
-def partial_points(weeks, partial: Mapping[date, int] | None) -> list[bool]:
+def partial_points(weeks: Iterable[date], partial: Mapping[date, int] | None) -> list[bool]:
     """For each week of a chart's x values: is it one the period covers only in part
     (audit.filters.partial_weeks)?"""
     return [bool(partial) and _monday(w) in (partial or {}) for w in weeks]

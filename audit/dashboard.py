@@ -36,7 +36,7 @@ def product_options(db: Database) -> dict[str, list[str]]:
 
 def data_version(db: Database) -> tuple:
     """Changes whenever a dashboard's numbers may change: a new audit or new settings."""
-    return db.query_one(
+    return db.query_row(
         "SELECT (SELECT max(id) FROM audits), (SELECT max(updated_at) FROM settings), (SELECT count(*) FROM audits)"
     )
 

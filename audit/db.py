@@ -14,15 +14,33 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
+
+if TYPE_CHECKING:
+    import pandas as pd  # not at run time: `python -m audit init` starts without pandas
 
 from audit import config
 from audit.errors import UserFacingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DIALECT = "duckdb"
+
+
+class Cursor(Protocol):
+    """What the services call on a cursor, in a write transaction or not, on either back end: DuckDB's
+    connection, or audit/pg.py's Cursor over PostgreSQL (which keeps DuckDB's call shapes)."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> Cursor: ...
+
+    def executemany(self, query: str, parameters: Any, /) -> Cursor: ...
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def df(self) -> pd.DataFrame: ...
 
 
 def dialect_of(cur: Any) -> str:
@@ -163,13 +181,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [n for n, _ in pending]
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
-    """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
+def single_row(con: Cursor, sql: str, params: list | None = None) -> tuple[Any, ...]:
+    """The row of a query that always gives one (an aggregate, a row looked up by a key known to exist)."""
     # fetchall: after fetchone DuckDB holds the result open, and the cursor refuses register() (pg.staged).
     rows = con.execute(sql, params or []).fetchall()
     if not rows:
         raise LookupError(f"no row from {sql}")
-    return rows[0][0]
+    return rows[0]
+
+
+def scalar(con: Cursor, sql: str, params: list | None = None) -> Any:
+    """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
+    return single_row(con, sql, params)[0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -203,13 +226,24 @@ class Database:
             self._local.cursor = cur
         return cur
 
-    def query_df(self, sql: str, params: list | dict | None = None):
+    def query_df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
         return self.cursor().execute(sql, params or []).df()
 
-    def query_one(self, sql: str, params: list | dict | None = None):
+    def query_one(self, sql: str, params: list | dict | None = None) -> tuple[Any, ...] | None:
         # fetchall: a half-read result would leave the thread's cursor unusable for register().
         rows = self.cursor().execute(sql, params or []).fetchall()
         return rows[0] if rows else None
+
+    def query_row(self, sql: str, params: list | dict | None = None) -> tuple[Any, ...]:
+        """The one row of a query that always gives one (counts, a max, a setting)."""
+        row = self.query_one(sql, params)
+        if row is None:
+            raise LookupError(f"no row from {sql}")
+        return row
+
+    def query_value(self, sql: str, params: list | dict | None = None) -> Any:
+        """The first value of a query that always gives one row (a count, a max)."""
+        return self.query_row(sql, params)[0]
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -9,12 +9,14 @@ finds stays open. Deterministic for a seed; bulk-inserted, so it scales with the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from audit import actions, pg
+from audit.db import Cursor, scalar
 
 WEEKS = 4  # how many weeks of audits open actions
 DEALER_DONE_SHARE = 0.6  # of the dealer's actions later fixed: marked done by the dealer first
@@ -26,7 +28,7 @@ MANUAL = (  # (kind, what to do, cancelled with this reason or None)
 )
 
 
-def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
+def generate(cur: Cursor, today: date, seed: int, price_tolerance: float) -> int:
     """Open, close and verify the demo's actions inside the demo's last transaction; returns how many."""
     rng = np.random.default_rng(seed + 15)
     since = today - timedelta(weeks=WEEKS)
@@ -52,7 +54,7 @@ def generate(cur, today: date, seed: int, price_tolerance: float) -> int:
     events: list[tuple] = []
     state: dict[str, dict[tuple, dict]] = {}  # store -> (kind, item) -> the open action
 
-    def event(action: dict, kind: str, at: datetime, who: str | None, **fields) -> None:
+    def event(action: dict, kind: str, at: datetime, who: str | None, **fields: object) -> None:
         action["seq"] += 1
         events.append(
             (action["id"], action["seq"], at, kind, who, fields.get("audit_id"), fields.get("note"),
@@ -155,9 +157,9 @@ def _action(
     }
 
 
-def _manual(cur, rows: list[dict], event, today: date, rng: np.random.Generator) -> None:
+def _manual(cur: Cursor, rows: list[dict], event: Callable[..., None], today: date, rng: np.random.Generator) -> None:
     """A manager's actions by hand: two open display actions and one cancelled with its reason."""
-    manager = cur.execute("SELECT min(username) FROM users WHERE role = 'manager'").fetchone()[0]
+    manager = scalar(cur, "SELECT min(username) FROM users WHERE role = 'manager'")
     stores = cur.execute("SELECT code, merchandiser FROM stores WHERE grade = 'A' ORDER BY code LIMIT 3").fetchall()
     for (kind, note, cancelled), (store, merch) in zip(MANUAL, stores, strict=False):
         opened = datetime.combine(today - timedelta(days=int(rng.integers(2, 6))), datetime.min.time()) + timedelta(

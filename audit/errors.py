@@ -6,7 +6,7 @@ from audit import i18n
 
 
 class UserFacingError(ValueError):
-    def __init__(self, key: str, **values):
+    def __init__(self, key: str, **values: object):
         super().__init__(i18n.t(key, i18n.DEFAULT_LANGUAGE, **values))
         self.key = key
         self.values = values

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from audit.db import Database
 
@@ -23,11 +24,11 @@ def default_period(last: date) -> tuple[date, date]:
 def default_period_for(db: Database, today: date | None = None) -> tuple[date, date]:
     """The period every page opens with, up to the latest audit (today when there is none), so a database
     whose audits stopped a while ago still opens on them."""
-    latest = db.query_one("SELECT max(visit_date) FROM audits")[0]
+    latest = db.query_value("SELECT max(visit_date) FROM audits")
     return default_period(latest or today or date.today())
 
 
-def partial_weeks(weeks, first: date, last: date) -> dict[date, int]:
+def partial_weeks(weeks: Iterable[date | None], first: date, last: date) -> dict[date, int]:
     """The weeks (given by their Mondays) that the period first..last covers only in part, each with how
     many of its working days (Monday to Friday, as visits are planned) the period holds. A week's count or
     average over fewer days is not a week's: the charts mark these weeks so a cut week is not read as a drop.
@@ -42,8 +43,8 @@ def partial_weeks(weeks, first: date, last: date) -> dict[date, int]:
     return cut
 
 
-def _as_date(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+def _as_date(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value  # a datetime or pandas' Timestamp
 
 
 @dataclass(frozen=True)

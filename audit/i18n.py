@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from audit.values import is_missing
 
@@ -27,7 +28,7 @@ def language_from_locale(locale: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     """The text for key in lang; a missing key shows itself rather than failing the page. A text counting
     n may have a singular form, key + ".one", used when n is 1 (Chinese needs none)."""
     if values.get("n") == 1 and f"{key}.one" in catalog(DEFAULT_LANGUAGE):
@@ -38,7 +39,22 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     return text.format(**values) if values else text
 
 
-def join_list(items, lang: str) -> str:
+class Translate(Protocol):
+    """t() for one language: text(key, **values)."""
+
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+def translator(lang: str) -> Translate:
+    """t() bound to one language, for code that writes a whole document in it (the PDF and XLSX exports)."""
+
+    def text(key: str, /, **values: object) -> str:
+        return t(key, lang, **values)
+
+    return text
+
+
+def join_list(items: Iterable[object], lang: str) -> str:
     """Items in a sentence: "a, b" in English, "a、b" in Chinese."""
     return t("fmt.list_separator", lang).join(str(item) for item in items)
 

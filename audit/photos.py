@@ -15,14 +15,17 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.WebPImagePlugin import _get_size as _webp_header_size  # a test pins it
 
 from audit import config
+from audit.db import Cursor, Database
 from audit.errors import UserFacingError
 
 MAX_SIDE = 1920
@@ -154,7 +157,7 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _rgb_converter(image: Image.Image):
+def _rgb_converter(image: Image.Image) -> Callable[[Image.Image], Image.Image]:
     """How to turn the image, or any band of its rows, into RGB: decided once from the whole image."""
     if image.mode == "RGB":
         return lambda piece: piece
@@ -236,7 +239,7 @@ def hamming_sql(a: str, b: str) -> str:
 # ---------------------------------------------------------------- EXIF facts
 
 
-def _clean_text(value) -> str | None:
+def _clean_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -245,7 +248,7 @@ def _clean_text(value) -> str | None:
     return text or None
 
 
-def _exif_time(value) -> datetime | None:
+def _exif_time(value: object) -> datetime | None:
     text = _clean_text(value)
     if not text:
         return None
@@ -261,7 +264,8 @@ def _largest_value(image: Image.Image) -> float:
     return max(value for value in low_high if isinstance(value, (int, float)))
 
 
-def _gps_degrees(value, ref, negative_ref: str) -> float | None:
+def _gps_degrees(value: Any, ref: object, negative_ref: str) -> float | None:
+    """EXIF's (degrees, minutes, seconds) in whatever shape a camera wrote them: checked here, None if unusable."""
     try:
         degrees, minutes, seconds = (float(part) for part in value)
     except (TypeError, ValueError, ZeroDivisionError):
@@ -413,7 +417,7 @@ def photo_row(photo: ProcessedPhoto) -> tuple:
     )
 
 
-def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
+def insert_photo_row(cur: Cursor, photo: ProcessedPhoto) -> None:
     """Insert the photo's row in the caller's transaction; the same photo twice is one row."""
     cur.execute(
         f"INSERT INTO photos ({', '.join(PHOTO_COLUMNS)}) VALUES ({', '.join('?' * len(PHOTO_COLUMNS))})"
@@ -422,7 +426,7 @@ def insert_photo_row(cur, photo: ProcessedPhoto) -> None:
     )
 
 
-def forget_unused_rows(db, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
+def forget_unused_rows(db: Database, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
     """Delete `photos` rows that no audit, draft or action refers to (a discarded draft's pictures)."""
     cutoff = datetime.now() - timedelta(seconds=older_than_seconds)
     with db.write() as cur:
@@ -438,12 +442,14 @@ def forget_unused_rows(db, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECON
         return len(forgotten)
 
 
-def _referenced_hashes(db) -> set[str]:
+def _referenced_hashes(db: Database) -> set[str]:
     rows = db.cursor().execute("SELECT sha256, thumb_sha256 FROM photos").fetchall()
     return {sha for row in rows for sha in row}
 
 
-def sweep_orphans(db, root: Path | None = None, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS) -> int:
+def sweep_orphans(
+    db: Database, root: Path | None = None, older_than_seconds: float = DEFAULT_SWEEP_GRACE_SECONDS
+) -> int:
     """Delete photo files (and abandoned temp files) no `photos` row refers to; returns how many.
 
     Files younger than `older_than_seconds` are kept: their submit may not have committed yet.

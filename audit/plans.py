@@ -23,14 +23,14 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from audit import access, i18n, pg
 from audit.auth import User
 from audit.capture import VISIT_INTERVAL_DAYS
-from audit.db import Database
+from audit.db import Cursor, Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import city_sql, person_sql, store_name_sql
 from audit.stores import scope_clause
@@ -291,7 +291,7 @@ def _check_day(day: date, today: date) -> None:
         raise PlanError("plans.error.past", day=day)
 
 
-def _check_merchandiser(cur, username: str | None) -> str:
+def _check_merchandiser(cur: Cursor, username: str | None) -> str:
     row = _one(
         cur, "SELECT username FROM users WHERE username = ? AND role = 'merchandiser' AND active", [username or ""]
     )
@@ -300,17 +300,17 @@ def _check_merchandiser(cur, username: str | None) -> str:
     return row[0]
 
 
-def _one(cur, sql: str, params: list | None = None):
+def _one(cur: Cursor, sql: str, params: list | None = None) -> tuple[Any, ...] | None:
     """The first row or None; fetchall, so no half-read result keeps the cursor busy (register())."""
     rows = cur.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
 
 
-def _next_id(cur) -> int:
-    return _one(cur, "SELECT coalesce(max(id), 0) + 1 FROM planned_visits")[0]
+def _next_id(cur: Cursor) -> int:
+    return scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM planned_visits")
 
 
-def _visit(cur, visit_id: int) -> tuple:
+def _visit(cur: Cursor, visit_id: int) -> tuple:
     row = _one(
         cur,
         f"""SELECT pv.id, pv.store_code, pv.merchandiser, pv.planned_date,
@@ -330,7 +330,7 @@ def _check_editable(visit: tuple, today: date) -> None:
         raise PlanError("plans.error.past_visit", store=visit[1], day=visit[3])
 
 
-def _check_free(cur, store_code: str, day: date, except_id: int | None = None) -> None:
+def _check_free(cur: Cursor, store_code: str, day: date, except_id: int | None = None) -> None:
     clash = _one(
         cur,
         "SELECT 1 FROM planned_visits WHERE store_code = ? AND planned_date = ? AND id <> ?",
@@ -373,7 +373,7 @@ def check_hours(hours: float) -> float:
     return float(hours)
 
 
-def visit_minutes_of(cur, people: Sequence[str]) -> dict[str, float]:
+def visit_minutes_of(cur: Cursor, people: Sequence[str]) -> dict[str, float]:
     """Each merchandiser's planned visit length (visit_minutes) from their own audits' durations."""
     history = {
         m: (n, median)

@@ -8,8 +8,10 @@ audit: the photo is the evidence that the shelf was looked at. Nothing is ever c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from audit.db import Database
 
@@ -33,7 +35,7 @@ class Previous:
         return self.answers.get(section, {}).get(code, {})
 
 
-def _clean(value):
+def _clean(value: Any) -> object:  # a DuckDB cell: numpy, Decimal or plain
     """DuckDB hands over numpy and decimal values; answers hold plain Python values (they go to JSON)."""
     if value is None or value != value:
         return None
@@ -75,13 +77,13 @@ def answered(line: dict, section: str) -> bool:
     return isinstance(line.get(main), bool)
 
 
-def confirmable(previous: Previous, section: str, codes, answers: dict) -> list[str]:
+def confirmable(previous: Previous, section: str, codes: Iterable[str], answers: dict) -> list[str]:
     """The lines of `section` a bulk confirmation would fill: not answered yet, and answered last time."""
     mine = answers.get(section, {})
     return [c for c in codes if not answered(mine.get(c, {}), section) and answered(previous.line(section, c), section)]
 
 
-def confirm(previous: Previous, section: str, codes, answers: dict) -> list[str]:
+def confirm(previous: Previous, section: str, codes: Iterable[str], answers: dict) -> list[str]:
     """Fill those lines with last time's answers, marked HOW_BULK; returns the codes filled."""
     filled = confirmable(previous, section, codes, answers)
     fields = {"shelf": SHELF_FIELDS, "price": PRICE_FIELDS, "pop": POP_FIELDS}[section]

@@ -29,7 +29,7 @@ from datetime import datetime
 import pandas as pd
 
 from audit.auth import User
-from audit.db import DIALECT, Database, dialect_of
+from audit.db import DIALECT, Cursor, Database, dialect_of
 from audit.filters import DashboardFilters
 from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, from_stored, load, under_rrp_sql, validate
 from audit.stores import scope_clause
@@ -109,13 +109,13 @@ _TOTALS = f"""
 """
 
 
-def counted_here(cur) -> bool:
+def counted_here(cur: Cursor) -> bool:
     """The counts live in DuckDB: the embedded file, counted in the transaction that stores an audit, or each
     replica's copy of PostgreSQL, which counts what arrives there (follow_changes). PostgreSQL holds none."""
     return dialect_of(cur) == DIALECT
 
 
-def record(cur, audit_ids: list[int], tolerance: float) -> None:
+def record(cur: Cursor, audit_ids: list[int], tolerance: float) -> None:
     """Count what the given audits' answers hold; called in the transaction that stores them."""
     if not counted_here(cur):  # pragma: no mutate: PostgreSQL's side (make test-postgres)
         return
@@ -129,7 +129,7 @@ def record(cur, audit_ids: list[int], tolerance: float) -> None:
     cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='list_contains($ids, a.id)')}", {"ids": audit_ids})
 
 
-def record_missing(cur, tolerance: float) -> int:
+def record_missing(cur: Cursor, tolerance: float) -> int:
     """Count every audit that has no counts yet (bulk loads, databases older than scoring)."""
     if not counted_here(cur):  # pragma: no mutate: PostgreSQL's side (make test-postgres)
         return 0  # pragma: no mutate: PostgreSQL's side (make test-postgres)
@@ -143,7 +143,7 @@ def record_missing(cur, tolerance: float) -> int:
     return cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0] - before
 
 
-def recount(cur, tolerance: float) -> None:
+def recount(cur: Cursor, tolerance: float) -> None:
     """Recount every audit, e.g. after the price tolerance changed."""
     if not counted_here(cur):  # pragma: no mutate: PostgreSQL's side (make test-postgres)
         return
@@ -157,7 +157,7 @@ def recount(cur, tolerance: float) -> None:
 _COUNTED_FROM = ("audits", "audit_lines", "audit_pop", "competitor_observations")
 
 
-def follow_changes(cur, changed: dict[str, set[str]]) -> None:
+def follow_changes(cur: Cursor, changed: dict[str, set[str]]) -> None:
     """On a replica's copy, in the transaction that applies PostgreSQL's changes (audit/replica.py): count
     what arrived. `changed` names each table's changed keys (audit ids here); an empty set is a whole table."""
     tolerance = _tolerance(cur)
@@ -174,14 +174,14 @@ def follow_changes(cur, changed: dict[str, set[str]]) -> None:
         record(cur, present, tolerance)
 
 
-def _tolerance(cur) -> float:
+def _tolerance(cur: Cursor) -> float:
     row = cur.execute("SELECT value FROM settings WHERE key = ?", [SETTINGS_KEY]).fetchall()
     return from_stored(row[0][0] if row else None).price_tolerance
 
 
 def fill_missing(db: Database) -> int:
     """At start-up: count audits stored before scoring existed. Cheap when there are none."""
-    pending = db.query_one("SELECT count(*) FROM audits WHERE id NOT IN (SELECT audit_id FROM audit_metrics)")[0]
+    pending = db.query_value("SELECT count(*) FROM audits WHERE id NOT IN (SELECT audit_id FROM audit_metrics)")
     if not pending:
         return 0
     tolerance = load(db).price_tolerance

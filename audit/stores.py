@@ -85,7 +85,7 @@ def list_stores(
 
 def count_visible_stores(db: Database, viewer: User) -> int:
     scope, params = scope_clause(viewer)
-    return db.query_one(f"SELECT count(*) FROM stores s WHERE s.active AND {scope}", params)[0]
+    return db.query_value(f"SELECT count(*) FROM stores s WHERE s.active AND {scope}", params)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def dealer_labels(db: Database, lang: str) -> dict[str, str]:
 
 
 def count_users(db: Database) -> int:
-    return db.query_one("SELECT count(*) FROM users")[0]
+    return db.query_value("SELECT count(*) FROM users")
 
 
 def _check_password(password: str) -> None:

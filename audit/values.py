@@ -3,12 +3,17 @@ integer columns, whose gaps are pd.NA, and pd.NA refuses `==`, `!=` and `bool`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
+
+
+# One row of a query's DataFrame (itertuples' named tuple, or a Series): pandas ships no types, so its fields
+# are unchecked; the name says what the parameter holds.
+Row = Any
 
 
 def is_missing(value: object) -> TypeIs[None]:

@@ -59,7 +59,7 @@ class VisitFilters:
     dealers: tuple[str, ...] = ()
     merchandisers: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.start > self.end:
             raise VisitsError("visits.error.range", start=self.start.isoformat(), end=self.end.isoformat())
 

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit import auth, config
 from audit.opening import shared_database
@@ -40,14 +41,14 @@ SECURITY_HEADERS = [
 class SecurityHeaders:
     """Adds SECURITY_HEADERS to every HTTP response (plain ASGI: websockets pass untouched)."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message.setdefault("headers", [])
@@ -101,7 +102,7 @@ class DatabaseOpening:
     check, so the check answers at once while a replica loads its copy. An open that fails is logged and
     tried again by the next check (PostgreSQL may come up after the replica)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._open = False

@@ -90,7 +90,7 @@ DEMO_META_KEYS = ("demo_seed", "demo_today", "demo_generated_at")
 
 def _refuse_unless_empty(db: Database) -> None:
     """Demo codes and accounts would collide with real ones: only an empty database takes demo data."""
-    if any(db.query_one(f"SELECT count(*) FROM {table}")[0] for table in DEMO_TABLES):
+    if any(db.query_value(f"SELECT count(*) FROM {table}") for table in DEMO_TABLES):
         raise DemoError("demo.error.not_empty")
 
 

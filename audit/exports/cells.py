@@ -8,6 +8,10 @@ become a link that leaks data when clicked). Such text gets a leading apostrophe
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -16,6 +20,6 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(RISKY_STARTS) else text
 
 
-def safe_value(value):
+def safe_value(value: T) -> T | str:
     """neutralise() for text; any other value unchanged."""
     return neutralise(value) if isinstance(value, str) else value

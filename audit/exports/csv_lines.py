@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pandas as pd
 
@@ -58,7 +59,7 @@ HEADER_KEYS = {
 def render(lines: pd.DataFrame, lang: str) -> bytes:
     yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
 
-    def cell(column: str, value):
+    def cell(column: str, value: Any) -> object:  # a DataFrame cell: pandas ships no types
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return ""
         if column in _BOOLEAN:

@@ -11,10 +11,10 @@ overview, trends, competitor activity and every store.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from itertools import groupby
 
 import pandas as pd
@@ -28,6 +28,7 @@ from audit.exports.pdf_charts import INK, MUTED, rgb
 from audit.exports.summary import DealerSummary
 from audit.exports.thumbs import Thumbnails
 from audit.settings import COMPONENTS
+from audit.values import Row
 
 MARGIN = 15
 PAGE_W = 210
@@ -53,7 +54,7 @@ class Column:
 
 
 class _Pdf(FPDF):
-    def __init__(self, summary: DealerSummary, text):
+    def __init__(self, summary: DealerSummary, text: i18n.Translate):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.summary, self.t = summary, text
         self.set_margins(MARGIN, MARGIN + 4, MARGIN)
@@ -69,7 +70,7 @@ class _Pdf(FPDF):
         self.alias_nb_pages()
         self._header_lines: dict[tuple, list[str]] = {}
 
-    def normalize_text(self, text):
+    def normalize_text(self, text: str) -> str:
         """Every text fpdf2 writes passes here. The PDF lays text out by width, one line per cell, and fpdf2
         fails the whole export on a character the embedded font has no glyph for: a line break or tab
         becomes a space, an invisible format mark (bidi override, joiner) is dropped, any other missing
@@ -78,13 +79,13 @@ class _Pdf(FPDF):
         return "".join(ch if ord(ch) in cmap else _stand_in(ch) for ch in super().normalize_text(text))
 
     @contextmanager
-    def bold(self):
+    def bold(self) -> Iterator[None]:
         """The font has no bold face: outline the glyphs in the text colour (fill + stroke), in a local
         graphics state so the outline mode and width end with the block."""
         with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=0.12, draw_color=self.text_color):
             yield
 
-    def fit(self, value, width: float) -> str:
+    def fit(self, value: object, width: float) -> str:
         """The text, cut with an ellipsis to fit the width at the current font size."""
         text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
         if self.get_string_width(text) <= width:
@@ -93,7 +94,7 @@ class _Pdf(FPDF):
             text = text[:-1]
         return text + "…"
 
-    def header(self):
+    def header(self) -> None:
         if self.page_no() == 1:
             return
         s = self.summary
@@ -105,7 +106,7 @@ class _Pdf(FPDF):
         self.line(MARGIN, 12, PAGE_W - MARGIN, 12)
         self.set_y(MARGIN + 4)
 
-    def footer(self):
+    def footer(self) -> None:
         self.set_font_size(7.5)
         self.set_text_color(*rgb(MUTED))
         # cell(), not text(): fpdf2 puts the page count in for {nb} only in cells.
@@ -173,11 +174,11 @@ def period_text(summary: DealerSummary) -> str:
     return f"{i18n.fmt_date(summary.request.date_from, lang)} – {i18n.fmt_date(summary.request.date_to, lang)}"
 
 
-def _score(value) -> str:
+def _score(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.1f}"
 
 
-def _change(value) -> str:
+def _change(value: float | None) -> str:
     if value is None or pd.isna(value):
         return "—"
     arrow = "▲" if value > 0.05 else "▼" if value < -0.05 else "■"
@@ -189,8 +190,7 @@ def _when(value: datetime, lang: str) -> str:
 
 
 def render(summary: DealerSummary) -> bytes:
-    text = partial(_t, summary.lang)
-    pdf = _Pdf(summary, text)
+    pdf = _Pdf(summary, i18n.translator(summary.lang))
     thumbs = Thumbnails()
     store_links = {code: pdf.add_link(page=1) for code in summary.stores.code}  # set at each store
     _cover(pdf, summary, store_links)
@@ -200,10 +200,6 @@ def render(summary: DealerSummary) -> bytes:
     for number, store in enumerate(summary.stores.itertuples()):
         _store(pdf, summary, store, store_links[store.code], thumbs, first=number == 0)
     return bytes(pdf.output())
-
-
-def _t(lang: str, key: str, **values) -> str:
-    return i18n.t(key, lang, **values)
 
 
 # ---------------------------------------------------------------- cover
@@ -301,7 +297,7 @@ def _open_actions(pdf: _Pdf, s: DealerSummary) -> None:
     ]
     widths = [column.width for column in columns]
 
-    def head():
+    def head() -> None:
         pdf.column_heads(columns, 7.5, 4)
         pdf.ln(1)
 
@@ -394,7 +390,7 @@ def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
     ]
     name, code, grade, audits, score, change, last = (column.width for column in columns)
 
-    def head():
+    def head() -> None:
         pdf.column_heads(columns, 7.5, 4)
         pdf.ln(1)
         pdf.set_draw_color(*rgb(LINE))
@@ -514,7 +510,7 @@ def _brand_kind_table(pdf: _Pdf, s: DealerSummary) -> None:
 # ---------------------------------------------------------------- one store
 
 
-def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails, first: bool) -> None:
+def _store(pdf: _Pdf, s: DealerSummary, store: Row, link: int, thumbs: Thumbnails, first: bool) -> None:
     t = pdf.t
     found = s.store_findings[s.store_findings.store_code == store.code]
     proofs = s.store_photos[s.store_photos.store_code == store.code]
@@ -541,7 +537,7 @@ def _store(pdf: _Pdf, s: DealerSummary, store, link, thumbs: Thumbnails, first: 
         pdf.cell(BODY_W, 6, t("export.not_audited_store"), new_x="LMARGIN", new_y="NEXT")
 
 
-def _store_header(pdf: _Pdf, s: DealerSummary, store, continued: bool = False) -> None:
+def _store_header(pdf: _Pdf, s: DealerSummary, store: Row, continued: bool = False) -> None:
     t, lang = pdf.t, s.lang
     top = pdf.get_y()
     pdf.set_fill_color(*rgb(PANEL))
@@ -565,7 +561,7 @@ def _store_header(pdf: _Pdf, s: DealerSummary, store, continued: bool = False) -
     pdf.set_y(top + 15)
 
 
-def _store_scores(pdf: _Pdf, s: DealerSummary, store) -> None:
+def _store_scores(pdf: _Pdf, s: DealerSummary, store: Row) -> None:
     t, lang = pdf.t, s.lang
     top = pdf.get_y()
     pdf.chip(MARGIN, top, 24, 13, charts.band_colour(s.rules, store.score), _score(store.score), 15)
@@ -600,7 +596,7 @@ def _store_scores(pdf: _Pdf, s: DealerSummary, store) -> None:
     pdf.set_y(top + 16)
 
 
-def _finding_columns(t) -> list[Column]:
+def _finding_columns(t: i18n.Translate) -> list[Column]:
     """The problems table; the competitor activity seen at the store lines up under it."""
     return [
         Column(t("export.col.item"), 60),
@@ -612,7 +608,7 @@ def _finding_columns(t) -> list[Column]:
 
 
 def _store_findings(
-    pdf: _Pdf, s: DealerSummary, store, found: pd.DataFrame, photo_numbers: dict, photo_links: dict
+    pdf: _Pdf, s: DealerSummary, store: Row, found: pd.DataFrame, photo_numbers: dict, photo_links: dict
 ) -> None:
     """The problems found, by kind; each names the photo that proves it ("Photo 2", a link to it below)."""
     t, lang = pdf.t, s.lang
@@ -628,7 +624,7 @@ def _store_findings(
     columns = _finding_columns(t)
     item_w, found_w, last_w, detail_w, photo_w = (column.width for column in columns)
 
-    def head():
+    def head() -> None:
         pdf.column_heads(columns, 7, 3.4)
         pdf.ln(1)
 
@@ -674,7 +670,9 @@ def _store_findings(
             pdf.set_y(y + height)
 
 
-def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, links: dict, thumbs: Thumbnails) -> None:
+def _store_photos(
+    pdf: _Pdf, s: DealerSummary, store: Row, proofs: pd.DataFrame, links: dict, thumbs: Thumbnails
+) -> None:
     """The photos the problems refer to, each once, two to a row, numbered as the problems name them, with
     what was photographed, when, and the reused / old flags."""
     t, lang = pdf.t, s.lang
@@ -705,7 +703,7 @@ def _store_photos(pdf: _Pdf, s: DealerSummary, store, proofs: pd.DataFrame, link
         pdf.set_y(top + row_h)
 
 
-def _photo_caption(pdf: _Pdf, t, lang: str, photo, x: float, y: float) -> None:
+def _photo_caption(pdf: _Pdf, t: i18n.Translate, lang: str, photo: Row, x: float, y: float) -> None:
     """Photo n · section · visit day; below it, in colour, the flags a manager would look for."""
     pdf.set_font_size(8)
     pdf.set_text_color(*rgb(INK))
@@ -732,12 +730,12 @@ def _photo_caption(pdf: _Pdf, t, lang: str, photo, x: float, y: float) -> None:
         cx += pdf.get_string_width(text) + 4
 
 
-def problem_label(t, problem: str) -> str:
+def problem_label(t: i18n.Translate, problem: str) -> str:
     """What was wrong with a price tag."""
     return t(f"capture.problem.{problem}") if problem in ("no_tag", "wrong_tag") else t("export.problem.illegible")
 
 
-def _detail(t, row) -> str:
+def _detail(t: i18n.Translate, row: Row) -> str:
     if row.kind == "tag":
         return t("export.list_sep").join(
             f"{problem_label(t, p['problem'])} {t('export.times', n=p['n'])}" for p in row.problems

@@ -7,14 +7,17 @@ Each function draws into the box (x, y, w, h) in millimetres and returns the y b
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from itertools import pairwise
 
 import pandas as pd
+from fpdf import FPDF
 
 from audit import charts
+from audit.i18n import Translate
 from audit.settings import ScoringSettings
 
-Text = Callable[[str], str]
+Box = tuple[float, float, float, float]  # x, y, width, height in mm
 
 GRID = "#E4E7EB"
 AXIS = "#CBD2D9"
@@ -33,7 +36,7 @@ def mix(colour: str, share: float) -> tuple[int, int, int]:
     return red, green, blue
 
 
-def _title(pdf, x: float, y: float, title: str) -> float:
+def _title(pdf: FPDF, x: float, y: float, title: str) -> float:
     pdf.set_text_color(*rgb(INK))
     pdf.set_font_size(10.5)
     with pdf.bold():
@@ -41,7 +44,7 @@ def _title(pdf, x: float, y: float, title: str) -> float:
     return y + 8
 
 
-def _legend(pdf, x: float, y: float, w: float, items: list[tuple[str, str]], line: bool = False) -> float:
+def _legend(pdf: FPDF, x: float, y: float, w: float, items: list[tuple[str, str]], line: bool = False) -> float:
     """Coloured keys with names, wrapped to the width; returns the y below."""
     pdf.set_font_size(7.5)
     cx = x
@@ -62,7 +65,16 @@ def _legend(pdf, x: float, y: float, w: float, items: list[tuple[str, str]], lin
     return y + 6
 
 
-def _y_axis(pdf, x: float, y: float, w: float, h: float, top: float, ticks: list[float], label=str) -> None:
+def _y_axis(
+    pdf: FPDF,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    top: float,
+    ticks: list[float],
+    label: Callable[[float], str] = str,
+) -> None:
     pdf.set_font_size(7)
     pdf.set_line_width(0.15)
     for tick in ticks:
@@ -74,7 +86,7 @@ def _y_axis(pdf, x: float, y: float, w: float, h: float, top: float, ticks: list
         pdf.text(x - 1.5 - pdf.get_string_width(text), ty + 1.2, text)
 
 
-def _week_labels(pdf, x: float, y: float, w: float, weeks: list, lang: str) -> None:
+def _week_labels(pdf: FPDF, x: float, y: float, w: float, weeks: list[date], lang: str) -> None:
     """Week starts under the x axis, thinned so they never overlap."""
     pdf.set_font_size(6.5)
     pdf.set_text_color(*rgb(MUTED))
@@ -91,11 +103,11 @@ def _week_labels(pdf, x: float, y: float, w: float, weeks: list, lang: str) -> N
 
 
 def trend(
-    pdf,
-    box: tuple[float, float, float, float],
+    pdf: FPDF,
+    box: Box,
     weekly: pd.DataFrame,
     measures: list[str],
-    text: Text,
+    text: Translate,
     title: str,
     settings: ScoringSettings,
     lang: str,
@@ -141,7 +153,7 @@ def trend(
 
 
 def score_bars(
-    pdf, x: float, y: float, w: float, rows: pd.DataFrame, settings: ScoringSettings, row_h: float = 5.0
+    pdf: FPDF, x: float, y: float, w: float, rows: pd.DataFrame, settings: ScoringSettings, row_h: float = 5.0
 ) -> float:
     """Horizontal bars of the score per store (rows: label, score), coloured by band, weakest at the top
     (charts.breakdown). Draws the rows given; the caller splits them over pages."""
@@ -177,7 +189,7 @@ def _nice_top(value: float) -> tuple[float, list[float]]:
     return step, [0, step]
 
 
-def competitor_activity(pdf, box, weekly: pd.DataFrame, text: Text, title: str, lang: str) -> float:
+def competitor_activity(pdf: FPDF, box: Box, weekly: pd.DataFrame, text: Translate, title: str, lang: str) -> float:
     """Observations per week stacked by brand, each brand in its own colour (charts.competitor_activity)."""
     x, y, w, h = box
     y = _title(pdf, x, y, title)
@@ -215,7 +227,7 @@ def _clear_of(baseline: float, line_y: float, text_height: float, gap: float = 0
     return baseline
 
 
-def price_index(pdf, box, prices: pd.DataFrame, text: Text, title: str) -> float:
+def price_index(pdf: FPDF, box: Box, prices: pd.DataFrame, text: Translate, title: str) -> float:
     """Their normal / promotion / flash price as % of our recommended price, per brand, with the 100 line
     (charts.price_index, base 'rrp')."""
     x, y, w, h = box

@@ -12,10 +12,10 @@ THUMB_SIDE = photos.THUMB_SIDE
 class Thumbnails:
     """Thumbnails of one export, each read once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._read: dict[str, bytes | None] = {}
 
-    def get(self, thumb_sha256) -> bytes | None:
+    def get(self, thumb_sha256: object) -> bytes | None:
         """JPEG bytes, or None when there is no photo, or its file is missing or not a JPEG."""
         if not isinstance(thumb_sha256, str) or not thumb_sha256:
             return None

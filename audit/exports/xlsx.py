@@ -8,12 +8,14 @@ in the file points at the server (no file paths): it is read on the dealer's own
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from audit import i18n
 from audit.exports.cells import neutralise
@@ -21,6 +23,8 @@ from audit.exports.summary import DealerSummary
 from audit.exports.thumbs import Thumbnails, thumb_size
 from audit.settings import COMPONENTS
 from audit.values import is_missing
+
+CellWriter = Callable[[int, int, Any], object]  # (row, column, value): writes one cell of its column's kind
 
 PHOTO_SIDE = 320  # px the photos sheet shows of a photo's long side (the 400 px thumbnail, scaled)
 PHOTO_ROW_HEIGHT = 186  # points (= 248 px): a landscape photo at 320 x 240 px and a margin
@@ -61,7 +65,9 @@ class _Book:
         }
         self.book.set_properties({"language": "zh-CN" if lang == "zh" else "en-GB"})
 
-    def sheet(self, name: str, columns: list[Column], rows: Iterable[tuple], row_height: float | None = None):
+    def sheet(
+        self, name: str, columns: list[Column], rows: Iterable[tuple], row_height: float | None = None
+    ) -> tuple[Worksheet, int]:
         """A sheet of typed columns: header frozen, filters on. Returns (worksheet, rows written)."""
         ws = self.book.add_worksheet(name[:31])
         for col, column in enumerate(columns):
@@ -79,7 +85,7 @@ class _Book:
         ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
         return ws, count
 
-    def _writer(self, ws, kind: str):
+    def _writer(self, ws: Worksheet, kind: str) -> CellWriter:
         fmt = self.formats.get(kind)
         if kind == "text":
             return lambda r, c, v: ws.write_string(r, c, neutralise(str(v)))
@@ -90,7 +96,7 @@ class _Book:
         if kind == "link":
             written = [0]
 
-            def link(r, c, v):
+            def link(r: int, c: int, v: tuple[str, str]) -> None:
                 text, target = v
                 if written[0] < MAX_LINKS:
                     written[0] += 1
@@ -106,7 +112,7 @@ class _Book:
         return self.output.getvalue()
 
 
-def _as_datetime(value, kind: str) -> datetime:
+def _as_datetime(value: object, kind: str) -> datetime:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
@@ -117,7 +123,7 @@ def _as_datetime(value, kind: str) -> datetime:
 
 
 def render(summary: DealerSummary) -> bytes:
-    t = _text(summary.lang)
+    t = i18n.translator(summary.lang)
     book = _Book(summary.lang)
     _actions_sheet(book, summary, t)  # the file opens with what the dealer must fix
     _summary_sheet(book, summary, t)
@@ -129,15 +135,11 @@ def render(summary: DealerSummary) -> bytes:
     return book.close()
 
 
-def _text(lang: str):
-    return lambda key, **values: i18n.t(key, lang, **values)
-
-
-def _component_columns(t) -> list[Column]:
+def _component_columns(t: i18n.Translate) -> list[Column]:
     return [Column(t(f"measure.{c}"), "number", 12) for c in COMPONENTS]
 
 
-def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _summary_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     previous_from, previous_to = s.previous_period
     overall, before = s.overall, s.overall_previous
     score = overall["score"] if overall is not None else None
@@ -182,7 +184,7 @@ def _summary_sheet(book: _Book, s: DealerSummary, t) -> None:
     ws.autofilter(0, 0, len(rows), 1)
 
 
-def _actions_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _actions_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     found = s.actions if s.actions is not None else pd.DataFrame(columns=["store_code"])
     columns = [
         Column(t("stores.code"), "text", 10),
@@ -214,7 +216,7 @@ def _actions_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.actions"), columns, rows)
 
 
-def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _stores_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     columns = [
         Column(t("stores.code"), "text", 10),
         Column(t("stores.name"), "text", 30),
@@ -248,7 +250,7 @@ def _stores_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.stores"), columns, rows)
 
 
-def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _audits_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     columns = [
         Column(t("export.col.audit_id"), "int", 9),
         Column(t("stores.visit_date"), "date", 11),
@@ -292,7 +294,7 @@ def _audits_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.audits"), columns, rows)
 
 
-def finding_problem(t, kind: str, problem) -> str | None:
+def finding_problem(t: i18n.Translate, kind: str, problem: object) -> str | None:
     if kind == "tag":
         return t(f"capture.problem.{problem}") if problem in ("no_tag", "wrong_tag") else t("export.problem.illegible")
     if kind == "stock_out" and problem == "restocked":
@@ -302,7 +304,7 @@ def finding_problem(t, kind: str, problem) -> str | None:
     return None
 
 
-def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
+def _findings_sheet(book: _Book, s: DealerSummary, t: i18n.Translate, photo_rows: dict) -> None:
     columns = [
         Column(t("stores.visit_date"), "date", 11),
         Column(t("export.col.audit_id"), "int", 9),
@@ -319,7 +321,7 @@ def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
     f = s.findings
     photos_sheet = t("export.sheet.photos")[:31].replace("'", "''")
 
-    def photo(audit_id, sha):
+    def photo(audit_id: int, sha: str) -> tuple[str, str] | None:
         row = photo_rows.get((audit_id, sha))
         if row is None:
             return None
@@ -342,7 +344,7 @@ def _findings_sheet(book: _Book, s: DealerSummary, t, photo_rows: dict) -> None:
     book.sheet(t("export.sheet.findings"), columns, rows)
 
 
-def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _competitor_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     columns = [
         Column(t("stores.visit_date"), "date", 11),
         Column(t("stores.code"), "text", 10),
@@ -374,16 +376,16 @@ def _competitor_sheet(book: _Book, s: DealerSummary, t) -> None:
     book.sheet(t("export.sheet.competitors"), columns, rows)
 
 
-def photo_numbers(photos) -> dict:
+def photo_numbers(photos: pd.DataFrame) -> dict[tuple[int, str], int]:
     """(audit, photo) -> the photo's number: its row in the photos sheet (a photo filed under two sections
     of one audit keeps its first)."""
-    numbers: dict = {}
+    numbers: dict[tuple[int, str], int] = {}
     for number, key in enumerate(zip(photos.audit_id, photos.photo_sha256, strict=True), start=1):
         numbers.setdefault(key, number)
     return numbers
 
 
-def _photos_sheet(book: _Book, s: DealerSummary, t) -> None:
+def _photos_sheet(book: _Book, s: DealerSummary, t: i18n.Translate) -> None:
     columns = [
         Column(t("export.col.photo"), "text", PHOTO_COLUMN_WIDTH),
         Column(t("export.col.photo_no"), "int", 8),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 class ValueRefused(Exception):
     """A value (or a whole file) that cannot be imported; code names the message import.error.<code>."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, **params: object):
         super().__init__(code)
         self.code = code
         self.params = params

@@ -15,11 +15,12 @@ from audit.ui import widget_texts
 from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import md_escape
 from audit.ui.widgets import error_text, show_user_error, table_height
+from audit.values import Row
 
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]
 
 
-def what(action) -> str:
+def what(action: Row) -> str:  # a row of open actions, or one as a dict
     """'Stock-out · Qingquan Green Tea 500ml' (the product, POP type or the manager's words, escaped)."""
     label = action["label"] if isinstance(action, dict) else action.label
     kind = action["kind"] if isinstance(action, dict) else action.kind

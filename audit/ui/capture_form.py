@@ -3,10 +3,12 @@ the answers dict; the page saves the draft whenever the answers changed, so no i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -18,6 +20,9 @@ from audit.ui import widget_texts
 from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import Markdown, md_escape
 from audit.ui.widgets import error_text, show_user_error
+from audit.values import Row
+
+V = TypeVar("V")  # an answer's values: True / False, or codes
 
 STEPS = ("shelf", "price", "pop", "competitors", "photos", "visit")
 LEVELS = (1, 2, 3, 4)
@@ -40,14 +45,16 @@ def _yes_no() -> dict:
     return {True: t("common.yes"), False: t("common.no")}
 
 
-def _start(key: str, value) -> str:
+def _start(key: str, value: object) -> str:
     """Seed a widget from the draft the first time this session shows it (a reload, another tablet)."""
     if key not in st.session_state:
         st.session_state[key] = value
     return key
 
 
-def marked_in_popover(at, label: str, options: Mapping[str, str], marked: list[str], key: str) -> list[str]:
+def marked_in_popover(
+    at: DeltaGenerator, label: str, options: Mapping[str, str], marked: list[str], key: str
+) -> list[str]:
     """A line's problems behind one button on `at` that counts those marked; inside, each a pill to mark."""
     with at.popover(f"{len(marked)}" if marked else "", icon=":material/report:", help=label, width="stretch"):
         return st.pills(
@@ -55,7 +62,7 @@ def marked_in_popover(at, label: str, options: Mapping[str, str], marked: list[s
         )
 
 
-def choose(label: str, options: dict, key: str, current, **kwargs):
+def choose(label: str, options: Mapping[V, str], key: str, current: V | None, **kwargs: Any) -> V | None:
     """A segmented choice with nothing selected until the merchandiser taps one; a second tap on the
     chosen option keeps it (a double tap must not erase an answer)."""
     chosen = st.segmented_control(
@@ -66,7 +73,7 @@ def choose(label: str, options: dict, key: str, current, **kwargs):
     return current if chosen is None else chosen
 
 
-def number(label: str, key: str, current, low: float, high: float, step: float = 1, **kwargs):
+def number(label: str, key: str, current: object, low: float, high: float, step: float = 1, **kwargs: Any) -> object:
     """A number field seeded from the draft. A value no field can show (text, out of range: a damaged or
     hand-made draft) leaves it empty but stays in the answers, so submit names it, until one is typed."""
     shown = capture.is_number(current, low, high)
@@ -82,7 +89,7 @@ def number(label: str, key: str, current, low: float, high: float, step: float =
     return current if value is None and current is not None and not shown else value
 
 
-def text(widget, label: str, key: str, current, field: str, **kwargs) -> str:
+def text(widget: Callable[..., str], label: str, key: str, current: object, field: str, **kwargs: Any) -> str:
     """A text field seeded from the draft. A text longer than the field allows (a hand-made draft) is shown
     whole rather than cut, and submit names it."""
     current = current if isinstance(current, str) else ""
@@ -100,7 +107,7 @@ def focus_key(prefix: str) -> str:
     return f"{prefix}:focus"
 
 
-def _row(prefix: str, section: str, code: str):
+def _row(prefix: str, section: str, code: str) -> DeltaGenerator:
     """A line's bordered row, marked when the submit list pointed at it (and scrolled to, see audit_form)."""
     focused = st.session_state.get(focus_key(prefix)) == (section, code)
     return st.container(border=True, key=f"row-{section}-{code}" + ("-focus" if focused else ""))
@@ -208,7 +215,7 @@ def shelf(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def shelf_row(draft: Draft, sku, last: dict, levels: dict) -> None:
+def shelf_row(draft: Draft, sku: Row, last: dict, levels: dict) -> None:
     """One SKU: in stock, facings and level side by side; problems (FIFO, expiry, damage) or restocking
     open only when asked. A tap reruns this row alone (st.fragment)."""
     key = f"{draft.submission_key[:8]}:s:{sku.code}"
@@ -287,7 +294,7 @@ def price(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def price_row(draft: Draft, sku, last: dict, tolerance: float) -> None:
+def price_row(draft: Draft, sku: Row, last: dict, tolerance: float) -> None:
     """One SKU's tag and shelf price in one row; what is wrong with a tag opens only for a tag present."""
     key = f"{draft.submission_key[:8]}:p:{sku.code}"
     seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
@@ -351,7 +358,7 @@ def pop(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def pop_row(draft: Draft, pop_type, last: dict, conditions: dict) -> None:
+def pop_row(draft: Draft, pop_type: Row, last: dict, conditions: dict) -> None:
     key = f"{draft.submission_key[:8]}:pop:{pop_type.code}"
     seen = (
         conditions.get(last.get("condition"))
@@ -472,7 +479,7 @@ def competitors(draft: Draft, checklist: Checklist) -> None:
         _save_and_rerun(draft)
 
 
-def photo_step(draft: Draft, attached) -> None:
+def photo_step(draft: Draft, attached: pd.DataFrame) -> None:
     prefix = draft.submission_key[:8]
     sections = {s: t(f"capture.section.{s}") for s in ("store", "shelf", "price", "pop", "competitor")}
     st.caption(t("capture.photos.hint", mb=photos.MAX_BYTES // photos.MB))

@@ -47,12 +47,12 @@ def lang() -> str:
     return st.session_state.lang
 
 
-def plain_t(key: str, **values) -> str:
+def plain_t(key: str, **values: object) -> str:
     """The text for places that show it as plain text (table cells, list options): values as they are."""
     return i18n.t(key, lang(), **values)
 
 
-def t(key: str, **values) -> Markdown:
+def t(key: str, **values: object) -> Markdown:
     """The text in the user's language; values from data are escaped (see audit/ui/markdown.py)."""
     return Markdown(i18n.t(key, lang(), **{name: placeholder_value(v) for name, v in values.items()}))
 

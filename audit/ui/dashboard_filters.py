@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import streamlit as st
@@ -63,7 +64,7 @@ def filter_bar(db: Database, viewer: User, lang: str, scope: str, store: str | N
     )
 
 
-def weeks_cut(weeks, first: date, last: date) -> dict[date, int]:
+def weeks_cut(weeks: Iterable[date | None], first: date, last: date) -> dict[date, int]:
     """The weeks of a weekly chart that the period covers only in part, counting only days gone by."""
     return partial_weeks(weeks, first, min(last, date.today()))
 

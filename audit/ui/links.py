@@ -3,9 +3,11 @@ shows managers the store's scores, findings, photos and competitors too."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 STORE_PAGE = "views/stores.py"
 
@@ -15,7 +17,7 @@ def store_url(code: str) -> str:
     return f"./?store={quote(str(code), safe='')}"
 
 
-def store_link_column(label: str, **kwargs):
+def store_link_column(label: str, **kwargs: Any) -> ColumnConfig:  # kwargs: LinkColumn's options
     """A table column of store_url() values that shows the store code and opens the card."""
     return st.column_config.LinkColumn(label, display_text=r"store=([^&]+)", **kwargs)
 

@@ -15,7 +15,7 @@ class Markdown(str):
     """Text safe to render as Markdown as it is (never escaped again)."""
 
 
-def md_escape(value) -> Markdown:
+def md_escape(value: object) -> Markdown:
     """Text typed by users (store names, notes) shown literally, never as Markdown, HTML or a link.
 
     Every ASCII punctuation character is backslash-escaped (CommonMark makes any of them literal that way:
@@ -31,7 +31,7 @@ def md_escape(value) -> Markdown:
     return Markdown(_AUTOLINK.sub(lambda m: m.group(0) + "\u200b", text))
 
 
-def placeholder_value(value):
+def placeholder_value(value: object) -> bool | int | float | Markdown:
     """A value for a translation's placeholder: numbers stay numbers (a count of 1 picks the singular
     text), safe text stays as it is, anything else is escaped."""
     if isinstance(value, (bool, int, float, Markdown)):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import Page
 
 from audit import access
 from audit.auth import User
@@ -48,7 +49,7 @@ def page_specs_for(user: User | None) -> list[PageSpec]:
 LANDING = {"merchandiser": "views/capture.py"}
 
 
-def land_after_sign_in(user: User, page) -> None:
+def land_after_sign_in(user: User, page: Page) -> None:
     """Right after a sign-in at "/" (no shared link, no query), go to the role's landing page."""
     if not st.session_state.pop("just_signed_in", False):
         return
@@ -60,7 +61,7 @@ def url_path(spec: PageSpec) -> str:
     return Path(spec.path).stem
 
 
-def navigation(user: User | None):
+def navigation(user: User | None) -> Page:
     """st.navigation holding only the pages this user may open; others are unreachable by URL too.
 
     Signed out, every page's address shows the sign-in form (and nothing else), so a link someone shared

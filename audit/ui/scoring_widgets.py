@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 import pandas as pd
 import streamlit as st
+from streamlit.elements.arrow import DataframeState
+from streamlit.elements.plotly_chart import PlotlyState
 
 from audit import dashboard, settings
 from audit.auth import User
@@ -15,6 +19,7 @@ from audit.ui import links
 from audit.ui.cached import cached
 from audit.ui.context import lang, plain_t, t
 from audit.ui.markdown import Markdown
+from audit.values import Row, is_missing
 
 
 def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules: ScoringSettings) -> None:
@@ -66,13 +71,13 @@ def weights_caption(db: Database, viewer: User, filters: DashboardFilters, rules
 BAND_BADGE = {"green": "green", "amber": "orange", "red": "red"}  # Streamlit's badge colours
 
 
-def _rounded_change(value, before, decimals: int) -> float | None:
-    if pd.isna(value) or pd.isna(before):
+def _rounded_change(value: float | None, before: float | None, decimals: int) -> float | None:
+    if is_missing(value) or is_missing(before):
         return None
     return round(float(value) - float(before), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def change_text(value, before, decimals: int = 1) -> str | None:
+def change_text(value: float | None, before: float | None, decimals: int = 1) -> str | None:
     """The change from before to value as a tile shows it: signed ("+2.5", "-1.0"), but a change that
     rounds to zero is "0.0", never "-0.0" or "+0.0"; None when either side is unknown."""
     change = _rounded_change(value, before, decimals)
@@ -81,10 +86,18 @@ def change_text(value, before, decimals: int = 1) -> str | None:
     return f"{change:.{decimals}f}" if change == 0 else f"{change:+,.{decimals}f}"
 
 
-def _delta(value, before, decimals: int = 1) -> dict:
+class _Delta(TypedDict, total=False):
+    delta: str | None
+    delta_color: Literal["off"]
+    delta_arrow: Literal["off"]
+
+
+def _delta(value: float | None, before: float | None, decimals: int = 1) -> _Delta:
     """st.metric's delta arguments: no arrow and no colour for no change."""
-    quiet = dict(delta_color="off", delta_arrow="off") if _rounded_change(value, before, decimals) == 0 else {}
-    return dict(delta=change_text(value, before, decimals), **quiet)
+    delta = _Delta(delta=change_text(value, before, decimals))
+    if _rounded_change(value, before, decimals) == 0:
+        delta["delta_color"] = delta["delta_arrow"] = "off"
+    return delta
 
 
 def metric_tiles(tiles: pd.DataFrame, rules: ScoringSettings) -> None:
@@ -118,7 +131,7 @@ SCORE_TABLE_WIDTHS = {
 }
 
 
-def costliest_component(row, rules: ScoringSettings) -> str:
+def costliest_component(row: Row, rules: ScoringSettings) -> str:
     """The component that cost the store the most score points (its weight share times what it lacks of
     100), with its value ("Price compliance 50"): where to act first. The lowest value alone named
     eye-level share for nearly every store, which weighs little."""
@@ -129,7 +142,7 @@ def costliest_component(row, rules: ScoringSettings) -> str:
     return f"{plain_t(f'measure.{component}')} {values[component]:.0f}"
 
 
-def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str):
+def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str) -> DataframeState:
     """Stores with their band, score and the component that cost them most; tapping a row opens the store."""
     shown = frame.assign(
         band=frame.score.map(lambda s: plain_t(f"band.{rules.band(s) or 'none'}")),
@@ -161,7 +174,9 @@ def score_table(frame: pd.DataFrame, rules: ScoringSettings, key: str):
     )
 
 
-def open_store_on_select(event, frame: pd.DataFrame, from_chart: bool = False) -> None:
+def open_store_on_select(
+    event: DataframeState | PlotlyState | None, frame: pd.DataFrame, from_chart: bool = False
+) -> None:
     """Open the tapped store's page: a table row, or a chart point carrying the store code first in its
     customdata."""
     code = None

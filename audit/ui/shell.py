@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from PIL import Image, ImageDraw
+from streamlit.delta_generator import DeltaGenerator
 
 from audit.auth import User
 from audit.i18n import LANGUAGES
@@ -26,7 +27,7 @@ def app_icon() -> Image.Image:
     return icon
 
 
-def language_picker(where=st.sidebar) -> None:
+def language_picker(where: DeltaGenerator = st.sidebar) -> None:
     current = context.lang()
     if st.session_state.get("lang_choice") != current:
         st.session_state.lang_choice = current
@@ -38,7 +39,7 @@ def language_picker(where=st.sidebar) -> None:
     where.segmented_control(
         t("shell.language"),
         LANGUAGES,
-        format_func=LANGUAGE_NAMES.get,
+        format_func=LANGUAGE_NAMES.__getitem__,
         key="lang_choice",
         on_change=changed,
         width="stretch",

@@ -23,9 +23,14 @@ import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from audit import auth
 from audit.opening import shared_database
+
+if TYPE_CHECKING:
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 STREAMLIT_VERSION = "1.67.0"  # the version these hooks were written and tested against
 UPLOAD_BUDGET = int(float(os.environ.get("AUDIT_UPLOAD_BUDGET_MB", "60")) * 1024 * 1024)
@@ -60,9 +65,13 @@ def install() -> None:
 
 
 class UploadGuard:
-    def __init__(self, runtime, budget: int = UPLOAD_BUDGET) -> None:
+    def __init__(self, runtime: Runtime, budget: int = UPLOAD_BUDGET) -> None:
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
         self._runtime = runtime
-        self._files = runtime.uploaded_file_mgr
+        files = runtime.uploaded_file_mgr
+        assert isinstance(files, MemoryUploadedFileManager)  # install() refuses a server that keeps them otherwise
+        self._files = files
         self._is_active_session = runtime.is_active_session
         self._add_file = self._files.add_file
         self._budget = budget
@@ -72,7 +81,7 @@ class UploadGuard:
     def is_active_and_signed_in(self, session_id: str) -> bool:
         return self._is_active_session(session_id) and self._signed_in(session_id)
 
-    def add_file(self, session_id: str, file) -> None:
+    def add_file(self, session_id: str, file: UploadedFileRec) -> None:
         from starlette.exceptions import HTTPException
 
         if not self._signed_in(session_id):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -23,7 +24,7 @@ def _write(param: str, value: str | list[str]) -> None:
         del st.query_params[param]
 
 
-def multiselect(label: str, options: dict[str, str], param: str, scope: str = "", **kwargs) -> list[str]:
+def multiselect(label: str, options: dict[str, str], param: str, scope: str = "", **kwargs: Any) -> list[str]:
     key = _key(param, scope)
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
@@ -34,7 +35,7 @@ def multiselect(label: str, options: dict[str, str], param: str, scope: str = ""
     return values
 
 
-def text_input(label: str, param: str, **kwargs) -> str:
+def text_input(label: str, param: str, **kwargs: Any) -> str:
     key = f"url_{param}"
     if key not in st.session_state:
         st.session_state[key] = st.query_params.get(param, "")
@@ -51,7 +52,7 @@ def set_value(param: str, value: str | None) -> None:
     _write(param, value or "")
 
 
-def pills(label: str, options: dict[str, str], param: str, scope: str = "", **kwargs) -> list[str]:
+def pills(label: str, options: dict[str, str], param: str, scope: str = "", **kwargs: Any) -> list[str]:
     key = _key(param, scope)
     if key not in st.session_state:
         st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
@@ -110,7 +111,7 @@ PERIOD = "period_in_force"  # the last whole period picked on any page: the next
 
 
 def date_range(
-    label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "", **kwargs
+    label: str, param_from: str, param_to: str, default: tuple[date, date], scope: str = "", **kwargs: Any
 ) -> tuple[date, date]:
     """A first–last date picker kept in the URL as YYYY-MM-DD. It opens on the address's dates, else on the
     period last picked on another page (the sidebar's links carry no address, so the period goes along in
@@ -147,7 +148,7 @@ def date_range(
     return start, end
 
 
-def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, bool]:
+def date_value(label: str, param: str, default: date, **kwargs: Any) -> tuple[date, bool]:
     """One date kept in the URL; returns it and whether the address held a date that could not be read."""
     key = f"url_{param}"
     unreadable = False
@@ -161,7 +162,7 @@ def date_value(label: str, param: str, default: date, **kwargs) -> tuple[date, b
     return value, unreadable
 
 
-def selectbox(label: str, options: dict[str, str], param: str, **kwargs) -> str | None:
+def selectbox(label: str, options: dict[str, str], param: str, **kwargs: Any) -> str | None:
     """One choice kept in the URL (the first option when the address has none or an unknown one)."""
     key = f"url_one_{param}"  # not url_{param}: another page may keep a multiselect of the same parameter
     if key not in st.session_state or st.session_state[key] not in options:
@@ -174,7 +175,7 @@ def selectbox(label: str, options: dict[str, str], param: str, **kwargs) -> str 
     return value
 
 
-def segmented(label: str, options: dict[str, str], param: str, **kwargs) -> str:
+def segmented(label: str, options: dict[str, str], param: str, **kwargs: Any) -> str:
     key = f"url_{param}"
     if key not in st.session_state:
         wanted = st.query_params.get(param)

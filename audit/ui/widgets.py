@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.elements.arrow import DataframeState
 
 from audit.errors import UserFacingError
 from audit.ui.context import t
 
 
 @contextmanager
-def show_user_error():
+def show_user_error() -> Iterator[None]:
     """Turn a refused action into a message in the user's language, never a trace; input stays."""
     try:
         yield
@@ -24,7 +26,7 @@ def error_text(error: UserFacingError) -> str:
     return t(error.key, **error.values)
 
 
-def tapped_row(event) -> int | None:
+def tapped_row(event: DataframeState) -> int | None:
     """The row a tap chose in a table (selection_mode TABLE_TAP): its checkbox, or any of its cells, which is
     what a finger taps."""
     selection = event.selection
