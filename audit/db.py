@@ -11,10 +11,10 @@ import importlib.util
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import duckdb
 
@@ -26,6 +26,9 @@ from audit.errors import UserFacingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DIALECT = "duckdb"
+
+# A query's parameters: values for its `?` in order, or by name for its `$name`s.
+Params = Sequence[object] | Mapping[str, object]
 
 
 class Cursor(Protocol):
@@ -181,7 +184,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [n for n, _ in pending]
 
 
-def single_row(con: Cursor, sql: str, params: list | None = None) -> tuple[Any, ...]:
+def single_row(con: Cursor, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...]:
     """The row of a query that always gives one (an aggregate, a row looked up by a key known to exist)."""
     # fetchall: after fetchone DuckDB holds the result open, and the cursor refuses register() (pg.staged).
     rows = con.execute(sql, params or []).fetchall()
@@ -190,13 +193,13 @@ def single_row(con: Cursor, sql: str, params: list | None = None) -> tuple[Any, 
     return rows[0]
 
 
-def scalar(con: Cursor, sql: str, params: list | None = None) -> Any:
+def scalar(con: Cursor, sql: str, params: Sequence[object] | None = None) -> Any:
     """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
     return single_row(con, sql, params)[0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    return scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+    return cast(int, scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
 
 class Database:
@@ -226,22 +229,22 @@ class Database:
             self._local.cursor = cur
         return cur
 
-    def query_df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+    def query_df(self, sql: str, params: Params | None = None) -> pd.DataFrame:
         return self.cursor().execute(sql, params or []).df()
 
-    def query_one(self, sql: str, params: list | dict | None = None) -> tuple[Any, ...] | None:
+    def query_one(self, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
         # fetchall: a half-read result would leave the thread's cursor unusable for register().
         rows = self.cursor().execute(sql, params or []).fetchall()
         return rows[0] if rows else None
 
-    def query_row(self, sql: str, params: list | dict | None = None) -> tuple[Any, ...]:
+    def query_row(self, sql: str, params: Params | None = None) -> tuple[Any, ...]:
         """The one row of a query that always gives one (counts, a max, a setting)."""
         row = self.query_one(sql, params)
         if row is None:
             raise LookupError(f"no row from {sql}")
         return row
 
-    def query_value(self, sql: str, params: list | dict | None = None) -> Any:
+    def query_value(self, sql: str, params: Params | None = None) -> Any:
         """The first value of a query that always gives one row (a count, a max)."""
         return self.query_row(sql, params)[0]
 
