@@ -18,7 +18,6 @@ from pypdf import PdfReader
 
 from audit import auth, dashboard, i18n, settings
 from audit import photos as photo_store
-from audit.__main__ import main
 from audit.exports import ExportError, ExportRequest, build_summary, export, export_all, pdf_charts, zip_files
 from audit.exports import pdf as pdf_module
 from audit.exports.cells import neutralise
@@ -26,7 +25,7 @@ from audit.exports.summary import audit_lines
 from audit.filters import DashboardFilters, default_period_for
 from audit.opening import shared_database
 from tests.helpers.apptest import open_page
-from tests.helpers.exports import END, NOW, START, pdf_text
+from tests.helpers.exports import END, NOW, START, export_cli, pdf_text
 from tests.helpers.paths import ARTIFACTS, ROOT
 
 INJECTION = '=HYPERLINK("http://x","y")'
@@ -519,7 +518,7 @@ def test_the_command_line_exports_the_period_every_page_opens_with(demo_dir, tmp
     assert end == date(2026, 11, 20) and start.weekday() == 0  # the demo's latest audit; a whole first week
     out = tmp_path / "out"
     out.mkdir()
-    assert main(["export", "--dealer", "D04", "--format", "csv", "--out", str(out)]) == 0
+    assert export_cli("D04", out, "csv") == 0
     assert [p.name for p in out.iterdir()] == [f"audit-summary_D04_{start}_{end}_en.csv"]
 
 
@@ -531,54 +530,17 @@ def test_export_from_the_command_line(demo_dir, backend, tmp_path, capsys):
     demo_db_path = demo_dir / "audit.duckdb"
     assert demo_db_path.exists() != (backend == "postgres")
     out = tmp_path / "d04.pdf"
-    assert (
-        main(
-            [
-                "export",
-                "--dealer",
-                "D04",
-                "--from",
-                "2026-10-20",
-                "--to",
-                "2026-11-20",
-                "--format",
-                "pdf",
-                "--lang",
-                "zh",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert export_cli("D04", out, "pdf", period=(START, END), lang="zh") == 0
     assert out.read_bytes().startswith(b"%PDF") and "检查汇总报告" in pdf_text(out.read_bytes())
     assert f"已写入 {out}" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "export",
-                "--all-dealers",
-                "--from",
-                "2026-10-20",
-                "--to",
-                "2026-11-20",
-                "--format",
-                "csv",
-                "--out",
-                str(tmp_path / "all.zip"),
-            ]
-        )
-        == 0
-    )
+    assert export_cli(None, tmp_path / "all.zip", "csv", period=(START, END)) == 0
     assert len(zipfile.ZipFile(tmp_path / "all.zip").namelist()) == 8
-    assert main(["export", "--all-dealers", "--format", "csv", "--out", str(tmp_path / "folder")]) == 0
+    assert export_cli(None, tmp_path / "folder", "csv") == 0
     start, end = default_period_for(shared_database(demo_db_path))  # the period every page opens with
     assert len(list((tmp_path / "folder").glob(f"audit-summary_D0*_{start}_{end}_en.csv"))) == 8
     capsys.readouterr()
     # Exporting as a dealer account: another dealer's code is refused with a message, exit status 1.
-    assert (
-        main(["export", "--dealer", "D04", "--as", "dealer01", "--lang", "zh", "--out", str(tmp_path / "x.csv")]) == 1
-    )
+    assert export_cli("D04", tmp_path / "x.csv", lang="zh", as_user="dealer01") == 1
     assert "您只能导出自己的门店；经销商 D04 不属于您。" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 

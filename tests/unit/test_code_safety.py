@@ -6,22 +6,20 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from audit import auth, demo, users
-from audit.__main__ import main
 from audit.codes import is_valid_code
 from audit.exports import ExportRequest, export, export_all, zip_files
 from audit.filenames import safe_file_name
 from audit.masterdata import apply_import, format_problem, prepare_import
 from audit.opening import open_database
+from tests.helpers.exports import END, START, export_cli
 from tests.helpers.paths import ROOT
 
 SAMPLES = ROOT / "data" / "samples"
-START, END = date(2026, 10, 20), date(2026, 11, 20)
 # Codes a database made by an older version may hold: each would leave its folder, hide, or collide.
 LEGACY_CODES = [
     "D9/../../x",
@@ -176,46 +174,13 @@ def test_all_dealers_to_a_folder_writes_only_inside_it(demo_dir, tmp_path):
     root = tmp_path / "exports"
     folder = root / "a" / "DIR"
     (folder / "audit-summary_D9").mkdir(parents=True)  # what D9/../../x needed to write to root/a/x_…
-    assert (
-        main(
-            [
-                "export",
-                "--all-dealers",
-                "--from",
-                "2026-10-20",
-                "--to",
-                "2026-11-20",
-                "--format",
-                "csv",
-                "--out",
-                str(folder),
-            ]
-        )
-        == 0
-    )
+    assert export_cli(None, folder, "csv", period=(START, END)) == 0
     written = [Path(top, name) for top, _, names in os.walk(root) for name in names]
     assert len(written) == 8 + len(LEGACY_CODES)  # every dealer, none overwriting another
     assert all(path.parent == folder and plain(path.name) for path in written), written
     assert sorted(p.name for p in root.iterdir()) == ["a"] and sorted(p.name for p in (root / "a").iterdir()) == ["DIR"]
     # One dealer to the folder: its file lands in it too.
-    assert (
-        main(
-            [
-                "export",
-                "--dealer",
-                "D9/../../x",
-                "--from",
-                "2026-10-20",
-                "--to",
-                "2026-11-20",
-                "--format",
-                "csv",
-                "--out",
-                str(folder),
-            ]
-        )
-        == 0
-    )
+    assert export_cli("D9/../../x", folder, "csv", period=(START, END)) == 0
     assert {Path(top) for top, _, names in os.walk(root) if names} == {folder}
 
 
