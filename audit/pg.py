@@ -117,18 +117,18 @@ class Cursor:
     def __init__(self, cursor: psycopg.Cursor):
         self._cur = cursor
 
-    def execute(self, sql: str, params: Sequence | None = None) -> Cursor:
+    def execute(self, sql: str, params: Sequence[object] | None = None) -> Cursor:
         self._cur.execute(placeholders(sql), [_plain(p) for p in params or []])
         return self
 
-    def executemany(self, sql: str, rows: Sequence[Sequence]) -> Cursor:
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> Cursor:
         self._cur.executemany(placeholders(sql), [[_plain(p) for p in row] for row in rows])
         return self
 
-    def fetchone(self) -> tuple | None:
+    def fetchone(self) -> tuple[Any, ...] | None:
         return self._cur.fetchone()
 
-    def fetchall(self) -> list[tuple]:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         return self._cur.fetchall()
 
     def df(self) -> pd.DataFrame:
@@ -169,7 +169,7 @@ class Cursor:
             raise LookupError(f"no table {table} to take column types from")
         return dict(rows)
 
-    def _copy_in(self, table: str, columns: list[tuple[str, str, list]]) -> None:
+    def _copy_in(self, table: str, columns: list[tuple[str, str, list[object]]]) -> None:
         listed = ", ".join(f'"{column}"' for column, _, _ in columns)
         with self._cur.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
             for row in zip(*(values for _, _, values in columns), strict=True):
@@ -206,7 +206,7 @@ def _pg_type(kind: pa.DataType) -> str:
     return "TEXT"
 
 
-def _columns(frame: Frame, target: dict[str, str]) -> list[tuple[str, str, list]]:
+def _columns(frame: Frame, target: dict[str, str]) -> list[tuple[str, str, list[object]]]:
     """Each column as (name, PostgreSQL type, Python values with None for NULL), read through Arrow: a
     fraction of the time per value that pandas' rows take. A float column bound for an integer column (pandas
     holds integers with gaps as floats) is cast, refusing fractions, since COPY takes no 12.0 for a BIGINT."""

@@ -94,6 +94,8 @@ class ReplicatedDatabase(Database):
                 self._probe = None
                 if attempt == 2:
                     raise
+        source: str
+        last: int
         source, last = row  # type: ignore[misc]
         return source != self._source or last != self._seq
 
@@ -177,6 +179,7 @@ class ReplicatedDatabase(Database):
     def _replaced(self, remote: pg.Cursor) -> bool:
         """PostgreSQL holds another database than the one this copy follows: a restore gave it a new identity (and
         may have taken its log back behind the copy), or the URL now names another database."""
+        source: str
         source, last = remote.execute(  # type: ignore[misc]
             f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
         ).fetchone()
