@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ class AuditSearch:
     date_from: date | None = None  # visit dates, both ends included
     date_to: date | None = None
 
-    def where(self, viewer: User) -> tuple[str, list]:
+    def where(self, viewer: User) -> tuple[str, list[object]]:
         """Conditions on audits a joined to their stores s, the viewer's scope first."""
         clauses: list[str] = []
         params: list[object] = []
@@ -58,7 +59,10 @@ class AuditPage:
 
 def count_audits(db: Database, viewer: User, search: AuditSearch) -> int:
     where, params = search.where(viewer)
-    return db.query_value(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", params)
+    return cast(
+        int,
+        db.query_value(f"SELECT count(*) FROM audits a JOIN stores s ON s.code = a.store_code WHERE {where}", params),
+    )
 
 
 def find_audits(

@@ -19,7 +19,7 @@ TILE_MEASURES = ("score", "availability", "eye_level", "price", "pop")
 DIMENSIONS = ("region", "channel", "grade", "dealer", "merchandiser")
 
 
-def _scored(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list]:
+def _scored(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list[object]]:
     sql, params = scoring.scored_audits(viewer, filters, settings)
     return f"WITH scored AS ({sql})", params
 
@@ -168,7 +168,7 @@ def photos(
 # ---------------------------------------------------------------- competitors
 
 
-def _observations(viewer: User, filters: DashboardFilters, lang: str) -> tuple[str, list]:
+def _observations(viewer: User, filters: DashboardFilters, lang: str) -> tuple[str, list[object]]:
     """CTE of the competitor observations in view, with brand label and store attributes."""
     scope, scope_params = scope_clause(viewer)
     where, params = filters.audit_where()

@@ -70,7 +70,7 @@ class DashboardFilters:
             self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
         )
 
-    def store_where(self, alias: str = "s") -> tuple[str, list]:
+    def store_where(self, alias: str = "s") -> tuple[str, list[object]]:
         clauses: list[str] = []
         params: list[object] = []
         for column, values in (
@@ -87,7 +87,7 @@ class DashboardFilters:
             params.append(self.store)
         return " AND ".join(clauses) or "TRUE", params
 
-    def audit_where(self, audits: str = "a", stores: str = "s") -> tuple[str, list]:
+    def audit_where(self, audits: str = "a", stores: str = "s") -> tuple[str, list[object]]:
         """Conditions on audits (date, merchandiser) joined to their stores."""
         clauses = [f"{audits}.visit_date BETWEEN ? AND ?"]
         params: list[object] = [self.date_from, self.date_to]
@@ -97,7 +97,7 @@ class DashboardFilters:
         store_sql, store_params = self.store_where(stores)
         return " AND ".join([*clauses, store_sql]), [*params, *store_params]
 
-    def sku_where(self, alias: str = "k") -> tuple[str, list]:
+    def sku_where(self, alias: str = "k") -> tuple[str, list[object]]:
         """Conditions on products (category, brand): the SKU-level components count only these."""
         clauses: list[str] = []
         params: list[object] = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 
@@ -135,12 +136,12 @@ def record_missing(cur: Cursor, tolerance: float) -> int:
         return 0  # pragma: no mutate: PostgreSQL's side (make test-postgres)
     missing = "l.audit_id NOT IN (SELECT audit_id FROM audit_metrics)"
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
-    before = cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]
+    before = cast(int, cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0])
     cur.execute(
         f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}"
     )
     cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='a.id NOT IN (SELECT audit_id FROM audit_totals)')}")
-    return cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0] - before
+    return cast(int, cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]) - before
 
 
 def recount(cur: Cursor, tolerance: float) -> None:
@@ -189,7 +190,7 @@ def fill_missing(db: Database) -> int:
         return record_missing(cur, tolerance)
 
 
-def _counted_audits(filters: DashboardFilters) -> tuple[str, list]:
+def _counted_audits(filters: DashboardFilters) -> tuple[str, list[object]]:
     """FROM clause of the audits (alias a) with their stores (s) and counts, whose columns are named as in
     audit_totals; and its parameters. Without a product filter the per-audit totals serve; with one, the
     SKU counts of the chosen categories and brands are summed per audit and take the totals' place."""
@@ -216,7 +217,7 @@ def _percent(part: str, whole: str) -> str:
     return f"100 * ({part})::DOUBLE / nullif({whole}, 0)"
 
 
-def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list]:
+def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSettings) -> tuple[str, list[object]]:
     """SQL (and parameters) of one row per audit the viewer may see within the filters: the audit's store
     attributes, each component and the score. Wrap it: WITH scored AS (...) SELECT ... FROM scored."""
     scope, scope_params = scope_clause(viewer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ CHANNELS = ("traditional", "modern", "special")
 GRADES = ("A", "B", "C")
 
 
-def scope_clause(viewer: User, alias: str = "s") -> tuple[str, list]:
+def scope_clause(viewer: User, alias: str = "s") -> tuple[str, list[object]]:
     """SQL condition (and its parameters) limiting stores to those the viewer may see."""
     if viewer.sees_all_stores:
         return "TRUE", []
@@ -33,7 +34,7 @@ class StoreFilters:
     dealers: tuple[str, ...] = ()
     merchandisers: tuple[str, ...] = ()
 
-    def where(self) -> tuple[list[str], list]:
+    def where(self) -> tuple[list[str], list[object]]:
         clauses: list[str] = []
         params: list[object] = []
         if self.search.strip():
@@ -85,7 +86,7 @@ def list_stores(
 
 def count_visible_stores(db: Database, viewer: User) -> int:
     scope, params = scope_clause(viewer)
-    return db.query_value(f"SELECT count(*) FROM stores s WHERE s.active AND {scope}", params)
+    return cast(int, db.query_value(f"SELECT count(*) FROM stores s WHERE s.active AND {scope}", params))
 
 
 @dataclass(frozen=True)

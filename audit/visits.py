@@ -63,7 +63,7 @@ class VisitFilters:
         if self.start > self.end:
             raise VisitsError("visits.error.range", start=self.start.isoformat(), end=self.end.isoformat())
 
-    def stores(self, viewer: User) -> tuple[str, list]:
+    def stores(self, viewer: User) -> tuple[str, list[object]]:
         """Condition on the store s: the viewer's scope, regions and dealers."""
         scope, params = scope_clause(viewer)
         clauses = [scope]
@@ -73,7 +73,7 @@ class VisitFilters:
                 params = [*params, list(values)]
         return " AND ".join(clauses), params
 
-    def people(self, column: str) -> tuple[str, list]:
+    def people(self, column: str) -> tuple[str, list[object]]:
         """Condition on the merchandiser in `column` (a constant of this module)."""
         if not self.merchandisers:
             return "TRUE", []
@@ -83,7 +83,7 @@ class VisitFilters:
         return min(self.end, today)
 
 
-def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[str, list]:
+def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[str, list[object]]:
     """One row per key of `by`: planned, done, with_order, unplanned, visits, median_minutes,
     completion, success (a rate is NULL when it has nothing to divide by)."""
     plan_key, audit_key = GROUPINGS[by]
