@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import pandas as pd
 
@@ -133,7 +134,9 @@ def findings_sql() -> str:
         ORDER BY a.id, f.kind, f.item"""
 
 
-def find_problems(cur: Cursor, audit_ids: list[int], price_tolerance: float, flash_gap: float | None) -> list[tuple]:
+def find_problems(
+    cur: Cursor, audit_ids: list[int], price_tolerance: float, flash_gap: float | None
+) -> list[tuple[Any, ...]]:
     """findings_sql for these audits, in the caller's transaction or on a reading cursor: rows of
     (audit_id, store_code, kind, item, restocked), by audit, kind and item. flash_gap None: competitors'
     flash sales open nothing."""
@@ -142,7 +145,7 @@ def find_problems(cur: Cursor, audit_ids: list[int], price_tolerance: float, fla
 
 
 def _next_id(cur: Cursor) -> int:
-    return scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM actions")
+    return cast(int, scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM actions"))
 
 
 def _event(cur: Cursor, action_id: int, event: str, at: datetime, username: str | None, **fields: object) -> None:
@@ -552,7 +555,7 @@ def cancel(db: Database, viewer: User, action_id: int, reason: str, now: datetim
 BREAKDOWNS = {"kind": "x.kind", "region": "s.region_code", "dealer": "s.dealer_code", "merchandiser": "s.merchandiser"}
 
 
-def _filtered(viewer: User, filters: DashboardFilters | None) -> tuple[str, list]:
+def _filtered(viewer: User, filters: DashboardFilters | None) -> tuple[str, list[object]]:
     """The viewer's scope (stores.scope_clause, the one rule) and the page's store filters."""
     scope, params = scope_clause(viewer)
     if filters is None:

@@ -7,7 +7,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -110,9 +110,11 @@ class _FailureCount:
             f"DELETE FROM {self.table} WHERE first_failure_at < ? AND coalesce(locked_until, ?) < ?",
             [now - window, now, now],
         )
-        failures = scalar(
-            cur,
-            f"""INSERT INTO {self.table} ({self.column}, failures, last_failure_at, first_failure_at)
+        failures = cast(
+            int,
+            scalar(
+                cur,
+                f"""INSERT INTO {self.table} ({self.column}, failures, last_failure_at, first_failure_at)
                 VALUES (?, 1, ?, ?)
                 ON CONFLICT ({self.column}) DO UPDATE SET
                     failures = CASE WHEN {self.table}.first_failure_at <= excluded.last_failure_at - ?
@@ -121,7 +123,8 @@ class _FailureCount:
                                             THEN excluded.last_failure_at ELSE {self.table}.first_failure_at END,
                     last_failure_at = excluded.last_failure_at
                 RETURNING failures""",
-            [key, now, now, window, window],
+                [key, now, now, window, window],
+            ),
         )
         if failures >= self.limit:
             cur.execute(f"UPDATE {self.table} SET locked_until = ? WHERE {self.column} = ?", [now + window, key])

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypeGuard, overload
+from typing import TypeGuard, cast, overload
 
 import pandas as pd
 
@@ -628,7 +628,7 @@ def flag_photos(cur: Cursor, audit_ids: list[int]) -> None:
 VISIT_INTERVAL_DAYS = {"A": (7 / 3, 7 / 2), "B": (7 / 2, 7), "C": (30 / 3, 30 / 2)}
 
 
-def visit_state_sql(where: str, params: list, as_of: date) -> tuple[str, list]:
+def visit_state_sql(where: str, params: Sequence[object], as_of: date) -> tuple[str, list[object]]:
     """The one rule for when a store is due or overdue, as a query over the active stores (alias s) that
     `where` lets through: code, grade, last_visit (on or before as_of), days_since, due_days,
     overdue_days and status ('overdue', 'due' or 'ok'). The merchandiser's queue and the visit measures
@@ -733,7 +733,7 @@ def last_findings(db: Database, user: User, store_code: str, lang: str) -> Findi
 
 
 def store_name(db: Database, store_code: str, lang: str) -> str:
-    return db.query_value(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code])
+    return cast(str, db.query_value(f"SELECT {store_name_sql(lang)} FROM stores s WHERE code = ?", [store_code]))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 
@@ -297,17 +297,17 @@ def _check_merchandiser(cur: Cursor, username: str | None) -> str:
     )
     if row is None:
         raise PlanError("plans.error.no_merchandiser", username=username or "—")
-    return row[0]
+    return cast(str, row[0])
 
 
-def _one(cur: Cursor, sql: str, params: list | None = None) -> tuple[Any, ...] | None:
+def _one(cur: Cursor, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...] | None:
     """The first row or None; fetchall, so no half-read result keeps the cursor busy (register())."""
     rows = cur.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
 
 
 def _next_id(cur: Cursor) -> int:
-    return scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM planned_visits")
+    return cast(int, scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM planned_visits"))
 
 
 def _visit(cur: Cursor, visit_id: int) -> tuple:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ def dealer_labels(db: Database, lang: str) -> dict[str, str]:
 
 
 def count_users(db: Database) -> int:
-    return db.query_value("SELECT count(*) FROM users")
+    return cast(int, db.query_value("SELECT count(*) FROM users"))
 
 
 def _check_password(password: str) -> None:
