@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from datetime import date
+from typing import cast
 
 from audit import config, i18n
 from audit.db import Database, DatabaseLocked, schema_version
@@ -309,10 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     if hasattr(args, "run_without_database"):
-        return args.run_without_database(args)
+        return cast(int, args.run_without_database(args))  # argparse's Namespace holds Any
     db = open_database(config.database_path())
     try:
-        return args.run(db, args)
+        return cast(int, args.run(db, args))
     finally:
         db.close()
 

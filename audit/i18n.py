@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from audit.values import is_missing
 
@@ -18,7 +18,7 @@ DEFAULT_LANGUAGE = "en"
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    return cast(dict[str, str], json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8")))
 
 
 def language_from_locale(locale: str | None) -> str:

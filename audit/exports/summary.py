@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 import pandas as pd
 
@@ -128,7 +129,7 @@ def authorise(db: Database, viewer: User, request: ExportRequest) -> str:
     row = db.query_one(f"SELECT {name_column(request.lang)} FROM dealers WHERE code = ?", [request.dealer_code])
     if row is None:
         raise ExportError("export.error.no_dealer", code=request.dealer_code)
-    return row[0]
+    return cast(str, row[0])
 
 
 # ---------------------------------------------------------------- the summary

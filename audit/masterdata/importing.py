@@ -4,6 +4,7 @@ and applying it (apply_import: one transaction, new regions, then one bulk upser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 import pyarrow as pa
@@ -35,7 +36,7 @@ class ImportPreview:
     @property
     def rows(self) -> list[int]:
         """The numbers, in the file, of the rows to import."""
-        return self.frame.index.tolist()
+        return cast(list[int], self.frame.index.tolist())  # pandas ships no types
 
     @property
     def to_create(self) -> int:

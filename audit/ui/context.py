@@ -8,6 +8,7 @@ Streamlit session, which reads them back from st.context.cookies.
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import streamlit as st
 
@@ -44,7 +45,7 @@ def lang() -> str:
     if "lang" not in st.session_state:
         saved = _cookie(LANG_COOKIE)
         st.session_state.lang = saved if saved in i18n.LANGUAGES else i18n.language_from_locale(st.context.locale)
-    return st.session_state.lang
+    return cast(str, st.session_state.lang)  # session_state holds Any
 
 
 def plain_t(key: str, **values: object) -> str:
