@@ -4,6 +4,8 @@ state byte for byte; a backup's manifest, and the damage done to backups in the 
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -61,6 +63,10 @@ PHOTO_DAMAGE = {
 }
 
 
+# What a restore says of a backup made by a newer version of the app, whichever back end made it.
+NEWER_SCHEMA = ("was made by a newer version of the app (schema version 999;", "由更新版本的应用制作（架构版本 999")
+
+
 def refused_in_both_languages(capsys, command: list[str], english: str, chinese: str) -> None:
     """The command line task fails and says why, in English and in Chinese."""
     from audit.__main__ import main
@@ -69,3 +75,12 @@ def refused_in_both_languages(capsys, command: list[str], english: str, chinese:
     for lang, expected in (("en", english), ("zh", chinese)):
         assert main(["--lang", lang, *command]) == 1
         assert expected in capsys.readouterr().err
+
+
+def damaged_backup_refused(
+    capsys, good_backup: Path, damage: Callable[[Path], object], messages: tuple[str, str]
+) -> None:
+    """A copy of the good backup beside it (links kept as links), damaged, is refused by `restore --replace`."""
+    broken = Path(shutil.copytree(good_backup, good_backup.parent / "broken", symlinks=True))
+    damage(broken)
+    refused_in_both_languages(capsys, ["restore", str(broken), "--replace"], *messages)
