@@ -27,6 +27,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -84,111 +85,125 @@ class Mutant:
 SETTINGS, SCORING, CAPTURE = "audit/settings.py", "audit/scoring.py", "audit/capture.py"
 STORES, AUTH, CELLS = "audit/stores.py", "audit/auth.py", "audit/exports/cells.py"
 
+
+def _rule(rule: str, path: str, tests: tuple[str, ...]) -> Callable[..., Mutant]:
+    """The constructor of one rule's mutants: named "rule: ...", in the rule's file, run against its tests
+    unless a mutant says otherwise."""
+
+    def mutant(
+        name: str,
+        where: str,
+        old: str,
+        new: str,
+        equivalent: str = "",
+        *,
+        path: str = path,
+        tests: tuple[str, ...] = tests,
+    ) -> Mutant:
+        return Mutant(f"{rule}: {name}", path, where, old, new, tests, equivalent)
+
+    return mutant
+
+
+price = _rule("price", SETTINGS, PRICE_TESTS)
+scoring = _rule("scoring", SCORING, SCORING_TESTS)
+visits = _rule("visits", CAPTURE, VISIT_TESTS)
+scope = _rule("scope", STORES, SCOPE_TESTS)
+submit = _rule("submit", CAPTURE, SUBMIT_TESTS)
+formula = _rule("formula", CELLS, FORMULA_TESTS)
+
 # fmt: off
 LISTED = [
     # ---- price check: settings.under_rrp_sql, the SQL form every query uses (mutmut mutates under_rrp)
-    Mutant("price: < becomes <=", SETTINGS, "under_rrp_sql", "{price} < {rrp}", "{price} <= {rrp}", PRICE_TESTS),
-    Mutant("price: 1 - becomes 1 +", SETTINGS, "under_rrp_sql", "(1 - {fraction})", "(1 + {fraction})", PRICE_TESTS),
-    Mutant("price: * becomes /", SETTINGS, "under_rrp_sql", "{rrp} * (1", "{rrp} / (1", PRICE_TESTS),
-    Mutant("price: the default tolerance 4 %", SETTINGS, "ScoringSettings",
-           "price_tolerance: float = 0.05", "price_tolerance: float = 0.04", SCORING_TESTS),
+    price("< becomes <=", "under_rrp_sql", "{price} < {rrp}", "{price} <= {rrp}"),
+    price("1 - becomes 1 +", "under_rrp_sql", "(1 - {fraction})", "(1 + {fraction})"),
+    price("* becomes /", "under_rrp_sql", "{rrp} * (1", "{rrp} / (1"),
+    price("the default tolerance 4 %", "ScoringSettings", "price_tolerance: float = 0.05",
+          "price_tolerance: float = 0.04", tests=SCORING_TESTS),
     # ---- scoring: the counts (scoring._SKU_COUNTS, _AUDIT_COUNTS) and the formula (scored_audits)
-    Mutant("scoring: must-stock audited counts every line", SCORING, "_SKU_COUNTS",
-           "count(*) FILTER (WHERE l.must_stock) AS must_audited", "count(*) AS must_audited", SCORING_TESTS),
-    Mutant("scoring: must-stock in stock ignores stock", SCORING, "_SKU_COUNTS",
-           "FILTER (WHERE l.must_stock AND l.in_stock)", "FILTER (WHERE l.must_stock)", SCORING_TESTS),
-    Mutant("scoring: a line without a level is rated", SCORING, "_SKU_COUNTS",
-           "count(l.shelf_level) FILTER (WHERE l.in_stock)", "count(*) FILTER (WHERE l.in_stock)", SCORING_TESTS),
-    Mutant("scoring: height counts out-of-stock lines", SCORING, "_SKU_COUNTS",
-           "sum({_UPLIFT_CASE}) FILTER (WHERE l.in_stock)", "sum({_UPLIFT_CASE})", SCORING_TESTS),
-    Mutant("scoring: eye level = becomes <=", SCORING, "_SKU_COUNTS",
-           "l.shelf_level = {EYE_LEVEL}", "l.shelf_level <= {EYE_LEVEL}", SCORING_TESTS),
-    Mutant("scoring: price checked needs a yes to the tag", SCORING, "_SKU_COUNTS",
-           "l.in_stock AND l.tag_present IS NOT NULL", "l.in_stock AND l.tag_present", SCORING_TESTS),
-    Mutant("scoring: price ok forgets a legible tag", SCORING, "_SKU_COUNTS", " AND l.tag_legible", "", SCORING_TESTS),
-    Mutant("scoring: price ok forgets a matching tag", SCORING, "_SKU_COUNTS", " AND l.tag_matches", "", SCORING_TESTS),
-    Mutant("scoring: price ok counts prices under the RRP", SCORING, "_SKU_COUNTS",
-           "AND NOT {under_rrp_sql(", "AND {under_rrp_sql(", SCORING_TESTS),
-    Mutant("scoring: freshness checked forgets damage", SCORING, "_SKU_COUNTS",
-           " AND l.damaged IS NOT NULL", "", SCORING_TESTS),
-    Mutant("scoring: fresh forgets near expiry", SCORING, "_SKU_COUNTS", " AND NOT l.near_expiry", "", SCORING_TESTS),
-    Mutant("scoring: our facings count out-of-stock lines", SCORING, "_SKU_COUNTS",
-           "coalesce(sum(l.facings) FILTER (WHERE l.in_stock), 0)", "coalesce(sum(l.facings), 0)", SCORING_TESTS,
-           "no score, page or export reads audit_sku_metrics.our_facings (share of shelf is counted in "
-           "_AUDIT_COUNTS, by its own rule); only the benchmark's twin (bench/baseline.py) recomputes it"),
-    Mutant("scoring: eye level is level 1", SCORING, "EYE_LEVEL", "EYE_LEVEL = 2", "EYE_LEVEL = 1", SCORING_TESTS),
-    Mutant("scoring: uplift of levels 1 and 2 swapped", SCORING, "SHELF_LEVEL_UPLIFT",
-           "{1: 1.34, 2: 1.78,", "{1: 1.78, 2: 1.34,", SCORING_TESTS),
-    Mutant("scoring: POP present counts every type", SCORING, "_AUDIT_COUNTS",
-           "count(*) FILTER (WHERE present) AS present", "count(*) AS present", SCORING_TESTS),
-    Mutant("scoring: their facings count blanks", SCORING, "_AUDIT_COUNTS",
-           "WHERE o.facings IS NOT NULL AND ", "WHERE ", SCORING_TESTS),
-    Mutant("scoring: share of shelf in every category", SCORING, "_AUDIT_COUNTS",
-           "(t.any_category OR list_contains(t.categories, p.category))", "TRUE", SCORING_TESTS),
-    Mutant("scoring: share of shelf counts out-of-stock lines", SCORING, "_AUDIT_COUNTS",
-           "WHERE l.in_stock AND (t.any_category", "WHERE (t.any_category", SCORING_TESTS),
-    Mutant("scoring: share of shelf without competitors is measured", SCORING, "_AUDIT_COUNTS",
-           "CASE WHEN theirs.facings IS NOT NULL THEN coalesce(ours.facings, 0) END", "coalesce(ours.facings, 0)",
-           SCORING_TESTS,
-           "with no competitor facings the share's whole (ours + theirs) is NULL whatever ours is, and the "
-           "dashboard's share of shelf reads only audits with competitor facings"),
-    Mutant("scoring: a component unmeasured counts as perfect", SCORING, "scored_audits",
-           'f"coalesce({c}, 0) * ?"', 'f"coalesce({c}, 100) * ?"', SCORING_TESTS),
-    Mutant("scoring: an unmeasured component keeps its weight", SCORING, "scored_audits",
-           'f"CASE WHEN {c} IS NULL THEN 0 ELSE ? END"', 'f"CASE WHEN {c} IS NULL THEN 0 + ? ELSE ? END"',
-           SCORING_TESTS),
-    Mutant("scoring: share of shelf over theirs alone", SCORING, "scored_audits",
-           '"a.our_facings + a.competitor_facings"', '"a.competitor_facings"', SCORING_TESTS),
-    Mutant("scoring: height against level 1", SCORING, "scored_audits",
-           "{SHELF_LEVEL_UPLIFT[EYE_LEVEL]}", "{SHELF_LEVEL_UPLIFT[1]}", SCORING_TESTS),
-    Mutant("scoring: a percentage of 99", SCORING, "_percent", 'f"100 * (', 'f"99 * (', SCORING_TESTS),
-    Mutant("scoring: the counts' period drops its first day", SCORING, "_counted_audits",
-           "k.visit_date BETWEEN ? AND ?", "k.visit_date > ? AND k.visit_date <= ?", SCORING_TESTS),
-    Mutant("scoring: default green from 86", SETTINGS, "ScoringSettings",
-           "green_min: float = 85.0", "green_min: float = 86.0", SCORING_TESTS),
-    Mutant("scoring: default amber from 71", SETTINGS, "ScoringSettings",
-           "amber_min: float = 70.0", "amber_min: float = 71.0", SCORING_TESTS),
-    Mutant("scoring: default price weight 21", SETTINGS, "DEFAULT_WEIGHTS",
-           '"price": 20,', '"price": 21,', SCORING_TESTS),
+    scoring("must-stock audited counts every line", "_SKU_COUNTS",
+            "count(*) FILTER (WHERE l.must_stock) AS must_audited", "count(*) AS must_audited"),
+    scoring("must-stock in stock ignores stock", "_SKU_COUNTS",
+            "FILTER (WHERE l.must_stock AND l.in_stock)", "FILTER (WHERE l.must_stock)"),
+    scoring("a line without a level is rated", "_SKU_COUNTS",
+            "count(l.shelf_level) FILTER (WHERE l.in_stock)", "count(*) FILTER (WHERE l.in_stock)"),
+    scoring("height counts out-of-stock lines", "_SKU_COUNTS",
+            "sum({_UPLIFT_CASE}) FILTER (WHERE l.in_stock)", "sum({_UPLIFT_CASE})"),
+    scoring("eye level = becomes <=", "_SKU_COUNTS", "l.shelf_level = {EYE_LEVEL}", "l.shelf_level <= {EYE_LEVEL}"),
+    scoring("price checked needs a yes to the tag", "_SKU_COUNTS",
+            "l.in_stock AND l.tag_present IS NOT NULL", "l.in_stock AND l.tag_present"),
+    scoring("price ok forgets a legible tag", "_SKU_COUNTS", " AND l.tag_legible", ""),
+    scoring("price ok forgets a matching tag", "_SKU_COUNTS", " AND l.tag_matches", ""),
+    scoring("price ok counts prices under the RRP", "_SKU_COUNTS", "AND NOT {under_rrp_sql(", "AND {under_rrp_sql("),
+    scoring("freshness checked forgets damage", "_SKU_COUNTS", " AND l.damaged IS NOT NULL", ""),
+    scoring("fresh forgets near expiry", "_SKU_COUNTS", " AND NOT l.near_expiry", ""),
+    scoring("our facings count out-of-stock lines", "_SKU_COUNTS",
+            "coalesce(sum(l.facings) FILTER (WHERE l.in_stock), 0)", "coalesce(sum(l.facings), 0)",
+            "no score, page or export reads audit_sku_metrics.our_facings (share of shelf is counted in "
+            "_AUDIT_COUNTS, by its own rule); only the benchmark's twin (bench/baseline.py) recomputes it"),
+    scoring("eye level is level 1", "EYE_LEVEL", "EYE_LEVEL = 2", "EYE_LEVEL = 1"),
+    scoring("uplift of levels 1 and 2 swapped", "SHELF_LEVEL_UPLIFT", "{1: 1.34, 2: 1.78,", "{1: 1.78, 2: 1.34,"),
+    scoring("POP present counts every type", "_AUDIT_COUNTS",
+            "count(*) FILTER (WHERE present) AS present", "count(*) AS present"),
+    scoring("their facings count blanks", "_AUDIT_COUNTS", "WHERE o.facings IS NOT NULL AND ", "WHERE "),
+    scoring("share of shelf in every category", "_AUDIT_COUNTS",
+            "(t.any_category OR list_contains(t.categories, p.category))", "TRUE"),
+    scoring("share of shelf counts out-of-stock lines", "_AUDIT_COUNTS",
+            "WHERE l.in_stock AND (t.any_category", "WHERE (t.any_category"),
+    scoring("share of shelf without competitors is measured", "_AUDIT_COUNTS",
+            "CASE WHEN theirs.facings IS NOT NULL THEN coalesce(ours.facings, 0) END", "coalesce(ours.facings, 0)",
+            "with no competitor facings the share's whole (ours + theirs) is NULL whatever ours is, and the "
+            "dashboard's share of shelf reads only audits with competitor facings"),
+    scoring("a component unmeasured counts as perfect", "scored_audits",
+            'f"coalesce({c}, 0) * ?"', 'f"coalesce({c}, 100) * ?"'),
+    scoring("an unmeasured component keeps its weight", "scored_audits",
+            'f"CASE WHEN {c} IS NULL THEN 0 ELSE ? END"', 'f"CASE WHEN {c} IS NULL THEN 0 + ? ELSE ? END"'),
+    scoring("share of shelf over theirs alone", "scored_audits",
+            '"a.our_facings + a.competitor_facings"', '"a.competitor_facings"'),
+    scoring("height against level 1", "scored_audits", "{SHELF_LEVEL_UPLIFT[EYE_LEVEL]}", "{SHELF_LEVEL_UPLIFT[1]}"),
+    scoring("a percentage of 99", "_percent", 'f"100 * (', 'f"99 * ('),
+    scoring("the counts' period drops its first day", "_counted_audits",
+            "k.visit_date BETWEEN ? AND ?", "k.visit_date > ? AND k.visit_date <= ?"),
+    scoring("default green from 86", "ScoringSettings", "green_min: float = 85.0", "green_min: float = 86.0",
+            path=SETTINGS),
+    scoring("default amber from 71", "ScoringSettings", "amber_min: float = 70.0", "amber_min: float = 71.0",
+            path=SETTINGS),
+    scoring("default price weight 21", "DEFAULT_WEIGHTS", '"price": 20,', '"price": 21,', path=SETTINGS),
     # ---- visit state: capture.visit_state_sql and the grade intervals
-    Mutant("visits: overdue from the longest interval itself", CAPTURE, "visit_state_sql",
-           "days_since > overdue_days", "days_since >= overdue_days", VISIT_TESTS),
-    Mutant("visits: due a day after the shortest interval", CAPTURE, "visit_state_sql",
-           "days_since >= due_days", "days_since > due_days", VISIT_TESTS),
-    Mutant("visits: a store never visited is not overdue", CAPTURE, "visit_state_sql",
-           "days_since IS NULL OR ", "", VISIT_TESTS),
-    Mutant("visits: grades A and B swapped for due", CAPTURE, "visit_state_sql",
+    visits("overdue from the longest interval itself", "visit_state_sql",
+           "days_since > overdue_days", "days_since >= overdue_days"),
+    visits("due a day after the shortest interval", "visit_state_sql",
+           "days_since >= due_days", "days_since > due_days"),
+    visits("a store never visited is not overdue", "visit_state_sql", "days_since IS NULL OR ", ""),
+    visits("grades A and B swapped for due", "visit_state_sql",
            "WHEN 'A' THEN ? WHEN 'B' THEN ? ELSE ? END AS due_days",
-           "WHEN 'B' THEN ? WHEN 'A' THEN ? ELSE ? END AS due_days", VISIT_TESTS),
-    Mutant("visits: a visit on the day itself is not counted", CAPTURE, "visit_state_sql",
-           "visit_date <= ?::DATE", "visit_date < ?::DATE", VISIT_TESTS),
-    Mutant("visits: inactive stores are listed", CAPTURE, "visit_state_sql",
-           "WHERE s.active AND {where}", "WHERE {where}", VISIT_TESTS),
-    Mutant("visits: A due after 3.5 days", CAPTURE, "VISIT_INTERVAL_DAYS",
-           '"A": (7 / 3,', '"A": (7 / 2,', VISIT_TESTS),
-    Mutant("visits: B overdue after 8 days", CAPTURE, "VISIT_INTERVAL_DAYS", "(7 / 2, 7)", "(7 / 2, 8)", VISIT_TESTS),
-    Mutant("visits: C due after 15 days", CAPTURE, "VISIT_INTERVAL_DAYS",
-           '"C": (30 / 3,', '"C": (30 / 2,', VISIT_TESTS),
-    Mutant("visits: due before overdue in the queue", CAPTURE, "store_queue",
-           "['draft', 'overdue', 'due', 'ok']", "['draft', 'due', 'overdue', 'ok']", VISIT_TESTS + SUBMIT_TESTS),
+           "WHEN 'B' THEN ? WHEN 'A' THEN ? ELSE ? END AS due_days"),
+    visits("a visit on the day itself is not counted", "visit_state_sql",
+           "visit_date <= ?::DATE", "visit_date < ?::DATE"),
+    visits("inactive stores are listed", "visit_state_sql", "WHERE s.active AND {where}", "WHERE {where}"),
+    visits("A due after 3.5 days", "VISIT_INTERVAL_DAYS", '"A": (7 / 3,', '"A": (7 / 2,'),
+    visits("B overdue after 8 days", "VISIT_INTERVAL_DAYS", "(7 / 2, 7)", "(7 / 2, 8)"),
+    visits("C due after 15 days", "VISIT_INTERVAL_DAYS", '"C": (30 / 3,', '"C": (30 / 2,'),
+    visits("due before overdue in the queue", "store_queue", "['draft', 'overdue', 'due', 'ok']",
+           "['draft', 'due', 'overdue', 'ok']", tests=VISIT_TESTS + SUBMIT_TESTS),
     # ---- scope: who sees every store, and the dealer's and the merchandiser's clauses
-    Mutant("scope: a dealer sees every store", AUTH, "User.sees_all_stores",
-           '("manager", "admin")', '("manager", "admin", "dealer")', SCOPE_TESTS),
-    Mutant("scope: a dealer sees every dealer's stores", STORES, "scope_clause",
-           'f"{alias}.dealer_code = ?"', 'f"({alias}.dealer_code = ? OR TRUE)"', SCOPE_TESTS),
-    Mutant("scope: a merchandiser sees everyone's stores", STORES, "scope_clause",
-           'f"{alias}.merchandiser = ?"', 'f"({alias}.merchandiser = ? OR TRUE)"', SCOPE_TESTS),
+    scope("a dealer sees every store", "User.sees_all_stores", '("manager", "admin")',
+          '("manager", "admin", "dealer")', path=AUTH),
+    scope("a dealer sees every dealer's stores", "scope_clause",
+          'f"{alias}.dealer_code = ?"', 'f"({alias}.dealer_code = ? OR TRUE)"'),
+    scope("a merchandiser sees everyone's stores", "scope_clause",
+          'f"{alias}.merchandiser = ?"', 'f"({alias}.merchandiser = ? OR TRUE)"'),
     # ---- submit: whose draft, one audit per submission key, the implausible price
-    Mutant("submit: someone else's draft", CAPTURE, "submit", "WHERE submission_key = ? AND username = ?",
-           "WHERE submission_key = ? AND (username = ? OR TRUE)", SUBMIT_TESTS),
-    Mutant("submit: a double tap finds no stored audit", CAPTURE, "_audit_for_key",
-           "WHERE submission_key = ?", "WHERE submission_key = ? AND FALSE", SUBMIT_TESTS),
-    Mutant("submit: a shelf price 6 x the RRP passes", CAPTURE, "PLAUSIBLE_PRICE_FACTOR",
-           "PLAUSIBLE_PRICE_FACTOR = 5", "PLAUSIBLE_PRICE_FACTOR = 6", SUBMIT_TESTS),
+    submit("someone else's draft", "submit", "WHERE submission_key = ? AND username = ?",
+           "WHERE submission_key = ? AND (username = ? OR TRUE)"),
+    submit("a double tap finds no stored audit", "_audit_for_key",
+           "WHERE submission_key = ?", "WHERE submission_key = ? AND FALSE"),
+    submit("a shelf price 6 x the RRP passes", "PLAUSIBLE_PRICE_FACTOR",
+           "PLAUSIBLE_PRICE_FACTOR = 5", "PLAUSIBLE_PRICE_FACTOR = 6"),
     # ---- formula guard: each risky start of a spreadsheet cell
-    *(Mutant(f"formula: {text} passes unguarded", CELLS, "RISKY_STARTS", f"{text}, ", "", FORMULA_TESTS)
+    *(formula(f"{text} passes unguarded", "RISKY_STARTS", f"{text}, ", "")
       for text in ('"="', '"+"', '"-"', '"@"', '"\\t"')),
-    Mutant('formula: "\\r" passes unguarded', CELLS, "RISKY_STARTS", ', "\\r"', "", FORMULA_TESTS),
+    formula('"\\r" passes unguarded', "RISKY_STARTS", ', "\\r"', ""),
 ]
 # fmt: on
 
