@@ -249,7 +249,7 @@ def scored_audits(viewer: User, filters: DashboardFilters, settings: ScoringSett
     return sql, [*weights, *weights, *counted_params, *scope_params, *audit_params]
 
 
-def audit_score(db: Database, viewer: User, audit_id: int, settings: ScoringSettings) -> dict | None:
+def audit_score(db: Database, viewer: User, audit_id: int, settings: ScoringSettings) -> dict[str, float | None] | None:
     """One audit's components and score with the weights in force (None when the viewer may not see it).
     Components the audit could not measure are None, as on the dashboards."""
     row = db.query_one("SELECT store_code, visit_date FROM audits WHERE id = ?", [audit_id])

@@ -11,6 +11,7 @@ import pandas as pd
 from audit.auth import User
 from audit.db import Database
 from audit.i18n import city_sql, name_column, person_sql, store_name_sql
+from audit.values import Record
 
 CHANNELS = ("traditional", "modern", "special")
 GRADES = ("A", "B", "C")
@@ -120,7 +121,7 @@ def filter_options(db: Database, viewer: User, lang: str) -> FilterOptions:
     )
 
 
-def store_card(db: Database, viewer: User, code: str, lang: str) -> dict | None:
+def store_card(db: Database, viewer: User, code: str, lang: str) -> Record | None:
     """Every field of one store's card, or None when it does not exist or is not the viewer's."""
     scope, params = scope_clause(viewer)
     names = name_column(lang)

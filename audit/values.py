@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 # One row of a query's DataFrame (itertuples' named tuple, or a Series): pandas ships no types, so its fields
 # are unchecked; the name says what the parameter holds.
 Row = Any
+# One row of a query as a dict (column -> value, a DataFrame row's to_dict()): its values come untyped from DuckDB
+# and pandas, like Row's.
+Record = dict[str, Any]
 
 
 def is_missing(value: object) -> TypeIs[None]:

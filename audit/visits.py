@@ -28,6 +28,7 @@ from audit.errors import UserFacingError
 from audit.i18n import name_column, person_sql, store_name_sql
 from audit.plans import AUDIT_FULFILS_PLAN
 from audit.stores import scope_clause
+from audit.values import Record
 
 DAYS_PER_MONTH = 365.25 / 12
 # Target visits per store and week by grade (DOMAIN.md: A 2–3 a week, B 1–2 a week, C 2–3 a month).
@@ -135,7 +136,7 @@ def _measures_sql(viewer: User, f: VisitFilters, by: str, today: date) -> tuple[
     return sql, params
 
 
-def totals(db: Database, viewer: User, f: VisitFilters, today: date | None = None) -> dict:
+def totals(db: Database, viewer: User, f: VisitFilters, today: date | None = None) -> Record:
     """The period's figures for the tiles; counts are 0 and rates None when there is nothing."""
     sql, params = _measures_sql(viewer, f, "total", today or date.today())
     df = db.query_df(sql, params)

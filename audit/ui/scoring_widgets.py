@@ -191,7 +191,7 @@ def open_store_on_select(
         links.open_store(str(code))
 
 
-def audit_score_box(score: dict | None, rules: ScoringSettings) -> None:
+def audit_score_box(score: dict[str, float | None] | None, rules: ScoringSettings) -> None:
     """One audit's score in its band and its components, with what it could not measure (left out, its
     weight spread over the rest), with the weights in force."""
     band = None if score is None else rules.band(score["score"])
