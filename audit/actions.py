@@ -26,8 +26,10 @@ from audit.db import Cursor, Database, scalar, single_row
 from audit.errors import UserFacingError
 from audit.filters import DashboardFilters
 from audit.i18n import name_column, person_sql, store_name_sql
+from audit.previous import Answers
 from audit.settings import under_rrp_sql
 from audit.stores import scope_clause
+from audit.values import Record
 
 KINDS = ("restock", "price", "tag", "pop", "freshness", "competitor", "display")
 # Who fixes what (issue 15): stock and price are the dealer's; tags, POP and display the merchandiser's.
@@ -167,7 +169,7 @@ def _event(cur: Cursor, action_id: int, event: str, at: datetime, username: str 
     )
 
 
-def fixed_on_spot(answers: dict) -> set[tuple[str, str]]:
+def fixed_on_spot(answers: Answers) -> set[tuple[str, str]]:
     """The fixes the merchandiser made during the visit: a restocked stock-out, a tag put right, a POP put up."""
     done = set()
     for kind, section, field in (
@@ -186,7 +188,7 @@ def fixed_on_spot(answers: dict) -> set[tuple[str, str]]:
     return done
 
 
-def answer_problems(open_actions: pd.DataFrame, answers: dict, attached: pd.DataFrame) -> list[AnswerProblem]:
+def answer_problems(open_actions: pd.DataFrame, answers: Answers, attached: pd.DataFrame) -> list[AnswerProblem]:
     """What submit refuses about actions: a "fixed" answer without its photo, a fix on the spot without a photo
     of its section (a restock needs a shelf photo)."""
     problems = []
@@ -214,7 +216,7 @@ def record_from_audit(
     cur: Cursor,
     audit_id: int,
     username: str,
-    answers: dict,
+    answers: Answers,
     price_tolerance: float,
     flash_gap: float | None,
     now: datetime,
@@ -355,7 +357,7 @@ def open_actions(
     return db.query_df(sql, [*owner, today or date.today(), *params, limit])
 
 
-def get_action(db: Database, viewer: User, action_id: int, lang: str, today: date | None = None) -> dict | None:
+def get_action(db: Database, viewer: User, action_id: int, lang: str, today: date | None = None) -> Record | None:
     """One action, or None when it does not exist or is not in the viewer's stores."""
     scope, params = scope_clause(viewer)
     df = db.query_df(_actions_sql(lang, f"x.id = ? AND {scope}"), [today or date.today(), action_id, *params])
@@ -383,7 +385,7 @@ def store_history(db: Database, viewer: User, store_code: str, lang: str, limit:
 # ---------------------------------------------------------------- changing actions (one transaction, state checked)
 
 
-def _in_scope(cur: Cursor, viewer: User, action_id: int) -> tuple | None:
+def _in_scope(cur: Cursor, viewer: User, action_id: int) -> tuple[Any, ...] | None:
     scope, params = scope_clause(viewer)
     return cur.execute(
         f"""SELECT x.status, x.owner_role, x.owner, x.store_code FROM actions x JOIN stores s ON s.code = x.store_code

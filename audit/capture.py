@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypeGuard, cast, overload
+from typing import Any, TypeGuard, cast, overload
 
 import pandas as pd
 
@@ -27,8 +27,10 @@ from audit.auth import User
 from audit.db import Cursor, Database, scalar
 from audit.errors import UserFacingError
 from audit.i18n import city_sql, fmt_money, name_column, person_sql, store_name_sql
+from audit.previous import Answers, LineAnswers
 from audit.settings import under_rrp, under_rrp_sql
 from audit.stores import scope_clause
+from audit.values import Record
 
 REUSED_PHOTO_DISTANCE = 4  # difference-hash bits: at most this many differ = near-identical picture
 OLD_PHOTO_AGE = timedelta(days=1)
@@ -100,10 +102,10 @@ class Draft:
     started_at: datetime
     updated_at: datetime
     step: int
-    answers: dict = field(default_factory=dict)
+    answers: Answers = field(default_factory=dict)
 
 
-def _draft_from_row(row: tuple) -> Draft:
+def _draft_from_row(row: tuple[Any, ...]) -> Draft:
     username, store_code, key, started, updated, step, answers = row
     return Draft(username, store_code, key, started, updated, step, json.loads(answers))
 
@@ -262,7 +264,7 @@ TAG_YES_NO = ("tag_placed_ok", "tag_matches", "tag_legible")
 class AnswerProblem:
     section: str
     key: str
-    values: dict = field(default_factory=dict)
+    values: Mapping[str, object] = field(default_factory=dict)  # the message's placeholders
     item: str | None = None  # the line it is about (a SKU or POP code, an observation's number), to go to it
 
 
@@ -291,9 +293,12 @@ def shelf_price_problem(sku_name: str, rrp: float | None, shelf_price: float | N
     )
 
 
-def competitor_price_problem(checklist: Checklist, number: int, seen: dict, field: str) -> AnswerProblem | None:
-    """The same rule for a competitor's price (field of observation number `seen`), against the RRP of our
-    product it is compared with; None when it names none of the checklist's products."""
+def competitor_price_problem(
+    checklist: Checklist, number: int, seen: dict[str, Any], field: str
+) -> AnswerProblem | None:
+    """The same rule for a competitor's price (field of observation number `seen`, as the form wrote it: the
+    rule checks the value), against the RRP of our product it is compared with; None when it names none of the
+    checklist's products."""
     code = seen.get("product_code")
     compared = checklist.skus[checklist.skus.code == code] if isinstance(code, str) else checklist.skus.iloc[:0]
     if compared.empty or not price_implausible(compared.rrp.iloc[0], seen.get(field)):
@@ -326,7 +331,7 @@ def _optional_number(value: object, low: float, high: float, whole: bool = False
     return value is None or is_number(value, low, high, whole)
 
 
-def _yes_no_or_blank(answers: dict, questions: Iterable[str]) -> bool:
+def _yes_no_or_blank(answers: LineAnswers, questions: Iterable[str]) -> bool:
     return all(answers.get(q) is None or isinstance(answers.get(q), bool) for q in questions)
 
 
@@ -335,19 +340,19 @@ def _text_fits(value: object, limit: int) -> bool:
 
 
 @overload
-def _part(value: object) -> dict: ...
+def _part(value: object) -> dict[str, Any]: ...
 
 
 @overload
-def _part(value: object, kind: type[list]) -> list: ...
+def _part(value: object, kind: type[list[Any]]) -> list[Any]: ...
 
 
-def _part(value: object, kind: type[dict] | type[list] = dict) -> dict | list:
+def _part(value: object, kind: type[dict[str, Any]] | type[list[Any]] = dict) -> dict[str, Any] | list[Any]:
     """A part of the answers as the form writes it; anything else (a damaged draft) reads as unanswered."""
     return value if isinstance(value, kind) else kind()
 
 
-def validate(checklist: Checklist, answers: dict, photo_sections: list[str]) -> list[AnswerProblem]:
+def validate(checklist: Checklist, answers: Answers, photo_sections: list[str]) -> list[AnswerProblem]:
     """Every question the visit must answer, in the order the steps ask them. Each answer is checked for
     its type and range too: whatever passes here can be stored without the database refusing it."""
     problems: list[AnswerProblem] = []
@@ -519,7 +524,7 @@ def submit(
     return Submitted(audit_id, True)
 
 
-def _insert_lines(cur: Cursor, audit_id: int, checklist: Checklist, answers: dict) -> None:
+def _insert_lines(cur: Cursor, audit_id: int, checklist: Checklist, answers: Answers) -> None:
     rows = []
     for sku in checklist.skus.itertuples():
         line, tag = answers["shelf"][sku.code], answers.get("price", {}).get(sku.code, {})
@@ -549,7 +554,7 @@ def _insert_lines(cur: Cursor, audit_id: int, checklist: Checklist, answers: dic
     cur.executemany("INSERT INTO audit_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_pop(cur: Cursor, audit_id: int, checklist: Checklist, answers: dict) -> None:
+def _insert_pop(cur: Cursor, audit_id: int, checklist: Checklist, answers: Answers) -> None:
     rows = []
     for pop in checklist.pop_types.itertuples():
         answer = answers["pop"][pop.code]
@@ -566,7 +571,7 @@ def _insert_pop(cur: Cursor, audit_id: int, checklist: Checklist, answers: dict)
         cur.executemany("INSERT INTO audit_pop VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _insert_observations(cur: Cursor, audit_id: int, answers: dict) -> None:
+def _insert_observations(cur: Cursor, audit_id: int, answers: Answers) -> None:
     seen = answers.get("competitors", [])
     if not seen:
         return
@@ -738,7 +743,7 @@ def store_name(db: Database, store_code: str, lang: str) -> str:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    header: dict
+    header: Record
     lines: pd.DataFrame
     pop: pd.DataFrame
     observations: pd.DataFrame

@@ -22,6 +22,14 @@ SHELF_FIELDS = ("in_stock", "facings", "shelf_level", "restocked", "fifo_ok", "n
 PRICE_FIELDS = ("tag_present", "tag_placed_ok", "tag_matches", "tag_legible", "shelf_price")
 POP_FIELDS = ("present", "condition")
 
+# A draft's answers: section -> code -> LineAnswers for the checked sections, other shapes for the rest (the
+# observations a list, the notes a text). They come from the form's widgets and the draft's JSON and are checked
+# field by field (capture.validate) before anything is stored; until then their values are unchecked, hence Any
+# (with object, each widget's value would need a check the form does not make: it shows what it was given).
+Answers = dict[str, Any]
+# One line's answers (a SKU's shelf or price check, a POP type's, an open action's check): field -> value.
+LineAnswers = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Previous:
@@ -29,9 +37,9 @@ class Previous:
 
     audit_id: int | None = None
     visit_date: date | None = None
-    answers: dict = field(default_factory=lambda: {s: {} for s in BULK_SECTIONS})
+    answers: dict[str, dict[str, LineAnswers]] = field(default_factory=lambda: {s: {} for s in BULK_SECTIONS})
 
-    def line(self, section: str, code: str) -> dict:
+    def line(self, section: str, code: str) -> LineAnswers:
         return self.answers.get(section, {}).get(code, {})
 
 
@@ -71,19 +79,19 @@ def last_answers(db: Database, store_code: str) -> Previous:
     return Previous(latest[0], latest[1], {"shelf": shelf, "price": price, "pop": pop})
 
 
-def answered(line: dict, section: str) -> bool:
+def answered(line: LineAnswers, section: str) -> bool:
     """A line whose main question is answered (the one validate() requires)."""
     main = {"shelf": "in_stock", "price": "tag_present", "pop": "present"}[section]
     return isinstance(line.get(main), bool)
 
 
-def confirmable(previous: Previous, section: str, codes: Iterable[str], answers: dict) -> list[str]:
+def confirmable(previous: Previous, section: str, codes: Iterable[str], answers: Answers) -> list[str]:
     """The lines of `section` a bulk confirmation would fill: not answered yet, and answered last time."""
     mine = answers.get(section, {})
     return [c for c in codes if not answered(mine.get(c, {}), section) and answered(previous.line(section, c), section)]
 
 
-def confirm(previous: Previous, section: str, codes: Iterable[str], answers: dict) -> list[str]:
+def confirm(previous: Previous, section: str, codes: Iterable[str], answers: Answers) -> list[str]:
     """Fill those lines with last time's answers, marked HOW_BULK; returns the codes filled."""
     filled = confirmable(previous, section, codes, answers)
     fields = {"shelf": SHELF_FIELDS, "price": PRICE_FIELDS, "pop": POP_FIELDS}[section]
@@ -93,6 +101,6 @@ def confirm(previous: Previous, section: str, codes: Iterable[str], answers: dic
     return filled
 
 
-def how(line: dict) -> str:
+def how(line: LineAnswers) -> str:
     """How a line was answered, as stored with the audit."""
     return HOW_BULK if line.get("how") == HOW_BULK else HOW_CHECKED

@@ -16,6 +16,7 @@ from audit import capture, photos, previous, settings
 from audit.capture import Checklist, Draft
 from audit.errors import UserFacingError
 from audit.i18n import fmt_date, fmt_money
+from audit.previous import LineAnswers
 from audit.ui import widget_texts
 from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import Markdown, md_escape
@@ -41,7 +42,7 @@ def optional(key: str) -> str:
     return t("capture.optional", label=t(key))
 
 
-def _yes_no() -> dict:
+def _yes_no() -> dict[bool, str]:
     return {True: t("common.yes"), False: t("common.no")}
 
 
@@ -115,7 +116,7 @@ def _row(prefix: str, section: str, code: str) -> DeltaGenerator:
 
 @dataclass
 class _Row:
-    line: dict  # the line's answers, written by the row's widgets
+    line: LineAnswers  # the line's answers, written by the row's widgets
     side: DeltaGenerator  # the column beside the heading (the problems button)
     heading: str = ""  # what the heading says; how the line was answered is added to it
 
@@ -138,7 +139,7 @@ def _answering(draft: Draft, section: str, code: str) -> Iterator[_Row]:
         capture.save_draft(db(), draft)
 
 
-def _mark_checked(line: dict, before: dict) -> None:
+def _mark_checked(line: LineAnswers, before: LineAnswers) -> None:
     """A line changed by hand is checked one by one, even if it was confirmed in bulk first."""
     if {k: v for k, v in line.items() if k != "how"} != {k: v for k, v in before.items() if k != "how"}:
         line["how"] = previous.HOW_CHECKED
@@ -149,7 +150,7 @@ def _last_text(parts: list[str | None]) -> str:
     return t("capture.last_time", what=Markdown(" · ".join(shown))) if shown else ""
 
 
-def _how_badge(line: dict) -> str:
+def _how_badge(line: LineAnswers) -> str:
     return f" :blue-badge[{t('capture.as_last_time')}]" if line.get("how") == previous.HOW_BULK else ""
 
 
@@ -215,7 +216,7 @@ def shelf(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def shelf_row(draft: Draft, sku: Row, last: dict, levels: dict) -> None:
+def shelf_row(draft: Draft, sku: Row, last: LineAnswers, levels: Mapping[int, str]) -> None:
     """One SKU: in stock, facings and level side by side; problems (FIFO, expiry, damage) or restocking
     open only when asked. A tap reruns this row alone (st.fragment)."""
     key = f"{draft.submission_key[:8]}:s:{sku.code}"
@@ -294,7 +295,7 @@ def price(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def price_row(draft: Draft, sku: Row, last: dict, tolerance: float) -> None:
+def price_row(draft: Draft, sku: Row, last: LineAnswers, tolerance: float) -> None:
     """One SKU's tag and shelf price in one row; what is wrong with a tag opens only for a tag present."""
     key = f"{draft.submission_key[:8]}:p:{sku.code}"
     seen = fmt_money(last["shelf_price"]) if last.get("shelf_price") else ""
@@ -358,10 +359,10 @@ def pop(draft: Draft, checklist: Checklist) -> None:
 
 
 @st.fragment
-def pop_row(draft: Draft, pop_type: Row, last: dict, conditions: dict) -> None:
+def pop_row(draft: Draft, pop_type: Row, last: LineAnswers, conditions: Mapping[str, str]) -> None:
     key = f"{draft.submission_key[:8]}:pop:{pop_type.code}"
     seen = (
-        conditions.get(last.get("condition"))
+        conditions.get(last.get("condition") or "")  # none noted: nothing shown
         if last.get("present")
         else t("capture.pop_absent")
         if last.get("present") is False
@@ -388,7 +389,7 @@ def pop_row(draft: Draft, pop_type: Row, last: dict, conditions: dict) -> None:
         fixed_on_spot(answer, missing, f"{key}:on_spot", "actions.pop_fixed_on_spot")
 
 
-def fixed_on_spot(line: dict, problem: bool, key: str, label_key: str) -> None:
+def fixed_on_spot(line: LineAnswers, problem: bool, key: str, label_key: str) -> None:
     """A problem put right during the visit (a tag, a POP): its action is born closed, proved by this audit's
     photo of the section (audit/actions.py). Asked only while the line shows the problem."""
     if problem:
