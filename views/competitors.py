@@ -8,6 +8,7 @@ from audit.ui import context, links
 from audit.ui.cached import cached
 from audit.ui.context import t
 from audit.ui.dashboard_filters import filter_bar, partial_note, weeks_cut
+from audit.ui.findings import observation_columns
 from audit.ui.photo_grid import photo_grid
 
 db = context.db()
@@ -76,18 +77,7 @@ event = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="competitor_log",
-    column_config={
-        "visit_date": t("stores.visit_date"),
-        "store_code": t("stores.code"),
-        "brand": t("capture.brand"),
-        "kind": t("capture.kind"),
-        "product": t("capture.product"),
-        "normal_price": t("capture.normal_price"),
-        "promo_price": t("capture.promo_price"),
-        "flash_price": t("capture.flash_price"),
-        "facings": t("capture.their_facings"),
-        "note": t("capture.note"),
-    },
+    column_config={"visit_date": t("stores.visit_date"), "store_code": t("stores.code"), **observation_columns()},
 )
 if event.selection.rows:
     links.open_store(log.iloc[event.selection.rows[0]]["store_code"])

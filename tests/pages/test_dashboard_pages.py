@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -60,6 +62,19 @@ def test_competitors_page_shows_activity_prices_and_the_log(demo_db):
     assert {"Competitor prices", "Share of shelf", "Observations"} <= {s.value for s in at.subheader}
     log = at.dataframe[-1].value
     assert len(log) > 0 and log["visit_date"].iloc[0]
+    headings = json.loads(at.dataframe[-1].proto.columns)
+    assert [headings[c]["label"] for c in log.columns] == [
+        "Visit date",
+        "Code",
+        "Brand",
+        "What was seen",
+        "Product",
+        "Normal price",
+        "Promotion price",
+        "Flash price",
+        "Their facings",
+        "Note",
+    ]
 
 
 def test_a_manager_sees_a_stores_scores_and_a_dealer_only_its_card(demo_db):
