@@ -26,7 +26,6 @@ import argparse
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,21 +39,12 @@ import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.report import load_average, machine, markdown_table
+from tests.helpers.browser import CHROMIUM, CHROMIUM_NO_CAMERA_ARGS, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- bench:capture-form:begin (written by python -m bench.capture_form) -->"
 END = "<!-- bench:capture-form:end -->"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]  # as tests/browser/test_browser.py, no camera
 SKUS = 30
 CHANNEL = "modern"
 TAP_TARGET_MS = 100
@@ -214,17 +204,11 @@ def make_data(code: Path, folder: Path, stores: int, weeks: int) -> Store:
     return Store(store[0], store[1], widened)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(code: Path, script: str, data: Path):
     """`streamlit run SCRIPT` from `code` on a free port; (url, pid). Its output goes to a file: a pipe
     nobody reads stalls it."""
-    port = _free_port()
+    port = free_port()
     log_path = data / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -529,7 +513,7 @@ def main(argv: list[str] | None = None) -> list[VersionRun]:
             script = "server.py" if (code / "server.py").exists() else "app.py"
             results.append(VersionRun(label, commit, script))
             prepared.append((code, template, store))
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_NO_CAMERA_ARGS)
         for run in range(args.runs):
             order = range(len(results)) if run % 2 == 0 else reversed(range(len(results)))
             for index in order:

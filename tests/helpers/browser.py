@@ -12,7 +12,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.helpers.paths import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
+# Chromium as the tests and the form benchmark (bench/capture_form.py) launch it: offline, no updates.
+CHROMIUM_NO_CAMERA_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -20,6 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+]
+CHROMIUM_ARGS = [
+    *CHROMIUM_NO_CAMERA_ARGS,
     # st.camera_input takes a real picture from Chromium's fake camera.
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
