@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 from audit import photos
 from audit.errors import UserFacingError
@@ -41,6 +42,9 @@ _PHOTO_NAME = re.compile(r"photos/([0-9a-f]{2})/(\1[0-9a-f]{62})\.jpg")  # photo
 _MISSING_NAME = re.compile(r"[0-9a-f]{64}\.jpg")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
+# A backup's manifest.json: format, backend, created_at, schema_version, audits, photos, missing, files (name ->
+# sha256) and facts for the reader. Read back from JSON, it holds what _check_manifest has checked.
+Manifest = dict[str, Any]
 
 
 class BackupError(UserFacingError):
@@ -62,7 +66,7 @@ class Summary:
 def restored(
     path: Path,
     source: Path,
-    manifest: dict,
+    manifest: Manifest,
     version: int,
     audits: int,
     photos: int,
@@ -176,7 +180,7 @@ def finish(
     photos_copied: dict[str, str],
     missing: list[str],
     **described: str,
-) -> dict:
+) -> Manifest:
     """Close the backup: the database file made private and listed with the photos in the manifest, written
     last. `described` adds facts for the reader (e.g. the PostgreSQL server's version)."""
     database = DATABASE_FILES[backend]
@@ -221,7 +225,7 @@ def refuse_links(source: Path) -> None:
                 raise damaged(source, str(path.relative_to(source)))
 
 
-def read_manifest(source: Path) -> dict:
+def read_manifest(source: Path) -> Manifest:
     """The manifest of a backup folder, checked (a folder without one, or any other path, is no backup)."""
     if not source.is_dir():
         raise BackupError("backup.error.not_a_backup", path=str(source))
@@ -236,14 +240,14 @@ def read_manifest(source: Path) -> dict:
         except ValueError:
             raise BackupError("backup.error.bad_manifest", path=str(source), field=MANIFEST) from None
     _check_manifest(source, manifest)
-    return manifest
+    return cast(Manifest, manifest)
 
 
-def backend_of(manifest: dict) -> str:
-    return manifest.get("backend", EMBEDDED)
+def backend_of(manifest: Manifest) -> str:
+    return cast(str, manifest.get("backend", EMBEDDED))
 
 
-def database_file(manifest: dict) -> str:
+def database_file(manifest: Manifest) -> str:
     return DATABASE_FILES[backend_of(manifest)]
 
 
@@ -286,7 +290,7 @@ def _check_manifest(source: Path, manifest: object) -> None:
         raise bad("photos")
 
 
-def listed_photos(source: Path, manifest: dict) -> dict[str, str]:
+def listed_photos(source: Path, manifest: Manifest) -> dict[str, str]:
     """Photo file name → its sha256: those the manifest lists, or for a format 1 backup the files it holds."""
     if "files" in manifest:
         database = database_file(manifest)
@@ -307,14 +311,14 @@ def stage_file(source: Path, name: str, staging: Path, expected: str | None) -> 
         raise damaged(source, name)
 
 
-def stage_database(source: Path, manifest: dict, staging: Path) -> Path:
+def stage_database(source: Path, manifest: Manifest, staging: Path) -> Path:
     """The backup's database file, checked against the manifest, in the staging folder."""
     name = database_file(manifest)
     stage_file(source, name, staging, manifest.get("files", {}).get(name))
     return staging / name
 
 
-def stage_photos(source: Path, manifest: dict, staging: Path) -> dict[str, str]:
+def stage_photos(source: Path, manifest: Manifest, staging: Path) -> dict[str, str]:
     """Every photo of the backup, each checked against its name and the manifest, in the staging folder."""
     listed = listed_photos(source, manifest)
     for name, sha in listed.items():
@@ -322,7 +326,7 @@ def stage_photos(source: Path, manifest: dict, staging: Path) -> dict[str, str]:
     return listed
 
 
-def check_photo_rows(source: Path, manifest: dict, referred: set[str], listed: dict[str, str]) -> None:
+def check_photo_rows(source: Path, manifest: Manifest, referred: set[str], listed: dict[str, str]) -> None:
     """Refuse a backup whose database refers to photos it neither holds nor reports missing."""
     if referred - set(listed.values()) - {name.removesuffix(".jpg") for name in manifest["missing"]}:
         raise damaged(source, PHOTO_FOLDER)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from audit.backup import archive
-from audit.backup.archive import DATABASE_FILE, PHOTO_FOLDER, BackupError, Summary
+from audit.backup.archive import DATABASE_FILE, PHOTO_FOLDER, BackupError, Manifest, Summary
 from audit.db import Database, DatabaseDamaged, connect, migration_files, scalar, schema_version
 from audit.opening import open_embedded
 
@@ -52,7 +52,7 @@ def _photo_hashes(cur: duckdb.DuckDBPyConnection) -> set[str]:
 # ---------------------------------------------------------------- checking the database of a backup
 
 
-def _check_database(source: Path, path: Path, manifest: dict) -> None:
+def _check_database(source: Path, path: Path, manifest: Manifest) -> None:
     """Read the staged copy of the backup's database before anything else opens it read-write: a database of
     this app (its schema version as the manifest says, not newer than this code), every table read whole."""
     known = max(number for number, _ in migration_files())
@@ -79,7 +79,7 @@ def _check_database(source: Path, path: Path, manifest: dict) -> None:
         con.close()
 
 
-def stage(source: Path, manifest: dict, staging: Path) -> tuple[int, int, list[str]]:
+def stage(source: Path, manifest: Manifest, staging: Path) -> tuple[int, int, list[str]]:
     """Copy and check the whole backup into `staging`: (schema version after upgrade, audits, photo names)."""
     database_path = archive.stage_database(source, manifest, staging)
     _check_database(source, database_path, manifest)
@@ -131,7 +131,7 @@ def _set_aside(data_dir: Path, photo_root: Path) -> Path:
 
 
 def restore(
-    source: Path, manifest: dict, data_dir: Path, photo_root: Path, replace: bool
+    source: Path, manifest: Manifest, data_dir: Path, photo_root: Path, replace: bool
 ) -> tuple[Summary, Path | None]:
     """Restore an embedded backup into a data folder without a database or photos (or, with `replace`, after
     moving them aside: returned as the second value). The whole backup is checked (and an older one upgraded)

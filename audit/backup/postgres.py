@@ -41,7 +41,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from audit import pg
 from audit.backup import archive, embedded
-from audit.backup.archive import DUMP_FILE, BackupError, Summary
+from audit.backup.archive import DUMP_FILE, BackupError, Manifest, Summary
 from audit.db import migration_files
 
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")
@@ -189,7 +189,7 @@ def _check_dump(source: Path, dump: Path) -> None:
 
 
 def restore(
-    source: Path, manifest: dict, url: str, data_dir: Path, photo_root: Path, replace: bool
+    source: Path, manifest: Manifest, url: str, data_dir: Path, photo_root: Path, replace: bool
 ) -> tuple[Summary, str | None]:
     """Restore a backup (of PostgreSQL, or of the embedded file) into the PostgreSQL database at `url`, checked
     first in a staging folder inside `data_dir`. The database must hold no rows unless `replace`; what it held is
@@ -371,7 +371,7 @@ def _run_script(cur: psycopg.Cursor, lines: Iterator[bytes]) -> None:
     flush()
 
 
-def _check_restored(cur: psycopg.Cursor, source: Path, manifest: dict, listed: dict[str, str]) -> None:
+def _check_restored(cur: psycopg.Cursor, source: Path, manifest: Manifest, listed: dict[str, str]) -> None:
     """What the embedded restore checks on its staged file, here on the restored rows before the commit: the
     schema version the manifest names and this code knows, and a file (or a note of it missing) for each photo."""
     known = max(number for number, _ in migration_files())
