@@ -17,6 +17,7 @@ import pandas as pd
 
 from audit import actions, pg
 from audit.db import Cursor, scalar
+from audit.values import Record
 
 WEEKS = 4  # how many weeks of audits open actions
 DEALER_DONE_SHARE = 0.6  # of the dealer's actions later fixed: marked done by the dealer first
@@ -43,18 +44,18 @@ def generate(cur: Cursor, today: date, seed: int, price_tolerance: float) -> int
     ).fetchall()
     if not audits:
         return 0
-    found: dict[int, list[tuple]] = {}
+    found: dict[int, list[tuple[str, str, bool | None]]] = {}
     problems = actions.find_problems(cur, [a[0] for a in audits], price_tolerance, actions.DEFAULT_FLASH_GAP)
     for audit_id, _, kind, item, restocked in problems:
         found.setdefault(audit_id, []).append((kind, item, restocked))
     dealer_users = dict(
         cur.execute("SELECT dealer_code, min(username) FROM users WHERE role = 'dealer' GROUP BY 1").fetchall()
     )
-    rows: list[dict] = []
-    events: list[tuple] = []
-    state: dict[str, dict[tuple, dict]] = {}  # store -> (kind, item) -> the open action
+    rows: list[Record] = []
+    events: list[tuple[object, ...]] = []
+    state: dict[str, dict[tuple[str, str], Record]] = {}  # store -> (kind, item) -> the open action
 
-    def event(action: dict, kind: str, at: datetime, who: str | None, **fields: object) -> None:
+    def event(action: Record, kind: str, at: datetime, who: str | None, **fields: object) -> None:
         action["seq"] += 1
         events.append(
             (action["id"], action["seq"], at, kind, who, fields.get("audit_id"), fields.get("note"),
@@ -133,7 +134,7 @@ def _action(
     opened_by: str,
     note: str | None = None,
     opened_audit_id: int | None = None,
-) -> dict:
+) -> Record:
     """One open action as the actions table holds it (seq: its events so far)."""
     return {
         "id": action_id,
@@ -157,7 +158,7 @@ def _action(
     }
 
 
-def _manual(cur: Cursor, rows: list[dict], event: Callable[..., None], today: date, rng: np.random.Generator) -> None:
+def _manual(cur: Cursor, rows: list[Record], event: Callable[..., None], today: date, rng: np.random.Generator) -> None:
     """A manager's actions by hand: two open display actions and one cancelled with its reason."""
     manager = scalar(cur, "SELECT min(username) FROM users WHERE role = 'manager'")
     stores = cur.execute("SELECT code, merchandiser FROM stores WHERE grade = 'A' ORDER BY code LIMIT 3").fetchall()

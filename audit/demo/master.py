@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def _merchandiser_by_city() -> dict[str, str]:
     return {city: username for (_, city), (username, _, _) in zip(TERRITORIES, _merchandisers(), strict=True)}
 
 
-def _password_hashes(count: int) -> list[Future]:
+def _password_hashes(count: int) -> list[Future[str]]:
     """One argon2 hash of the demo password per account, each with its own salt and the app's real
     parameters (a shared hash would tell anyone who reads the database that the accounts share a password,
     and would stay shared by any account not yet given its own). Argon2 is slow on purpose, so the hashes
@@ -157,7 +158,7 @@ def _store_row(
     grade: str,
     merchandiser_by_city: dict[str, str],
     dealers_by_region: dict[str, list[str]],
-) -> tuple:
+) -> tuple[object, ...]:
     region_code, _, _, cities = REGIONS[region_index]
     city_en, city_zh, lat, lon = _pick(rng, cities)
     subs = SUB_CHANNELS[channel]
@@ -242,7 +243,7 @@ def _stores(rng: np.random.Generator, n: int, stamp: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STORE_COLUMNS).assign(updated_at=stamp)
 
 
-def _named(rows: Sequence[tuple], columns: list[str], stamp: datetime) -> pd.DataFrame:
+def _named(rows: Sequence[tuple[object, ...]], columns: list[str], stamp: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).assign(updated_at=stamp)
 
 
@@ -252,8 +253,9 @@ def _store_quality(
     """How well each store is kept (0–1): its own level, its merchandiser's and its dealer's effect."""
     merch_effect = dict(zip([m[0] for m in merchandisers], rng.normal(0, 0.06, len(merchandisers)), strict=True))
     dealer_effect = dict(zip([d[0] for d in DEALERS], rng.normal(0, 0.04, len(DEALERS)), strict=True))
-    return (
+    return cast(  # pandas ships no types
+        np.ndarray,
         rng.beta(5, 2, size=len(stores))
         + stores.merchandiser.map(merch_effect).to_numpy()
-        + stores.dealer_code.map(dealer_effect).to_numpy()
+        + stores.dealer_code.map(dealer_effect).to_numpy(),
     )

@@ -114,7 +114,7 @@ def draw_storefront(
     return image
 
 
-def _gps_rational(value: float) -> tuple:
+def _gps_rational(value: float) -> tuple[int, int, float]:
     degrees = int(value)
     minutes_float = (value - degrees) * 60
     minutes = int(minutes_float)
