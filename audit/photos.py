@@ -401,7 +401,7 @@ PHOTO_COLUMNS = (
 )
 
 
-def photo_row(photo: ProcessedPhoto) -> tuple:
+def photo_row(photo: ProcessedPhoto) -> tuple[object, ...]:
     """The values of PHOTO_COLUMNS for one photo."""
     return (
         photo.sha256,

@@ -68,7 +68,7 @@ class _Pdf(FPDF):
         self.set_creator("Store Audit")
         self.set_creation_date(summary.generated_at.astimezone())
         self.alias_nb_pages()
-        self._header_lines: dict[tuple, list[str]] = {}
+        self._header_lines: dict[tuple[object, ...], list[str]] = {}
 
     def normalize_text(self, text: str) -> str:
         """Every text fpdf2 writes passes here. The PDF lays text out by width, one line per cell, and fpdf2
@@ -205,7 +205,7 @@ def render(summary: DealerSummary) -> bytes:
 # ---------------------------------------------------------------- cover
 
 
-def _cover(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
+def _cover(pdf: _Pdf, s: DealerSummary, links: dict[str, int]) -> None:
     t, lang = pdf.t, s.lang
     pdf.add_page()
     pdf.start_section(t("export.outline.overview"))
@@ -376,7 +376,7 @@ def _score_panel(pdf: _Pdf, s: DealerSummary) -> None:
     pdf.set_y(top + 66)
 
 
-def _store_table(pdf: _Pdf, s: DealerSummary, links: dict) -> None:
+def _store_table(pdf: _Pdf, s: DealerSummary, links: dict[str, int]) -> None:
     t, lang = pdf.t, s.lang
     pdf.heading(t("export.stores_heading"), 12)
     columns = [
@@ -608,7 +608,12 @@ def _finding_columns(t: i18n.Translate) -> list[Column]:
 
 
 def _store_findings(
-    pdf: _Pdf, s: DealerSummary, store: Row, found: pd.DataFrame, photo_numbers: dict, photo_links: dict
+    pdf: _Pdf,
+    s: DealerSummary,
+    store: Row,
+    found: pd.DataFrame,
+    photo_numbers: dict[str, int],
+    photo_links: dict[str, int],
 ) -> None:
     """The problems found, by kind; each names the photo that proves it ("Photo 2", a link to it below)."""
     t, lang = pdf.t, s.lang
@@ -671,7 +676,7 @@ def _store_findings(
 
 
 def _store_photos(
-    pdf: _Pdf, s: DealerSummary, store: Row, proofs: pd.DataFrame, links: dict, thumbs: Thumbnails
+    pdf: _Pdf, s: DealerSummary, store: Row, proofs: pd.DataFrame, links: dict[str, int], thumbs: Thumbnails
 ) -> None:
     """The photos the problems refer to, each once, two to a row, numbered as the problems name them, with
     what was photographed, when, and the reused / old flags."""

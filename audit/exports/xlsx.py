@@ -66,7 +66,7 @@ class _Book:
         self.book.set_properties({"language": "zh-CN" if lang == "zh" else "en-GB"})
 
     def sheet(
-        self, name: str, columns: list[Column], rows: Iterable[tuple], row_height: float | None = None
+        self, name: str, columns: list[Column], rows: Iterable[tuple[object, ...]], row_height: float | None = None
     ) -> tuple[Worksheet, int]:
         """A sheet of typed columns: header frozen, filters on. Returns (worksheet, rows written)."""
         ws = self.book.add_worksheet(name[:31])
@@ -304,7 +304,7 @@ def finding_problem(t: i18n.Translate, kind: str, problem: object) -> str | None
     return None
 
 
-def _findings_sheet(book: _Book, s: DealerSummary, t: i18n.Translate, photo_rows: dict) -> None:
+def _findings_sheet(book: _Book, s: DealerSummary, t: i18n.Translate, photo_rows: dict[tuple[int, str], int]) -> None:
     columns = [
         Column(t("stores.visit_date"), "date", 11),
         Column(t("export.col.audit_id"), "int", 9),
