@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ValueRefused(Exception):
@@ -23,7 +24,9 @@ class ImportProblem:
     code: str
     row: int | None = None
     column: str | None = None
-    params: dict = field(default_factory=dict)
+    # The message's placeholders, and what messages.format_problem spells for the reader (choices, kind,
+    # fields, headers: a name or a list of names); each is read as what its key says, hence Any.
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _join(items: Iterable[str], lang: str) -> str:

@@ -84,7 +84,7 @@ class Choice(Generic[V]):
         return _join((spellings[1 if lang == "zh" else 0] for spellings in self.options.values()), lang)
 
 
-def _coded(prefix: str) -> Choice:
+def _coded(prefix: str) -> Choice[str]:
     """An open choice whose codes and labels are the translation catalog's (sub_channel.grocery, ...)."""
     codes = [key.split(".", 1)[1] for key in catalog("en") if key.startswith(f"{prefix}.")]
     return Choice(
