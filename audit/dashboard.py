@@ -4,6 +4,7 @@ returns a small DataFrame (never the per-SKU lines of more than one store)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ def product_options(db: Database) -> dict[str, list[str]]:
     return {"categories": rows[0] or [], "brands": rows[1] or []}
 
 
-def data_version(db: Database) -> tuple:
+def data_version(db: Database) -> tuple[Any, ...]:
     """Changes whenever a dashboard's numbers may change: a new audit or new settings."""
     return db.query_row(
         "SELECT (SELECT max(id) FROM audits), (SELECT max(updated_at) FROM settings), (SELECT count(*) FROM audits)"

@@ -77,7 +77,7 @@ class PlanError(UserFacingError):
     def message(self, lang: str) -> str:
         return i18n.t(self.key, lang, **self.values_in(lang))
 
-    def values_in(self, lang: str) -> dict:
+    def values_in(self, lang: str) -> dict[str, object]:
         return {
             name: i18n.fmt_day(value, lang) if isinstance(value, date) else value for name, value in self.values.items()
         }
@@ -206,7 +206,7 @@ def day_minutes(points: Sequence[tuple[float, float] | None], minutes_per_visit:
 
 
 def plan_week(
-    stores: Iterable[Sequence],
+    stores: Iterable[Sequence[Any]],
     monday: date,
     level: str,
     days: Sequence[date],
@@ -234,7 +234,7 @@ def plan_week(
     already: dict[str, int] = {}
     taken: dict[str, set[int]] = {}
     load: dict[str, dict[int, int]] = {}
-    stops: dict[tuple[str, int], list] = {}
+    stops: dict[tuple[str, int], list[tuple[float, float] | None]] = {}
     for code, merchandiser, day in existing:
         weekday = (day - monday).days
         already[code] = already.get(code, 0) + 1
@@ -310,7 +310,7 @@ def _next_id(cur: Cursor) -> int:
     return cast(int, scalar(cur, "SELECT coalesce(max(id), 0) + 1 FROM planned_visits"))
 
 
-def _visit(cur: Cursor, visit_id: int) -> tuple:
+def _visit(cur: Cursor, visit_id: int) -> tuple[int, str, str, date, bool]:
     row = _one(
         cur,
         f"""SELECT pv.id, pv.store_code, pv.merchandiser, pv.planned_date,
@@ -323,7 +323,7 @@ def _visit(cur: Cursor, visit_id: int) -> tuple:
     return row
 
 
-def _check_editable(visit: tuple, today: date) -> None:
+def _check_editable(visit: tuple[int, str, str, date, bool], today: date) -> None:
     if visit[4]:
         raise PlanError("plans.error.done", store=visit[1])
     if visit[3] < today:
