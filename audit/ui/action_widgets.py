@@ -11,11 +11,12 @@ from audit import actions, capture, photos
 from audit.capture import Draft
 from audit.errors import UserFacingError
 from audit.i18n import fmt_date
+from audit.previous import LineAnswers
 from audit.ui import widget_texts
 from audit.ui.context import db, lang, signed_in_user, t
 from audit.ui.markdown import md_escape
 from audit.ui.widgets import error_text, show_user_error, table_height
-from audit.values import Row
+from audit.values import Record, Row
 
 PHOTO_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "webp", "gif"]
 
@@ -28,7 +29,7 @@ def what(action: Row) -> str:  # a row of open actions, or one as a dict
     return f"**{t('actions.kind.' + kind)}**" + (f" · {text}" if text else "")
 
 
-def state_badges(action: dict) -> str:
+def state_badges(action: Record) -> str:
     """Overdue / due date, status, owner and how often it was found."""
     parts = []
     if action["overdue"]:
@@ -68,7 +69,7 @@ def verify_panel(draft: Draft) -> None:
             verify_row(draft, action, checks.setdefault(str(action["id"]), {}), prefix)
 
 
-def verify_row(draft: Draft, action: dict, answer: dict, prefix: str) -> None:
+def verify_row(draft: Draft, action: Record, answer: LineAnswers, prefix: str) -> None:
     key = f"{prefix}:act:{action['id']}"
     before = dict(answer)
     with st.container(border=True, key=f"row-actions-{action['id']}"):
@@ -93,7 +94,7 @@ def verify_row(draft: Draft, action: dict, answer: dict, prefix: str) -> None:
         capture.save_draft(db(), draft)
 
 
-def proof_photo(draft: Draft, action: dict, answer: dict, key: str) -> None:
+def proof_photo(draft: Draft, action: Record, answer: LineAnswers, key: str) -> None:
     """The photo that proves the fix: the tablet's camera app at one tap, attached to the audit."""
     attached = capture.draft_photos(db(), draft)
     shown = attached[attached.photo_sha256 == answer.get("photo")] if answer.get("photo") else attached.iloc[:0]
@@ -124,7 +125,7 @@ def proof_photo(draft: Draft, action: dict, answer: dict, key: str) -> None:
     st.rerun()
 
 
-def mark_done_form(action: dict) -> None:
+def mark_done_form(action: Record) -> None:
     """The owner says it is done, with a note or a photo; the next audit verifies it."""
     key = f"done:{action['id']}"
     with st.form(key, border=False, clear_on_submit=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,5 +19,5 @@ def cached(query: Callable[..., pd.DataFrame], db: Database, *args: object) -> p
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run(name: str, database_file: str, _db: Database, version: tuple, *args: object) -> pd.DataFrame:
+def _run(name: str, database_file: str, _db: Database, version: tuple[Any, ...], *args: object) -> pd.DataFrame:
     return getattr(dashboard, name)(_db, *args)

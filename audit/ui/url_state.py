@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -39,7 +39,7 @@ def text_input(label: str, param: str, **kwargs: Any) -> str:
     key = f"url_{param}"
     if key not in st.session_state:
         st.session_state[key] = st.query_params.get(param, "")
-    value = st.text_input(label, key=key, **kwargs)
+    value = cast(str, st.text_input(label, key=key, **kwargs))  # with **kwargs its overloads give Any
     _write(param, value.strip())
     return value
 
@@ -168,8 +168,16 @@ def selectbox(label: str, options: dict[str, str], param: str, **kwargs: Any) ->
     if key not in st.session_state or st.session_state[key] not in options:
         wanted = st.query_params.get(param)
         st.session_state[key] = wanted if wanted in options else next(iter(options), None)
-    value = st.selectbox(
-        label, list(options), format_func=lambda v: options.get(v, v), key=key, placeholder=t("common.choose"), **kwargs
+    value = cast(  # with **kwargs its overloads give Any
+        str | None,
+        st.selectbox(
+            label,
+            list(options),
+            format_func=lambda v: options.get(v, v),
+            key=key,
+            placeholder=t("common.choose"),
+            **kwargs,
+        ),
     )
     _write(param, value or "")
     return value
