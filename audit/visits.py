@@ -46,6 +46,17 @@ LEAGUES = {  # by -> (store column the overdue stores are counted by, name of a 
     "dealer": ("s.dealer_code", "(SELECT {names} FROM dealers WHERE code = m.key)"),
 }
 MEASURE_COLUMNS = ["planned", "done", "with_order", "unplanned", "visits", "median_minutes", "completion", "success"]
+# totals() of a period with nothing planned or visited: the counts 0, the median and the rates unknown.
+NO_VISIT_TOTALS: Record = {
+    "planned": 0,
+    "done": 0,
+    "with_order": 0,
+    "unplanned": 0,
+    "visits": 0,
+    "median_minutes": None,
+    "completion": None,
+    "success": None,
+}
 
 
 class VisitsError(UserFacingError):
@@ -141,16 +152,7 @@ def totals(db: Database, viewer: User, f: VisitFilters, today: date | None = Non
     sql, params = _measures_sql(viewer, f, "total", today or date.today())
     df = db.query_df(sql, params)
     if df.empty:
-        return {
-            "planned": 0,
-            "done": 0,
-            "with_order": 0,
-            "unplanned": 0,
-            "visits": 0,
-            "median_minutes": None,
-            "completion": None,
-            "success": None,
-        }
+        return dict(NO_VISIT_TOTALS)
     return {k: (None if pd.isna(v) else v) for k, v in df.iloc[0][MEASURE_COLUMNS].to_dict().items()}
 
 

@@ -25,7 +25,7 @@ from audit.filters import DashboardFilters
 from audit.scoring import EYE_LEVEL, SHELF_LEVEL_UPLIFT, SKU_TOTALS
 from audit.settings import COMPONENTS, ScoringSettings, under_rrp
 from audit.settings import load as load_settings
-from audit.visits import MEASURE_COLUMNS, TARGET_PER_WEEK, VisitFilters
+from audit.visits import MEASURE_COLUMNS, NO_VISIT_TOTALS, TARGET_PER_WEEK, VisitFilters
 
 
 @dataclass(frozen=True)
@@ -514,16 +514,7 @@ def _measures(t: Tables, viewer: User, f: VisitFilters, by: str, today: date) ->
 def visit_totals(t: Tables, viewer: User, f: VisitFilters, today: date) -> dict:
     rows = _measures(t, viewer, f, "total", today)
     if rows.empty:
-        return {
-            "planned": 0,
-            "done": 0,
-            "with_order": 0,
-            "unplanned": 0,
-            "visits": 0,
-            "median_minutes": None,
-            "completion": None,
-            "success": None,
-        }
+        return dict(NO_VISIT_TOTALS)
     return {k: (None if pd.isna(v) else v) for k, v in rows.iloc[0][MEASURE_COLUMNS].to_dict().items()}
 
 
