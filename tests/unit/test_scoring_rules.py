@@ -147,3 +147,41 @@ def test_a_product_filter_keeps_the_audit_of_the_periods_first_day(bulk_loaded):
         MANAGER, DashboardFilters(day, day, categories=("beverages",)), ScoringSettings()
     )
     assert bulk_loaded.query_df(f"WITH s AS ({sql}) SELECT audit_id FROM s", params).audit_id.tolist() == [1]
+
+
+COUNT_TABLES = ("audit_sku_metrics", "audit_metrics", "audit_totals")
+
+
+def counts_of(db, audit_ids: list[int]) -> dict[str, list[tuple]]:
+    """What scoring keeps for these audits, table by table, in a stable order (sums of decimals rounded: DuckDB
+    adds in any order, so the last bit of a float may differ between two counts of the same lines)."""
+    sql = "SELECT * FROM {} WHERE audit_id IN (SELECT unnest(?)) ORDER BY ALL"
+    return {
+        table: [
+            tuple(round(v, 9) if isinstance(v, float) else v for v in row)
+            for row in db.cursor().execute(sql.format(table), [audit_ids]).fetchall()
+        ]
+        for table in COUNT_TABLES
+    }
+
+
+def test_opening_counts_the_audits_stored_before_scoring_with_the_saved_tolerance(demo_db):
+    """An older database (or a restored backup) holds audits without counts: opening it counts exactly those,
+    with the manager's price tolerance, as submit would have; a database already counted is left alone."""
+    scoring.save_settings(demo_db, replace(settings.load(demo_db), price_tolerance=0.2), "boss")
+    assert scoring.fill_missing(demo_db) == 0
+    ids = demo_db.query_df("SELECT id FROM audits ORDER BY id LIMIT 30").id.tolist()
+    counted = counts_of(demo_db, ids)
+    # The tolerance matters for these audits: some shelf price lies between 5 % and 20 % under its RRP.
+    between = demo_db.query_value(
+        "SELECT count(*) FROM audit_lines l JOIN products p ON p.code = l.product_code"
+        " WHERE l.audit_id IN (SELECT unnest(?)) AND l.shelf_price < p.rrp * 0.95 AND l.shelf_price >= p.rrp * 0.8",
+        [ids],
+    )
+    assert between > 0
+    with demo_db.write() as cur:
+        for table in COUNT_TABLES:
+            cur.execute(f"DELETE FROM {table} WHERE audit_id IN (SELECT unnest(?))", [ids])
+    assert scoring.fill_missing(demo_db) == len(ids)
+    assert counts_of(demo_db, ids) == counted
+    assert scoring.fill_missing(demo_db) == 0

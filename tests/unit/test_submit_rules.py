@@ -105,7 +105,17 @@ def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
         ("capture.error.pop_condition", pop)
     }
     unnamed = {"competitor_code": None, "competitor_other": "  "}
-    assert refused(demo_db, lambda a: a["competitors"][0].update(unnamed)) == {("capture.error.competitor_brand", None)}
+    # A brand no longer in the list (removed from the master data while a draft held it) is not saved by a
+    # name typed under "other" before the brand was picked.
+    gone = {"competitor_code": "C-REMOVED", "competitor_other": "Old brand"}
+    for seen in (unnamed, gone):
+        assert refused(demo_db, lambda a, s=seen: a["competitors"][0].update(s)) == {
+            ("capture.error.competitor_brand", None)
+        }
+    for amount in (-0.01, capture.MAX_ORDER_AMOUNT + 1, "860"):
+        assert refused(demo_db, lambda a, m=amount: a["visit"].update(order_placed=True, order_amount=m)) == {
+            ("capture.error.order_amount", None)
+        }
     long_product = {"product": "x" * (capture.TEXT_LIMITS["product"] + 1)}
     assert refused(demo_db, lambda a: a["competitors"][0].update(long_product)) == {
         ("capture.error.competitor_text", None)
@@ -124,7 +134,7 @@ def test_each_answer_is_refused_past_its_limits_and_taken_at_them(demo_db):
             normal_price=0.01,
         )
         answers["competitors"].append({"competitor_code": "C01", "kind": "display_change", "facings": 0})
-        answers["visit"]["notes"] = too_long[:-1]
+        answers["visit"].update(notes=too_long[:-1], order_placed=True, order_amount=0)
 
     assert refused(demo_db, at_the_limits) == set()
 
