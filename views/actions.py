@@ -15,7 +15,7 @@ from audit.ui.context import t
 from audit.ui.dashboard_filters import filter_bar
 from audit.ui.links import store_link_column, store_url
 from audit.ui.markdown import md_escape
-from audit.ui.widgets import TABLE_TAP, show_user_error, table_height, tapped_row
+from audit.ui.widgets import open_tapped, show_user_error, tap_table
 
 db = context.db()
 user = context.current_user()
@@ -178,20 +178,15 @@ def open_table(open_now) -> None:
         st.info(t("actions.none_open"), icon=":material/task_alt:")
         return
     shown = open_now.head(500)
-    event = st.dataframe(
+    tapped = tap_table(
         shown.assign(
             kind=shown.kind.map(lambda k: str(t("actions.kind." + k))),
             status=shown.status.map(lambda s: str(t("actions.status." + s))),
             due_date=shown.due_date.map(lambda d: fmt_date(d, lang)),
             overdue=shown.overdue.map({True: str(t("actions.overdue")), False: ""}),
         )[["store_code", "store", "kind", "label", "status", "owner_name", "due_date", "overdue", "seen_count"]],
-        hide_index=True,
-        width="stretch",
-        height=table_height(len(shown), 420),
-        on_select="rerun",
-        selection_mode=TABLE_TAP,
-        key="actions_table",
-        column_config={
+        "actions_table",
+        {
             "store_code": t("stores.code"),
             "store": t("stores.name"),
             "kind": t("actions.col.kind"),
@@ -202,12 +197,11 @@ def open_table(open_now) -> None:
             "overdue": t("actions.col.overdue_flag"),
             "seen_count": st.column_config.NumberColumn(t("actions.col.seen")),
         },
+        most_px=420,
     )
     st.caption(t("actions.tap_hint") if len(open_now) <= 500 else t("actions.tap_hint_first", n=500))
-    if (tapped := tapped_row(event)) is not None:
-        url_state.set_value("action", str(shown.iloc[tapped]["id"]))
-        st.session_state.pop("actions_table", None)
-        st.rerun()
+    if tapped is not None:
+        open_tapped("actions_table", "action", str(shown.iloc[tapped]["id"]))
 
 
 def manage(action: dict) -> None:

@@ -13,7 +13,7 @@ from audit.ui.context import t
 from audit.ui.findings import observation_columns
 from audit.ui.markdown import md_escape
 from audit.ui.photo_grid import photo_grid
-from audit.ui.widgets import TABLE_TAP, tapped_row
+from audit.ui.widgets import open_tapped, tap_table
 
 db = context.db()
 user = context.current_user()
@@ -82,14 +82,10 @@ def submitted() -> None:
         st.info(t("audits.none_found"))
         return
     st.caption(t("audits.count", n=page.total, first=f"{page.offset + 1:,}", last=f"{page.offset + len(rows):,}"))
-    event = st.dataframe(
+    tapped = tap_table(
         rows.assign(visit_date=rows.visit_date.map(lambda d: fmt_date(d, lang))),
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode=TABLE_TAP,
-        key="audits_table",
-        column_config={
+        "audits_table",
+        {
             "id": None,
             "store_code": t("stores.code"),
             "store": t("stores.name"),
@@ -120,10 +116,8 @@ def submitted() -> None:
             args=(search, page.offset + size),
         )
     st.caption(t("audits.open_hint"))
-    if (tapped := tapped_row(event)) is not None:
-        url_state.set_value("audit", str(rows.iloc[tapped]["id"]))
-        st.session_state.pop("audits_table", None)
-        st.rerun()
+    if tapped is not None:
+        open_tapped("audits_table", "audit", str(rows.iloc[tapped]["id"]))
 
 
 def yes_no(value) -> str:

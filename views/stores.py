@@ -9,7 +9,7 @@ from audit.ui.action_widgets import history_table
 from audit.ui.context import t
 from audit.ui.markdown import md_escape
 from audit.ui.store_dashboard import store_dashboard
-from audit.ui.widgets import TABLE_TAP, table_height, tapped_row
+from audit.ui.widgets import open_tapped, tap_table
 
 db = context.db()
 user = context.current_user()
@@ -143,15 +143,10 @@ def show_list() -> None:
         sub_channel=table.sub_channel.map(lambda c: label("sub_channel", c, lang)),
         last_visit=table.last_visit.map(lambda d: fmt_date(d, lang)),
     )
-    event = st.dataframe(
+    tapped = tap_table(
         table,
-        hide_index=True,
-        width="stretch",
-        height=table_height(len(table), 560),
-        on_select="rerun",
-        selection_mode=TABLE_TAP,
-        key="store_table",
-        column_config={
+        "store_table",
+        {
             "code": t("stores.code"),
             "name": t("stores.name"),
             "city": t("stores.city"),
@@ -164,12 +159,11 @@ def show_list() -> None:
             "last_visit": t("stores.last_visit"),
             "visits_28d": st.column_config.NumberColumn(t("stores.visits_28d")),
         },
+        most_px=560,
     )
     st.caption(t("stores.open_hint"))
-    if (tapped := tapped_row(event)) is not None:
-        url_state.set_value("store", table.iloc[tapped]["code"])
-        st.session_state.pop("store_table", None)
-        st.rerun()
+    if tapped is not None:
+        open_tapped("store_table", "store", table.iloc[tapped]["code"])
 
 
 st.title(t("nav.stores"), anchor=False)

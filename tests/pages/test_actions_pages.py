@@ -97,6 +97,19 @@ def test_a_manager_reassigns_cancels_adds_and_sets_the_flash_rule(demo_db):
     assert len(by_region) and set(by_region["name"]) <= regions
 
 
+def test_tapping_a_cell_of_an_open_action_opens_that_action(demo_db):
+    at = page(demo_db, "manager", "views/actions.py")
+    table = next(d for d in at.dataframe if d.proto.id and "actions_table" in d.proto.id).value
+    at.session_state["actions_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, table.columns[2]]]}}
+    at.run()
+    assert not at.exception, at.exception
+    opened = demo_db.query_one(
+        "SELECT store_code, seen_count, status FROM actions WHERE id = ?", [int(at.query_params["action"])]
+    )
+    assert opened == (table.iloc[1]["store_code"], table.iloc[1]["seen_count"], "open")
+    assert "manage_reassign" in {b.key for b in at.button}  # the manager's card of that action is open
+
+
 def test_the_merchandiser_meets_the_stores_open_actions_first_and_answers_them_in_the_audit(demo_db):
     merch = auth.get_user(demo_db, "merch01")
     store = first_open(demo_db, "s.merchandiser = 'merch01'")["store_code"]
