@@ -191,17 +191,21 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _issue_secret(db: Database, table: str, values: list[object], now: datetime) -> str:
+    """A new random secret for the browser: `table` stores only its digest, in its first column, with `values`
+    after it, and loses its expired rows on the way."""
+    secret = secrets.token_urlsafe(32)
+    row = [_token_digest(secret), *values]
+    with db.write() as cur:
+        cur.execute(f"DELETE FROM {table} WHERE expires_at < ?", [now])
+        cur.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+    return secret
+
+
 def start_session(db: Database, username: str, now: datetime | None = None) -> str:
     """A new random session token for a browser cookie; only its digest is stored."""
     now = now or datetime.now()
-    token = secrets.token_urlsafe(32)
-    with db.write() as cur:
-        cur.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
-        cur.execute(
-            "INSERT INTO sessions VALUES (?, ?, ?, ?)",
-            [_token_digest(token), username, now, now + timedelta(days=config.SESSION_DAYS)],
-        )
-    return token
+    return _issue_secret(db, "sessions", [username, now, now + timedelta(days=config.SESSION_DAYS)], now)
 
 
 TICKET_SECONDS = 60
@@ -210,14 +214,7 @@ TICKET_SECONDS = 60
 def issue_cookie_ticket(db: Database, token: str, now: datetime | None = None) -> str:
     """A one-time ticket the browser trades at the server for `token` as an HttpOnly cookie (audit/web.py)."""
     now = now or datetime.now()
-    ticket = secrets.token_urlsafe(32)
-    with db.write() as cur:
-        cur.execute("DELETE FROM cookie_tickets WHERE expires_at < ?", [now])
-        cur.execute(
-            "INSERT INTO cookie_tickets VALUES (?, ?, ?)",
-            [_token_digest(ticket), token, now + timedelta(seconds=TICKET_SECONDS)],
-        )
-    return ticket
+    return _issue_secret(db, "cookie_tickets", [token, now + timedelta(seconds=TICKET_SECONDS)], now)
 
 
 def redeem_cookie_ticket(db: Database, ticket: str, now: datetime | None = None) -> str | None:

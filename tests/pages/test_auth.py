@@ -42,6 +42,27 @@ def test_sessions_expire(db):
     assert auth.user_for_session(db, token, now=long_ago + timedelta(hours=1)) is not None
 
 
+def test_a_cookie_ticket_works_once_for_a_minute_and_only_digests_are_kept(db):
+    users.create_user(db, "boss", "Boss", "manager", "long enough")
+    token = auth.start_session(db, "boss")
+    ticket = auth.issue_cookie_ticket(db, token)
+    assert db.query_one("SELECT count(*) FROM cookie_tickets WHERE ticket_sha256 = ?", [ticket])[0] == 0
+    assert auth.redeem_cookie_ticket(db, ticket) == token
+    assert auth.redeem_cookie_ticket(db, ticket) is None  # once
+    late = auth.issue_cookie_ticket(db, token)
+    assert auth.redeem_cookie_ticket(db, late, now=datetime.now() + timedelta(seconds=auth.TICKET_SECONDS + 1)) is None
+
+
+def test_issuing_a_session_or_a_ticket_clears_out_the_expired_ones(db):
+    users.create_user(db, "boss", "Boss", "manager", "long enough")
+    long_ago = datetime.now() - timedelta(days=30)
+    old_token = auth.start_session(db, "boss", now=long_ago)
+    auth.issue_cookie_ticket(db, old_token, now=long_ago)
+    auth.issue_cookie_ticket(db, auth.start_session(db, "boss"))
+    assert db.query_one("SELECT count(*) FROM sessions")[0] == 1
+    assert db.query_one("SELECT count(*) FROM cookie_tickets")[0] == 1
+
+
 def test_password_reset_and_deactivation_end_sessions(db):
     users.create_user(db, "admin", "Admin", "admin", "first password")
     users.create_user(db, "m1", "王伟", "merchandiser", "first password")
