@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.report import load_average, machine, markdown_table
-from tests.helpers.browser import CHROMIUM, CHROMIUM_NO_CAMERA_ARGS, free_port
+from tests.helpers.browser import CHROMIUM, CHROMIUM_NO_CAMERA_ARGS, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -206,46 +205,9 @@ def make_data(code: Path, folder: Path, stores: int, weeks: int) -> Store:
 
 @contextmanager
 def server(code: Path, script: str, data: Path):
-    """`streamlit run SCRIPT` from `code` on a free port; (url, pid). Its output goes to a file: a pipe
-    nobody reads stalls it."""
-    port = free_port()
-    log_path = data / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                script,
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=code,
-            env={**os.environ, "AUDIT_DATA_DIR": str(data)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError as not_yet:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError("the app did not start: " + log) from not_yet
-                time.sleep(0.3)
+    """`streamlit run SCRIPT` from `code` on a free port; (url, pid)."""
+    with running_app(data, data / "server.log", code, script) as (url, process):
         yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 # ---------------------------------------------------------------- the form in Chromium

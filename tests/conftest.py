@@ -5,10 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,9 +14,8 @@ from audit import auth, capture, pg, photos
 from audit.db import Database
 from audit.opening import close_shared_databases, open_database, shared_database
 from tests.helpers.audits import complete_answers, picture
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, free_port
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SERVERS, running_app
 from tests.helpers.demo import DEMO_SIZE
-from tests.helpers.paths import ROOT
 from tools import local_postgres
 
 
@@ -128,46 +123,11 @@ def _shared_databases_closed():
 
 @pytest.fixture
 def app_url(demo_dir, tmp_path):
-    port = free_port()
-    env = {**os.environ, "AUDIT_DATA_DIR": str(demo_dir)}
-    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server mid-test.
     log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "server.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
-    SERVERS[url] = server
-    yield url
-    SERVERS.pop(url)
-    server.terminate()
-    server.wait(timeout=20)
+    with running_app(demo_dir, log_path) as (url, server):
+        SERVERS[url] = server
+        yield url
+        SERVERS.pop(url)
     print(f"server log ({log_path.stat().st_size} bytes): " + log_path.read_text(errors="replace")[-3000:])
 
 

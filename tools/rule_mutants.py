@@ -355,7 +355,7 @@ def _run_tests(folder: Path, tests: tuple[str, ...], log: Path) -> int:
             import pytest
 
             code = pytest.main([*PYTEST_ARGS, "--rootdir", str(folder), *tests])
-        except BaseException:  # noqa: BLE001 - whatever happened, the parent must get an exit code
+        except BaseException:  # whatever happened, the parent must get an exit code
             code = 3
         os._exit(int(code))
     return pid

@@ -13,7 +13,7 @@ PERIOD = "from=2026-10-09&to=2026-11-20"
 
 
 @pytest.mark.parametrize("size", list(SCREENS))
-def test_manager_reads_the_dashboard_and_opens_the_weakest_store(app_url, browser, size):  # noqa: F811
+def test_manager_reads_the_dashboard_and_opens_the_weakest_store(app_url, browser, size):
     context, page = open_as_manager(browser, size)
     sign_in(page, app_url, "manager")
     page.get_by_text("of 40 stores").wait_for(timeout=60_000)
@@ -45,7 +45,7 @@ def test_manager_reads_the_dashboard_and_opens_the_weakest_store(app_url, browse
 
 
 @pytest.mark.parametrize("size", list(SCREENS))
-def test_competitors_page_in_chinese(app_url, browser, size):  # noqa: F811
+def test_competitors_page_in_chinese(app_url, browser, size):
     context, page = open_as_manager(browser, size, "zh-CN")
     sign_in(page, app_url, "manager", lang="zh")
     page.get_by_text("共 40 家门店").wait_for(timeout=60_000)
@@ -63,7 +63,7 @@ def test_competitors_page_in_chinese(app_url, browser, size):  # noqa: F811
     context.close()
 
 
-def test_scoring_settings_page(app_url, browser):  # noqa: F811
+def test_scoring_settings_page(app_url, browser):
     context, page = open_as_manager(browser, "tablet")
     sign_in(page, app_url, "manager")
     page.get_by_text("of 40 stores").wait_for(timeout=60_000)

@@ -12,7 +12,7 @@ from tests.helpers.browser import SCREENS, charts_drawn, open_as_manager, scroll
 pytestmark = pytest.mark.browser
 
 
-def signed_in_manager(app_url, browser, size: str):  # noqa: F811
+def signed_in_manager(app_url, browser, size: str):
     context, page = open_as_manager(browser, size)
     sign_in(page, app_url, "manager")
     page.get_by_text("of 40 stores").wait_for(timeout=60_000)
@@ -36,7 +36,7 @@ def period_in_url(page) -> str:
     return page.evaluate("location.search")
 
 
-def test_enter_applies_a_typed_period_and_the_period_goes_along(app_url, browser):  # noqa: F811
+def test_enter_applies_a_typed_period_and_the_period_goes_along(app_url, browser):
     context, page = signed_in_manager(app_url, browser, "wide")
     open_from_sidebar(page, "Dashboard")
     charts_drawn(page, 2)
@@ -52,7 +52,7 @@ def test_enter_applies_a_typed_period_and_the_period_goes_along(app_url, browser
     context.close()
 
 
-def test_weakest_stores_fit_and_photos_open_in_a_dialog(app_url, browser):  # noqa: F811
+def test_weakest_stores_fit_and_photos_open_in_a_dialog(app_url, browser):
     context, page = signed_in_manager(app_url, browser, "wide")
     page.goto(f"{app_url}/overview?from=2026-10-12&to=2026-11-20")
     charts_drawn(page, 4)
@@ -79,7 +79,7 @@ def test_weakest_stores_fit_and_photos_open_in_a_dialog(app_url, browser):  # no
 
 
 @pytest.mark.parametrize("size", list(SCREENS))
-def test_screenshots_of_the_dashboard_visits_and_my_audits(app_url, browser, size):  # noqa: F811
+def test_screenshots_of_the_dashboard_visits_and_my_audits(app_url, browser, size):
     context, page = signed_in_manager(app_url, browser, size)
     open_from_sidebar(page, "Dashboard")
     charts_drawn(page, 2)
@@ -103,7 +103,7 @@ def test_screenshots_of_the_dashboard_visits_and_my_audits(app_url, browser, siz
     context.close()
 
 
-def test_back_to_the_defaults_shows_the_defaults_in_the_form(app_url, browser):  # noqa: F811
+def test_back_to_the_defaults_shows_the_defaults_in_the_form(app_url, browser):
     """The browser holds what was typed in a field: the defaults must reach the fields themselves."""
     context, page = signed_in_manager(app_url, browser, "tablet")
     open_from_sidebar(page, "Scoring settings")

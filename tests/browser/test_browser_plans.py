@@ -49,7 +49,7 @@ def plan_for_today(demo_dir):
     return {"today": codes, "merch01_stores": stores}
 
 
-def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_url, browser):  # noqa: F811
+def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_url, browser):
     context, page = new_tablet_page(browser, "landscape")
     sign_in(page, app_url, "manager")
     page.get_by_text("of 40 stores").wait_for(timeout=30_000)
@@ -104,9 +104,9 @@ def test_manager_reads_the_visit_measures_and_plans_a_week(plan_for_today, app_u
 
 def test_merchandiser_starts_from_todays_plan_and_cannot_reach_the_manager_pages(
     plan_for_today,
-    app_url,  # noqa: F811
+    app_url,
     browser,
-):  # noqa: F811
+):
     context, page = new_tablet_page(browser, "landscape")
     sign_in_to_stores(page, app_url, "merch07")
     assert page.get_by_role("link", name="Visits").count() == 0

@@ -86,7 +86,7 @@ def app_behind_proxy(monkeypatch):
 
 
 @pytest.fixture
-def proxy(app_url, tmp_path):  # noqa: F811
+def proxy(app_url, tmp_path):
     """nginx running deploy/nginx.conf in front of the app; yields (https url, http url, certificate)."""
     folder = tmp_path / "nginx"
     folder.mkdir()
@@ -156,7 +156,7 @@ def request(
     return response
 
 
-def https_page(browser, extra_headers: dict | None = None):  # noqa: F811
+def https_page(browser, extra_headers: dict | None = None):
     width, height = TABLETS["landscape"]
     context = browser.new_context(
         viewport={"width": width, "height": height}, has_touch=True, locale="en-GB", ignore_https_errors=True
@@ -167,7 +167,7 @@ def https_page(browser, extra_headers: dict | None = None):  # noqa: F811
     return context, page
 
 
-def test_a_manager_works_over_https_through_the_proxy_which_limits_uploads(proxy, browser):  # noqa: F811
+def test_a_manager_works_over_https_through_the_proxy_which_limits_uploads(proxy, browser):
     https_url, http_url, cert = proxy
     context, page = https_page(browser)
     sign_in_to_stores(page, https_url, "manager")  # every click travels over the proxied websocket
@@ -202,7 +202,7 @@ def test_a_manager_works_over_https_through_the_proxy_which_limits_uploads(proxy
     assert over.status == 413 and over.getheader("X-Frame-Options") is None
 
 
-def failed_sign_in(browser, url: str, forged_address: str) -> str:  # noqa: F811
+def failed_sign_in(browser, url: str, forged_address: str) -> str:
     """One wrong password from a fresh page (a new websocket) claiming `forged_address`; the message shown."""
     context, page = https_page(browser, {"X-Real-IP": forged_address, "X-Forwarded-For": forged_address})
     sign_in(page, url, "manager", password="not-the-password")
@@ -213,7 +213,7 @@ def failed_sign_in(browser, url: str, forged_address: str) -> str:  # noqa: F811
     return text
 
 
-def test_a_client_cannot_choose_the_address_the_sign_in_throttle_counts(proxy, app_url, browser):  # noqa: F811
+def test_a_client_cannot_choose_the_address_the_sign_in_throttle_counts(proxy, app_url, browser):
     https_url, _, _ = proxy
     paused = "Too many wrong passwords from this device"
     # Control: straight to the app (which trusts X-Real-IP), a new forged address for every try is a new

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 SESSION_COOKIE = "audit_session"
 
 
-def test_the_session_cookie_is_http_only_and_lasts_until_sign_out(app_url, browser):  # noqa: F811
+def test_the_session_cookie_is_http_only_and_lasts_until_sign_out(app_url, browser):
     context, page = new_tablet_page(browser, "landscape")
     sign_in(page, app_url, "manager")
     page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
@@ -35,7 +35,7 @@ def test_the_session_cookie_is_http_only_and_lasts_until_sign_out(app_url, brows
     context.close()
 
 
-def test_a_ticket_from_another_site_or_used_twice_sets_no_cookie(app_url):  # noqa: F811
+def test_a_ticket_from_another_site_or_used_twice_sets_no_cookie(app_url):
     def post(origin: str, body: bytes) -> int:
         request = urllib.request.Request(app_url + "/api/session", data=body, method="POST", headers={"Origin": origin})
         try:
@@ -49,7 +49,7 @@ def test_a_ticket_from_another_site_or_used_twice_sets_no_cookie(app_url):  # no
 
 
 @pytest.mark.parametrize("path", ["/", "/overview", "/_stcore/health", "/static/index.html"])
-def test_no_page_can_be_framed_by_another_site(app_url, path):  # noqa: F811
+def test_no_page_can_be_framed_by_another_site(app_url, path):
     try:
         response = urllib.request.urlopen(app_url + path, timeout=10)
     except urllib.error.HTTPError as error:  # a missing static file still carries the headers
@@ -59,7 +59,7 @@ def test_no_page_can_be_framed_by_another_site(app_url, path):  # noqa: F811
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_framing_page_shows_no_app(app_url, browser, tmp_path):  # noqa: F811
+def test_a_framing_page_shows_no_app(app_url, browser, tmp_path):
     context, page = new_tablet_page(browser, "landscape")
     page.set_content(f'<iframe id="app" src="{app_url}" width="800" height="600"></iframe>')
     page.wait_for_timeout(3_000)
@@ -68,7 +68,7 @@ def test_a_framing_page_shows_no_app(app_url, browser, tmp_path):  # noqa: F811
     context.close()
 
 
-def test_a_shared_dashboard_link_opens_after_sign_in_with_its_filters(app_url, browser):  # noqa: F811
+def test_a_shared_dashboard_link_opens_after_sign_in_with_its_filters(app_url, browser):
     context, page = new_tablet_page(browser, "landscape")
     sign_in(page, app_url + "/overview?region=E&grade=A", "manager")
     page.get_by_role("heading", name="Dashboard").wait_for(timeout=30_000)
@@ -80,7 +80,7 @@ def test_a_shared_dashboard_link_opens_after_sign_in_with_its_filters(app_url, b
     context.close()
 
 
-def test_the_app_fetches_nothing_from_other_hosts(app_url, browser):  # noqa: F811
+def test_the_app_fetches_nothing_from_other_hosts(app_url, browser):
     """Self-hosted on a closed network: icons, fonts and scripts all come from the app itself."""
     context, page = new_tablet_page(browser, "landscape")
     requested = []

@@ -3,13 +3,19 @@ screenshots under tests/artifacts/. The fixtures that start the app and the brow
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.helpers.paths import ARTIFACTS
+from tests.helpers.paths import ARTIFACTS, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium as the tests and the form benchmark (bench/capture_form.py) launch it: offline, no updates.
@@ -38,6 +44,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(
+    data: Path, log_path: Path, code: Path = ROOT, script: str = "server.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run SCRIPT` in `code` on data folder `data`, on a free port, until it answers its health
+    check: (url, process); stopped afterwards. Its output goes to `log_path`: a pipe nobody reads fills up
+    and stalls the server mid-test."""
+    url = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
+    command += ["--server.port", url.rpartition(":")[2], "--server.address", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=code, env={**os.environ, "AUDIT_DATA_DIR": str(data)}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError as not_yet:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "the app did not start: " + log_path.read_text(errors="replace")[-2000:]
+                    ) from not_yet
+                time.sleep(0.3)
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def new_tablet_page(browser, orientation: str, locale: str = "en-GB"):
@@ -167,7 +205,7 @@ LOCALE = {"en": "en-GB", "zh": "zh-CN"}
 SCREENS = {"wide": (1366, 768), "tablet": (1024, 768)}
 
 
-def open_as_manager(browser, size: str, locale: str = "en-GB"):  # noqa: F811
+def open_as_manager(browser, size: str, locale: str = "en-GB"):
     width, height = SCREENS[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     return context, context.new_page()
