@@ -251,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, ValueError) as exc:  # a missing package, a task or replica that failed: its own words
         print(f"The cluster did not start (everything started is stopped again):\n{exc}", file=sys.stderr)
         return 1
-    say(f"\nReady in {time.monotonic() - started:.1f} s: open {cluster.url}")
-    say(f"Logs and each replica's data in {cluster.folder}. Ctrl-C stops everything.")
-    try:
+    try:  # from here on a Ctrl-C, however early, stops what started
+        say(f"\nReady in {time.monotonic() - started:.1f} s: open {cluster.url}")
+        say(f"Logs and each replica's data in {cluster.folder}. Ctrl-C stops everything.")
         running = {replica.number for replica in cluster.replicas}
         while True:
             for replica in cluster.replicas:

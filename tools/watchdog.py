@@ -24,7 +24,11 @@ def on_owner_death(*commands: list[str]) -> subprocess.Popen:
     (when the owner cleans up itself)."""
     return subprocess.Popen(
         [sys.executable, "-c", _SCRIPT, str(os.getpid()), json.dumps(commands)],
+        # Not the owner's output: a pipe someone reads to its end (a test reading the cluster command) would stay
+        # open while the watchdog lives.
         stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,  # a Ctrl-C to the owner's terminal must not end the watchdog before the owner
     )
 

@@ -143,7 +143,11 @@ def test_ctrl_c_stops_the_cluster_command_and_everything_it_started(tmp_path):
     started = processes_of(folder)
     assert len(started) >= 2, "a replica and HAProxy run"
     command.send_signal(signal.SIGINT)
-    rest = command.communicate(timeout=60)[0]
+    try:
+        rest = command.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired as slow:
+        command.kill()
+        pytest.fail(f"not stopped 60 s after Ctrl-C; it said: {command.communicate()[0]!r} ({slow.output!r})")
     assert command.returncode == 0, rest
     assert "stopped in" in rest
     assert processes_of(folder) == [] and not listening(port) and not postgres.exists()
