@@ -236,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"removing the previous run's {args.folder}")
         shutil.rmtree(args.folder)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything in order, as Ctrl-C does
+    # Ctrl-C, even when started from a background job: a shell starts those with SIGINT ignored, and Python then
+    # leaves it ignored (seen: a test run under `nohup … &` waited 60 s for a cluster that never heard it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     try:
         cluster = start_cluster(
