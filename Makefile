@@ -60,13 +60,22 @@ run-deps:
 system-deps:
 	$(call apt_install,$(DEBIAN_TEST_PACKAGES))
 
-# TESTS picks tests by marker: `make test` runs them all, then the back end's tests again on PostgreSQL;
-# .ci/run, after `make check` ran every other test, runs `make test TESTS=browser` and `make test-postgres`,
-# so no test runs twice on one back end.
+# Tests without a browser run on WORKERS processes (pytest-xdist; each has its own demo copy and PostgreSQL):
+# they are CPU-bound, and on 2 cores two workers took them from 915 s to 624 s. Browser tests run one at a time:
+# each drives a Streamlit server and Chromium with timed waits, which two at a time on 2 cores would starve.
+WORKERS ?= auto
+# TESTS picks tests by marker: `make test` runs them all (those without a browser, then the browser tests),
+# then the back end's tests again on PostgreSQL; .ci/run, after `make check` ran every other test, runs
+# `make test TESTS=browser` and `make test-postgres`, so no test runs twice on one back end.
 TESTS ?=
 test: db system-deps
-	$(BIN)/python -m pytest $(if $(TESTS),-m "$(TESTS)")
-	$(if $(TESTS),,$(MAKE) test-postgres)
+ifeq ($(TESTS),)
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser"
+	$(BIN)/python -m pytest -m browser
+	$(MAKE) test-postgres
+else
+	$(BIN)/python -m pytest -m "$(TESTS)"
+endif
 
 # The tests of what the back end changes (submit, drafts, sign-in and sessions, access, actions, plans, scoring,
 # import, exports, backup), once more with --backend postgres (tests/conftest.py): a throwaway PostgreSQL from
@@ -78,12 +87,12 @@ POSTGRES_TEST_FILES := unit/test_capture.py unit/test_photos.py unit/test_action
 	unit/test_demo.py unit/test_demo_plans.py pages/test_overdue_order.py unit/test_price_rule.py unit/test_cli.py \
 	pages/test_auth.py pages/test_access.py pages/test_concurrency.py
 test-postgres: db system-deps
-	$(BIN)/python -m pytest --backend postgres $(POSTGRES_TESTS)
+	$(BIN)/python -m pytest -n $(WORKERS) --backend postgres $(POSTGRES_TESTS)
 
 # What a change must pass (README, "Checks"): the fast part (format, lint, types, layers; also the
 # pre-commit hook), then every test that needs no browser.
 check: check-fast cluster-deps
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser"
 
 check-fast: setup
 	$(BIN)/ruff format --check .
