@@ -184,7 +184,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [n for n, _ in pending]
 
 
-def single_row(con: Cursor, sql: str, params: Sequence[object] | None = None) -> tuple[Any, ...]:
+def single_row(con: Cursor, sql: str, params: Params | None = None) -> tuple[Any, ...]:
     """The row of a query that always gives one (an aggregate, a row looked up by a key known to exist)."""
     # fetchall: after fetchone DuckDB holds the result open, and the cursor refuses register() (pg.staged).
     rows = con.execute(sql, params or []).fetchall()
@@ -193,7 +193,7 @@ def single_row(con: Cursor, sql: str, params: Sequence[object] | None = None) ->
     return rows[0]
 
 
-def scalar(con: Cursor, sql: str, params: Sequence[object] | None = None) -> Any:
+def scalar(con: Cursor, sql: str, params: Params | None = None) -> Any:
     """The one value of a query that always gives one row (a count, a max, a setting of the database)."""
     return single_row(con, sql, params)[0]
 
@@ -239,10 +239,7 @@ class Database:
 
     def query_row(self, sql: str, params: Params | None = None) -> tuple[Any, ...]:
         """The one row of a query that always gives one (counts, a max, a setting)."""
-        row = self.query_one(sql, params)
-        if row is None:
-            raise LookupError(f"no row from {sql}")
-        return row
+        return single_row(self.cursor(), sql, params)
 
     def query_value(self, sql: str, params: Params | None = None) -> Any:
         """The first value of a query that always gives one row (a count, a max)."""

@@ -23,7 +23,7 @@ import pandas as pd
 import psycopg
 
 from audit import pg
-from audit.db import Database
+from audit.db import Database, single_row
 
 # How stale a read may be for changes made by *other* processes (own writes are seen at once).
 FRESH_SECONDS = 0.25
@@ -35,6 +35,9 @@ BATCH = 20_000
 _SEQ_KEY = "replica_seq"
 _SOURCE_KEY = "replica_of"
 LOCAL_KEYS = (_SEQ_KEY, _SOURCE_KEY)
+
+# Where PostgreSQL stands: which database it is (pg.IDENTITY, new after a restore) and its last logged change.
+_POSITION = f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
 
 ChangeHandler = Callable[[duckdb.DuckDBPyConnection, dict[str, set[str]]], None]
 
@@ -86,9 +89,7 @@ class ReplicatedDatabase(Database):
             try:
                 if self._probe is None or self._probe.closed:
                     self._probe = pg.connect(self.url, autocommit=True)
-                row = self._probe.execute(
-                    f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
-                ).fetchone()
+                row = self._probe.execute(_POSITION).fetchone()
                 break
             except psycopg.OperationalError:  # the server restarted since: connect again, once
                 self._probe = None
@@ -138,8 +139,7 @@ class ReplicatedDatabase(Database):
         """A new copy: every replicated table whole, as of one moment, then the derived counts. Tables come as
         CSV (PostgreSQL's COPY out, DuckDB's COPY in); the few with list columns (a product's channels) as rows."""
         with self.store.snapshot() as remote, self._write_lock, tempfile.TemporaryDirectory() as scratch:
-            seq = remote.execute("SELECT coalesce(max(seq), 0) FROM replication_log").fetchone()[0]  # type: ignore[index]
-            source = remote.execute(pg.IDENTITY).fetchone()[0]  # type: ignore[index]
+            source, seq = single_row(remote, _POSITION)
             local = self._copy()
             local.execute("BEGIN TRANSACTION")
             try:
@@ -179,11 +179,8 @@ class ReplicatedDatabase(Database):
     def _replaced(self, remote: pg.Cursor) -> bool:
         """PostgreSQL holds another database than the one this copy follows: a restore gave it a new identity (and
         may have taken its log back behind the copy), or the URL now names another database."""
-        source: str
-        source, last = remote.execute(  # type: ignore[misc]
-            f"SELECT ({pg.IDENTITY}), (SELECT coalesce(max(seq), 0) FROM replication_log)"
-        ).fetchone()
-        return source != self._source or last < self._seq
+        source, last = single_row(remote, _POSITION)
+        return bool(source != self._source or last < self._seq)
 
     def _catch_up(self) -> bool:
         """One batch of the change log applied; True when there may be more."""

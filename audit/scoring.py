@@ -30,7 +30,7 @@ from typing import cast
 import pandas as pd
 
 from audit.auth import User
-from audit.db import DIALECT, Cursor, Database, dialect_of
+from audit.db import DIALECT, Cursor, Database, dialect_of, scalar
 from audit.filters import DashboardFilters
 from audit.settings import COMPONENTS, SETTINGS_KEY, ScoringSettings, from_stored, load, under_rrp_sql, validate
 from audit.stores import scope_clause
@@ -136,12 +136,12 @@ def record_missing(cur: Cursor, tolerance: float) -> int:
         return 0  # pragma: no mutate: PostgreSQL's side (make test-postgres)
     missing = "l.audit_id NOT IN (SELECT audit_id FROM audit_metrics)"
     cur.execute(f"INSERT INTO audit_sku_metrics {_SKU_COUNTS.format(where=missing)}", {"tolerance": tolerance})
-    before = cast(int, cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0])
+    before = cast(int, scalar(cur, "SELECT count(*) FROM audit_metrics"))
     cur.execute(
         f"INSERT INTO audit_metrics {_AUDIT_COUNTS.format(where='a.id NOT IN (SELECT audit_id FROM audit_metrics)')}"
     )
     cur.execute(f"INSERT INTO audit_totals {_TOTALS.format(where='a.id NOT IN (SELECT audit_id FROM audit_totals)')}")
-    return cast(int, cur.execute("SELECT count(*) FROM audit_metrics").fetchall()[0][0]) - before
+    return cast(int, scalar(cur, "SELECT count(*) FROM audit_metrics")) - before
 
 
 def recount(cur: Cursor, tolerance: float) -> None:
