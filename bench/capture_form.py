@@ -203,13 +203,6 @@ def make_data(code: Path, folder: Path, stores: int, weeks: int) -> Store:
     return Store(store[0], store[1], widened)
 
 
-@contextmanager
-def server(code: Path, script: str, data: Path):
-    """`streamlit run SCRIPT` from `code` on a free port; (url, pid)."""
-    with running_app(data, data / "server.log", code, script) as (url, process):
-        yield url, process.pid
-
-
 # ---------------------------------------------------------------- the form in Chromium
 
 
@@ -327,12 +320,12 @@ def measure_once(browser, code: Path, template: Path, store: Store, args) -> tup
     try:
         shutil.copytree(template, data, dirs_exist_ok=True)  # a fresh draft each run
         script = "server.py" if (code / "server.py").exists() else "app.py"
-        with server(code, script, data) as (url, pid):
+        with running_app(data, data / "server.log", code, script) as (url, server):
             context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
             context.add_init_script(PAGE_PROBE)
-            form = Form(context.new_page(), url, pid)
+            form = Form(context.new_page(), url, server.pid)
             form.open_audit(store)
-            idle = idle_rate(pid)
+            idle = idle_rate(server.pid)
             taps = drive(form, args.facings, args.levels, args.rounds)
             context.close()
         return taps, idle
