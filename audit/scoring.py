@@ -144,13 +144,16 @@ def record_missing(cur: Cursor, tolerance: float) -> int:
     return cast(int, scalar(cur, "SELECT count(*) FROM audit_metrics")) - before
 
 
+# The tables of counts scoring keeps per audit (and recounts whole or by audit).
+COUNT_TABLES = ("audit_sku_metrics", "audit_metrics", "audit_totals")
+
+
 def recount(cur: Cursor, tolerance: float) -> None:
     """Recount every audit, e.g. after the price tolerance changed."""
     if not counted_here(cur):  # pragma: no mutate: PostgreSQL's side (make test-postgres)
         return
-    cur.execute("DELETE FROM audit_sku_metrics")
-    cur.execute("DELETE FROM audit_metrics")
-    cur.execute("DELETE FROM audit_totals")
+    for table in COUNT_TABLES:
+        cur.execute(f"DELETE FROM {table}")
     record_missing(cur, tolerance)
 
 
@@ -168,7 +171,7 @@ def follow_changes(cur: Cursor, changed: dict[str, set[str]]) -> None:
     ids = sorted({int(k) for t in _COUNTED_FROM for k in changed.get(t, ())})
     if not ids:
         return
-    for table in ("audit_sku_metrics", "audit_metrics", "audit_totals"):
+    for table in COUNT_TABLES:
         cur.execute(f"DELETE FROM {table} WHERE list_contains(?, audit_id)", [ids])
     present = [r[0] for r in cur.execute("SELECT id FROM audits WHERE list_contains(?, id)", [ids]).fetchall()]
     if present:

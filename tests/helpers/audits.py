@@ -139,3 +139,10 @@ def visit(db, user, store: str, pictures: list, double_tap: bool) -> list[captur
     with ThreadPoolExecutor(1) as second_tap:
         other = second_tap.submit(tap)
         return [tap(), other.result()]
+
+
+def comparable(rows: list[tuple]) -> list[tuple]:
+    """Rows with their floats rounded to 9 places, to compare two databases' counts: DuckDB sums decimals in
+    whatever order its threads meet them, so the same lines may differ in a float's last bit (37.24 and
+    37.239999999999995 seen)."""
+    return [tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows]

@@ -17,13 +17,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from audit import backup, config, pg, photos, replica
+from audit import backup, config, pg, photos, replica, scoring
 from audit.__main__ import main
 from audit.backup import archive
 from audit.backup import postgres as pg_backup
 from audit.db import Database
 from audit.opening import open_database
-from tests.helpers.audits import picture
+from tests.helpers.audits import comparable, picture
 from tests.helpers.backup import (
     NEWER_SCHEMA,
     PHOTO_DAMAGE,
@@ -295,7 +295,11 @@ def test_an_embedded_backup_moves_into_postgresql(demo_template, tmp_path, other
         contents["schema_migrations"] = [row[:2] for row in contents["schema_migrations"]]
     assert actual.keys() == expected.keys()
     for table in expected:
-        assert actual[table] == expected[table], table
+        # The copy counts the audits itself (scoring.follow_changes): its sums may differ in a float's last bit.
+        counted = table in scoring.COUNT_TABLES
+        assert (comparable(actual[table]) if counted else actual[table]) == (
+            comparable(expected[table]) if counted else expected[table]
+        ), table
     assert expected["audits"] and expected["audit_totals"]
 
 

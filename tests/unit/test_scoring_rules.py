@@ -15,6 +15,7 @@ from audit import scoring, settings
 from audit.auth import User
 from audit.filters import DashboardFilters
 from audit.settings import COMPONENTS, DEFAULT_WEIGHTS, ScoringSettings, SettingsError
+from tests.helpers.audits import comparable
 from tests.helpers.paths import ROOT
 
 MANAGER = User("boss", "Boss", "manager", None, "en")
@@ -149,19 +150,12 @@ def test_a_product_filter_keeps_the_audit_of_the_periods_first_day(bulk_loaded):
     assert bulk_loaded.query_df(f"WITH s AS ({sql}) SELECT audit_id FROM s", params).audit_id.tolist() == [1]
 
 
-COUNT_TABLES = ("audit_sku_metrics", "audit_metrics", "audit_totals")
-
-
 def counts_of(db, audit_ids: list[int]) -> dict[str, list[tuple]]:
-    """What scoring keeps for these audits, table by table, in a stable order (sums of decimals rounded: DuckDB
-    adds in any order, so the last bit of a float may differ between two counts of the same lines)."""
+    """What scoring keeps for these audits, table by table, in a stable order."""
     sql = "SELECT * FROM {} WHERE audit_id IN (SELECT unnest(?)) ORDER BY ALL"
     return {
-        table: [
-            tuple(round(v, 9) if isinstance(v, float) else v for v in row)
-            for row in db.cursor().execute(sql.format(table), [audit_ids]).fetchall()
-        ]
-        for table in COUNT_TABLES
+        table: comparable(db.cursor().execute(sql.format(table), [audit_ids]).fetchall())
+        for table in scoring.COUNT_TABLES
     }
 
 
@@ -180,7 +174,7 @@ def test_opening_counts_the_audits_stored_before_scoring_with_the_saved_toleranc
     )
     assert between > 0
     with demo_db.write() as cur:
-        for table in COUNT_TABLES:
+        for table in scoring.COUNT_TABLES:
             cur.execute(f"DELETE FROM {table} WHERE audit_id IN (SELECT unnest(?))", [ids])
     assert scoring.fill_missing(demo_db) == len(ids)
     assert counts_of(demo_db, ids) == counted
